@@ -1,0 +1,1 @@
+"""Table Order reference app: the stand-in service the deploy pipeline ships."""

@@ -1,0 +1,136 @@
+"""Redis pub/sub for server-sent events (redis-py >= 4.3, ``redis.asyncio``).
+
+Two clients: one for commands (PING, PUBLISH) with a short socket timeout, and
+one for subscriptions whose connections must be able to sit idle.
+"""
+import asyncio
+import json
+import logging
+import re
+from typing import Optional
+
+import redis.asyncio as aioredis
+
+from .settings import CHANNEL_PREFIX, Settings, mask_url
+
+log = logging.getLogger("tableorder.events")
+
+CHANNEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
+
+
+class RedisNotConfigured(RuntimeError):
+    pass
+
+
+def valid_channel(name: str) -> bool:
+    return bool(CHANNEL_RE.match(name))
+
+
+def full_channel(name: str) -> str:
+    return CHANNEL_PREFIX + name
+
+
+async def _aclose(obj) -> None:
+    """Close a client or PubSub on redis-py 4.x (close/reset) and 5.x (aclose)."""
+    if obj is None:
+        return
+    for name in ("aclose", "close", "reset"):
+        method = getattr(obj, name, None)
+        if method is not None:
+            result = method()
+            if asyncio.iscoroutine(result):
+                await result
+            return
+
+
+class EventBus:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._commands: Optional[aioredis.Redis] = None
+        self._subscriber: Optional[aioredis.Redis] = None
+        if settings.redis_url:
+            log.info("redis configured at %s", mask_url(settings.redis_url))
+
+    def _client(self, subscriber: bool) -> aioredis.Redis:
+        if not self.settings.redis_url:
+            raise RedisNotConfigured("REDIS_URL is not set")
+        if subscriber:
+            if self._subscriber is None:
+                self._subscriber = aioredis.from_url(
+                    self.settings.redis_url,
+                    socket_connect_timeout=self.settings.redis_connect_timeout,
+                    socket_keepalive=True,
+                    health_check_interval=30,
+                    decode_responses=True,
+                )
+            return self._subscriber
+        if self._commands is None:
+            self._commands = aioredis.from_url(
+                self.settings.redis_url,
+                socket_connect_timeout=self.settings.redis_connect_timeout,
+                socket_timeout=self.settings.health_timeout,
+                socket_keepalive=True,
+                decode_responses=True,
+            )
+        return self._commands
+
+    async def ping(self) -> None:
+        client = self._client(subscriber=False)
+        ok = await asyncio.wait_for(client.ping(), timeout=self.settings.health_timeout)
+        if not ok:
+            raise RuntimeError("PING returned %r" % (ok,))
+
+    async def publish(self, channel: str, payload) -> int:
+        client = self._client(subscriber=False)
+        data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return int(
+            await asyncio.wait_for(
+                client.publish(full_channel(channel), data), timeout=self.settings.health_timeout
+            )
+        )
+
+    async def subscribe(self, channel: str):
+        """Return a PubSub already subscribed to the channel (confirmed by Redis)."""
+        client = self._client(subscriber=True)
+        pubsub = client.pubsub()
+        try:
+            await asyncio.wait_for(
+                pubsub.subscribe(full_channel(channel)), timeout=self.settings.health_timeout
+            )
+            # Wait for Redis' subscribe confirmation so "ready" really means live.
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.settings.health_timeout
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError("no subscribe confirmation from redis")
+                msg = await pubsub.get_message(timeout=min(remaining, 0.5))
+                if msg and msg.get("type") == "subscribe":
+                    break
+        except BaseException:
+            await close_pubsub(pubsub)
+            raise
+        return pubsub
+
+    async def close(self) -> None:
+        for client in (self._commands, self._subscriber):
+            try:
+                await _aclose(client)
+            except Exception:  # pragma: no cover - shutdown best effort
+                pass
+        self._commands = None
+        self._subscriber = None
+
+
+async def close_pubsub(pubsub) -> None:
+    if pubsub is None:
+        return
+    try:
+        if getattr(pubsub, "connection", None) is not None:
+            await asyncio.wait_for(pubsub.unsubscribe(), timeout=1.0)
+    except Exception:
+        pass
+    try:
+        await _aclose(pubsub)
+    except Exception:
+        pass

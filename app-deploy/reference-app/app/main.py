@@ -1,0 +1,376 @@
+"""Table Order reference app (FastAPI).
+
+Run from the release folder:
+    uvicorn app.main:app --host 127.0.0.1 --port 8000
+
+Compatible with Debian 12 (FastAPI 0.92 / Starlette 0.26 / pydantic 1.10 /
+SQLAlchemy 1.4 / redis-py 4.3) and with current releases of each.
+"""
+import asyncio
+import inspect
+import json
+import logging
+import os
+import time
+from contextlib import asynccontextmanager
+from typing import Any, Dict, Optional
+
+import anyio
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from . import db as dbmod
+from .events import EventBus, RedisNotConfigured, close_pubsub, full_channel, valid_channel
+from .models import Menu, MenuCategory, Store, Table
+from .settings import Settings, mask_url
+
+VERSION = "1.0.0"
+SERVICE = "tableorder-reference-app"
+
+log = logging.getLogger("tableorder")
+
+
+def _configure_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+            format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
+        )
+
+
+def _short_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    if isinstance(exc, asyncio.TimeoutError):
+        text = "timed out"
+    msg = "%s: %s" % (name, text) if text else name
+    return msg[:300]
+
+
+def _sse(event: Optional[str], data: str, event_id: Optional[str] = None) -> str:
+    lines = []
+    if event_id:
+        lines.append("id: %s" % event_id)
+    if event:
+        lines.append("event: %s" % event)
+    for line in (data.splitlines() or [""]):
+        lines.append("data: %s" % line)
+    return "\n".join(lines) + "\n\n"
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    _configure_logging()
+    settings = settings or Settings.from_env()
+    bus = EventBus(settings)
+
+    async def _shutdown() -> None:
+        await bus.close()
+        dbmod.dispose_engine()
+
+    kwargs: Dict[str, Any] = dict(
+        title="Table Order reference app",
+        version=VERSION,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    # FastAPI >= 0.93 takes a lifespan; 0.92 (Debian 12) only has on_event.
+    use_lifespan = "lifespan" in inspect.signature(FastAPI.__init__).parameters
+    if use_lifespan:
+
+        @asynccontextmanager
+        async def lifespan(_app):
+            yield
+            await _shutdown()
+
+        kwargs["lifespan"] = lifespan
+    app = FastAPI(**kwargs)
+    if not use_lifespan:
+        app.add_event_handler("shutdown", _shutdown)
+    app.state.settings = settings
+    app.state.bus = bus
+
+    log.info(
+        "starting %s %s release=%s database=%s redis=%s s3_bucket=%s",
+        SERVICE,
+        VERSION,
+        settings.release_id,
+        mask_url(settings.database_url),
+        mask_url(settings.redis_url),
+        settings.s3_bucket or "<unset>",
+    )
+
+    def get_db():
+        yield from dbmod.session_scope(settings)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _db_error(request: Request, exc: SQLAlchemyError):
+        log.warning("database error on %s: %s", request.url.path, _short_error(exc))
+        return JSONResponse({"detail": "database unavailable"}, status_code=503)
+
+    @app.exception_handler(dbmod.DatabaseNotConfigured)
+    async def _db_unconfigured(request: Request, exc: Exception):
+        return JSONResponse({"detail": "database not configured (DATABASE_URL)"}, status_code=503)
+
+    # ------------------------------------------------------------------ health
+
+    @app.get("/api/health")
+    async def health():
+        timeout = settings.health_timeout + 0.5
+
+        async def check_db():
+            return await asyncio.wait_for(
+                run_in_threadpool(dbmod.check_database, settings), timeout=timeout
+            )
+
+        async def check_redis():
+            await asyncio.wait_for(bus.ping(), timeout=timeout)
+
+        db_result, redis_result = await asyncio.gather(
+            check_db(), check_redis(), return_exceptions=True
+        )
+        body: Dict[str, Any] = {
+            "status": "ok",
+            "database": "ok",
+            "redis": "ok",
+            "release": settings.release_id,
+            "revision": None,
+        }
+        errors: Dict[str, str] = {}
+        if isinstance(db_result, BaseException):
+            body["database"] = "error"
+            errors["database"] = _short_error(db_result)
+        else:
+            body["revision"] = db_result
+        if isinstance(redis_result, BaseException):
+            body["redis"] = "error"
+            errors["redis"] = _short_error(redis_result)
+        if errors:
+            body["status"] = "error"
+            body["failing"] = sorted(errors)
+            body["errors"] = errors
+            log.warning("health check failing: %s", errors)
+            return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/info")
+    async def info():
+        return {
+            "service": SERVICE,
+            "version": VERSION,
+            "release": settings.release_id,
+            "s3_bucket": settings.s3_bucket,
+            "s3_region": settings.s3_region,
+        }
+
+    # ------------------------------------------------------------------ reads
+
+    def _store_or_404(session: Session, store_id: int) -> Store:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise HTTPException(status_code=404, detail="store not found")
+        return store
+
+    def _store_dict(store: Store) -> Dict[str, Any]:
+        return {
+            "id": store.id,
+            "code": store.code,
+            "name": store.name,
+            "address": store.address,
+            "phone": store.phone,
+            "timezone": store.timezone,
+            "is_active": store.is_active,
+        }
+
+    @app.get("/api/stores")
+    def list_stores(session: Session = Depends(get_db)):
+        stores = session.execute(select(Store).order_by(Store.id)).scalars().all()
+        return [_store_dict(s) for s in stores]
+
+    @app.get("/api/stores/{store_id}")
+    def get_store(store_id: int, session: Session = Depends(get_db)):
+        return _store_dict(_store_or_404(session, store_id))
+
+    @app.get("/api/stores/{store_id}/tables")
+    def list_tables(store_id: int, session: Session = Depends(get_db)):
+        _store_or_404(session, store_id)
+        tables = (
+            session.execute(
+                select(Table).where(Table.store_id == store_id).order_by(Table.table_number)
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            {
+                "id": t.id,
+                "table_number": t.table_number,
+                "label": t.label,
+                "seats": t.seats,
+                "is_active": t.is_active,
+            }
+            for t in tables
+        ]
+
+    @app.get("/api/stores/{store_id}/menus")
+    def list_menus(store_id: int, session: Session = Depends(get_db)):
+        _store_or_404(session, store_id)
+        categories = (
+            session.execute(
+                select(MenuCategory)
+                .where(MenuCategory.store_id == store_id, MenuCategory.is_active.is_(True))
+                .order_by(MenuCategory.sort_order, MenuCategory.id)
+            )
+            .scalars()
+            .all()
+        )
+        menus = (
+            session.execute(
+                select(Menu)
+                .where(Menu.store_id == store_id)
+                .order_by(Menu.sort_order, Menu.id)
+            )
+            .scalars()
+            .all()
+        )
+        by_category: Dict[int, list] = {}
+        for m in menus:
+            by_category.setdefault(m.category_id, []).append(
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "description": m.description,
+                    "price": m.price,
+                    "is_available": m.is_available,
+                    "sort_order": m.sort_order,
+                    "image_key": m.image_key,
+                    "image_url": settings.image_url(m.image_key),
+                }
+            )
+        return {
+            "store_id": store_id,
+            "categories": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "sort_order": c.sort_order,
+                    "menus": by_category.get(c.id, []),
+                }
+                for c in categories
+            ],
+        }
+
+    # ------------------------------------------------------------------ events
+
+    def _check_channel(channel: str) -> None:
+        if not valid_channel(channel):
+            raise HTTPException(
+                status_code=400,
+                detail="invalid channel name (letters, digits, _ . : - ; max 100)",
+            )
+
+    @app.post("/api/events/{channel}")
+    async def publish_event(channel: str, request: Request):
+        _check_channel(channel)
+        raw = await request.body()
+        if not raw.strip():
+            raise HTTPException(status_code=400, detail="body must be JSON")
+        try:
+            payload = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise HTTPException(status_code=400, detail="body must be JSON")
+        try:
+            receivers = await bus.publish(channel, payload)
+        except RedisNotConfigured:
+            raise HTTPException(status_code=503, detail="redis not configured (REDIS_URL)")
+        except Exception as exc:
+            log.warning("publish to %s failed: %s", full_channel(channel), _short_error(exc))
+            raise HTTPException(status_code=503, detail="redis unavailable")
+        return {"receivers": receivers}
+
+    @app.get("/api/events/{channel}")
+    async def stream_events(channel: str, request: Request):
+        _check_channel(channel)
+        try:
+            pubsub = await bus.subscribe(channel)
+        except RedisNotConfigured:
+            raise HTTPException(status_code=503, detail="redis not configured (REDIS_URL)")
+        except Exception as exc:
+            log.warning("subscribe to %s failed: %s", full_channel(channel), _short_error(exc))
+            raise HTTPException(status_code=503, detail="redis unavailable")
+
+        name = full_channel(channel)
+        keepalive = max(1.0, settings.sse_keepalive_seconds)
+        state = {"closed": False}
+
+        async def cleanup() -> None:
+            if state["closed"]:
+                return
+            state["closed"] = True
+            # Shielded: this also runs while the response task is being cancelled.
+            with anyio.CancelScope(shield=True):
+                await close_pubsub(pubsub)
+            log.info("SSE client left %s", name)
+
+        async def stream():
+            try:
+                log.info("SSE client joined %s", name)
+                yield ": subscribed to %s\nretry: 3000\n\n" % name
+                yield _sse("ready", json.dumps({"channel": name}))
+                last_sent = time.monotonic()
+                while not state["closed"]:
+                    if await request.is_disconnected():
+                        break
+                    try:
+                        msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    except Exception as exc:  # redis went away mid-stream
+                        log.warning("SSE %s lost redis: %s", name, _short_error(exc))
+                        yield _sse("error", json.dumps({"error": "redis connection lost"}))
+                        break
+                    now = time.monotonic()
+                    if msg and msg.get("type") == "message":
+                        data = msg.get("data")
+                        if isinstance(data, bytes):
+                            data = data.decode("utf-8", "replace")
+                        yield _sse("message", str(data))
+                        last_sent = now
+                    elif now - last_sent >= keepalive:
+                        yield ": keepalive %d\n\n" % int(time.time())
+                        last_sent = now
+            finally:
+                await cleanup()
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={
+                "Cache-Control": "no-cache, no-transform",
+                "X-Accel-Buffering": "no",
+            },
+            background=BackgroundTask(cleanup),
+        )
+
+    # ------------------------------------------------------------------ UI (local only)
+
+    if os.environ.get("SERVE_UI", "").strip().lower() in ("1", "true", "yes"):
+        # In production nginx serves ui/; this is for running locally.
+        from fastapi.staticfiles import StaticFiles
+
+        ui = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ui")
+        app.mount("/admin", StaticFiles(directory=os.path.join(ui, "admin"), html=True), name="ui-admin")
+        app.mount(
+            "/superadmin",
+            StaticFiles(directory=os.path.join(ui, "superadmin"), html=True),
+            name="ui-superadmin",
+        )
+        app.mount("/", StaticFiles(directory=os.path.join(ui, "customer"), html=True), name="ui-customer")
+
+    return app
+
+
+app = create_app()
