@@ -1,0 +1,126 @@
+# Table Order production stack: one app server, PostgreSQL, Redis, an image bucket.
+# Each concern is a module under modules/; this file only wires them together.
+
+locals {
+  default_tags = merge(var.additional_tags, {
+    Environment = "production"
+    Project     = var.name_prefix
+    ManagedBy   = "terraform"
+  })
+
+  # Design values that are requirements, not knobs.
+  db_backup_retention_days = 7
+  db_backup_window         = "03:00-04:00"         # UTC (12:00-13:00 KST)
+  db_maintenance_window    = "mon:04:00-mon:05:00" # UTC (13:00-14:00 KST)
+  redis_maintenance_window = "mon:05:00-mon:06:00" # UTC, right after the database's
+  log_retention_days       = 7
+
+  bucket_name = "${var.name_prefix}-menu-images-${data.aws_caller_identity.current.account_id}"
+}
+
+data "aws_caller_identity" "current" {
+  lifecycle {
+    # Cross-variable checks live here so that they work on Terraform 1.7 and 1.8
+    # (validation blocks may reference other variables only from 1.9).
+    postcondition {
+      condition     = startswith(var.availability_zone, var.region) && startswith(var.secondary_availability_zone, var.region)
+      error_message = "availability_zone (${var.availability_zone}) and secondary_availability_zone (${var.secondary_availability_zone}) must both be in region ${var.region}."
+    }
+  }
+}
+
+module "network" {
+  source = "./modules/network"
+
+  name_prefix                   = var.name_prefix
+  vpc_cidr                      = var.vpc_cidr
+  public_subnet_cidr            = var.public_subnet_cidr
+  private_subnet_cidr           = var.private_subnet_cidr
+  secondary_private_subnet_cidr = var.secondary_private_subnet_cidr
+  availability_zone             = var.availability_zone
+  secondary_availability_zone   = var.secondary_availability_zone
+}
+
+module "security" {
+  source = "./modules/security"
+
+  name_prefix           = var.name_prefix
+  vpc_id                = module.network.vpc_id
+  ssh_allowed_cidrs     = var.ssh_allowed_cidrs
+  fastapi_ingress_cidrs = var.fastapi_ingress_cidrs
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  bucket_name = local.bucket_name
+  name_tag    = "${var.name_prefix}-images"
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name_prefix      = var.name_prefix
+  retention_days   = local.log_retention_days
+  enable_alarms    = var.enable_alarms
+  instance_id      = module.compute.instance_id
+  cpu_threshold    = var.alarm_cpu_threshold
+  memory_threshold = var.alarm_memory_threshold
+  alarm_actions    = var.alarm_actions
+}
+
+module "database" {
+  source = "./modules/database"
+
+  name_prefix               = var.name_prefix
+  subnet_ids                = module.network.private_subnet_ids
+  security_group_ids        = [module.security.rds_security_group_id]
+  availability_zone         = var.availability_zone
+  engine_version            = var.db_engine_version
+  instance_class            = var.db_instance_class
+  allocated_storage         = var.db_allocated_storage
+  db_name                   = var.db_name
+  username                  = var.db_username
+  backup_retention_days     = local.db_backup_retention_days
+  backup_window             = local.db_backup_window
+  maintenance_window        = local.db_maintenance_window
+  final_snapshot_identifier = var.db_final_snapshot_identifier
+  deletion_protection       = var.db_deletion_protection
+}
+
+module "cache" {
+  source = "./modules/cache"
+
+  name_prefix        = var.name_prefix
+  subnet_ids         = [module.network.private_subnet_id]
+  security_group_ids = [module.security.redis_security_group_id]
+  availability_zone  = var.availability_zone
+  engine_version     = var.redis_engine_version
+  node_type          = var.redis_node_type
+  maintenance_window = local.redis_maintenance_window
+}
+
+module "iam" {
+  source = "./modules/iam"
+
+  name_prefix    = var.name_prefix
+  bucket_arn     = module.storage.bucket_arn
+  log_group_arns = module.monitoring.log_group_arns
+  db_secret_arn  = module.database.master_user_secret_arn
+  agent_metrics  = var.enable_alarms
+}
+
+module "compute" {
+  source = "./modules/compute"
+
+  name_prefix           = var.name_prefix
+  os                    = var.os
+  ami_id                = var.ami_id
+  instance_type         = var.instance_type
+  root_volume_size      = var.root_volume_size
+  subnet_id             = module.network.public_subnet_id
+  security_group_ids    = [module.security.ec2_security_group_id]
+  key_pair_name         = var.key_pair_name
+  ssh_public_key        = var.ssh_public_key
+  instance_profile_name = module.iam.instance_profile_name
+}

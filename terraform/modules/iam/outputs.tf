@@ -1,0 +1,14 @@
+output "role_name" {
+  description = "Name of the app server role."
+  value       = aws_iam_role.ec2_role.name
+}
+
+output "role_arn" {
+  description = "ARN of the app server role."
+  value       = aws_iam_role.ec2_role.arn
+}
+
+output "instance_profile_name" {
+  description = "Name of the instance profile."
+  value       = aws_iam_instance_profile.ec2.name
+}

@@ -1,0 +1,138 @@
+# Network: one VPC, a public subnet for the app server, private subnets for RDS and Redis.
+# No NAT gateway: nothing in the private subnets needs outbound internet access.
+
+locals {
+  vpc_prefix = tonumber(split("/", var.vpc_cidr)[1])
+
+  # A subnet lies inside the VPC when its first address, masked to the VPC prefix,
+  # is the VPC's network address and its prefix is at least as long.
+  subnets = {
+    public            = var.public_subnet_cidr
+    private           = var.private_subnet_cidr
+    private_secondary = var.secondary_private_subnet_cidr
+  }
+  subnet_in_vpc = {
+    for k, cidr in local.subnets : k => (
+      tonumber(split("/", cidr)[1]) >= local.vpc_prefix &&
+      cidrhost("${cidrhost(cidr, 0)}/${local.vpc_prefix}", 0) == cidrhost(var.vpc_cidr, 0)
+    )
+  }
+}
+
+resource "aws_vpc" "main" {
+  cidr_block           = var.vpc_cidr
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+
+  tags = {
+    Name = "${var.name_prefix}-vpc"
+  }
+}
+
+resource "aws_subnet" "public" {
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = var.public_subnet_cidr
+  availability_zone       = var.availability_zone
+  map_public_ip_on_launch = true
+
+  tags = {
+    Name = "${var.name_prefix}-public-subnet"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.subnet_in_vpc.public
+      error_message = "public_subnet_cidr (${var.public_subnet_cidr}) must lie inside vpc_cidr (${var.vpc_cidr})."
+    }
+  }
+}
+
+resource "aws_subnet" "private" {
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = var.private_subnet_cidr
+  availability_zone       = var.availability_zone
+  map_public_ip_on_launch = false
+
+  tags = {
+    Name = "${var.name_prefix}-private-subnet"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.subnet_in_vpc.private
+      error_message = "private_subnet_cidr (${var.private_subnet_cidr}) must lie inside vpc_cidr (${var.vpc_cidr})."
+    }
+  }
+}
+
+# Deviation from the seed: an RDS DB subnet group must span at least two availability
+# zones, even for a single-AZ instance. This subnet only completes the subnet group;
+# the database itself is pinned to var.availability_zone.
+resource "aws_subnet" "private_secondary" {
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = var.secondary_private_subnet_cidr
+  availability_zone       = var.secondary_availability_zone
+  map_public_ip_on_launch = false
+
+  tags = {
+    Name = "${var.name_prefix}-private-subnet-secondary"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.subnet_in_vpc.private_secondary
+      error_message = "secondary_private_subnet_cidr (${var.secondary_private_subnet_cidr}) must lie inside vpc_cidr (${var.vpc_cidr})."
+    }
+    precondition {
+      condition     = var.secondary_availability_zone != var.availability_zone
+      error_message = "secondary_availability_zone must differ from availability_zone: the DB subnet group needs two availability zones."
+    }
+  }
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+
+  tags = {
+    Name = "${var.name_prefix}-igw"
+  }
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.main.id
+  }
+
+  tags = {
+    Name = "${var.name_prefix}-public-rt"
+  }
+}
+
+# Local route only (implicit). `route = []` makes Terraform own the route set, so a
+# hand-added route to the internet would be removed on the next apply.
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+  route  = []
+
+  tags = {
+    Name = "${var.name_prefix}-private-rt"
+  }
+}
+
+resource "aws_route_table_association" "public" {
+  subnet_id      = aws_subnet.public.id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_route_table_association" "private" {
+  subnet_id      = aws_subnet.private.id
+  route_table_id = aws_route_table.private.id
+}
+
+resource "aws_route_table_association" "private_secondary" {
+  subnet_id      = aws_subnet.private_secondary.id
+  route_table_id = aws_route_table.private.id
+}

@@ -1,0 +1,137 @@
+# Security groups: EC2 (public entry point), RDS and Redis (reachable from EC2 only).
+# Rules are separate aws_vpc_security_group_*_rule resources, one per port and source.
+
+resource "aws_security_group" "ec2" {
+  name        = "${var.name_prefix}-ec2-sg"
+  description = "Table Order app server: SSH from the allow-list, HTTP/HTTPS from anywhere"
+  vpc_id      = var.vpc_id
+
+  tags = {
+    Name = "${var.name_prefix}-ec2-sg"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ec2_ssh" {
+  for_each = toset(var.ssh_allowed_cidrs)
+
+  security_group_id = aws_security_group.ec2.id
+  description       = "SSH from an allow-listed address"
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_ipv4         = each.value
+
+  tags = {
+    Name = "${var.name_prefix}-ec2-ssh"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ec2_http" {
+  security_group_id = aws_security_group.ec2.id
+  description       = "HTTP from anywhere"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = {
+    Name = "${var.name_prefix}-ec2-http"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ec2_https" {
+  security_group_id = aws_security_group.ec2.id
+  description       = "HTTPS from anywhere"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = {
+    Name = "${var.name_prefix}-ec2-https"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ec2_fastapi" {
+  for_each = toset(var.fastapi_ingress_cidrs)
+
+  security_group_id = aws_security_group.ec2.id
+  description       = "FastAPI (uvicorn) direct access"
+  ip_protocol       = "tcp"
+  from_port         = var.fastapi_port
+  to_port           = var.fastapi_port
+  cidr_ipv4         = each.value
+
+  tags = {
+    Name = "${var.name_prefix}-ec2-fastapi"
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "ec2_all" {
+  security_group_id = aws_security_group.ec2.id
+  description       = "All outbound (package repositories, S3, CloudWatch, Secrets Manager, SSM)"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = {
+    Name = "${var.name_prefix}-ec2-egress"
+  }
+}
+
+# No egress rules on the RDS and Redis groups: Terraform removes the default
+# allow-all egress rule AWS adds to a new group, and none is recreated.
+resource "aws_security_group" "rds" {
+  name        = "${var.name_prefix}-rds-sg"
+  description = "Table Order PostgreSQL: 5432 from the app server group only"
+  vpc_id      = var.vpc_id
+
+  tags = {
+    Name = "${var.name_prefix}-rds-sg"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "rds_postgres" {
+  security_group_id            = aws_security_group.rds.id
+  description                  = "PostgreSQL from the app server"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = aws_security_group.ec2.id
+
+  tags = {
+    Name = "${var.name_prefix}-rds-postgres"
+  }
+}
+
+resource "aws_security_group" "redis" {
+  name        = "${var.name_prefix}-redis-sg"
+  description = "Table Order Redis: 6379 from the app server group only"
+  vpc_id      = var.vpc_id
+
+  tags = {
+    Name = "${var.name_prefix}-redis-sg"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "redis" {
+  security_group_id            = aws_security_group.redis.id
+  description                  = "Redis from the app server"
+  ip_protocol                  = "tcp"
+  from_port                    = 6379
+  to_port                      = 6379
+  referenced_security_group_id = aws_security_group.ec2.id
+
+  tags = {
+    Name = "${var.name_prefix}-redis"
+  }
+}
+
+# Close the VPC's default security group: no ingress, no egress. Anything launched
+# without an explicit group gets no network access.
+resource "aws_default_security_group" "default" {
+  vpc_id = var.vpc_id
+
+  tags = {
+    Name = "${var.name_prefix}-default-sg-closed"
+  }
+}

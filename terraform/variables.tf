@@ -1,0 +1,361 @@
+# ---------------------------------------------------------------------------------
+# General
+# ---------------------------------------------------------------------------------
+
+variable "region" {
+  type        = string
+  description = "AWS region of the stack. The design uses ap-northeast-2 (Seoul)."
+  default     = "ap-northeast-2"
+
+  validation {
+    condition     = can(regex("^(af|ap|ca|eu|il|me|mx|sa|us)-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$", var.region))
+    error_message = "region must be a commercial AWS region code such as ap-northeast-2 (GovCloud and China partitions are not supported)."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name and Name tag (table-order-vpc, table-order-db, ...)."
+  default     = "table-order"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "--")
+    error_message = "name_prefix must be 3-24 characters: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen (e.g. table-order)."
+  }
+}
+
+variable "additional_tags" {
+  type        = map(string)
+  description = "Extra tags for every resource (through the provider's default tags). Environment, Project, ManagedBy and Name are set by the stack."
+  default     = {}
+
+  validation {
+    condition     = length(setintersection(keys(var.additional_tags), ["Environment", "Project", "ManagedBy", "Name"])) == 0
+    error_message = "additional_tags may not set Environment, Project, ManagedBy or Name; the stack sets those."
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# Network
+# ---------------------------------------------------------------------------------
+
+variable "availability_zone" {
+  type        = string
+  description = "Availability zone of the public and private subnets, the app server, RDS and Redis."
+  default     = "ap-northeast-2a"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[1-9][a-z]$", var.availability_zone))
+    error_message = "availability_zone must be an availability zone name such as ap-northeast-2a."
+  }
+}
+
+variable "secondary_availability_zone" {
+  type        = string
+  description = "Second availability zone, only for the extra private subnet the RDS DB subnet group requires."
+  default     = "ap-northeast-2c"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[1-9][a-z]$", var.secondary_availability_zone))
+    error_message = "secondary_availability_zone must be an availability zone name such as ap-northeast-2c."
+  }
+}
+
+variable "vpc_cidr" {
+  type        = string
+  description = "IPv4 CIDR of the VPC."
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && !strcontains(var.vpc_cidr, ":") && try(cidrhost(var.vpc_cidr, 0) == split("/", var.vpc_cidr)[0], false) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 28, false)
+    error_message = "vpc_cidr must be an IPv4 network address with a /16 to /28 prefix, e.g. 10.0.0.0/16."
+  }
+}
+
+variable "public_subnet_cidr" {
+  type        = string
+  description = "IPv4 CIDR of the public subnet (app server); inside vpc_cidr."
+  default     = "10.0.1.0/24"
+
+  validation {
+    condition     = can(cidrhost(var.public_subnet_cidr, 0)) && !strcontains(var.public_subnet_cidr, ":") && try(cidrhost(var.public_subnet_cidr, 0) == split("/", var.public_subnet_cidr)[0], false) && try(tonumber(split("/", var.public_subnet_cidr)[1]) >= 16 && tonumber(split("/", var.public_subnet_cidr)[1]) <= 28, false)
+    error_message = "public_subnet_cidr must be an IPv4 network address with a /16 to /28 prefix, e.g. 10.0.1.0/24."
+  }
+}
+
+variable "private_subnet_cidr" {
+  type        = string
+  description = "IPv4 CIDR of the private subnet (RDS, Redis); inside vpc_cidr."
+  default     = "10.0.2.0/24"
+
+  validation {
+    condition     = can(cidrhost(var.private_subnet_cidr, 0)) && !strcontains(var.private_subnet_cidr, ":") && try(cidrhost(var.private_subnet_cidr, 0) == split("/", var.private_subnet_cidr)[0], false) && try(tonumber(split("/", var.private_subnet_cidr)[1]) >= 16 && tonumber(split("/", var.private_subnet_cidr)[1]) <= 28, false)
+    error_message = "private_subnet_cidr must be an IPv4 network address with a /16 to /28 prefix, e.g. 10.0.2.0/24."
+  }
+}
+
+variable "secondary_private_subnet_cidr" {
+  type        = string
+  description = "IPv4 CIDR of the second private subnet (in secondary_availability_zone, for the DB subnet group); inside vpc_cidr."
+  default     = "10.0.3.0/24"
+
+  validation {
+    condition     = can(cidrhost(var.secondary_private_subnet_cidr, 0)) && !strcontains(var.secondary_private_subnet_cidr, ":") && try(cidrhost(var.secondary_private_subnet_cidr, 0) == split("/", var.secondary_private_subnet_cidr)[0], false) && try(tonumber(split("/", var.secondary_private_subnet_cidr)[1]) >= 16 && tonumber(split("/", var.secondary_private_subnet_cidr)[1]) <= 28, false)
+    error_message = "secondary_private_subnet_cidr must be an IPv4 network address with a /16 to /28 prefix, e.g. 10.0.3.0/24."
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# Security
+# ---------------------------------------------------------------------------------
+
+variable "ssh_allowed_cidrs" {
+  type        = list(string)
+  description = "IPv4 CIDRs (the developers' addresses) allowed to SSH to the app server, e.g. [\"203.0.113.10/32\"]. 0.0.0.0/0 is rejected."
+
+  validation {
+    condition     = length(var.ssh_allowed_cidrs) > 0
+    error_message = "ssh_allowed_cidrs needs at least one address, e.g. [\"203.0.113.10/32\"] (your public IP with /32)."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.ssh_allowed_cidrs : can(cidrhost(c, 0)) && !strcontains(c, ":") && try(cidrhost(c, 0) == split("/", c)[0], false)])
+    error_message = "Every ssh_allowed_cidrs entry must be an IPv4 network address with a prefix, e.g. 203.0.113.10/32 (not 203.0.113.10 or 203.0.113.10/24)."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.ssh_allowed_cidrs : try(tonumber(split("/", c)[1]) >= 8, false)])
+    error_message = "ssh_allowed_cidrs may not contain 0.0.0.0/0 or any range wider than /8: SSH is for specific addresses only."
+  }
+}
+
+variable "fastapi_ingress_cidrs" {
+  type        = list(string)
+  description = "IPv4 CIDRs allowed to reach FastAPI on port 8000 directly. The design opens it to everyone; [] closes it (Nginx on 80/443 still proxies to it)."
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = alltrue([for c in var.fastapi_ingress_cidrs : can(cidrhost(c, 0)) && !strcontains(c, ":") && try(cidrhost(c, 0) == split("/", c)[0], false)])
+    error_message = "Every fastapi_ingress_cidrs entry must be an IPv4 network address with a prefix, e.g. 0.0.0.0/0 or 203.0.113.0/24."
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# Compute
+# ---------------------------------------------------------------------------------
+
+variable "os" {
+  type        = string
+  description = "App server OS: \"al2023\" (Amazon Linux 2023, default; SSH user ec2-user) or \"ubuntu-22.04\" (SSH user ubuntu)."
+  default     = "al2023"
+
+  validation {
+    condition     = contains(["al2023", "ubuntu-22.04"], var.os)
+    error_message = "os must be \"al2023\" or \"ubuntu-22.04\" (Amazon Linux 2 reached end of support on 2026-06-30)."
+  }
+}
+
+variable "ami_id" {
+  type        = string
+  description = "Pin the app server to this AMI instead of looking up the latest image for var.os."
+  default     = null
+
+  validation {
+    condition     = var.ami_id == null || can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", var.ami_id))
+    error_message = "ami_id must look like ami-0123456789abcdef0, or be null."
+  }
+}
+
+variable "instance_type" {
+  type        = string
+  description = "EC2 instance type of the app server."
+  default     = "t3.medium"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[0-9]*(nano|micro|small|medium|large|xlarge|metal)(-[0-9]+xl)?$", var.instance_type)) && !startswith(var.instance_type, "db.") && !startswith(var.instance_type, "cache.")
+    error_message = "instance_type must be an EC2 instance type such as t3.medium."
+  }
+}
+
+variable "root_volume_size" {
+  type        = number
+  description = "Root volume size in GiB (gp3, encrypted)."
+  default     = 30
+
+  validation {
+    condition     = var.root_volume_size >= 8 && var.root_volume_size <= 1024 && floor(var.root_volume_size) == var.root_volume_size
+    error_message = "root_volume_size must be a whole number of GiB between 8 and 1024."
+  }
+}
+
+variable "key_pair_name" {
+  type        = string
+  description = "Name of the EC2 key pair for SSH. Must already exist in the region unless ssh_public_key is set."
+  default     = "table-order-key"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$", var.key_pair_name))
+    error_message = "key_pair_name must be 1-255 characters of letters, digits, dots, underscores and hyphens."
+  }
+}
+
+variable "ssh_public_key" {
+  type        = string
+  description = "OpenSSH public key (one line). When set, the key pair key_pair_name is created from it; when null, it must exist."
+  default     = null
+
+  validation {
+    condition     = var.ssh_public_key == null || can(regex("^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\\n]*)?$", var.ssh_public_key))
+    error_message = "ssh_public_key must be one OpenSSH public key line (ssh-ed25519 AAAA... or ssh-rsa AAAA...), never a private key."
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# Database
+# ---------------------------------------------------------------------------------
+
+variable "db_engine_version" {
+  type        = string
+  description = "PostgreSQL version: \"15\" (RDS picks and upgrades the 15.x minor) or a full 15.N."
+  default     = "15"
+
+  validation {
+    condition     = can(regex("^15(\\.[0-9]+)?$", var.db_engine_version))
+    error_message = "db_engine_version must be PostgreSQL 15.x: \"15\" or e.g. \"15.8\"."
+  }
+}
+
+variable "db_instance_class" {
+  type        = string
+  description = "RDS instance class."
+  default     = "db.t3.small"
+
+  validation {
+    condition     = can(regex("^db\\.[a-z][a-z0-9-]*\\.[0-9]*(micro|small|medium|large|xlarge)$", var.db_instance_class))
+    error_message = "db_instance_class must be an RDS instance class such as db.t3.small."
+  }
+}
+
+variable "db_allocated_storage" {
+  type        = number
+  description = "RDS storage in GiB (gp3)."
+  default     = 20
+
+  validation {
+    condition     = var.db_allocated_storage >= 20 && var.db_allocated_storage <= 65536 && floor(var.db_allocated_storage) == var.db_allocated_storage
+    error_message = "db_allocated_storage must be a whole number of GiB between 20 and 65536."
+  }
+}
+
+variable "db_name" {
+  type        = string
+  description = "Name of the application database."
+  default     = "tableorder"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_name)) && !contains(["postgres", "template0", "template1", "rdsadmin"], var.db_name)
+    error_message = "db_name must start with a lower-case letter, hold only lower-case letters, digits and underscores (max 63), and not be postgres, template0, template1 or rdsadmin."
+  }
+}
+
+variable "db_username" {
+  type        = string
+  description = "Master user name. The password is generated by RDS and kept in Secrets Manager."
+  default     = "tableorder_admin"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.db_username))
+    error_message = "db_username must start with a letter and hold only letters, digits and underscores (max 63 characters)."
+  }
+
+  validation {
+    condition     = !contains(["admin", "rdsadmin", "rdsrepladmin", "rds_superuser"], lower(var.db_username)) && !startswith(lower(var.db_username), "pg_") && !startswith(lower(var.db_username), "rds_")
+    error_message = "db_username is reserved on RDS for PostgreSQL (admin, rdsadmin, rdsrepladmin, rds_*, pg_*). Use e.g. tableorder_admin."
+  }
+}
+
+variable "db_final_snapshot_identifier" {
+  type        = string
+  description = "Name of the snapshot RDS takes when the database is destroyed. It must not exist yet."
+  default     = "table-order-db-final-snapshot"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", var.db_final_snapshot_identifier)) && !strcontains(var.db_final_snapshot_identifier, "--") && !endswith(var.db_final_snapshot_identifier, "-")
+    error_message = "db_final_snapshot_identifier must start with a letter and hold letters, digits and single hyphens, not ending with a hyphen."
+  }
+}
+
+variable "db_deletion_protection" {
+  type        = bool
+  description = "Block deletion of the database. Off by default so the build's confirmed Destroy works; a final snapshot is always taken."
+  default     = false
+}
+
+# ---------------------------------------------------------------------------------
+# Cache
+# ---------------------------------------------------------------------------------
+
+variable "redis_engine_version" {
+  type        = string
+  description = "Redis 7 engine version, written major.minor (e.g. \"7.1\")."
+  default     = "7.1"
+
+  validation {
+    condition     = can(regex("^7\\.[0-9]+$", var.redis_engine_version))
+    error_message = "redis_engine_version must be Redis 7 written major.minor, e.g. \"7.1\" (not \"7\", \"7.x\" or \"7.1.0\")."
+  }
+}
+
+variable "redis_node_type" {
+  type        = string
+  description = "ElastiCache node type."
+  default     = "cache.t3.micro"
+
+  validation {
+    condition     = can(regex("^cache\\.[a-z][a-z0-9-]*\\.[0-9]*(micro|small|medium|large|xlarge)$", var.redis_node_type))
+    error_message = "redis_node_type must be an ElastiCache node type such as cache.t3.micro."
+  }
+}
+
+# ---------------------------------------------------------------------------------
+# Monitoring
+# ---------------------------------------------------------------------------------
+
+variable "enable_alarms" {
+  type        = bool
+  description = "Create the app server CPU and memory alarms (optional in the design). Also lets the CloudWatch agent publish metrics to CWAgent."
+  default     = false
+}
+
+variable "alarm_cpu_threshold" {
+  type        = number
+  description = "CPU utilisation (%) above which the CPU alarm fires."
+  default     = 80
+
+  validation {
+    condition     = var.alarm_cpu_threshold > 0 && var.alarm_cpu_threshold < 100
+    error_message = "alarm_cpu_threshold must be a percentage between 0 and 100 (exclusive)."
+  }
+}
+
+variable "alarm_memory_threshold" {
+  type        = number
+  description = "Memory use (%) above which the memory alarm fires."
+  default     = 80
+
+  validation {
+    condition     = var.alarm_memory_threshold > 0 && var.alarm_memory_threshold < 100
+    error_message = "alarm_memory_threshold must be a percentage between 0 and 100 (exclusive)."
+  }
+}
+
+variable "alarm_actions" {
+  type        = list(string)
+  description = "SNS topic ARNs notified when an alarm changes state."
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.alarm_actions : can(regex("^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", a))])
+    error_message = "Every alarm_actions entry must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)."
+  }
+}
