@@ -36,11 +36,16 @@ log = logging.getLogger("tableorder")
 
 
 def _configure_logging() -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-            format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
-        )
+    """Give the app's own loggers a stderr handler (uvicorn only configures its
+    own); no propagation to root, so nothing is printed twice."""
+    app_log = logging.getLogger("tableorder")
+    if app_log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+    app_log.addHandler(handler)
+    app_log.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    app_log.propagate = False
 
 
 def _short_error(exc: BaseException) -> str:
@@ -330,7 +335,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                         msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     except Exception as exc:  # redis went away mid-stream
                         log.warning("SSE %s lost redis: %s", name, _short_error(exc))
-                        yield _sse("error", json.dumps({"error": "redis connection lost"}))
+                        yield _sse("stream-error", json.dumps({"error": "redis connection lost"}))
                         break
                     now = time.monotonic()
                     if msg and msg.get("type") == "message":
@@ -359,7 +364,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     if os.environ.get("SERVE_UI", "").strip().lower() in ("1", "true", "yes"):
         # In production nginx serves ui/; this is for running locally.
+        from fastapi.responses import RedirectResponse
         from fastapi.staticfiles import StaticFiles
+
+        @app.get("/admin", include_in_schema=False)
+        async def _admin_slash():
+            return RedirectResponse("/admin/")
+
+        @app.get("/superadmin", include_in_schema=False)
+        async def _superadmin_slash():
+            return RedirectResponse("/superadmin/")
 
         ui = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ui")
         app.mount("/admin", StaticFiles(directory=os.path.join(ui, "admin"), html=True), name="ui-admin")
