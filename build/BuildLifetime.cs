@@ -1,0 +1,24 @@
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+
+namespace TableOrder.Build;
+
+/// <summary>Says where the build points before anything runs. No side effects: --dryrun runs this for real.</summary>
+public sealed class BuildLifetime : FrostingLifetime<BuildContext>
+{
+    public override void Setup(BuildContext context, ISetupContext info)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(info);
+        context.Log.Information(
+            "Environment: {0}  targets: {1}  root: {2}",
+            context.Options.EnvironmentName,
+            string.Join(", ", info.TasksToExecute.Select(t => t.Name)),
+            context.Options.RootDirectory);
+    }
+
+    public override void Teardown(BuildContext context, ITeardownContext info)
+    {
+    }
+}

@@ -1,0 +1,262 @@
+namespace TableOrder.Build.Configuration;
+
+/// <summary>
+/// Parses the Cake arguments into <see cref="BuildOptions"/>. Reads only: no side effects, so a bad
+/// argument stops the build before anything has happened.
+/// </summary>
+public static class BuildArguments
+{
+    public const string MirrorVariable = "TABLEORDER_TERRAFORM_MIRROR";
+
+    // Host options arrive as Cake arguments too; they are known, not typos.
+    private static readonly string[] HostArguments =
+        ["target", "t", "verbosity", "v", "working", "w", "dryrun", "noop", "whatif", "tree", "showtree",
+         "description", "descriptions", "showdescription", "showdescriptions", "exclusive", "e", "noreport"];
+
+    /// <summary>Every argument the build understands, with the line the README's table shows.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["environment"] = "`local` (default) or `production`; production is never implied.",
+        ["terraform-dir"] = "Terraform root module folder (default `terraform/`).",
+        ["var-file"] = "A `.tfvars` file for plan (default for production: `terraform/environments/production/terraform.tfvars` when it exists).",
+        ["backend-config"] = "A backend config file passed to `terraform init -backend-config`.",
+        ["plan-file"] = "Where Plan saves and Provision applies the plan (default `.tableorder/<environment>/terraform.tfplan`).",
+        ["terraform-mirror"] = "Provider mirror folder; terraform then installs providers from it only. Also `TABLEORDER_TERRAFORM_MIRROR`.",
+        ["auto-approve"] = "Apply the saved plan without asking (CI).",
+        ["confirm-destroy"] = "Destroy only runs when this names the environment, e.g. `--confirm-destroy=production`.",
+        ["ssh-key"] = "Private key for SSH to the app server (local default: made by the build).",
+        ["state-dir"] = "Folder for local state (default `.tableorder/`).",
+    };
+
+    public static BuildOptions Parse(
+        IReadOnlyDictionary<string, string?> arguments,
+        IReadOnlyList<string> targets,
+        Func<string, string?> environmentVariable,
+        string workingDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(environmentVariable);
+        RejectUnknown(arguments);
+
+        var root = FindRoot(workingDirectory);
+        var environment = ParseEnvironment(Value(arguments, "environment"));
+        var environmentName = environment.ToString().ToLowerInvariant();
+
+        var stateRoot = ExistingOrNewDirectory(arguments, "state-dir", root) ?? Path.Combine(root, ".tableorder");
+        var stateDirectory = Path.Combine(stateRoot, environmentName);
+
+        var terraformDirectory = Path.GetFullPath(Value(arguments, "terraform-dir") ?? "terraform", root);
+        if (!Directory.Exists(terraformDirectory) || Directory.GetFiles(terraformDirectory, "*.tf").Length == 0)
+        {
+            throw new BuildArgumentException(
+                $"--terraform-dir: '{terraformDirectory}' is not a Terraform module folder (no *.tf files). Pass the folder that holds the root module, e.g. --terraform-dir=terraform.");
+        }
+
+        var varFile = ExistingFile(arguments, "var-file", root);
+        if (varFile is null && environment == DeploymentEnvironment.Production)
+        {
+            var conventional = Path.Combine(terraformDirectory, "environments", "production", "terraform.tfvars");
+            varFile = File.Exists(conventional) ? conventional : null;
+        }
+
+        var confirmDestroy = Value(arguments, "confirm-destroy");
+        if (arguments.ContainsKey("confirm-destroy") && string.IsNullOrWhiteSpace(confirmDestroy))
+        {
+            throw new BuildArgumentException($"--confirm-destroy needs the environment's name: --confirm-destroy={environmentName}.");
+        }
+
+        if (confirmDestroy is not null && !string.Equals(confirmDestroy, environmentName, StringComparison.Ordinal))
+        {
+            throw new BuildArgumentException(
+                $"--confirm-destroy={confirmDestroy} does not match --environment={environmentName}. To destroy {environmentName}, type --confirm-destroy={environmentName}.");
+        }
+
+        var planFile = Value(arguments, "plan-file") is { } plan
+            ? Path.GetFullPath(plan, root)
+            : Path.Combine(stateDirectory, "terraform.tfplan");
+
+        var mirror = MirrorDirectory(arguments, environmentVariable, root);
+        targets = targets.Count == 0 ? ["Default"] : targets;
+        RejectTargetsOutsideTheirEnvironment(targets, environment, confirmDestroy);
+
+        return new BuildOptions
+        {
+            Environment = environment,
+            Targets = targets,
+            RootDirectory = root,
+            StateDirectory = stateDirectory,
+            SshKeyPath = ExistingFile(arguments, "ssh-key", root),
+            Terraform = new TerraformOptions
+            {
+                WorkingDirectory = terraformDirectory,
+                VarFile = varFile,
+                BackendConfigFile = ExistingFile(arguments, "backend-config", root),
+                PlanFile = planFile,
+                MirrorDirectory = mirror,
+                AutoApprove = Flag(arguments, "auto-approve"),
+                ConfirmDestroy = confirmDestroy,
+            },
+        };
+    }
+
+    /// <summary>Targets that act on the AWS stack make no sense locally; Destroy needs its confirmation.</summary>
+    private static void RejectTargetsOutsideTheirEnvironment(IEnumerable<string> targets, DeploymentEnvironment environment, string? confirmDestroy)
+    {
+        foreach (var target in targets)
+        {
+            var productionOnly = ProductionOnlyTargets.FirstOrDefault(t => string.Equals(t, target, StringComparison.OrdinalIgnoreCase));
+            if (productionOnly is not null && environment != DeploymentEnvironment.Production)
+            {
+                throw new BuildArgumentException(
+                    $"--target={productionOnly} acts on the AWS stack: add --environment=production. The local environment has no Terraform state; --target=Validate checks the Terraform offline and --target=LocalStatus shows the local stack.");
+            }
+
+            if (string.Equals(target, "Destroy", StringComparison.OrdinalIgnoreCase) && confirmDestroy is null)
+            {
+                var name = environment.ToString().ToLowerInvariant();
+                throw new BuildArgumentException(
+                    $"--target=Destroy deletes every resource of {name}, the database included (a final snapshot is kept). To go ahead, add --confirm-destroy={name}.");
+            }
+        }
+    }
+
+    private static readonly string[] ProductionOnlyTargets = ["Plan", "Outputs", "Destroy"];
+
+    private static DeploymentEnvironment ParseEnvironment(string? value) =>
+        value?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "local" => DeploymentEnvironment.Local,
+            "production" => DeploymentEnvironment.Production,
+            _ => throw new BuildArgumentException(
+                $"--environment={value} is not an environment of this build. Use --environment=local (the default: this machine) or --environment=production (AWS)."),
+        };
+
+    private static void RejectUnknown(IReadOnlyDictionary<string, string?> arguments)
+    {
+        foreach (var name in arguments.Keys)
+        {
+            if (Known.ContainsKey(name) || HostArguments.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var suggestion = Known.Keys
+                .Select(k => (Name: k, Distance: EditDistance(name.ToLowerInvariant(), k)))
+                .OrderBy(k => k.Distance)
+                .First();
+            var hint = suggestion.Distance <= 3 ? $" Did you mean --{suggestion.Name}?" : string.Empty;
+            throw new BuildArgumentException(
+                $"--{name} is not an argument of this build.{hint} See the arguments table in README.md or run with --help.");
+        }
+    }
+
+    private static string? Value(IReadOnlyDictionary<string, string?> arguments, string name) =>
+        arguments.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    /// <summary>A bare --flag arrives with no value and means true.</summary>
+    private static bool Flag(IReadOnlyDictionary<string, string?> arguments, string name)
+    {
+        if (!arguments.TryGetValue(name, out var value))
+        {
+            return false;
+        }
+
+        return value?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "true" or "yes" or "1" => true,
+            "false" or "no" or "0" => false,
+            _ => throw new BuildArgumentException($"--{name}={value} is not true or false. Write --{name} alone to turn it on."),
+        };
+    }
+
+    private static string? ExistingFile(IReadOnlyDictionary<string, string?> arguments, string name, string root)
+    {
+        if (!arguments.ContainsKey(name))
+        {
+            return null;
+        }
+
+        var value = Value(arguments, name) ?? throw new BuildArgumentException($"--{name} needs a file path: --{name}=<path>.");
+        var path = Path.GetFullPath(ExpandHome(value), root);
+        return File.Exists(path)
+            ? path
+            : throw new BuildArgumentException($"--{name}: the file '{path}' does not exist. Check the path, or leave --{name} out to use the default.");
+    }
+
+    private static string? ExistingOrNewDirectory(IReadOnlyDictionary<string, string?> arguments, string name, string root)
+    {
+        if (!arguments.ContainsKey(name))
+        {
+            return null;
+        }
+
+        var value = Value(arguments, name) ?? throw new BuildArgumentException($"--{name} needs a folder: --{name}=<path>.");
+        var path = Path.GetFullPath(ExpandHome(value), root);
+        return File.Exists(path)
+            ? throw new BuildArgumentException($"--{name}: '{path}' is a file. Name a folder (it is created when missing).")
+            : path;
+    }
+
+    private static string? MirrorDirectory(IReadOnlyDictionary<string, string?> arguments, Func<string, string?> environmentVariable, string root)
+    {
+        var (source, value) = arguments.ContainsKey("terraform-mirror")
+            ? ("--terraform-mirror", Value(arguments, "terraform-mirror") ?? throw new BuildArgumentException("--terraform-mirror needs a folder: --terraform-mirror=<dir>."))
+            : (MirrorVariable, environmentVariable(MirrorVariable));
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(ExpandHome(value), root);
+        if (!Directory.Exists(path))
+        {
+            throw new BuildArgumentException($"{source}: the folder '{path}' does not exist. Name a provider mirror folder (one that holds registry.terraform.io/), or leave it out to let the build look for one.");
+        }
+
+        return path;
+    }
+
+    private static string FindRoot(string workingDirectory)
+    {
+        for (var directory = new DirectoryInfo(workingDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "TableOrder.Build.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new BuildArgumentException(
+            $"No TableOrder.Build.sln in '{workingDirectory}' or above. Run the build from the repository, or pass --working=<repository folder>.");
+    }
+
+    private static string ExpandHome(string path) =>
+        path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), path[2..])
+            : path;
+
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+}

@@ -1,0 +1,46 @@
+namespace TableOrder.Build.Configuration;
+
+/// <summary>Every argument of the build, parsed and checked once. Nothing else reads raw arguments.</summary>
+public sealed record BuildOptions
+{
+    public required DeploymentEnvironment Environment { get; init; }
+
+    /// <summary>The repository root: the folder that holds TableOrder.Build.sln.</summary>
+    public required string RootDirectory { get; init; }
+
+    /// <summary>Where this environment keeps its state: keys, passwords, plans, the machine image.</summary>
+    public required string StateDirectory { get; init; }
+
+    public required TerraformOptions Terraform { get; init; }
+
+    /// <summary>Private key for SSH to the app server; null means the environment's default.</summary>
+    public string? SshKeyPath { get; init; }
+
+    /// <summary>The targets asked for on the command line.</summary>
+    public required IReadOnlyList<string> Targets { get; init; }
+
+    public string EnvironmentName => Environment.ToString().ToLowerInvariant();
+
+    /// <summary>The folder that holds every environment's state folder.</summary>
+    public string StateRoot => Path.GetDirectoryName(StateDirectory)!;
+}
+
+/// <summary>What the Terraform targets need.</summary>
+public sealed record TerraformOptions
+{
+    public required string WorkingDirectory { get; init; }
+
+    public string? VarFile { get; init; }
+
+    public string? BackendConfigFile { get; init; }
+
+    public required string PlanFile { get; init; }
+
+    /// <summary>A provider mirror folder named by the user (argument or environment variable); null: look for one.</summary>
+    public string? MirrorDirectory { get; init; }
+
+    public bool AutoApprove { get; init; }
+
+    /// <summary>The environment name typed into --confirm-destroy; destroy runs only when it matches.</summary>
+    public string? ConfirmDestroy { get; init; }
+}

@@ -1,0 +1,7 @@
+using Cake.Frosting;
+using TableOrder.Build;
+
+return new CakeHost()
+    .UseContext<BuildContext>()
+    .UseLifetime<BuildLifetime>()
+    .Run(args);

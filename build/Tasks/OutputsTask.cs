@@ -1,0 +1,26 @@
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using TableOrder.Build.Terraform;
+
+namespace TableOrder.Build.Tasks;
+
+[TaskName("Outputs")]
+[TaskDescription("Production: reads the stack's terraform outputs, prints them and keeps them for later tasks.")]
+public sealed class OutputsTask : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        context.Terraform.Init(new TerraformInitSettings { BackendConfigFile = context.Options.Terraform.BackendConfigFile });
+        var outputs = context.Terraform.Output();
+        if (outputs.IsEmpty)
+        {
+            throw new TerraformException("The stack has no outputs yet: nothing has been applied. Run --target=Provision --environment=production first.");
+        }
+
+        context.SaveOutputs(outputs);
+        foreach (var property in typeof(TerraformOutputs).GetProperties().Where(p => p.Name != nameof(TerraformOutputs.IsEmpty)))
+        {
+            context.Log.Information("{0,-18} {1}", property.Name, property.GetValue(outputs) ?? "-");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using Cake.Core;
+using Cake.Core.IO;
+
+namespace TableOrder.Build.Terraform;
+
+/// <summary>
+/// The command line of every terraform command, built without running anything so tests can read it.
+/// Known mistakes of the Cake.Terraform addin are avoided here: options always precede the plan
+/// file; no `-out=` without a file; no `-var` when applying a saved plan; `-auto-approve`, not `-force`.
+/// </summary>
+public static class TerraformArguments
+{
+    public static ProcessArgumentBuilder Version() => new ProcessArgumentBuilder().Append("version").Append("-json");
+
+    public static ProcessArgumentBuilder Init(TerraformInitSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var args = Common("init");
+        if (!settings.Backend)
+        {
+            args.Append("-backend=false");
+        }
+        else if (settings.BackendConfigFile is { } backend)
+        {
+            args.AppendSwitchQuoted("-backend-config", "=", backend);
+        }
+
+        if (settings.PluginDirectory is { } plugins)
+        {
+            args.AppendSwitchQuoted("-plugin-dir", "=", plugins);
+        }
+
+        if (settings.Upgrade)
+        {
+            args.Append("-upgrade");
+        }
+
+        return args;
+    }
+
+    public static ProcessArgumentBuilder Fmt(TerraformFmtSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var args = new ProcessArgumentBuilder().Append("fmt").Append("-no-color");
+        if (settings.Check)
+        {
+            args.Append("-check").Append("-diff");
+        }
+
+        if (settings.Recursive)
+        {
+            args.Append("-recursive");
+        }
+
+        return args;
+    }
+
+    public static ProcessArgumentBuilder Validate() => new ProcessArgumentBuilder().Append("validate").Append("-json").Append("-no-color");
+
+    public static ProcessArgumentBuilder Plan(TerraformPlanSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (string.IsNullOrWhiteSpace(settings.OutFile))
+        {
+            throw new ArgumentException("A plan needs a file to save to.", nameof(settings));
+        }
+
+        var args = Common("plan").Append("-detailed-exitcode");
+        if (settings.Destroy)
+        {
+            args.Append("-destroy");
+        }
+
+        AppendVariables(args, settings.VarFiles, settings.Variables);
+        return args.AppendSwitchQuoted("-out", "=", settings.OutFile);
+    }
+
+    /// <summary>Applies exactly a saved plan: variables live in the plan, so none are passed; the plan path comes last.</summary>
+    public static ProcessArgumentBuilder Apply(TerraformApplySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (string.IsNullOrWhiteSpace(settings.PlanFile))
+        {
+            throw new ArgumentException("Apply takes a saved plan file.", nameof(settings));
+        }
+
+        return Common("apply").AppendQuoted(settings.PlanFile);
+    }
+
+    public static ProcessArgumentBuilder Destroy(TerraformDestroySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var args = Common("destroy");
+        AppendVariables(args, settings.VarFiles, settings.Variables);
+        if (settings.AutoApprove)
+        {
+            args.Append("-auto-approve");
+        }
+
+        return args;
+    }
+
+    public static ProcessArgumentBuilder Output() => new ProcessArgumentBuilder().Append("output").Append("-json").Append("-no-color");
+
+    public static ProcessArgumentBuilder Show(string? planFile)
+    {
+        var args = new ProcessArgumentBuilder().Append("show").Append("-json").Append("-no-color");
+        return planFile is null ? args : args.AppendQuoted(planFile);
+    }
+
+    public static ProcessArgumentBuilder Test(TerraformTestSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var args = new ProcessArgumentBuilder().Append("test").Append("-no-color");
+        foreach (var filter in settings.Filters)
+        {
+            args.AppendSwitchQuoted("-filter", "=", filter);
+        }
+
+        if (settings.Json)
+        {
+            args.Append("-json");
+        }
+
+        return args;
+    }
+
+    private static ProcessArgumentBuilder Common(string command) =>
+        new ProcessArgumentBuilder().Append(command).Append("-input=false").Append("-no-color");
+
+    private static void AppendVariables(ProcessArgumentBuilder args, IEnumerable<string> varFiles, IEnumerable<TerraformVariable> variables)
+    {
+        foreach (var file in varFiles)
+        {
+            args.AppendSwitchQuoted("-var-file", "=", file);
+        }
+
+        foreach (var variable in variables)
+        {
+            var assignment = $"{variable.Name}={variable.Value}";
+            if (variable.Sensitive)
+            {
+                args.AppendSwitchQuotedSecret("-var", " ", assignment);
+            }
+            else
+            {
+                args.AppendSwitchQuoted("-var", " ", assignment);
+            }
+        }
+    }
+}

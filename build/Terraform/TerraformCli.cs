@@ -1,0 +1,228 @@
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using Cake.Core.IO;
+using Cake.Core.Tooling;
+using TableOrder.Build.Diagnostics;
+
+namespace TableOrder.Build.Terraform;
+
+/// <summary>
+/// Our Cake.Terraform: each terraform command as a method on Cake.Core's <see cref="Tool{TSettings}"/>.
+/// Output streams live to the log (secrets masked); JSON commands are captured and typed.
+/// </summary>
+public sealed class TerraformCli : Tool<TerraformSettings>
+{
+    private readonly ICakeLog _log;
+    private readonly SecretMasker _masker;
+    private readonly string _workingDirectory;
+    private readonly string? _cliConfigFile;
+
+    public TerraformCli(
+        IFileSystem fileSystem,
+        ICakeEnvironment environment,
+        IProcessRunner processRunner,
+        IToolLocator tools,
+        ICakeLog log,
+        SecretMasker masker,
+        string workingDirectory,
+        string? cliConfigFile)
+        : base(fileSystem, environment, processRunner, tools)
+    {
+        _log = log;
+        _masker = masker;
+        _workingDirectory = workingDirectory;
+        _cliConfigFile = cliConfigFile;
+    }
+
+    public string WorkingDirectory => _workingDirectory;
+
+    /// <summary>Checks terraform is installed and new enough; the first thing any terraform task does.</summary>
+    public TerraformVersion EnsureSupportedVersion()
+    {
+        TerraformRun run;
+        try
+        {
+            run = Execute(new TerraformSettings(), TerraformArguments.Version(), echo: false);
+        }
+        catch (CakeException ex) when (ex.Message.Contains("Could not locate executable", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TerraformException(
+                "terraform was not found on PATH. Install Terraform 1.7 or newer (https://developer.hashicorp.com/terraform/install) and run again.");
+        }
+
+        var version = TerraformVersion.Parse(run.StandardOutput);
+        if (!version.IsSupported)
+        {
+            throw new TerraformException(
+                $"terraform {version.Version} is too old: this build needs {TerraformVersion.Minimum} or newer (terraform test with mock providers). Upgrade terraform and run again.");
+        }
+
+        return version;
+    }
+
+    public void Init(TerraformInitSettings settings)
+    {
+        var run = Execute(settings, TerraformArguments.Init(settings), echo: true, accept: [0, 1]);
+        if (run.ExitCode == 0)
+        {
+            return;
+        }
+
+        var errors = run.StandardError;
+        if (errors.Contains("registry.terraform.io", StringComparison.Ordinal) ||
+            errors.Contains("Failed to query available provider packages", StringComparison.Ordinal))
+        {
+            throw new TerraformException(
+                "terraform init could not install the providers from a registry. On a machine without internet access, pass a provider mirror: " +
+                $"--terraform-mirror=<dir> (or set {Configuration.BuildArguments.MirrorVariable}), a folder that holds registry.terraform.io/hashicorp/aws/...");
+        }
+
+        throw new TerraformException($"terraform init failed (exit code {run.ExitCode}); its errors are above.");
+    }
+
+    /// <summary>`fmt -check -recursive`: the files that are not formatted; empty when all are.</summary>
+    public IReadOnlyList<string> FormatCheck(TerraformFmtSettings settings)
+    {
+        var run = Execute(settings, TerraformArguments.Fmt(settings), echo: false, accept: [0, 3]);
+        if (run.ExitCode is not (0 or 3))
+        {
+            throw new TerraformException($"terraform fmt failed (exit code {run.ExitCode}): {run.StandardError.Trim()}");
+        }
+
+        return run.StandardOutputLines.Where(l => l.EndsWith(".tf", StringComparison.Ordinal) || l.EndsWith(".hcl", StringComparison.Ordinal) || l.EndsWith(".tfvars", StringComparison.Ordinal)).ToList();
+    }
+
+    public ValidationReport Validate()
+    {
+        var run = Execute(new TerraformSettings(), TerraformArguments.Validate(), echo: false, accept: [0, 1]);
+        return ValidationReport.Parse(run.StandardOutput);
+    }
+
+    /// <summary>Plans into a file; exit code 2 of -detailed-exitcode means changes, 0 none, anything else failure.</summary>
+    public PlanResult Plan(TerraformPlanSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var secret in settings.Variables.Where(v => v.Sensitive))
+        {
+            _masker.Add(secret.Value);
+        }
+
+        var run = Execute(settings, TerraformArguments.Plan(settings), echo: true, accept: [0, 2]);
+        var hasChanges = InterpretPlanExitCode(run.ExitCode);
+        var summary = PlanSummary.Parse(Show(settings.OutFile));
+        return new PlanResult(hasChanges, settings.OutFile, summary);
+    }
+
+    public static bool InterpretPlanExitCode(int exitCode) =>
+        exitCode switch
+        {
+            0 => false,
+            2 => true,
+            _ => throw new TerraformException($"terraform plan failed (exit code {exitCode}); its errors are above."),
+        };
+
+    public void Apply(TerraformApplySettings settings) =>
+        Execute(settings, TerraformArguments.Apply(settings), echo: true);
+
+    public void Destroy(TerraformDestroySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var secret in settings.Variables.Where(v => v.Sensitive))
+        {
+            _masker.Add(secret.Value);
+        }
+
+        Execute(settings, TerraformArguments.Destroy(settings), echo: true);
+    }
+
+    public TerraformOutputs Output() =>
+        TerraformOutputs.Parse(Execute(new TerraformSettings(), TerraformArguments.Output(), echo: false).StandardOutput);
+
+    public string Show(string? planFile) =>
+        Execute(new TerraformSettings(), TerraformArguments.Show(planFile), echo: false).StandardOutput;
+
+    public TestReport Test(TerraformTestSettings settings)
+    {
+        var run = Execute(settings, TerraformArguments.Test(settings), echo: true, accept: [0, 1]);
+        var report = run.StandardOutputLines.Select(TestReport.FromSummaryLine).LastOrDefault(r => r is not null);
+        if (run.ExitCode != 0 || report is null || report.Failed > 0)
+        {
+            throw new TerraformException(
+                report is null
+                    ? $"terraform test failed (exit code {run.ExitCode}) before it reported results; its errors are above."
+                    : $"terraform test: {report.Failed} failed, {report.Passed} passed. The failing runs are named above.");
+        }
+
+        return report;
+    }
+
+    protected override string GetToolName() => "Terraform";
+
+    protected override IEnumerable<string> GetToolExecutableNames() => ["terraform"];
+
+    private TerraformRun Execute(TerraformSettings settings, ProcessArgumentBuilder arguments, bool echo, int[]? accept = null)
+    {
+        settings.WorkingDirectory ??= _workingDirectory;
+        settings.EnvironmentVariables ??= new Dictionary<string, string>();
+        settings.EnvironmentVariables["TF_IN_AUTOMATION"] = "1";
+        settings.EnvironmentVariables["TF_INPUT"] = "0";
+        settings.EnvironmentVariables["CHECKPOINT_DISABLE"] = "1";
+        if ((settings.CliConfigFile ?? _cliConfigFile) is { } cliConfig)
+        {
+            settings.EnvironmentVariables["TF_CLI_CONFIG_FILE"] = cliConfig;
+        }
+
+        var accepted = accept ?? [0];
+        var stdout = new List<string>();
+        var stderr = new List<string>();
+        var exitCode = 0;
+        settings.HandleExitCode = code => accepted.Contains(code);
+
+        var processSettings = new ProcessSettings
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectedStandardOutputHandler = line =>
+            {
+                if (line is not null)
+                {
+                    lock (stdout)
+                    {
+                        stdout.Add(line);
+                    }
+
+                    if (echo)
+                    {
+                        _log.Information(_masker.Apply(line));
+                    }
+                }
+
+                return line;
+            },
+            RedirectedStandardErrorHandler = line =>
+            {
+                if (line is not null)
+                {
+                    lock (stderr)
+                    {
+                        stderr.Add(line);
+                    }
+
+                    _log.Error(_masker.Apply(line));
+                }
+
+                return line;
+            },
+        };
+
+        Run(settings, arguments, processSettings, process => exitCode = process.GetExitCode());
+        return new TerraformRun(exitCode, stdout, stderr);
+    }
+
+    private sealed record TerraformRun(int ExitCode, IReadOnlyList<string> StandardOutputLines, IReadOnlyList<string> StandardErrorLines)
+    {
+        public string StandardOutput => string.Join('\n', StandardOutputLines);
+
+        public string StandardError => string.Join('\n', StandardErrorLines);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+
+namespace TableOrder.Build.Terraform;
+
+/// <summary>
+/// The root module's outputs, typed, as later tasks read them (terraform/outputs.tf).
+/// A missing output is null; sensitive outputs are never logged.
+/// </summary>
+public sealed record TerraformOutputs
+{
+    public string? InstanceId { get; init; }
+
+    public string? PublicIp { get; init; }
+
+    public string? PublicDns { get; init; }
+
+    public string? SshUser { get; init; }
+
+    public string? DbEndpoint { get; init; }
+
+    public int? DbPort { get; init; }
+
+    public string? DbName { get; init; }
+
+    public string? DbUsername { get; init; }
+
+    public string? DbSecretArn { get; init; }
+
+    public string? RedisEndpoint { get; init; }
+
+    public int? RedisPort { get; init; }
+
+    public string? BucketName { get; init; }
+
+    public string? LogGroupFastApi { get; init; }
+
+    public string? LogGroupNginx { get; init; }
+
+    public string? Region { get; init; }
+
+    public bool IsEmpty => InstanceId is null && PublicIp is null && Region is null;
+
+    public static TerraformOutputs Parse(string outputJson)
+    {
+        using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(outputJson) ? "{}" : outputJson);
+        var root = document.RootElement;
+
+        string? Text(string name) =>
+            root.TryGetProperty(name, out var output) && output.TryGetProperty("value", out var value)
+                ? value.ValueKind switch
+                {
+                    JsonValueKind.String => value.GetString(),
+                    JsonValueKind.Null => null,
+                    _ => value.GetRawText(),
+                }
+                : null;
+
+        int? Number(string name) =>
+            root.TryGetProperty(name, out var output) && output.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Number
+                ? value.GetInt32()
+                : int.TryParse(Text(name), out var parsed) ? parsed : null;
+
+        return new TerraformOutputs
+        {
+            InstanceId = Text("instance_id"),
+            PublicIp = Text("public_ip"),
+            PublicDns = Text("public_dns"),
+            SshUser = Text("ssh_user"),
+            DbEndpoint = Text("db_endpoint"),
+            DbPort = Number("db_port"),
+            DbName = Text("db_name"),
+            DbUsername = Text("db_username"),
+            DbSecretArn = Text("db_secret_arn"),
+            RedisEndpoint = Text("redis_endpoint"),
+            RedisPort = Number("redis_port"),
+            BucketName = Text("bucket_name"),
+            LogGroupFastApi = Text("log_group_fastapi"),
+            LogGroupNginx = Text("log_group_nginx"),
+            Region = Text("region"),
+        };
+    }
+}
