@@ -15,6 +15,10 @@ locals {
   looked_up_ami = var.os == "al2023" ? one(data.aws_ami.al2023[*].id) : one(data.aws_ami.ubuntu[*].id)
   ami_id        = coalesce(var.ami_id, local.looked_up_ami)
   key_name      = var.ssh_public_key == null ? var.key_pair_name : aws_key_pair.this[0].key_name
+
+  # Package installation only; no secrets. The app reads its database password from
+  # Secrets Manager at run time through the instance role.
+  user_data = templatefile("${path.module}/templates/${local.os[var.os].user_data}", { name_prefix = var.name_prefix })
 }
 
 # Amazon Linux 2023, standard (not minimal) x86_64 image, latest.
@@ -85,9 +89,7 @@ resource "aws_instance" "app_server" {
   monitoring             = false # basic monitoring (5-minute metrics), as designed
   ebs_optimized          = true
 
-  # Package installation only; no secrets. The app reads its database password from
-  # Secrets Manager at run time through the instance role.
-  user_data                   = templatefile("${path.module}/templates/${local.os[var.os].user_data}", { name_prefix = var.name_prefix })
+  user_data                   = local.user_data
   user_data_replace_on_change = false
 
   metadata_options {

@@ -78,12 +78,14 @@ resource "aws_vpc_security_group_egress_rule" "ec2_all" {
   }
 }
 
-# No egress rules on the RDS and Redis groups: Terraform removes the default
-# allow-all egress rule AWS adds to a new group, and none is recreated.
+# No egress on the RDS and Redis groups: `egress = []` makes Terraform remove the
+# allow-all rule AWS adds to every new group (and any rule added by hand later).
+# Ingress stays in separate rule resources; only egress is managed inline.
 resource "aws_security_group" "rds" {
   name        = "${var.name_prefix}-rds-sg"
   description = "Table Order PostgreSQL: 5432 from the app server group only"
   vpc_id      = var.vpc_id
+  egress      = []
 
   tags = {
     Name = "${var.name_prefix}-rds-sg"
@@ -107,6 +109,7 @@ resource "aws_security_group" "redis" {
   name        = "${var.name_prefix}-redis-sg"
   description = "Table Order Redis: 6379 from the app server group only"
   vpc_id      = var.vpc_id
+  egress      = []
 
   tags = {
     Name = "${var.name_prefix}-redis-sg"
@@ -129,7 +132,9 @@ resource "aws_vpc_security_group_ingress_rule" "redis" {
 # Close the VPC's default security group: no ingress, no egress. Anything launched
 # without an explicit group gets no network access.
 resource "aws_default_security_group" "default" {
-  vpc_id = var.vpc_id
+  vpc_id  = var.vpc_id
+  ingress = []
+  egress  = []
 
   tags = {
     Name = "${var.name_prefix}-default-sg-closed"
