@@ -87,7 +87,7 @@ run "app_server_as_designed_mock" {
   }
 
   assert {
-    condition     = data.aws_ami.al2023[0].owners == ["amazon"] && data.aws_ami.al2023[0].most_recent
+    condition     = one(data.aws_ami.al2023[0].owners) == "amazon" && data.aws_ami.al2023[0].most_recent
     error_message = "The AL2023 lookup must take Amazon's latest image."
   }
 }
@@ -133,7 +133,7 @@ run "ubuntu_2204" {
   }
 
   assert {
-    condition     = data.aws_ami.ubuntu[0].owners == ["099720109477"]
+    condition     = one(data.aws_ami.ubuntu[0].owners) == "099720109477"
     error_message = "The Ubuntu image must come from Canonical's account."
   }
 

@@ -1,0 +1,103 @@
+# Storage module: the private menu images bucket.
+
+mock_provider "aws" {}
+
+provider "aws" {
+  alias                       = "real"
+  region                      = "ap-northeast-2"
+  access_key                  = "mock"
+  secret_key                  = "mock"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+variables {
+  bucket_name = "table-order-menu-images-123456789012"
+  name_tag    = "table-order-images"
+}
+
+run "bucket_as_designed_mock" {
+  command = plan
+
+  module {
+    source = "./modules/storage"
+  }
+
+  assert {
+    condition     = aws_s3_bucket.images.bucket == "table-order-menu-images-123456789012" && aws_s3_bucket.images.tags["Name"] == "table-order-images"
+    error_message = "Bucket table-order-menu-images-<account id>, Name tag table-order-images."
+  }
+
+  assert {
+    condition     = !aws_s3_bucket.images.force_destroy
+    error_message = "The bucket must not be force-destroyed by default."
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_ownership_controls.images.rule[*].object_ownership) == "BucketOwnerEnforced"
+    error_message = "ACLs must be disabled (BucketOwnerEnforced), keeping the bucket private."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.images.block_public_acls && aws_s3_bucket_public_access_block.images.block_public_policy && aws_s3_bucket_public_access_block.images.ignore_public_acls && aws_s3_bucket_public_access_block.images.restrict_public_buckets
+    error_message = "All four public access block settings must be on."
+  }
+
+  assert {
+    condition     = one(flatten([for r in aws_s3_bucket_server_side_encryption_configuration.images.rule : [for d in r.apply_server_side_encryption_by_default : d.sse_algorithm]])) == "AES256"
+    error_message = "Default encryption must be SSE-S3 (AES256)."
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_versioning.images.versioning_configuration[*].status) == "Disabled"
+    error_message = "Versioning stays disabled, as designed."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement :
+      s.Effect == "Deny" && s.Condition.Bool["aws:SecureTransport"] == "false" && toset(s.Resource) == toset(["arn:aws:s3:::table-order-menu-images-123456789012", "arn:aws:s3:::table-order-menu-images-123456789012/*"])
+    ])
+    error_message = "The bucket policy must deny every request that does not use TLS."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Effect == "Deny"])
+    error_message = "The bucket policy may only deny; it must never grant (public) access."
+  }
+}
+
+run "bucket_real_provider" {
+  command   = plan
+  providers = { aws = aws.real }
+
+  module {
+    source = "./modules/storage"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.images.block_public_policy && aws_s3_bucket_public_access_block.images.restrict_public_buckets && one(aws_s3_bucket_ownership_controls.images.rule[*].object_ownership) == "BucketOwnerEnforced"
+    error_message = "Public access blocked, ACLs disabled."
+  }
+
+  assert {
+    condition     = output.bucket_arn == "arn:aws:s3:::table-order-menu-images-123456789012"
+    error_message = "Bucket ARN must follow from the name."
+  }
+}
+
+run "invalid_bucket_name_is_rejected" {
+  command = plan
+
+  module {
+    source = "./modules/storage"
+  }
+
+  variables {
+    bucket_name = "Table_Order_Images"
+  }
+
+  expect_failures = [var.bucket_name]
+}
