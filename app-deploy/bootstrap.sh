@@ -1,0 +1,480 @@
+#!/usr/bin/env bash
+# Bootstrap the Table Order app server: Nginx, Python 3.11+ venv, the tableorder user and
+# folders, the tableorder-api systemd unit, the Nginx site, logrotate, a placeholder
+# release and (production) the CloudWatch agent.
+#
+# Runs as root from an uploaded copy of app-deploy/ on Debian 12+, Ubuntu 22.04+ (apt)
+# or Amazon Linux 2023 (dnf):
+#
+#   sudo bash bootstrap.sh --environment local|production --http-port N --api-port N \
+#        [--python-deps distro|pip] [--cloudwatch on|off]
+#
+# Idempotent: every file is compared before it is written, every service is reloaded or
+# restarted only when something it uses changed. Each change prints "changed: <what>".
+# The LAST line of output is always "bootstrap: N changes" or "bootstrap: no changes"
+# (or "bootstrap: FAILED ..." with a non-zero exit), which the build parses.
+set -euo pipefail
+umask 022
+shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' in ${x//a/b} stays literal
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly here
+readonly APP_USER=tableorder
+readonly BASE=/opt/tableorder
+readonly VENV=$BASE/venv
+readonly CONF_DIR=/etc/tableorder
+readonly LOG_DIR=/var/log/tableorder
+readonly UNIT=tableorder-api.service
+readonly UNIT_FILE=/etc/systemd/system/$UNIT
+readonly SITE_FILE=/etc/nginx/conf.d/tableorder.conf
+readonly LOGROTATE_FILE=/etc/logrotate.d/tableorder
+readonly PLACEHOLDER=$BASE/releases/placeholder
+readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
+readonly CW_CTL=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
+readonly WAIT_SECONDS=600
+
+changes=0
+finished=0
+created_policy_rc_d=0
+
+log() { printf 'bootstrap: %s\n' "$*"; }
+changed() { changes=$((changes + 1)); printf 'changed: %s\n' "$*"; }
+die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+
+on_exit() {
+    local rc=$?
+    if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; fi
+    if (( rc != 0 && ! finished )); then
+        # still the last line, so the build can tell what happened
+        printf 'bootstrap: FAILED (exit %d) after %d changes\n' "$rc" "$changes"
+    fi
+}
+trap on_exit EXIT
+
+usage() {
+    cat >&2 <<'EOF'
+usage: sudo bash bootstrap.sh --environment local|production --http-port N --api-port N
+                              [--python-deps distro|pip] [--cloudwatch on|off]
+  --environment   local (the systemd-nspawn machine) or production (EC2)
+  --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
+  --api-port      loopback port of the FastAPI service (production 8000, local 18000)
+  --python-deps   distro: venv with --system-site-packages on the Debian python3-* packages
+                  pip:    plain venv, the release installs requirements.txt with pip
+                  (default: distro for local, pip for production)
+  --cloudwatch    install and configure the CloudWatch agent (default: on for production,
+                  off for local; local cannot have it: there is no AWS)
+example: sudo bash bootstrap.sh --environment local --http-port 8080 --api-port 18000 --python-deps distro --cloudwatch off
+EOF
+    exit 2
+}
+
+# ---- arguments: all validated before the first side effect ----------------------------
+environment='' http_port='' api_port='' python_deps='' cloudwatch=''
+while (( $# )); do
+    case $1 in
+        --environment|--http-port|--api-port|--python-deps|--cloudwatch)
+            (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
+            case $1 in
+                --environment) environment=$2 ;;
+                --http-port) http_port=$2 ;;
+                --api-port) api_port=$2 ;;
+                --python-deps) python_deps=$2 ;;
+                --cloudwatch) cloudwatch=$2 ;;
+            esac
+            shift 2 ;;
+        --environment=*) environment=${1#*=}; shift ;;
+        --http-port=*) http_port=${1#*=}; shift ;;
+        --api-port=*) api_port=${1#*=}; shift ;;
+        --python-deps=*) python_deps=${1#*=}; shift ;;
+        --cloudwatch=*) cloudwatch=${1#*=}; shift ;;
+        -h|--help) usage ;;
+        *) echo "bootstrap: error: unknown argument '$1'" >&2; usage ;;
+    esac
+done
+
+valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && (( 10#$1 >= 1 && 10#$1 <= 65535 )); }
+case $environment in
+    local|production) ;;
+    '') die "--environment is required: --environment local or --environment production" ;;
+    *) die "--environment must be 'local' or 'production', got '$environment'" ;;
+esac
+valid_port "$http_port" || die "--http-port must be a port number 1-65535, got '$http_port' (e.g. --http-port 80)"
+valid_port "$api_port" || die "--api-port must be a port number 1-65535, got '$api_port' (e.g. --api-port 8000)"
+http_port=$((10#$http_port)) api_port=$((10#$api_port))
+(( http_port != api_port )) || die "--http-port and --api-port must differ (both are $http_port)"
+if [[ -z $python_deps ]]; then
+    if [[ $environment == local ]]; then python_deps=distro; else python_deps=pip; fi
+fi
+[[ $python_deps == distro || $python_deps == pip ]] \
+    || die "--python-deps must be 'distro' or 'pip', got '$python_deps'"
+if [[ -z $cloudwatch ]]; then
+    if [[ $environment == production ]]; then cloudwatch=on; else cloudwatch=off; fi
+fi
+[[ $cloudwatch == on || $cloudwatch == off ]] || die "--cloudwatch must be 'on' or 'off', got '$cloudwatch'"
+[[ $environment == production || $cloudwatch == off ]] \
+    || die "--cloudwatch on needs AWS: use it with --environment production, or pass --cloudwatch off"
+[[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
+for f in server/tableorder-api.service.in server/nginx-site.conf.in server/logrotate-tableorder \
+    server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
+    [[ -f $here/$f ]] || die "$here/$f is missing: upload the whole app-deploy/ folder, not just bootstrap.sh"
+done
+
+# ---- which system is this ---------------------------------------------------------------
+[[ -r /etc/os-release ]] || die "/etc/os-release not found: unsupported system"
+# shellcheck disable=SC1091
+os_id=$(. /etc/os-release && echo "${ID:-}") os_version=$(. /etc/os-release && echo "${VERSION_ID:-}")
+case $os_id in
+    debian|ubuntu) pkg=apt ;;
+    amzn) pkg=dnf ;;
+    *) die "unsupported system '$os_id $os_version': Debian, Ubuntu (apt) and Amazon Linux 2023 (dnf) are" ;;
+esac
+if [[ $pkg == dnf && ${os_version%%.*} != 2023 ]]; then
+    die "Amazon Linux $os_version is not supported (no Python 3.11 there): use Amazon Linux 2023"
+fi
+log "environment=$environment http-port=$http_port api-port=$api_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_id $os_version ($pkg)"
+
+# ---- helpers ------------------------------------------------------------------------------
+# install_content DEST MODE OWNER GROUP WHAT  (content on stdin)
+# Writes DEST only if content, mode or owner differ. Sets LAST_CHANGED=1 when it did.
+LAST_CHANGED=0
+install_content() {
+    local dest=$1 mode=$2 owner=$3 group=$4 what=$5 tmp
+    tmp=$(mktemp)
+    cat >"$tmp"
+    LAST_CHANGED=0
+    if [[ -f $dest && ! -L $dest ]] && cmp -s "$tmp" "$dest"; then
+        if [[ $(stat -c '%a %U %G' "$dest") != "${mode#0} $owner $group" ]]; then
+            chown "$owner:$group" "$dest"
+            chmod "$mode" "$dest"
+            LAST_CHANGED=1
+            changed "$what (owner/mode of $dest)"
+        fi
+        rm -f "$tmp"
+        return 0
+    fi
+    install -D -m "$mode" -o "$owner" -g "$group" "$tmp" "$dest"
+    rm -f "$tmp"
+    LAST_CHANGED=1
+    changed "$what ($dest)"
+}
+
+# ensure_dir PATH MODE OWNER GROUP
+ensure_dir() {
+    local dir=$1 mode=$2 owner=$3 group=$4
+    if [[ ! -d $dir ]]; then
+        install -d -m "$mode" -o "$owner" -g "$group" "$dir"
+        changed "directory $dir"
+    elif [[ $(stat -c '%a %U %G' "$dir") != "${mode#0} $owner $group" ]]; then
+        chown "$owner:$group" "$dir"
+        chmod "$mode" "$dir"
+        changed "owner/mode of $dir ($mode $owner:$group)"
+    fi
+}
+
+render() { # render TEMPLATE KEY=VALUE... -> stdout
+    local template=$1 content kv
+    shift
+    content=$(cat "$template"; echo x)
+    content=${content%x}
+    for kv in "$@"; do
+        content=${content//@${kv%%=*}@/${kv#*=}}
+    done
+    printf '%s' "$content"
+}
+
+wait_for_cloud_init() {
+    if command -v cloud-init >/dev/null; then
+        log "waiting for cloud-init to finish"
+        local rc=0
+        timeout "$WAIT_SECONDS" cloud-init status --wait >/dev/null 2>&1 || rc=$?
+        # 0 done, 2 done with recoverable errors; anything else is worth a look but not fatal
+        if (( rc != 0 )); then log "cloud-init status exit $rc (continuing): $(cloud-init status 2>&1 | tr '\n' ' ')"; fi
+    else
+        log "no cloud-init here: nothing to wait for"
+    fi
+}
+
+wait_for_package_manager() {
+    local pattern waited=0
+    if [[ $pkg == apt ]]; then pattern='^(apt|apt-get|aptitude|dpkg|unattended-upgr.*)$'
+    else pattern='^(dnf|yum|rpm|dnf-automatic|packagekitd)$'; fi
+    while pgrep -- "$pattern" >/dev/null 2>&1; do
+        if (( waited == 0 )); then log "waiting for another package manager run to finish: $(pgrep -a -- "$pattern" | head -n 3 | tr '\n' ';')"; fi
+        (( waited < WAIT_SECONDS )) || die "package manager still busy after ${WAIT_SECONDS}s"
+        sleep 5
+        waited=$((waited + 5))
+    done
+}
+
+apt_updated=0
+apt_install() { # apt_install PKG...  (only the missing ones are passed in)
+    export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1
+    local opts=(-q -y -o "DPkg::Lock::Timeout=$WAIT_SECONDS" -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+    wait_for_package_manager
+    if (( ! apt_updated )); then
+        apt-get "${opts[@]}" update
+        apt_updated=1
+    fi
+    apt-get "${opts[@]}" install --no-install-recommends "$@"
+}
+
+pkg_installed() {
+    if [[ $pkg == apt ]]; then
+        [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+    else
+        rpm -q "$1" >/dev/null 2>&1
+    fi
+}
+
+ensure_packages() { # ensure_packages PKG...
+    local missing=() p
+    for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
+    (( ${#missing[@]} )) || return 0
+    log "installing ${missing[*]}"
+    if [[ $pkg == apt ]]; then
+        apt_install "${missing[@]}"
+    else
+        wait_for_package_manager
+        dnf -y -q install "${missing[@]}"
+    fi
+    changed "packages installed: ${missing[*]}"
+}
+
+py_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; }
+
+# ---- 1. wait until the machine is ours ------------------------------------------------------
+wait_for_cloud_init
+wait_for_package_manager
+
+# ---- 2. packages -------------------------------------------------------------------------------
+if [[ $pkg == apt ]]; then
+    ensure_packages python3 ca-certificates curl logrotate procps
+    if py_ok python3; then
+        python=/usr/bin/python3
+        py_pkgs=(python3-venv)
+    else
+        # Ubuntu 22.04: python3 is 3.10; python3.11 is in the archive (universe)
+        python=/usr/bin/python3.11
+        py_pkgs=(python3.11 python3.11-venv)
+        [[ $python_deps == pip ]] || die "--python-deps distro needs the system python3 to be 3.11+, this one is $(python3 -V 2>&1): use --python-deps pip"
+    fi
+    ensure_packages "${py_pkgs[@]}"
+    if [[ $python_deps == distro ]]; then
+        ensure_packages python3-fastapi python3-uvicorn python3-alembic python3-sqlalchemy python3-psycopg2 python3-redis
+    fi
+    if ! pkg_installed nginx; then
+        # Debian's nginx postinst starts nginx with its default site on port 80. The local
+        # machine shares the host's network, so port 80 may be taken: keep services from
+        # starting during this install (policy-rc.d), then start nginx with our site only.
+        if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+            printf '#!/bin/sh\n# temporary, bootstrap.sh: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d
+            chmod 0755 /usr/sbin/policy-rc.d
+            created_policy_rc_d=1
+        fi
+        ensure_packages nginx
+        if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; created_policy_rc_d=0; fi
+    fi
+else
+    [[ $python_deps == pip ]] \
+        || die "--python-deps distro needs Debian's python3-fastapi & co; Amazon Linux has no such packages: use --python-deps pip"
+    ensure_packages python3.11 python3.11-pip nginx logrotate procps-ng ca-certificates
+    python=/usr/bin/python3.11
+fi
+py_ok "$python" || die "$python is not Python 3.11+ ($("$python" -V 2>&1))"
+command -v nginx >/dev/null || die "nginx not found after installing it"
+
+# ---- 3. user and folders ---------------------------------------------------------------------
+if ! getent passwd "$APP_USER" >/dev/null; then
+    nologin=$(command -v nologin || echo /usr/sbin/nologin)
+    useradd --system --user-group --home-dir "$BASE" --no-create-home --shell "$nologin" \
+        --comment "TableOrder API" "$APP_USER"
+    changed "system user $APP_USER"
+fi
+ensure_dir "$BASE" 0755 root root
+ensure_dir "$BASE/releases" 0755 root root
+ensure_dir "$BASE/shared" 0750 "$APP_USER" "$APP_USER"
+ensure_dir "$CONF_DIR" 0750 root "$APP_USER"
+ensure_dir "$LOG_DIR" 0750 "$APP_USER" "$APP_USER"
+# pre-create the API log as the app user: systemd (root) appends to it, logrotate (as
+# tableorder) truncates it, the CloudWatch agent (root) reads it
+if [[ ! -f $LOG_DIR/api.log ]]; then
+    install -m 0640 -o "$APP_USER" -g "$APP_USER" /dev/null "$LOG_DIR/api.log"
+    changed "log file $LOG_DIR/api.log"
+fi
+if [[ -f $CONF_DIR/app.env && $(stat -c '%a %U' "$CONF_DIR/app.env") != "600 $APP_USER" ]]; then
+    chown "$APP_USER:$APP_USER" "$CONF_DIR/app.env"
+    chmod 0600 "$CONF_DIR/app.env"
+    changed "owner/mode of $CONF_DIR/app.env (0600 $APP_USER)"
+fi
+# what this server was bootstrapped with, for the release/status steps (no secrets)
+install_content "$CONF_DIR/server.conf" 0640 root "$APP_USER" "server settings" <<EOF
+# written by app-deploy/bootstrap.sh
+ENVIRONMENT=$environment
+HTTP_PORT=$http_port
+API_PORT=$api_port
+PYTHON_DEPS=$python_deps
+PYTHON=$python
+EOF
+
+# ---- 4. Python venv ---------------------------------------------------------------------------
+api_restart=0
+want_site=false
+[[ $python_deps == distro ]] && want_site=true
+want_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+venv_ok=0
+if [[ -x $VENV/bin/python && -f $VENV/pyvenv.cfg ]] \
+    && grep -qx "include-system-site-packages = $want_site" "$VENV/pyvenv.cfg" \
+    && [[ $("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) == "$want_version" ]]; then
+    venv_ok=1
+fi
+if (( ! venv_ok )); then
+    [[ ! -e $VENV ]] || rm -rf --one-file-system "$VENV"
+    venv_args=()
+    [[ $python_deps == distro ]] && venv_args+=(--system-site-packages)
+    "$python" -m venv "${venv_args[@]}" "$VENV"
+    changed "venv $VENV (python $want_version, python-deps $python_deps)"
+    api_restart=1
+fi
+if ! "$VENV/bin/python" -c 'import fastapi, uvicorn' 2>/dev/null; then
+    if [[ $python_deps == distro ]]; then
+        die "fastapi/uvicorn not importable from $VENV although the distro packages are installed"
+    fi
+    # the placeholder needs FastAPI and uvicorn; the release pins its own versions later
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check 'fastapi' 'uvicorn'
+    changed "pip install fastapi uvicorn into $VENV (for the placeholder)"
+    api_restart=1
+fi
+
+# ---- 5. placeholder release, current -> placeholder only if there is no current ------------
+install_content "$PLACEHOLDER/app/__init__.py" 0644 root root "placeholder app" <"$here/server/placeholder/app/__init__.py"
+placeholder_changed=$LAST_CHANGED
+install_content "$PLACEHOLDER/app/main.py" 0644 root root "placeholder app" <"$here/server/placeholder/app/main.py"
+(( LAST_CHANGED )) && placeholder_changed=1
+for ui in customer:Customer admin:Admin superadmin:SuperAdmin; do
+    install_content "$PLACEHOLDER/ui/${ui%%:*}/index.html" 0644 root root "placeholder ${ui#*:} UI" \
+        < <(render "$here/server/placeholder/ui/index.html.in" "UI_TITLE=${ui#*:}")
+done
+find "$PLACEHOLDER" -type d ! -perm 0755 -exec chmod 0755 {} +
+if [[ ! -e $BASE/current && ! -L $BASE/current ]]; then
+    ln -s "$PLACEHOLDER" "$BASE/current"
+    changed "$BASE/current -> $PLACEHOLDER (no release yet)"
+    api_restart=1
+elif [[ ! -e $BASE/current ]]; then
+    log "warning: $BASE/current is a dangling link ($(readlink "$BASE/current")): left alone, the release step owns it"
+fi
+current_is_placeholder=0
+[[ $(readlink -f "$BASE/current" 2>/dev/null) == "$PLACEHOLDER" ]] && current_is_placeholder=1
+(( placeholder_changed && current_is_placeholder )) && api_restart=1
+
+# ---- 6. systemd unit -----------------------------------------------------------------------
+install_content "$UNIT_FILE" 0644 root root "systemd unit $UNIT" \
+    < <(render "$here/server/tableorder-api.service.in" "API_PORT=$api_port")
+if (( LAST_CHANGED )); then
+    systemctl daemon-reload
+    api_restart=1
+fi
+if [[ $(systemctl is-enabled "$UNIT" 2>/dev/null || true) != enabled ]]; then
+    systemctl enable --quiet "$UNIT"
+    changed "enabled $UNIT"
+fi
+
+# ---- 7. Nginx site --------------------------------------------------------------------------
+nginx_reload=0
+nginx_log_dir=/var/log/nginx
+install_content "$SITE_FILE" 0644 root root "nginx site" \
+    < <(render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http_port" "API_PORT=$api_port" \
+        "CURRENT=$BASE/current" "NGINX_LOG_DIR=$nginx_log_dir")
+(( LAST_CHANGED )) && nginx_reload=1
+# the distribution's default sites would also claim a port (80); this server has one site
+for default_site in /etc/nginx/sites-enabled/default /etc/nginx/conf.d/default.conf; do
+    if [[ -e $default_site || -L $default_site ]]; then
+        rm -f "$default_site"
+        changed "removed nginx default site $default_site"
+        nginx_reload=1
+    fi
+done
+if command -v getenforce >/dev/null && [[ $(getenforce) == Enforcing ]] \
+    && [[ $(getsebool httpd_can_network_connect 2>/dev/null) != *"--> on" ]]; then
+    setsebool -P httpd_can_network_connect 1
+    changed "SELinux: httpd_can_network_connect on (nginx -> 127.0.0.1:$api_port)"
+fi
+if ! nginx_test=$(nginx -t 2>&1); then
+    printf '%s\n' "$nginx_test" >&2
+    die "nginx -t failed (see above): the running nginx was not touched"
+fi
+if [[ $(systemctl is-enabled nginx.service 2>/dev/null || true) != enabled ]]; then
+    systemctl enable --quiet nginx.service
+    changed "enabled nginx.service"
+fi
+if ! systemctl is-active --quiet nginx.service; then
+    systemctl start nginx.service
+    changed "started nginx.service"
+elif (( nginx_reload )); then
+    systemctl reload nginx.service
+    changed "reloaded nginx.service"
+fi
+
+# ---- 8. logrotate -----------------------------------------------------------------------------
+install_content "$LOGROTATE_FILE" 0644 root root "logrotate config" <"$here/server/logrotate-tableorder"
+
+# ---- 9. the API service -----------------------------------------------------------------------
+if ! systemctl is-active --quiet "$UNIT"; then
+    systemctl start "$UNIT"
+    changed "started $UNIT"
+elif (( api_restart )); then
+    systemctl restart "$UNIT"
+    changed "restarted $UNIT"
+fi
+if (( current_is_placeholder )); then
+    # prove the placeholder answers, directly and through nginx
+    ok=0
+    for _ in $(seq 1 40); do
+        if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$api_port/api/health" \
+            && curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/api/health"; then
+            ok=1; break
+        fi
+        sleep 0.5
+    done
+    (( ok )) || { tail -n 20 "$LOG_DIR/api.log" >&2 || true; die "placeholder /api/health did not answer on :$api_port and :$http_port"; }
+    log "placeholder release is serving: /api/health ok on :$api_port and through nginx on :$http_port"
+else
+    log "current -> $(readlink "$BASE/current"): release health is the Activate/Smoke steps' job"
+fi
+
+# ---- 10. CloudWatch agent (production only) ---------------------------------------------------
+if [[ $cloudwatch == off ]]; then
+    log "CloudWatch agent skipped (--cloudwatch off, environment $environment)"
+else
+    if ! pkg_installed amazon-cloudwatch-agent; then
+        if [[ $pkg == dnf ]]; then
+            ensure_packages amazon-cloudwatch-agent
+        else
+            case $(dpkg --print-architecture) in
+                amd64) cw_arch=amd64 ;;
+                arm64) cw_arch=arm64 ;;
+                *) die "no CloudWatch agent .deb for $(dpkg --print-architecture)" ;;
+            esac
+            cw_deb=$(mktemp --suffix=.deb)
+            curl -fsSL --retry 3 -o "$cw_deb" \
+                "https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/$cw_arch/latest/amazon-cloudwatch-agent.deb"
+            wait_for_package_manager
+            dpkg -i "$cw_deb"
+            rm -f "$cw_deb"
+            changed "packages installed: amazon-cloudwatch-agent (.deb from S3)"
+        fi
+    fi
+    install_content "$CW_CONFIG" 0644 root root "CloudWatch agent config" <"$here/cloudwatch/amazon-cloudwatch-agent.json"
+    cw_status=$("$CW_CTL" -a status 2>/dev/null | tr -d ' \n' || true)
+    if (( LAST_CHANGED )) || [[ $cw_status != *'"status":"running"'* ]]; then
+        "$CW_CTL" -a fetch-config -m ec2 -s -c "file:$CW_CONFIG"
+        changed "CloudWatch agent configured and (re)started"
+    fi
+fi
+
+# ---- done ----------------------------------------------------------------------------------------
+finished=1
+if (( changes == 0 )); then
+    echo "bootstrap: no changes"
+else
+    echo "bootstrap: $changes changes"
+fi

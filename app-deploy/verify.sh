@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Testinfra-style checks of a bootstrapped Table Order app server. Run as root on the server:
+#
+#   sudo bash verify.sh --http-port N --api-port N
+#
+# Prints "ok: <check>" or "FAILED: <check>: <why>" per check; exits 1 if any failed.
+set -uo pipefail
+
+usage() {
+    echo "usage: sudo bash verify.sh --http-port N --api-port N   (e.g. --http-port 80 --api-port 8000)" >&2
+    exit 2
+}
+http_port='' api_port=''
+while (( $# )); do
+    case $1 in
+        --http-port) [[ $# -ge 2 ]] || usage; http_port=$2; shift 2 ;;
+        --api-port) [[ $# -ge 2 ]] || usage; api_port=$2; shift 2 ;;
+        --http-port=*) http_port=${1#*=}; shift ;;
+        --api-port=*) api_port=${1#*=}; shift ;;
+        -h|--help) usage ;;
+        *) echo "verify: unknown argument '$1'" >&2; usage ;;
+    esac
+done
+for p in "$http_port" "$api_port"; do
+    if ! [[ $p =~ ^[0-9]{1,5}$ ]] || (( 10#$p < 1 || 10#$p > 65535 )); then
+        echo "verify: --http-port and --api-port must be port numbers 1-65535, got '$p'" >&2
+        usage
+    fi
+done
+[[ $(id -u) -eq 0 ]] || { echo "verify: run as root (nginx -t and some file checks need it): sudo bash $0 $*" >&2; exit 2; }
+
+failures=0
+ok() { printf 'ok: %s\n' "$1"; }
+failed() { printf 'FAILED: %s: %s\n' "$1" "$2"; failures=$((failures + 1)); }
+check() { # check NAME WHY-IF-FAILED COMMAND...
+    local name=$1 why=$2
+    shift 2
+    if "$@" >/dev/null 2>&1; then ok "$name"; else failed "$name" "$why"; fi
+}
+
+pkg_installed() {
+    if command -v dpkg-query >/dev/null; then
+        [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+    else
+        rpm -q "$1" >/dev/null 2>&1
+    fi
+}
+
+# listeners on a TCP port, one local address per line (from ss)
+listeners() { ss -Hltn "sport = :$1" 2>/dev/null | awk '{ print $4 }'; }
+
+# ---- packages and runtime --------------------------------------------------------------
+check "package nginx installed" "nginx package not installed" pkg_installed nginx
+check "venv /opt/tableorder/venv exists" "no /opt/tableorder/venv/bin/python" test -x /opt/tableorder/venv/bin/python
+if v=$(/opt/tableorder/venv/bin/python -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>&1); then
+    ok "python in venv >= 3.11 ($v)"
+else
+    failed "python in venv >= 3.11" "got '${v:-none}'"
+fi
+check "uvicorn importable in venv" "python -c 'import uvicorn' fails in the venv" /opt/tableorder/venv/bin/python -c 'import uvicorn'
+check "user tableorder exists" "no such user" getent passwd tableorder
+
+# ---- services --------------------------------------------------------------------------
+for unit in nginx.service tableorder-api.service; do
+    state=$(systemctl is-enabled "$unit" 2>&1)
+    if [[ $state == enabled ]]; then ok "$unit enabled"; else failed "$unit enabled" "is-enabled says '$state'"; fi
+    state=$(systemctl is-active "$unit" 2>&1)
+    if [[ $state == active ]]; then ok "$unit running"; else failed "$unit running" "is-active says '$state'"; fi
+done
+
+# ---- ports -----------------------------------------------------------------------------
+if [[ -n $(listeners "$http_port") ]]; then
+    ok "HTTP port $http_port open ($(listeners "$http_port" | tr '\n' ' '| sed 's/ $//'))"
+else
+    failed "HTTP port $http_port open" "nothing listens on TCP $http_port"
+fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$http_port/" 2>/dev/null)
+if [[ $code == 200 ]]; then ok "HTTP GET / on $http_port answers 200"; else failed "HTTP GET / on $http_port answers 200" "got '$code'"; fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$http_port/api/health" 2>/dev/null)
+if [[ $code == 200 ]]; then ok "API health through nginx answers 200"; else failed "API health through nginx answers 200" "got '$code'"; fi
+
+api_addrs=$(listeners "$api_port")
+if [[ -z $api_addrs ]]; then
+    failed "API port $api_port listening on loopback only" "nothing listens on TCP $api_port"
+elif grep -Evq '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+$' <<<"$api_addrs"; then
+    failed "API port $api_port listening on loopback only" "listens on $(tr '\n' ' ' <<<"$api_addrs")"
+else
+    ok "API port $api_port listening on loopback only ($(tr '\n' ' ' <<<"$api_addrs" | sed 's/ $//'))"
+fi
+
+# ---- files -------------------------------------------------------------------------------
+if [[ -e /etc/tableorder/app.env ]]; then
+    got=$(stat -c '%a %U' /etc/tableorder/app.env)
+    if [[ $got == "600 tableorder" ]]; then ok "/etc/tableorder/app.env is 0600 tableorder"
+    else failed "/etc/tableorder/app.env is 0600 tableorder" "is '$got'"; fi
+else
+    ok "/etc/tableorder/app.env absent (nothing to check)"
+fi
+got=$(stat -c '%a %U %G' /etc/tableorder 2>&1)
+if [[ $got == "750 root tableorder" ]]; then ok "/etc/tableorder is 0750 root:tableorder"
+else failed "/etc/tableorder is 0750 root:tableorder" "is '$got'"; fi
+check "/opt/tableorder/current exists" "missing or dangling" test -e /opt/tableorder/current
+check "logrotate config /etc/logrotate.d/tableorder" "missing" test -f /etc/logrotate.d/tableorder
+
+# ---- nginx config ------------------------------------------------------------------------
+if out=$(nginx -t 2>&1); then ok "nginx -t passes"; else failed "nginx -t passes" "$(tr '\n' ' ' <<<"$out")"; fi
+
+if (( failures )); then
+    echo "verify: $failures check(s) FAILED"
+    exit 1
+fi
+echo "verify: all checks passed"
