@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Lint everything app-deploy/ puts on a server. Installs nothing; needs shellcheck, nginx,
+# systemd-analyze and python3 on PATH (apt-get install -y shellcheck nginx-core systemd python3).
+#
+#   bash app-deploy/lint.sh
+#
+# Prints "ok: <lint>" / "FAILED: <lint>" per lint; exit 1 if any failed, 2 if a tool is missing.
+# reference-app/ is linted by its owner, not here.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+missing=()
+for tool in shellcheck nginx systemd-analyze python3; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if (( ${#missing[@]} )); then
+    echo "lint: missing tool(s): ${missing[*]} (Debian: apt-get install -y shellcheck nginx-core systemd python3)" >&2
+    exit 2
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+ok() { printf 'ok: %s\n' "$1"; }
+failed() { printf 'FAILED: %s\n' "$1"; sed 's/^/    /' "$2"; failures=$((failures + 1)); }
+
+render() { # render TEMPLATE KEY=VALUE... -> stdout (same substitution as bootstrap.sh)
+    local template=$1 content kv
+    shift
+    content=$(cat "$template"; echo x)
+    content=${content%x}
+    for kv in "$@"; do content=${content//@${kv%%=*}@/${kv#*=}}; done
+    printf '%s' "$content"
+}
+shopt -u patsub_replacement 2>/dev/null || true
+
+# ---- shellcheck on every script ------------------------------------------------------------
+mapfile -t scripts < <(find "$here" -path "$here/reference-app" -prune -o -type f -name '*.sh' -print | sort)
+for s in "${scripts[@]}"; do
+    name=${s#"$here"/}
+    if shellcheck -x -s bash "$s" >"$work/out" 2>&1; then ok "shellcheck $name"; else failed "shellcheck $name" "$work/out"; fi
+done
+
+# ---- nginx -t on the site, rendered with a test prefix, for the local and production ports ---
+for ports in "8080 18000" "80 8000"; do
+    read -r http api <<<"$ports"
+    prefix=$work/nginx-$http
+    mkdir -p "$prefix/logs" "$prefix/current/ui"
+    render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http" "API_PORT=$api" \
+        "CURRENT=$prefix/current" "NGINX_LOG_DIR=$prefix/logs" >"$prefix/site.conf"
+    mime=''
+    [[ -f /etc/nginx/mime.types ]] && mime='include /etc/nginx/mime.types;'
+    cat >"$prefix/nginx.conf" <<EOF
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log;
+events { worker_connections 64; }
+http {
+    $mime
+    client_body_temp_path $prefix/tmp-body;
+    proxy_temp_path $prefix/tmp-proxy;
+    fastcgi_temp_path $prefix/tmp-fastcgi;
+    uwsgi_temp_path $prefix/tmp-uwsgi;
+    scgi_temp_path $prefix/tmp-scgi;
+    access_log $prefix/logs/access.log;
+    include $prefix/site.conf;
+}
+EOF
+    if nginx -t -q -p "$prefix" -c "$prefix/nginx.conf" >"$work/out" 2>&1; then
+        ok "nginx -t on the site (http $http, api $api)"
+    else
+        failed "nginx -t on the site (http $http, api $api)" "$work/out"
+    fi
+done
+# the SSE essentials must stay in /api/
+for directive in 'proxy_buffering off;' 'proxy_cache off;' 'proxy_http_version 1.1;' 'proxy_read_timeout'; do
+    if grep -q -- "$directive" "$here/server/nginx-site.conf.in"; then ok "nginx site has $directive"
+    else echo "missing $directive" >"$work/out"; failed "nginx site has $directive" "$work/out"; fi
+done
+
+# ---- systemd-analyze verify on the unit, in a scratch root, no warnings allowed -------------
+root=$work/root
+mkdir -p "$root/etc/systemd/system" "$root/opt/tableorder/venv/bin" "$root/usr/lib/systemd"
+for d in /usr/lib/systemd/system /lib/systemd/system; do
+    if [[ -d $d ]]; then cp -a "$d" "$root/usr/lib/systemd/"; break; fi
+done
+printf '#!/bin/sh\n' >"$root/opt/tableorder/venv/bin/python"
+chmod 0755 "$root/opt/tableorder/venv/bin/python"
+render "$here/server/tableorder-api.service.in" "API_PORT=8000" >"$root/etc/systemd/system/tableorder-api.service"
+if grep -q '@[A-Z_]*@' "$root/etc/systemd/system/tableorder-api.service"; then
+    grep '@[A-Z_]*@' "$root/etc/systemd/system/tableorder-api.service" >"$work/out"
+    failed "unit template fully rendered" "$work/out"
+fi
+if SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no --root="$root" tableorder-api.service >"$work/out" 2>&1 \
+    && [[ ! -s $work/out ]]; then
+    ok "systemd-analyze verify tableorder-api.service (no warnings)"
+else
+    failed "systemd-analyze verify tableorder-api.service (no warnings)" "$work/out"
+fi
+
+# ---- CloudWatch agent config ------------------------------------------------------------------
+if python3 - "$here/cloudwatch/amazon-cloudwatch-agent.json" >"$work/out" 2>&1 <<'EOF'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+groups = {f["log_group_name"] for f in cfg["logs"]["logs_collected"]["files"]["collect_list"]}
+need = {"/aws/ec2/table-order/fastapi", "/aws/ec2/table-order/nginx"}
+assert need <= groups, f"log groups missing: {sorted(need - groups)}"
+metrics = cfg["metrics"]["metrics_collected"]
+assert "mem" in metrics and "disk" in metrics, "mem and disk metrics must be collected"
+EOF
+then
+    ok "CloudWatch agent JSON parses, ships both log groups, collects mem and disk"
+else
+    failed "CloudWatch agent JSON" "$work/out"
+fi
+
+if (( failures )); then
+    echo "lint: $failures lint(s) FAILED"
+    exit 1
+fi
+echo "lint: all lints passed"
