@@ -11,6 +11,8 @@ import inspect
 import json
 import logging
 import os
+import signal
+import threading
 import time
 from contextlib import asynccontextmanager
 from typing import Any, Dict, Optional
@@ -48,6 +50,43 @@ def _configure_logging() -> None:
     app_log.propagate = False
 
 
+# Set when the server is asked to stop (SIGTERM/SIGINT). Uvicorn waits for
+# open responses before it exits, and an event stream never ends by itself, so
+# the streams watch this flag and close; EventSource then reconnects (retry:
+# 3000) to the next process. Without it `systemctl stop` hangs until SIGKILL.
+shutdown_requested = threading.Event()
+
+
+def _watch_shutdown_signals() -> None:
+    """Chain a flag-setting handler in front of the server's own handlers.
+
+    Called at startup, after uvicorn installed its handlers (asyncio's
+    add_signal_handler leaves a no-op Python handler plus a wakeup fd, newer
+    uvicorn uses signal.signal); the previous handler is always called, so the
+    server's shutdown works as before. Left alone when nobody handles the
+    signal (default action) or when not in the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            previous = signal.getsignal(sig)
+        except (ValueError, OSError):
+            continue
+        if not callable(previous) or getattr(previous, "_tableorder_chained", False):
+            continue
+
+        def handler(signum, frame, _previous=previous):
+            shutdown_requested.set()
+            _previous(signum, frame)
+
+        handler._tableorder_chained = True  # type: ignore[attr-defined]
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):
+            pass
+
+
 def _short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
@@ -73,7 +112,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or Settings.from_env()
     bus = EventBus(settings)
 
+    async def _startup() -> None:
+        shutdown_requested.clear()
+        _watch_shutdown_signals()
+
     async def _shutdown() -> None:
+        shutdown_requested.set()
         await bus.close()
         dbmod.dispose_engine()
 
@@ -90,12 +134,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
         @asynccontextmanager
         async def lifespan(_app):
+            await _startup()
             yield
             await _shutdown()
 
         kwargs["lifespan"] = lifespan
     app = FastAPI(**kwargs)
     if not use_lifespan:
+        app.add_event_handler("startup", _startup)
         app.add_event_handler("shutdown", _shutdown)
     app.state.settings = settings
     app.state.bus = bus
@@ -329,6 +375,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                 yield _sse("ready", json.dumps({"channel": name}))
                 last_sent = time.monotonic()
                 while not state["closed"]:
+                    if shutdown_requested.is_set():
+                        yield ": server restarting\n\n"
+                        break
                     if await request.is_disconnected():
                         break
                     try:
