@@ -11,6 +11,11 @@ provider "aws" {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
+
+  # Same default tags as providers.tf (local.default_tags in main.tf).
+  default_tags {
+    tags = { Environment = "production", Project = "table-order", ManagedBy = "terraform" }
+  }
 }
 
 variables {
@@ -98,6 +103,18 @@ run "app_server_real_provider" {
 
   module {
     source = "./modules/compute"
+  }
+
+  assert {
+    condition = alltrue([for t in [
+      aws_instance.app_server.tags_all,
+    ] : t["Environment"] == "production" && t["Name"] != ""])
+    error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
+  }
+
+  assert {
+    condition     = aws_instance.app_server.root_block_device[0].tags["Name"] == "table-order-app-server-root"
+    error_message = "The root volume carries a Name tag."
   }
 
   override_data {

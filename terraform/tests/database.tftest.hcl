@@ -11,6 +11,11 @@ provider "aws" {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
+
+  # Same default tags as providers.tf (local.default_tags in main.tf).
+  default_tags {
+    tags = { Environment = "production", Project = "table-order", ManagedBy = "terraform" }
+  }
 }
 
 variables {
@@ -109,6 +114,15 @@ run "database_real_provider" {
 
   module {
     source = "./modules/database"
+  }
+
+  assert {
+    condition = alltrue([for t in [
+      aws_db_instance.postgres.tags_all,
+      aws_db_parameter_group.postgres.tags_all,
+      aws_db_subnet_group.main.tags_all,
+    ] : t["Environment"] == "production" && t["Name"] != ""])
+    error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   assert {

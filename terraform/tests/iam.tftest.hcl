@@ -11,6 +11,11 @@ provider "aws" {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
+
+  # Same default tags as providers.tf (local.default_tags in main.tf).
+  default_tags {
+    tags = { Environment = "production", Project = "table-order", ManagedBy = "terraform" }
+  }
 }
 
 variables {
@@ -111,6 +116,14 @@ run "role_real_provider" {
 
   module {
     source = "./modules/iam"
+  }
+
+  assert {
+    condition = alltrue([for t in [
+      aws_iam_role.ec2_role.tags_all,
+      aws_iam_instance_profile.ec2.tags_all,
+    ] : t["Environment"] == "production" && t["Name"] != ""])
+    error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   assert {

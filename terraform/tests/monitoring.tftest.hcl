@@ -11,6 +11,11 @@ provider "aws" {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
+
+  # Same default tags as providers.tf (local.default_tags in main.tf).
+  default_tags {
+    tags = { Environment = "production", Project = "table-order", ManagedBy = "terraform" }
+  }
 }
 
 variables {
@@ -48,6 +53,16 @@ run "alarms_enabled_real_provider" {
 
   module {
     source = "./modules/monitoring"
+  }
+
+  assert {
+    condition = alltrue([for t in [
+      aws_cloudwatch_log_group.fastapi_logs.tags_all,
+      aws_cloudwatch_log_group.nginx_logs.tags_all,
+      aws_cloudwatch_metric_alarm.cpu_high[0].tags_all,
+      aws_cloudwatch_metric_alarm.memory_high[0].tags_all,
+    ] : t["Environment"] == "production" && t["Name"] != ""])
+    error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   variables {

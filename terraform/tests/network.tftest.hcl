@@ -19,6 +19,11 @@ provider "aws" {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
+
+  # Same default tags as providers.tf (local.default_tags in main.tf).
+  default_tags {
+    tags = { Environment = "production", Project = "table-order", ManagedBy = "terraform" }
+  }
 }
 
 variables {
@@ -112,6 +117,19 @@ run "network_as_designed_real_provider" {
 
   module {
     source = "./modules/network"
+  }
+
+  assert {
+    condition = alltrue([for t in [
+      aws_vpc.main.tags_all,
+      aws_subnet.public.tags_all,
+      aws_subnet.private.tags_all,
+      aws_subnet.private_secondary.tags_all,
+      aws_internet_gateway.main.tags_all,
+      aws_route_table.public.tags_all,
+      aws_route_table.private.tags_all,
+    ] : t["Environment"] == "production" && t["Name"] != ""])
+    error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   assert {

@@ -11,6 +11,11 @@ provider "aws" {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
+
+  # Same default tags as providers.tf (local.default_tags in main.tf).
+  default_tags {
+    tags = { Environment = "production", Project = "table-order", ManagedBy = "terraform" }
+  }
 }
 
 variables {
@@ -115,6 +120,22 @@ run "security_groups_real_provider" {
 
   module {
     source = "./modules/security"
+  }
+
+  assert {
+    condition = alltrue([for t in [
+      aws_security_group.ec2.tags_all,
+      aws_security_group.rds.tags_all,
+      aws_security_group.redis.tags_all,
+      aws_default_security_group.default.tags_all,
+      aws_vpc_security_group_ingress_rule.ec2_http.tags_all,
+      aws_vpc_security_group_ingress_rule.ec2_https.tags_all,
+      aws_vpc_security_group_ingress_rule.rds_postgres.tags_all,
+      aws_vpc_security_group_ingress_rule.redis.tags_all,
+      aws_vpc_security_group_egress_rule.ec2_all.tags_all,
+      values(aws_vpc_security_group_ingress_rule.ec2_ssh)[0].tags_all,
+    ] : t["Environment"] == "production" && t["Name"] != ""])
+    error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   assert {

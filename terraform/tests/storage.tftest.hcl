@@ -11,6 +11,11 @@ provider "aws" {
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
+
+  # Same default tags as providers.tf (local.default_tags in main.tf).
+  default_tags {
+    tags = { Environment = "production", Project = "table-order", ManagedBy = "terraform" }
+  }
 }
 
 variables {
@@ -75,6 +80,13 @@ run "bucket_real_provider" {
 
   module {
     source = "./modules/storage"
+  }
+
+  assert {
+    condition = alltrue([for t in [
+      aws_s3_bucket.images.tags_all,
+    ] : t["Environment"] == "production" && t["Name"] != ""])
+    error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   assert {
