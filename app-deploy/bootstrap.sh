@@ -248,32 +248,30 @@ wait_for_package_manager
 
 # ---- 2. packages -------------------------------------------------------------------------------
 if [[ $pkg == apt ]]; then
-    ensure_packages python3 ca-certificates curl logrotate procps
+    ensure_packages python3
+    apt_pkgs=(ca-certificates curl logrotate procps nginx)
     if py_ok python3; then
         python=/usr/bin/python3
-        py_pkgs=(python3-venv)
+        apt_pkgs+=(python3-venv)
     else
         # Ubuntu 22.04: python3 is 3.10; python3.11 is in the archive (universe)
         python=/usr/bin/python3.11
-        py_pkgs=(python3.11 python3.11-venv)
+        apt_pkgs+=(python3.11 python3.11-venv)
         [[ $python_deps == pip ]] || die "--python-deps distro needs the system python3 to be 3.11+, this one is $(python3 -V 2>&1): use --python-deps pip"
     fi
-    ensure_packages "${py_pkgs[@]}"
     if [[ $python_deps == distro ]]; then
-        ensure_packages python3-fastapi python3-uvicorn python3-alembic python3-sqlalchemy python3-psycopg2 python3-redis
+        apt_pkgs+=(python3-fastapi python3-uvicorn python3-alembic python3-sqlalchemy python3-psycopg2 python3-redis)
     fi
-    if ! pkg_installed nginx; then
+    if ! pkg_installed nginx && [[ ! -e /usr/sbin/policy-rc.d ]]; then
         # Debian's nginx postinst starts nginx with its default site on port 80. The local
         # machine shares the host's network, so port 80 may be taken: keep services from
         # starting during this install (policy-rc.d), then start nginx with our site only.
-        if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-            printf '#!/bin/sh\n# temporary, bootstrap.sh: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d
-            chmod 0755 /usr/sbin/policy-rc.d
-            created_policy_rc_d=1
-        fi
-        ensure_packages nginx
-        if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; created_policy_rc_d=0; fi
+        printf '#!/bin/sh\n# temporary, bootstrap.sh: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 0755 /usr/sbin/policy-rc.d
+        created_policy_rc_d=1
     fi
+    ensure_packages "${apt_pkgs[@]}"
+    if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; created_policy_rc_d=0; fi
 else
     [[ $python_deps == pip ]] \
         || die "--python-deps distro needs Debian's python3-fastapi & co; Amazon Linux has no such packages: use --python-deps pip"
@@ -416,6 +414,18 @@ fi
 
 # ---- 8. logrotate -----------------------------------------------------------------------------
 install_content "$LOGROTATE_FILE" 0644 root root "logrotate config" <"$here/server/logrotate-tableorder"
+# logrotate runs from its systemd timer (Debian, Ubuntu, AL2023); if the package was just
+# installed under our policy-rc.d the timer is enabled but not started yet
+if systemctl cat logrotate.timer >/dev/null 2>&1; then
+    if [[ $(systemctl is-enabled logrotate.timer 2>/dev/null || true) != enabled ]]; then
+        systemctl enable --quiet logrotate.timer
+        changed "enabled logrotate.timer"
+    fi
+    if ! systemctl is-active --quiet logrotate.timer; then
+        systemctl start logrotate.timer
+        changed "started logrotate.timer"
+    fi
+fi
 
 # ---- 9. the API service -----------------------------------------------------------------------
 if ! systemctl is-active --quiet "$UNIT"; then
@@ -429,8 +439,8 @@ if (( current_is_placeholder )); then
     # prove the placeholder answers, directly and through nginx
     ok=0
     for _ in $(seq 1 40); do
-        if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$api_port/api/health" \
-            && curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/api/health"; then
+        if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$api_port/api/health" \
+            && curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/api/health"; then
             ok=1; break
         fi
         sleep 0.5
