@@ -3,6 +3,9 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Local;
+using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
 
 namespace TableOrder.Build;
@@ -15,6 +18,9 @@ namespace TableOrder.Build;
 public sealed class BuildContext : FrostingContext
 {
     private TerraformCli? _terraform;
+    private LocalEnvironment? _localStack;
+    private LocalLock? _localLock;
+    private IRemoteShell? _server;
 
     public BuildContext(ICakeContext context)
         : base(context)
@@ -36,6 +42,59 @@ public sealed class BuildContext : FrostingContext
 
     /// <summary>Terraform in the root module folder, version-checked, with the provider mirror if one is found.</summary>
     public TerraformCli Terraform => _terraform ??= CreateTerraform(Options.Terraform.WorkingDirectory);
+
+    /// <summary>The local stand-in of the AWS stack (PostgreSQL, Redis, the app-server machine).</summary>
+    public LocalEnvironment LocalEnvironment => _localStack ??= new LocalEnvironment(
+        new LocalLayout(Options.StateDirectory, Path.Combine(Options.StateRoot, "cache"), Options.RootDirectory),
+        Log);
+
+    /// <summary>Takes the local environment's lock for the rest of this build (a second build fails at once).</summary>
+    public void LockLocalEnvironment() => _localLock ??= LocalEnvironment.Lock();
+
+    /// <summary>Ports of Nginx and the API on the server.</summary>
+    public ServerPorts ServerPorts => IsProduction ? ServerPorts.Production : new ServerPorts(LocalLayout.HttpPort, LocalLayout.ApiPort);
+
+    /// <summary>The app server over SSH with its host key pinned; one connection for the whole build.</summary>
+    public async Task<IRemoteShell> ServerAsync(TimeSpan? waitFor = null)
+    {
+        if (_server is not null)
+        {
+            return _server;
+        }
+
+        var target = IsProduction ? ProductionSshTarget() : LocalSshTarget();
+        _server = await SshSession.ConnectAsync(target, Log, Masker, waitFor ?? TimeSpan.FromSeconds(30));
+        return _server;
+    }
+
+    private SshTarget LocalSshTarget()
+    {
+        if (LocalEnvironment.Machine.RunningPid is null)
+        {
+            throw new LocalEnvironmentException("The local app-server machine is not running. Start it with --target=Provision (or Bootstrap, or Deploy).");
+        }
+
+        var target = LocalEnvironment.SshTarget;
+        return Options.SshKeyPath is { } key ? target with { PrivateKeyPath = key } : target;
+    }
+
+    private SshTarget ProductionSshTarget()
+    {
+        var outputs = LoadOutputs() ?? throw new TerraformException("No terraform outputs saved for production yet: run --target=Provision --environment=production (or Outputs) first.");
+        var key = Options.SshKeyPath ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
+        var hostKey = Options.SshHostKey ?? throw new RemoteException(
+            "The production server's host key is not pinned. Read it from the instance's console output (cloud-init prints its keys) and pass --ssh-host-key=\"ssh-ed25519 AAAA...\".");
+        return new SshTarget(outputs.PublicIp ?? outputs.PublicDns ?? throw new TerraformException("The outputs have no public_ip."), 22, outputs.SshUser ?? "ec2-user", key, PinnedHostKey.Parse(hostKey));
+    }
+
+    /// <summary>Closes what the build opened: the server connection and the local lock.</summary>
+    public void Close()
+    {
+        _server?.Dispose();
+        _server = null;
+        _localLock?.Dispose();
+        _localLock = null;
+    }
 
     /// <summary>The plan that the Plan task saved in this run, for Provision to apply.</summary>
     public PlanResult? PlanResult { get; set; }

@@ -20,5 +20,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 
     public override void Teardown(BuildContext context, ITeardownContext info)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Close();
     }
 }

@@ -25,7 +25,9 @@ public static class BuildArguments
         ["auto-approve"] = "Apply the saved plan without asking (CI).",
         ["confirm-destroy"] = "Destroy only runs when this names the environment, e.g. `--confirm-destroy=production`.",
         ["ssh-key"] = "Private key for SSH to the app server (local default: made by the build).",
+        ["ssh-host-key"] = "The server's SSH host key to pin (`ssh-ed25519 AAAA...` or a file holding it); local: read from the machine's disk.",
         ["state-dir"] = "Folder for local state (default `.tableorder/`).",
+        ["purge"] = "With LocalDown: also delete the local state (database, passwords, machine copy).",
     };
 
     public static BuildOptions Parse(
@@ -86,6 +88,8 @@ public static class BuildArguments
             RootDirectory = root,
             StateDirectory = stateDirectory,
             SshKeyPath = ExistingFile(arguments, "ssh-key", root),
+            SshHostKey = HostKey(arguments, root),
+            Purge = Flag(arguments, "purge"),
             Terraform = new TerraformOptions
             {
                 WorkingDirectory = terraformDirectory,
@@ -121,6 +125,22 @@ public static class BuildArguments
     }
 
     private static readonly string[] ProductionOnlyTargets = ["Plan", "Outputs", "Destroy"];
+
+    /// <summary>An OpenSSH public key line, given inline or as a file.</summary>
+    private static string? HostKey(IReadOnlyDictionary<string, string?> arguments, string root)
+    {
+        if (Value(arguments, "ssh-host-key") is not { } value)
+        {
+            return arguments.ContainsKey("ssh-host-key") ? throw new BuildArgumentException("--ssh-host-key needs a key: --ssh-host-key=\"ssh-ed25519 AAAA...\" or a file that holds it.") : null;
+        }
+
+        var file = Path.GetFullPath(ExpandHome(value), root);
+        var line = File.Exists(file) ? File.ReadAllText(file).Trim() : value;
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length >= 2 && parts[0].StartsWith("ssh-", StringComparison.Ordinal) || parts.Length >= 2 && parts[0].StartsWith("ecdsa-", StringComparison.Ordinal)
+            ? $"{parts[0]} {parts[1]}"
+            : throw new BuildArgumentException($"--ssh-host-key: '{value}' is neither a key line like 'ssh-ed25519 AAAA...' nor a file holding one.");
+    }
 
     private static DeploymentEnvironment ParseEnvironment(string? value) =>
         value?.Trim().ToLowerInvariant() switch

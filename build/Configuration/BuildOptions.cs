@@ -16,6 +16,12 @@ public sealed record BuildOptions
     /// <summary>Private key for SSH to the app server; null means the environment's default.</summary>
     public string? SshKeyPath { get; init; }
 
+    /// <summary>A host key pinned by hand ("ssh-ed25519 AAAA..."); null: the environment's own source.</summary>
+    public string? SshHostKey { get; init; }
+
+    /// <summary>LocalDown also deletes the local state.</summary>
+    public bool Purge { get; init; }
+
     /// <summary>The targets asked for on the command line.</summary>
     public required IReadOnlyList<string> Targets { get; init; }
 

@@ -13,7 +13,9 @@ public sealed class ProvisionTask : FrostingTask<BuildContext>
     {
         if (!context.IsProduction)
         {
-            throw new InvalidOperationException("The local environment's Provision is not built yet.");
+            context.LockLocalEnvironment();
+            context.LocalEnvironment.Up();
+            return;
         }
 
         var plan = context.PlanResult ?? throw new TerraformException("Provision applies the plan that Plan saved, and there is none. Run --target=Provision (it plans first).");

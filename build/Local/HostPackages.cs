@@ -1,0 +1,75 @@
+using Cake.Core.Diagnostics;
+
+namespace TableOrder.Build.Local;
+
+/// <summary>
+/// The Debian packages the local environment runs on. Missing ones are installed when the build
+/// runs as root on Debian or Ubuntu; otherwise the exact command to run is printed.
+/// </summary>
+public sealed class HostPackages(LocalProcess process, ICakeLog log)
+{
+    /// <summary>A package and a file that proves it is installed.</summary>
+    public static readonly IReadOnlyList<(string Package, string Proof)> Required =
+    [
+        ("debootstrap", "debootstrap"),
+        ("systemd-container", "systemd-nspawn"),
+        ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
+        ("redis-server", "redis-server"),
+        ("openssh-client", "ssh-keygen"),
+        ("shellcheck", "shellcheck"),
+        ("nginx", "nginx"),
+        ("iproute2", "ss"),
+    ];
+
+    public static IReadOnlyList<string> Missing() =>
+        Required.Where(r => !LocalProcess.CommandExists(r.Proof)).Select(r => r.Package).Distinct().ToList();
+
+    public void EnsureInstalled()
+    {
+        var missing = Missing();
+        if (missing.Count == 0)
+        {
+            log.Verbose("Host packages: all present.");
+            return;
+        }
+
+        var command = $"apt-get update && apt-get install -y --no-install-recommends {string.Join(' ', missing)}";
+        if (!LocalProcess.IsRoot || !File.Exists("/usr/bin/apt-get"))
+        {
+            throw new LocalEnvironmentException(
+                $"The local environment needs these packages: {string.Join(", ", missing)}. Install them as root and run again:{Environment.NewLine}  sudo sh -c '{command}'");
+        }
+
+        log.Information("Installing host packages: {0}", string.Join(' ', missing));
+
+        // Installing postgresql, redis or nginx must not start the system's own services:
+        // the build runs private instances on its own ports. policy-rc.d says so to invoke-rc.d.
+        const string policy = "/usr/sbin/policy-rc.d";
+        var ownPolicy = !File.Exists(policy);
+        if (ownPolicy)
+        {
+            File.WriteAllText(policy, "#!/bin/sh\n# written by the TableOrder build while it installs packages\nexit 101\n");
+            File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
+        try
+        {
+            var environment = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+            process.Run("apt-get", ["update", "-q"], environment: environment, echo: false);
+            process.Run("apt-get", ["install", "-y", "-q", "--no-install-recommends", .. missing], environment: environment, echo: true);
+        }
+        finally
+        {
+            if (ownPolicy)
+            {
+                File.Delete(policy);
+            }
+        }
+
+        var stillMissing = Missing();
+        if (stillMissing.Count > 0)
+        {
+            throw new LocalEnvironmentException($"apt-get finished but these are still missing: {string.Join(", ", stillMissing)}.");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Cake.Core.Diagnostics;
+using TableOrder.Build.Remote;
+
+namespace TableOrder.Build.Local;
+
+/// <summary>
+/// The local stand-in of the AWS stack: PostgreSQL (RDS), Redis (ElastiCache) and the app-server
+/// machine (EC2), all on this machine with their own folders and ports.
+/// </summary>
+public sealed class LocalEnvironment
+{
+    private readonly LocalLayout _layout;
+    private readonly ICakeLog _log;
+    private readonly LocalProcess _process;
+
+    public LocalEnvironment(LocalLayout layout, ICakeLog log)
+    {
+        _layout = layout;
+        _log = log;
+        _process = new LocalProcess(log);
+        Postgres = new LocalPostgres(layout, _process, log);
+        Redis = new LocalRedis(layout, _process, log);
+        Machine = new LocalMachine(layout, _process, log);
+    }
+
+    public LocalPostgres Postgres { get; }
+
+    public LocalRedis Redis { get; }
+
+    public LocalMachine Machine { get; }
+
+    public LocalLayout Layout => _layout;
+
+    /// <summary>Holds the environment for this build; a second build fails at once.</summary>
+    public LocalLock Lock() => LocalLock.Acquire(_layout.LockFile);
+
+    /// <summary>Installs what is missing, starts the data services and boots the machine. Idempotent.</summary>
+    public void Up()
+    {
+        new HostPackages(_process, _log).EnsureInstalled();
+        var secrets = Secrets;
+        Postgres.Start(secrets);
+        Redis.Start(secrets);
+        Machine.Start();
+    }
+
+    public LocalSecrets Secrets => LocalSecrets.LoadOrCreate(_layout.SecretsFile);
+
+    /// <summary>The settings the app reads from its env file on the local server.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> AppSettings()
+    {
+        var secrets = Secrets;
+        return
+        [
+            new("TABLEORDER_ENVIRONMENT", "local"),
+            new("DATABASE_URL", LocalPostgres.DatabaseUrl(secrets.DatabasePassword)),
+            new("REDIS_URL", LocalRedis.RedisUrl(secrets.RedisPassword)),
+        ];
+    }
+
+    public void Down(bool purge)
+    {
+        Machine.Stop();
+        Redis.Stop();
+        Postgres.Stop();
+        if (purge && Directory.Exists(_layout.StateDirectory))
+        {
+            _log.Information("Purging local state: {0} (the machine image cache in {1} is kept)", _layout.StateDirectory, _layout.CacheDirectory);
+            _process.Run("rm", ["-rf", "--one-file-system", _layout.StateDirectory]);
+        }
+    }
+
+    public IReadOnlyList<(string Part, string State, string Where)> Status() =>
+    [
+        ("PostgreSQL 15", Postgres.IsRunning ? "running" : "stopped", $"127.0.0.1:{LocalLayout.PostgresPort}, data {_layout.PostgresData}"),
+        ("Redis 7", Redis.RunningPid is { } r ? $"running (pid {r})" : "stopped", $"127.0.0.1:{LocalLayout.RedisPort}"),
+        ("App server", Machine.RunningPid is { } m ? $"running (pid {m})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {LocalLayout.SshPort}, http://127.0.0.1:{LocalLayout.HttpPort}/, api 127.0.0.1:{LocalLayout.ApiPort}"),
+    ];
+
+    public SshTarget SshTarget => Machine.SshTarget;
+}

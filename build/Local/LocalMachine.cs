@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using Cake.Core.Diagnostics;
+using TableOrder.Build.Remote;
+
+namespace TableOrder.Build.Local;
+
+/// <summary>
+/// The local app server: a Debian root file system made by debootstrap (cached by the hash of its
+/// recipe, app-deploy/local/make-rootfs.sh), copied per environment and booted with systemd-nspawn.
+/// It shares this machine's network on its own ports and is reached only over SSH, like EC2.
+/// </summary>
+public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICakeLog log)
+{
+    public const string MachineName = "tableorder-app";
+
+    private string ImagesDirectory => Path.Combine(layout.CacheDirectory, "machine");
+
+    private string WorkingCopyMarker => Path.Combine(layout.MachineDirectory, "image");
+
+    public int? RunningPid => ProcessIds.ReadAlive(layout.MachinePidFile, "systemd-nspawn");
+
+    /// <summary>How to reach the machine: its login user, the build's key, and its host key, pinned.</summary>
+    public SshTarget SshTarget => new(
+        "127.0.0.1",
+        LocalLayout.SshPort,
+        LocalLayout.LoginUser,
+        layout.LoginKey,
+        PinnedHostKey.FromFile(layout.MachineHostKey));
+
+    public void Start()
+    {
+        RequireRoot();
+        var image = EnsureImage();
+        if (RunningPid is { } pid)
+        {
+            if (File.Exists(WorkingCopyMarker) && File.ReadAllText(WorkingCopyMarker).Trim() == Path.GetFileName(image))
+            {
+                log.Information("Machine {0}: already running (pid {1}), ssh on 127.0.0.1:{2}", MachineName, pid, LocalLayout.SshPort);
+                return;
+            }
+
+            log.Information("Machine {0}: its recipe changed; stopping it to rebuild", MachineName);
+            Stop();
+        }
+
+        EnsureWorkingCopy(image);
+        PortCheck.EnsureFree(LocalLayout.SshPort, "app-server machine's sshd");
+        Boot();
+    }
+
+    public void Stop()
+    {
+        if (RunningPid is not { } pid)
+        {
+            return;
+        }
+
+        // nspawn turns SIGTERM into an orderly shutdown of the machine's systemd.
+        log.Information("Machine {0}: shutting down (pid {1})", MachineName, pid);
+        ProcessIds.Terminate(pid, TimeSpan.FromSeconds(60));
+        File.Delete(layout.MachinePidFile);
+    }
+
+    public void DeleteWorkingCopy()
+    {
+        if (Directory.Exists(layout.MachineDirectory))
+        {
+            process.Run("rm", ["-rf", "--one-file-system", layout.MachineDirectory]);
+        }
+    }
+
+    private static void RequireRoot()
+    {
+        if (!LocalProcess.IsRoot)
+        {
+            throw new LocalEnvironmentException(
+                "The local app-server machine needs root (debootstrap and systemd-nspawn). Run the build as root, e.g. `sudo dotnet run --project build -- --target=Deploy`.");
+        }
+    }
+
+    /// <summary>The pristine image for the current recipe; built once (a few minutes), then reused.</summary>
+    private string EnsureImage()
+    {
+        EnsureLoginKey();
+        var recipe = File.ReadAllBytes(layout.RootfsScript);
+        var publicKey = File.ReadAllText(layout.LoginKey + ".pub").Trim();
+        var identity = SHA256.HashData([.. recipe, .. System.Text.Encoding.UTF8.GetBytes($"{LocalLayout.LoginUser}|{LocalLayout.SshPort}|{publicKey}")]);
+        var image = Path.Combine(ImagesDirectory, "rootfs-" + Convert.ToHexStringLower(identity)[..12]);
+        if (File.Exists(Path.Combine(image, "etc", "tableorder-rootfs.stamp")))
+        {
+            return image;
+        }
+
+        log.Information("Machine image: building {0} with debootstrap (a few minutes, once; cached in {1})", Path.GetFileName(image), ImagesDirectory);
+        var started = DateTime.UtcNow;
+        process.Run("bash", [layout.RootfsScript, image, LocalLayout.LoginUser, layout.LoginKey + ".pub", LocalLayout.SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], echo: true, timeout: TimeSpan.FromMinutes(30));
+        log.Information("Machine image: ready in {0:0}s", (DateTime.UtcNow - started).TotalSeconds);
+
+        // Images of older recipes are of no further use.
+        foreach (var old in Directory.GetDirectories(ImagesDirectory, "rootfs-*").Where(d => d != image && !d.EndsWith(".tmp", StringComparison.Ordinal)))
+        {
+            process.Run("rm", ["-rf", "--one-file-system", old], allowFailure: true);
+        }
+
+        return image;
+    }
+
+    private void EnsureLoginKey()
+    {
+        if (File.Exists(layout.LoginKey) && File.Exists(layout.LoginKey + ".pub"))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(layout.LoginKey)!);
+        File.Delete(layout.LoginKey);
+        File.Delete(layout.LoginKey + ".pub");
+        process.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", "tableorder-local-deploy", "-f", layout.LoginKey]);
+    }
+
+    /// <summary>This environment's own copy of the image: what bootstrap changes stays out of the cache.</summary>
+    private void EnsureWorkingCopy(string image)
+    {
+        var imageName = Path.GetFileName(image);
+        if (Directory.Exists(layout.MachineRootfs) && File.Exists(WorkingCopyMarker) && File.ReadAllText(WorkingCopyMarker).Trim() == imageName)
+        {
+            return;
+        }
+
+        log.Information("Machine {0}: fresh copy of image {1}", MachineName, imageName);
+        DeleteWorkingCopy();
+        Directory.CreateDirectory(layout.MachineDirectory);
+        var temporary = layout.MachineRootfs + ".tmp";
+        process.Run("cp", ["-a", "--reflink=auto", image, temporary], timeout: TimeSpan.FromMinutes(10));
+        Directory.Move(temporary, layout.MachineRootfs);
+        File.WriteAllText(WorkingCopyMarker, imageName);
+    }
+
+    private void Boot()
+    {
+        log.Information("Machine {0}: booting with systemd-nspawn (console log: {1})", MachineName, layout.MachineConsoleLog);
+        File.Delete(layout.MachinePidFile);
+
+        // setsid detaches the machine from this build's process group so it outlives the build;
+        // `exec` keeps the pid written to the pid file the pid of systemd-nspawn itself.
+        var nspawn = string.Join(' ',
+            "exec systemd-nspawn --boot --register=no --keep-unit --quiet",
+            $"--directory={Remote.Shell.Quote(layout.MachineRootfs)}",
+            $"--machine={MachineName}",
+            "--console=read-only --resolv-conf=copy-host --timezone=off --link-journal=no");
+        var script = $"echo $$ > {Remote.Shell.Quote(layout.MachinePidFile)}; {nspawn}";
+        process.Run(
+            "bash",
+            ["-c", $"setsid bash -c {Remote.Shell.Quote(script)} </dev/null >{Remote.Shell.Quote(layout.MachineConsoleLog)} 2>&1 &"]);
+
+        LocalRedis.WaitUntil(() => RunningPid is not null, TimeSpan.FromSeconds(15), $"systemd-nspawn did not start; see {layout.MachineConsoleLog}.");
+    }
+}

@@ -1,0 +1,50 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using TableOrder.Build.Remote;
+
+namespace TableOrder.Build.Server;
+
+/// <summary>
+/// Puts app-deploy/'s server scripts (bootstrap, verify, templates; not the app) in the login
+/// user's home on the server, in one archive over the existing connection.
+/// </summary>
+public static class DeployScripts
+{
+    public const string RemoteFolder = "tableorder-deploy";
+
+    private static readonly string[] Parts = ["bootstrap.sh", "verify.sh", "server", "cloudwatch"];
+
+    public static async Task UploadAsync(IRemoteShell shell, string appDeployDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        using var archive = Pack(appDeployDirectory);
+        await shell.UploadAsync(archive, RemoteFolder + ".tgz", cancellationToken);
+        await shell.RunAsync(
+            $"rm -rf ~/{RemoteFolder} && mkdir -p ~/{RemoteFolder} && tar -xzf ~/{RemoteFolder}.tgz -C ~/{RemoteFolder} && rm -f ~/{RemoteFolder}.tgz",
+            new RemoteRunOptions { Description = "unpack the deploy scripts" },
+            cancellationToken);
+    }
+
+    public static MemoryStream Pack(string appDeployDirectory)
+    {
+        var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
+        {
+            foreach (var part in Parts)
+            {
+                var path = Path.Combine(appDeployDirectory, part);
+                IEnumerable<string> files = Directory.Exists(path)
+                    ? Directory.GetFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                    : File.Exists(path) ? [path] : throw new RemoteException($"'{path}' is missing: the deploy scripts are incomplete.");
+                foreach (var file in files)
+                {
+                    tar.WriteEntry(file, Path.GetRelativePath(appDeployDirectory, file).Replace('\\', '/'));
+                }
+            }
+        }
+
+        buffer.Position = 0;
+        return buffer;
+    }
+}
