@@ -1,0 +1,355 @@
+using TableOrder.Build.Configuration;
+using TableOrder.Build.Tests.Support;
+using Xunit;
+
+namespace TableOrder.Build.Tests.Configuration;
+
+[Trait("Category", "Unit")]
+public sealed class BuildArgumentsTests : IDisposable
+{
+    private readonly TempDirectory _root = new("build-arguments");
+
+    public BuildArgumentsTests()
+    {
+        _root.WriteFile("TableOrder.Build.sln");
+        _root.WriteFile("terraform/main.tf", "# root module\n");
+    }
+
+    public void Dispose() => _root.Dispose();
+
+    private BuildOptions Parse(Dictionary<string, string?>? arguments = null, string[]? targets = null, Dictionary<string, string>? environment = null, string? workingDirectory = null) =>
+        BuildArguments.Parse(
+            new Dictionary<string, string?>(arguments ?? [], StringComparer.OrdinalIgnoreCase),
+            targets ?? [],
+            name => environment?.GetValueOrDefault(name),
+            workingDirectory ?? _root.Path);
+
+    private BuildArgumentException Fails(Dictionary<string, string?>? arguments = null, string[]? targets = null, Dictionary<string, string>? environment = null) =>
+        Assert.Throws<BuildArgumentException>(() => Parse(arguments, targets, environment));
+
+    [Fact]
+    public void Defaults_are_local_with_state_under_dot_tableorder()
+    {
+        var options = Parse();
+
+        Assert.Equal(DeploymentEnvironment.Local, options.Environment);
+        Assert.Equal("local", options.EnvironmentName);
+        Assert.Equal(_root.Path, options.RootDirectory);
+        Assert.Equal(_root.Combine(".tableorder", "local"), options.StateDirectory);
+        Assert.Equal(_root.Combine(".tableorder"), options.StateRoot);
+        Assert.Equal(_root.Combine("terraform"), options.Terraform.WorkingDirectory);
+        Assert.Equal(_root.Combine(".tableorder", "local", "terraform.tfplan"), options.Terraform.PlanFile);
+        Assert.Null(options.Terraform.VarFile);
+        Assert.Null(options.Terraform.MirrorDirectory);
+        Assert.Null(options.Terraform.ConfirmDestroy);
+        Assert.False(options.Terraform.AutoApprove);
+        Assert.Null(options.SshKeyPath);
+        Assert.Equal(["Default"], options.Targets);
+    }
+
+    [Fact]
+    public void Parsing_has_no_side_effects()
+    {
+        Parse(new() { ["environment"] = "production", ["state-dir"] = "elsewhere" }, ["Provision"]);
+
+        Assert.False(Directory.Exists(_root.Combine(".tableorder")));
+        Assert.False(Directory.Exists(_root.Combine("elsewhere")));
+    }
+
+    [Fact]
+    public void Root_is_found_from_a_subfolder()
+    {
+        var options = Parse(workingDirectory: _root.CreateDirectory("terraform/modules"));
+
+        Assert.Equal(_root.Path, options.RootDirectory);
+    }
+
+    [Fact]
+    public void Production_is_named_explicitly()
+    {
+        var options = Parse(new() { ["environment"] = "Production" });
+
+        Assert.Equal(DeploymentEnvironment.Production, options.Environment);
+        Assert.Equal(_root.Combine(".tableorder", "production"), options.StateDirectory);
+        Assert.Equal(_root.Combine(".tableorder", "production", "terraform.tfplan"), options.Terraform.PlanFile);
+    }
+
+    [Fact]
+    public void Unknown_environment_names_the_ones_that_exist()
+    {
+        var ex = Fails(new() { ["environment"] = "staging" });
+
+        Assert.Contains("--environment=staging", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--environment=local", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--environment=production", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_argument_suggests_the_near_one()
+    {
+        var ex = Fails(new() { ["enviroment"] = "production" });
+
+        Assert.Contains("--enviroment is not an argument", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Did you mean --environment?", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_argument_far_from_any_gets_no_suggestion()
+    {
+        var ex = Fails(new() { ["frobnicate-everything"] = "1" });
+
+        Assert.DoesNotContain("Did you mean", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("README.md", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("target")]
+    [InlineData("verbosity")]
+    [InlineData("dryrun")]
+    [InlineData("tree")]
+    [InlineData("exclusive")]
+    public void Host_options_are_not_typos(string hostOption)
+    {
+        Parse(new() { [hostOption] = null });
+    }
+
+    [Fact]
+    public void Missing_var_file_names_the_argument_and_the_path()
+    {
+        var ex = Fails(new() { ["var-file"] = "nope.tfvars" });
+
+        Assert.Contains("--var-file", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(_root.Combine("nope.tfvars"), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Var_file_without_a_value_says_what_to_type()
+    {
+        var ex = Fails(new() { ["var-file"] = null });
+
+        Assert.Contains("--var-file=<path>", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Existing_var_file_is_made_absolute()
+    {
+        var file = _root.WriteFile("prod.tfvars", "x = 1\n");
+
+        Assert.Equal(file, Parse(new() { ["var-file"] = "prod.tfvars" }).Terraform.VarFile);
+    }
+
+    [Fact]
+    public void Conventional_production_var_file_is_picked_up()
+    {
+        var conventional = _root.WriteFile("terraform/environments/production/terraform.tfvars", "x = 1\n");
+
+        Assert.Equal(conventional, Parse(new() { ["environment"] = "production" }).Terraform.VarFile);
+        Assert.Null(Parse().Terraform.VarFile);
+    }
+
+    [Fact]
+    public void Explicit_var_file_beats_the_conventional_one()
+    {
+        _root.WriteFile("terraform/environments/production/terraform.tfvars", "x = 1\n");
+        var other = _root.WriteFile("other.tfvars", "x = 2\n");
+
+        Assert.Equal(other, Parse(new() { ["environment"] = "production", ["var-file"] = other }).Terraform.VarFile);
+    }
+
+    [Fact]
+    public void Terraform_dir_without_tf_files_is_rejected()
+    {
+        _root.CreateDirectory("empty");
+
+        var ex = Fails(new() { ["terraform-dir"] = "empty" });
+
+        Assert.Contains("--terraform-dir", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no *.tf files", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Confirm_destroy_must_match_the_environment()
+    {
+        var ex = Fails(new() { ["environment"] = "production", ["confirm-destroy"] = "local" });
+
+        Assert.Contains("--confirm-destroy=local does not match --environment=production", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--confirm-destroy=production", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Confirm_destroy_is_case_sensitive()
+    {
+        Fails(new() { ["environment"] = "production", ["confirm-destroy"] = "Production" });
+    }
+
+    [Fact]
+    public void Bare_confirm_destroy_says_what_to_type()
+    {
+        var ex = Fails(new() { ["environment"] = "production", ["confirm-destroy"] = null }, ["Destroy"]);
+
+        Assert.Contains("--confirm-destroy=production", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Destroy_without_confirmation_is_refused()
+    {
+        var ex = Fails(new() { ["environment"] = "production" }, ["Destroy"]);
+
+        Assert.Contains("--target=Destroy", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--confirm-destroy=production", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Destroy_with_matching_confirmation_is_accepted()
+    {
+        var options = Parse(new() { ["environment"] = "production", ["confirm-destroy"] = "production" }, ["destroy"]);
+
+        Assert.Equal("production", options.Terraform.ConfirmDestroy);
+    }
+
+    [Theory]
+    [InlineData("Plan")]
+    [InlineData("plan")]
+    [InlineData("Outputs")]
+    [InlineData("Destroy")]
+    public void Production_only_targets_are_refused_locally(string target)
+    {
+        var ex = Fails(targets: [target]);
+
+        Assert.Contains("--environment=production", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_in_production_is_accepted()
+    {
+        Assert.Equal(["Plan"], Parse(new() { ["environment"] = "production" }, ["Plan"]).Targets);
+    }
+
+    [Fact]
+    public void Missing_terraform_mirror_folder_names_the_argument()
+    {
+        var ex = Fails(new() { ["terraform-mirror"] = "no-such-mirror" });
+
+        Assert.Contains("--terraform-mirror", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(_root.Combine("no-such-mirror"), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Terraform_mirror_argument_is_used()
+    {
+        var mirror = _root.CreateDirectory("mirror");
+
+        Assert.Equal(mirror, Parse(new() { ["terraform-mirror"] = "mirror" }).Terraform.MirrorDirectory);
+    }
+
+    [Fact]
+    public void Mirror_environment_variable_is_used()
+    {
+        var mirror = _root.CreateDirectory("env-mirror");
+
+        var options = Parse(environment: new() { [BuildArguments.MirrorVariable] = mirror });
+
+        Assert.Equal("TABLEORDER_TERRAFORM_MIRROR", BuildArguments.MirrorVariable);
+        Assert.Equal(mirror, options.Terraform.MirrorDirectory);
+    }
+
+    [Fact]
+    public void Mirror_argument_beats_the_environment_variable()
+    {
+        var argument = _root.CreateDirectory("arg-mirror");
+        var variable = _root.CreateDirectory("env-mirror");
+
+        var options = Parse(new() { ["terraform-mirror"] = argument }, environment: new() { [BuildArguments.MirrorVariable] = variable });
+
+        Assert.Equal(argument, options.Terraform.MirrorDirectory);
+    }
+
+    [Fact]
+    public void Missing_mirror_from_the_environment_variable_names_the_variable()
+    {
+        var ex = Fails(environment: new() { [BuildArguments.MirrorVariable] = "/no/such/mirror" });
+
+        Assert.Contains(BuildArguments.MirrorVariable, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("true")]
+    [InlineData("yes")]
+    [InlineData("1")]
+    public void Auto_approve_bare_or_true_is_on(string? value)
+    {
+        Assert.True(Parse(new() { ["auto-approve"] = value }).Terraform.AutoApprove);
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("no")]
+    [InlineData("0")]
+    public void Auto_approve_false_is_off(string value)
+    {
+        Assert.False(Parse(new() { ["auto-approve"] = value }).Terraform.AutoApprove);
+    }
+
+    [Fact]
+    public void Auto_approve_maybe_is_an_error()
+    {
+        var ex = Fails(new() { ["auto-approve"] = "maybe" });
+
+        Assert.Contains("--auto-approve=maybe is not true or false", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void State_dir_moves_state_and_plan()
+    {
+        var options = Parse(new() { ["state-dir"] = "custom-state", ["environment"] = "production" });
+
+        Assert.Equal(_root.Combine("custom-state", "production"), options.StateDirectory);
+        Assert.Equal(_root.Combine("custom-state", "production", "terraform.tfplan"), options.Terraform.PlanFile);
+    }
+
+    [Fact]
+    public void State_dir_that_is_a_file_is_refused()
+    {
+        _root.WriteFile("a-file");
+
+        var ex = Fails(new() { ["state-dir"] = "a-file" });
+
+        Assert.Contains("is a file", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_file_argument_is_made_absolute()
+    {
+        Assert.Equal(_root.Combine("plans", "p.tfplan"), Parse(new() { ["plan-file"] = "plans/p.tfplan" }).Terraform.PlanFile);
+    }
+
+    [Fact]
+    public void Missing_ssh_key_is_refused()
+    {
+        var ex = Fails(new() { ["ssh-key"] = "id_missing" });
+
+        Assert.Contains("--ssh-key", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_solution_above_the_working_directory_is_explained()
+    {
+        using var elsewhere = new TempDirectory("no-root");
+
+        var ex = Assert.Throws<BuildArgumentException>(() =>
+            BuildArguments.Parse(new Dictionary<string, string?>(), [], _ => null, elsewhere.Path));
+
+        Assert.Contains("TableOrder.Build.sln", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--working", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_known_argument_has_a_description()
+    {
+        Assert.All(BuildArguments.Known, pair => Assert.False(string.IsNullOrWhiteSpace(pair.Value)));
+        Assert.Contains("environment", BuildArguments.Known.Keys);
+        Assert.Contains("confirm-destroy", BuildArguments.Known.Keys);
+    }
+}

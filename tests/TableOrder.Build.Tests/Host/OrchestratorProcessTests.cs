@@ -1,0 +1,121 @@
+using TableOrder.Build.Tests.Support;
+using Xunit;
+
+namespace TableOrder.Build.Tests.Host;
+
+/// <summary>The real orchestrator, run as a child process the way a person runs it.</summary>
+[Trait("Category", "Unit")]
+public sealed class OrchestratorProcessTests
+{
+    private const string TaskHeader = "========================================";
+
+    [Fact]
+    public async Task Tree_of_Provision_shows_Plan_under_it()
+    {
+        var run = await OrchestratorProcess.RunAsync("--tree", "--target=Provision");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertChildOf(run, "Provision", "Plan");
+    }
+
+    [Fact]
+    public async Task Tree_of_Default_shows_Validate()
+    {
+        var run = await OrchestratorProcess.RunAsync("--tree");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertChildOf(run, "Default", "Validate");
+    }
+
+    [Fact]
+    public async Task Dry_run_of_production_Provision_lists_tasks_and_runs_no_terraform()
+    {
+        using var state = new TempDirectory("dryrun-state");
+        using var module = new TempDirectory("dryrun-module");
+        module.WriteFile("main.tf", "terraform {}\n");
+
+        var run = await OrchestratorProcess.RunAsync(
+            "--dryrun", "--target=Provision", "--environment=production", $"--state-dir={state.Path}", $"--terraform-dir={module.Path}");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Plan", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Provision", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Terraform providers:", run.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(module.Path, ".terraform")), "terraform init ran in a dry run");
+        Assert.Equal(["main.tf"], Directory.GetFileSystemEntries(module.Path).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFileSystemEntries(state.Path, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Unknown_environment_fails_before_any_task()
+    {
+        var run = await OrchestratorProcess.RunAsync("--environment=staging");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("--environment=staging is not an environment", run.Output, StringComparison.Ordinal);
+        Assert.Contains("--environment=production", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(TaskHeader, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_target_names_the_known_targets()
+    {
+        var run = await OrchestratorProcess.RunAsync("--target=Nope");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("'Nope' was not found", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Validate", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Provision", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(TaskHeader, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Misspelt_argument_suggests_the_right_one()
+    {
+        var run = await OrchestratorProcess.RunAsync("--enviroment=production");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("Did you mean --environment", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(TaskHeader, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Destroy_without_confirmation_is_refused()
+    {
+        var run = await OrchestratorProcess.RunAsync("--target=Destroy", "--environment=production");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("--confirm-destroy=production", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(TaskHeader, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Description_lists_Validate_with_its_description()
+    {
+        var run = await OrchestratorProcess.RunAsync("--description");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var line = run.Output.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith("Validate", StringComparison.Ordinal));
+        Assert.NotNull(line);
+        Assert.Contains("Checks the Terraform offline", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_exits_zero()
+    {
+        var run = await OrchestratorProcess.RunAsync("--version");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.False(string.IsNullOrWhiteSpace(run.Output), run.ToString());
+    }
+
+    /// <summary>The tree prints a task, then its dependencies one level deeper ("└─Plan").</summary>
+    private static void AssertChildOf(OrchestratorRun run, string parent, string child)
+    {
+        var lines = run.Output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        var at = lines.IndexOf(parent);
+        Assert.True(at >= 0 && at + 1 < lines.Count, run.ToString());
+        var next = lines[at + 1];
+        Assert.True(next.EndsWith(child, StringComparison.Ordinal) && next.Length > child.Length && !char.IsLetter(next[0]), run.ToString());
+    }
+}
