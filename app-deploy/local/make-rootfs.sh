@@ -88,6 +88,22 @@ cleanup_on_error() {
     fi
 }
 trap cleanup_on_error EXIT
+# interrupted (Ctrl-C, the build cancelled, kill): stop debootstrap's whole process group
+# too, then the EXIT trap removes the partial tree
+child_pgid=''
+on_signal() {
+    local sig=$1
+    trap - INT TERM HUP
+    log "interrupted by SIG$sig"
+    if [[ -n $child_pgid ]]; then
+        kill -TERM -- "-$child_pgid" 2>/dev/null || true
+        wait "$child_pgid" 2>/dev/null || true
+    fi
+    case $sig in INT) exit 130 ;; HUP) exit 129 ;; *) exit 143 ;; esac
+}
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
 
 mkdir -p "$(dirname "$rootfs")"
 if [[ -e $tmp ]]; then
@@ -97,7 +113,11 @@ fi
 
 started=$SECONDS
 log "debootstrap $SUITE ($MIRROR, minbase) into $tmp"
-debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$MIRROR"
+# in its own process group (setsid), in the background, so a signal can stop all of it
+setsid debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$MIRROR" &
+child_pgid=$!
+wait "$child_pgid"
+child_pgid=''
 unmount_below "$tmp"
 log "debootstrap done in $((SECONDS - started))s"
 
