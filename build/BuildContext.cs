@@ -4,6 +4,7 @@ using Cake.Frosting;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Local;
+using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
@@ -21,6 +22,7 @@ public sealed class BuildContext : FrostingContext
     private LocalEnvironment? _localStack;
     private LocalLock? _localLock;
     private IRemoteShell? _server;
+    private DeployLock? _deployLock;
 
     public BuildContext(ICakeContext context)
         : base(context)
@@ -85,6 +87,52 @@ public sealed class BuildContext : FrostingContext
         var hostKey = Options.SshHostKey ?? throw new RemoteException(
             "The production server's host key is not pinned. Read it from the instance's console output (cloud-init prints its keys) and pass --ssh-host-key=\"ssh-ed25519 AAAA...\".");
         return new SshTarget(outputs.PublicIp ?? outputs.PublicDns ?? throw new TerraformException("The outputs have no public_ip."), 22, outputs.SshUser ?? "ec2-user", key, PinnedHostKey.Parse(hostKey));
+    }
+
+    /// <summary>The release this build ships, set by the Release task.</summary>
+    public ReleaseArchive? Release { get; set; }
+
+    /// <summary>The server's deploy lock, held from Release through Smoke (or for Rollback).</summary>
+    public async Task<DeployLock> TakeDeployLockAsync(string action, string? release)
+    {
+        var server = await ServerAsync();
+        _deployLock ??= new DeployLock(server, Log);
+        if (_deployLock.Held is null)
+        {
+            var holder = await _deployLock.AcquireAsync(AuditLog.CurrentActor(), action, release, Options.Release.LockWait);
+            Log.Information("Deploy lock: taken by {0}", holder);
+            await AuditLog.For(server).WriteAsync("lock-acquired", new Dictionary<string, string?> { ["for"] = action, ["release"] = release });
+        }
+
+        return _deployLock;
+    }
+
+    /// <summary>Ends a deploy: records how it went and releases the lock this build holds.</summary>
+    public async Task FinishDeployAsync(bool succeeded, Exception? error)
+    {
+        if (_deployLock?.Held is not { } held || _server is null)
+        {
+            return;
+        }
+
+        var audit = AuditLog.For(_server);
+        await audit.WriteAsync(
+            held.Action + (succeeded ? "-finished" : "-failed"),
+            new Dictionary<string, string?> { ["release"] = held.Release, ["error"] = error is null ? null : Masker.Apply(error.Message.Split('\n')[0]) });
+        await _deployLock.ReleaseAsync();
+        await audit.WriteAsync("lock-released", new Dictionary<string, string?> { ["release"] = held.Release });
+    }
+
+    /// <summary>The service as users reach it: Nginx on the server's HTTP port.</summary>
+    public Uri PublicUrl()
+    {
+        if (!IsProduction)
+        {
+            return new Uri($"http://127.0.0.1:{ServerPorts.Http}/");
+        }
+
+        var outputs = LoadOutputs() ?? throw new TerraformException("No terraform outputs saved for production yet: run --target=Outputs --environment=production.");
+        return new Uri($"http://{outputs.PublicIp ?? outputs.PublicDns}/");
     }
 
     /// <summary>Closes what the build opened: the server connection and the local lock.</summary>

@@ -21,6 +21,14 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
     public override void Teardown(BuildContext context, ITeardownContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.Close();
+        ArgumentNullException.ThrowIfNull(info);
+        try
+        {
+            context.FinishDeployAsync(info.Successful, info.ThrownException).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            context.Close();
+        }
     }
 }

@@ -28,6 +28,14 @@ public static class BuildArguments
         ["ssh-host-key"] = "The server's SSH host key to pin (`ssh-ed25519 AAAA...` or a file holding it); local: read from the machine's disk.",
         ["state-dir"] = "Folder for local state (default `.tableorder/`).",
         ["purge"] = "With LocalDown: also delete the local state (database, passwords, machine copy).",
+        ["app-dir"] = "The app to deploy (default `app-deploy/reference-app/`): a folder with `app/main.py`, `alembic.ini`, `ui/`.",
+        ["release"] = "With Rollback: the release id to go back to (default: the previous release).",
+        ["lock-wait"] = "Seconds to wait for another deploy's lock instead of failing at once (default 0).",
+        ["health-timeout"] = "Seconds a new release gets to answer /api/health before it is rolled back (default 60).",
+        ["log"] = "With Logs: `api` (default) or `nginx`.",
+        ["lines"] = "With Logs: how many lines (default 100).",
+        ["follow"] = "With Logs: keep streaming new lines until Ctrl+C.",
+        ["unlock"] = "With Lock: remove the deploy lock (a stale one, whose build died).",
     };
 
     public static BuildOptions Parse(
@@ -90,6 +98,17 @@ public static class BuildArguments
             SshKeyPath = ExistingFile(arguments, "ssh-key", root),
             SshHostKey = HostKey(arguments, root),
             Purge = Flag(arguments, "purge"),
+            Release = new ReleaseOptions
+            {
+                AppDirectory = AppDirectory(arguments, root),
+                RollbackTo = ReleaseId(Value(arguments, "release")),
+                LockWait = TimeSpan.FromSeconds(Number(arguments, "lock-wait", 0, 0, 3600)),
+                HealthTimeout = TimeSpan.FromSeconds(Number(arguments, "health-timeout", 60, 5, 1800)),
+                Log = LogName(Value(arguments, "log")),
+                Lines = Number(arguments, "lines", 100, 1, 100_000),
+                Follow = Flag(arguments, "follow"),
+                Unlock = Flag(arguments, "unlock"),
+            },
             Terraform = new TerraformOptions
             {
                 WorkingDirectory = terraformDirectory,
@@ -125,6 +144,48 @@ public static class BuildArguments
     }
 
     private static readonly string[] ProductionOnlyTargets = ["Plan", "Outputs", "Destroy"];
+
+    private static string AppDirectory(IReadOnlyDictionary<string, string?> arguments, string root)
+    {
+        var path = Path.GetFullPath(ExpandHome(Value(arguments, "app-dir") ?? Path.Combine("app-deploy", "reference-app")), root);
+        if (!Directory.Exists(path))
+        {
+            throw new BuildArgumentException($"--app-dir: the folder '{path}' does not exist. Name the app's folder (it holds app/main.py and alembic.ini), or leave --app-dir out for the reference app.");
+        }
+
+        if (!File.Exists(Path.Combine(path, "app", "main.py")) || !File.Exists(Path.Combine(path, "alembic.ini")))
+        {
+            throw new BuildArgumentException($"--app-dir: '{path}' is not a Table Order app: it needs app/main.py (served as app.main:app) and alembic.ini.");
+        }
+
+        return path;
+    }
+
+    private static string? ReleaseId(string? value) =>
+        value is null || value == "placeholder" || System.Text.RegularExpressions.Regex.IsMatch(value, "^[0-9a-f]{12}$")
+            ? value
+            : throw new BuildArgumentException($"--release={value} is not a release id: ids are 12 hex characters, as --target=Status lists them.");
+
+    private static string LogName(string? value) =>
+        value?.ToLowerInvariant() switch
+        {
+            null or "api" => "api",
+            "nginx" => "nginx",
+            _ => throw new BuildArgumentException($"--log={value} is not a log of the server. Use --log=api or --log=nginx."),
+        };
+
+    private static int Number(IReadOnlyDictionary<string, string?> arguments, string name, int fallback, int min, int max)
+    {
+        if (!arguments.ContainsKey(name))
+        {
+            return fallback;
+        }
+
+        var text = Value(arguments, name);
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? number
+            : throw new BuildArgumentException($"--{name}={text} is not a whole number from {min} to {max}, e.g. --{name}={fallback}.");
+    }
 
     /// <summary>An OpenSSH public key line, given inline or as a file.</summary>
     private static string? HostKey(IReadOnlyDictionary<string, string?> arguments, string root)

@@ -22,6 +22,8 @@ public sealed record BuildOptions
     /// <summary>LocalDown also deletes the local state.</summary>
     public bool Purge { get; init; }
 
+    public required ReleaseOptions Release { get; init; }
+
     /// <summary>The targets asked for on the command line.</summary>
     public required IReadOnlyList<string> Targets { get; init; }
 
@@ -49,4 +51,24 @@ public sealed record TerraformOptions
 
     /// <summary>The environment name typed into --confirm-destroy; destroy runs only when it matches.</summary>
     public string? ConfirmDestroy { get; init; }
+}
+
+/// <summary>What the release, rollback, lock and log targets need.</summary>
+public sealed record ReleaseOptions
+{
+    public required string AppDirectory { get; init; }
+
+    public string? RollbackTo { get; init; }
+
+    public TimeSpan LockWait { get; init; }
+
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public string Log { get; init; } = "api";
+
+    public int Lines { get; init; } = 100;
+
+    public bool Follow { get; init; }
+
+    public bool Unlock { get; init; }
 }

@@ -147,7 +147,7 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
             "exec systemd-nspawn --boot --register=no --keep-unit --quiet",
             $"--directory={Remote.Shell.Quote(layout.MachineRootfs)}",
             $"--machine={MachineName}",
-            "--console=read-only --resolv-conf=copy-host --timezone=off --link-journal=no");
+            "--console=passive --link-journal=no");
         var script = $"echo $$ > {Remote.Shell.Quote(layout.MachinePidFile)}; {nspawn}";
         process.Run(
             "bash",

@@ -3,6 +3,7 @@
 Nothing here logs or returns a secret: use ``mask_url`` before printing a URL.
 """
 import os
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
@@ -79,7 +80,7 @@ class Settings:
         return cls(
             database_url=_env("DATABASE_URL"),
             redis_url=_env("REDIS_URL"),
-            release_id=_env("RELEASE_ID", "unknown"),
+            release_id=_env("RELEASE_ID", "") or _release_file() or "unknown",
             s3_bucket=_env("S3_BUCKET") or _env("S3_BUCKET_NAME"),
             s3_region=_env("S3_REGION") or _env("AWS_REGION") or _env("AWS_DEFAULT_REGION"),
             db_connect_timeout=_env_float("DB_CONNECT_TIMEOUT", 3.0),
@@ -95,3 +96,12 @@ class Settings:
         if self.s3_region:
             return "https://%s.s3.%s.amazonaws.com/%s" % (self.s3_bucket, self.s3_region, key)
         return "https://%s.s3.amazonaws.com/%s" % (self.s3_bucket, key)
+
+
+def _release_file() -> str:
+    """The deploy writes RELEASE_ID into the release folder; the app runs from it (current/)."""
+    for folder in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        candidate = folder / "RELEASE_ID"
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8").strip()
+    return ""

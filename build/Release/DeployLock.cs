@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Cake.Core.Diagnostics;
+using TableOrder.Build.Remote;
+
+namespace TableOrder.Build.Release;
+
+/// <summary>Who holds the deploy lock, since when, for what.</summary>
+public sealed record LockHolder(string Actor, DateTime Since, string Action, string? Release, string Token)
+{
+    public override string ToString() => $"{Actor} since {Since:u} ({Action}{(Release is null ? string.Empty : $" of release {Release}")})";
+}
+
+/// <summary>Another deploy holds the lock.</summary>
+public sealed class DeployLockedException(LockHolder holder)
+    : ReleaseException(
+        $"The server is locked by {holder}. Wait for that deploy to finish, pass --lock-wait=<seconds> to wait for it, " +
+        "or, if it is stale (that build died), release it with --target=Lock --unlock.")
+{
+    public LockHolder Holder { get; } = holder;
+}
+
+/// <summary>
+/// The deploy lock on the server: a directory made with mkdir (atomic), holding who/when/what.
+/// Held from release through smoke checks, migrations included; released only by its holder.
+/// </summary>
+public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
+{
+    private LockHolder? _held;
+
+    public LockHolder? Held => _held;
+
+    public async Task<LockHolder> AcquireAsync(string actor, string action, string? release, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        var holder = new LockHolder(actor, DateTime.UtcNow, action, release, Guid.NewGuid().ToString("N"));
+        var json = JsonSerializer.Serialize(holder);
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var attempt = await shell.RunAsync(
+                Shell.Sudo($"if mkdir {ServerPaths.Lock} 2>/dev/null; then printf '%s' {Shell.Quote(json)} > {ServerPaths.Lock}/holder; echo acquired; else cat {ServerPaths.Lock}/holder 2>/dev/null || echo '{{}}'; fi"),
+                new RemoteRunOptions { Description = "take the deploy lock", Stream = false },
+                cancellationToken);
+            if (attempt.Text.Trim() == "acquired")
+            {
+                _held = holder;
+                return holder;
+            }
+
+            var other = Parse(attempt.Text) ?? new LockHolder("unknown", DateTime.MinValue, "unknown", null, string.Empty);
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new DeployLockedException(other);
+            }
+
+            log.Information("Deploy lock held by {0}; waiting ({1:0}s left)", other, (deadline - DateTime.UtcNow).TotalSeconds);
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        }
+    }
+
+    /// <summary>Releases the lock if this build holds it; someone else's lock is left alone.</summary>
+    public async Task ReleaseAsync(CancellationToken cancellationToken = default)
+    {
+        if (_held is not { } held)
+        {
+            return;
+        }
+
+        await shell.RunAsync(
+            Shell.Sudo($"if grep -q {Shell.Quote(held.Token)} {ServerPaths.Lock}/holder 2>/dev/null; then rm -rf {ServerPaths.Lock}; fi"),
+            new RemoteRunOptions { Description = "release the deploy lock", Stream = false },
+            cancellationToken);
+        _held = null;
+    }
+
+    public async Task<LockHolder?> ShowAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await shell.RunAsync(
+            Shell.Sudo($"cat {ServerPaths.Lock}/holder 2>/dev/null || true"),
+            new RemoteRunOptions { Description = "read the deploy lock", Stream = false },
+            cancellationToken);
+        return Parse(result.Text);
+    }
+
+    /// <summary>Removes a lock whatever holds it (a stale one: its build died).</summary>
+    public async Task ForceReleaseAsync(CancellationToken cancellationToken = default) =>
+        await shell.RunAsync(Shell.Sudo($"rm -rf {ServerPaths.Lock}"), new RemoteRunOptions { Description = "remove the deploy lock", Stream = false }, cancellationToken);
+
+    public static LockHolder? Parse(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() == "{}")
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<LockHolder>(text.Trim());
+        }
+        catch (JsonException)
+        {
+            return new LockHolder("unknown (unreadable lock file)", DateTime.MinValue, "unknown", null, string.Empty);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using TableOrder.Build.Remote;
+
+namespace TableOrder.Build.Release;
+
+/// <summary>What /api/health said in the end.</summary>
+public sealed record HealthResult(bool Healthy, string Detail);
+
+/// <summary>
+/// Polls /api/health through Nginx on the server itself until it answers 200 for the expected
+/// release, or the timeout passes. One SSH command, however long the wait.
+/// </summary>
+public static class HealthGate
+{
+    public static string Script(int httpPort, string? expectedRelease, TimeSpan timeout)
+    {
+        var seconds = ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var url = $"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/api/health";
+        var releaseCheck = expectedRelease is null
+            ? "true"
+            : $"printf '%s' \"$body\" | grep -Eq '\"release\": ?\"{expectedRelease}\"' && printf '%s' \"$body\" | grep -Eq '\"status\": ?\"ok\"'";
+        return $$"""
+            deadline=$((SECONDS + {{seconds}})); code=000; body=''
+            while :; do
+              out=$(curl -s --max-time 5 -w '\n%{http_code}' {{url}} 2>&1) || true
+              code=${out##*$'\n'}; body=${out%$'\n'*}
+              if [ "$code" = 200 ] && { {{releaseCheck}}; }; then echo "healthy: $body"; exit 0; fi
+              if [ "$SECONDS" -ge "$deadline" ]; then echo "unhealthy after {{seconds}}s: HTTP $code $body"; exit 1; fi
+              sleep 1
+            done
+            """;
+    }
+
+    public static async Task<HealthResult> WaitAsync(IRemoteShell shell, int httpPort, string? expectedRelease, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        var result = await shell.RunAsync(
+            "bash -c " + Shell.Quote(Script(httpPort, expectedRelease, timeout)),
+            new RemoteRunOptions { Description = "health check", Stream = false, AllowFailure = true, Timeout = timeout + TimeSpan.FromMinutes(1) },
+            cancellationToken);
+        return new HealthResult(result.ExitCode == 0, result.Text.Trim());
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+using TableOrder.Build.Remote;
+
+namespace TableOrder.Build.Release;
+
+/// <summary>
+/// `alembic upgrade head` on the server (the database is private in production), run as the app
+/// user with the app's env file, the same way systemd starts the API: the database URL comes from
+/// the file, never from a command line.
+/// </summary>
+public static partial class Migrations
+{
+    public static string Command(string releaseId) =>
+        Shell.Sudo(string.Join(' ',
+            "systemd-run --quiet --wait --pipe --collect",
+            "--uid=tableorder --gid=tableorder",
+            $"--property=EnvironmentFile={ServerPaths.EnvFile}",
+            $"--working-directory={ServerPaths.Release(releaseId)}",
+            $"{ServerPaths.Venv}/bin/python -m alembic upgrade head"));
+
+    public static async Task<IReadOnlyList<string>> UpgradeAsync(IRemoteShell shell, string releaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        var result = await shell.RunAsync(
+            Command(releaseId),
+            new RemoteRunOptions { Description = "alembic upgrade head", AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) },
+            cancellationToken);
+        var lines = result.Output.Concat(result.Errors).ToList();
+        if (result.ExitCode != 0)
+        {
+            var failed = FailedRevision(lines);
+            throw new ReleaseException(
+                (failed is null
+                    ? $"alembic upgrade head failed (exit code {result.ExitCode}) before it ran a revision."
+                    : $"Migration to revision {failed} failed (exit code {result.ExitCode}).") +
+                $" Nothing was switched: the running release is untouched. Last lines:{Environment.NewLine}" +
+                string.Join(Environment.NewLine, lines.TakeLast(12)));
+        }
+
+        return lines.Select(Applied).OfType<string>().ToList();
+    }
+
+    /// <summary>The revision alembic was applying when it stopped: the last "Running upgrade A -> B".</summary>
+    public static string? FailedRevision(IEnumerable<string> lines) => lines.Select(Applied).LastOrDefault(r => r is not null);
+
+    private static string? Applied(string line)
+    {
+        var match = RunningUpgrade().Match(line);
+        return match.Success ? match.Groups["to"].Value : null;
+    }
+
+    [GeneratedRegex(@"Running upgrade (?<from>\S*) -> (?<to>[^,\s]+)")]
+    private static partial Regex RunningUpgrade();
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Cake.Core.Diagnostics;
+
+namespace TableOrder.Build.Smoke;
+
+/// <summary>A smoke check failed: which, at what URL, and what came back.</summary>
+public sealed class SmokeCheckException(string check, Uri url, string got)
+    : Exception($"Smoke check '{check}' failed at {url}: {got}")
+{
+    public string Check { get; } = check;
+}
+
+/// <summary>
+/// Proves the live service from the outside, through Nginx: each UI answers with its own page,
+/// /api/health reports the database and Redis ok for the expected release, and an SSE round trip
+/// (subscribe, publish, receive) crosses Redis pub/sub and Nginx's unbuffered proxy.
+/// </summary>
+public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
+{
+    public static readonly IReadOnlyList<(string Path, string Marker)> Pages =
+    [
+        ("/", "customer"),
+        ("/admin/", "admin"),
+        ("/superadmin/", "superadmin"),
+    ];
+
+    public TimeSpan SseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public async Task RunAllAsync(string? expectedRelease, CancellationToken cancellationToken = default)
+    {
+        foreach (var (path, marker) in Pages)
+        {
+            await PageAsync(path, marker, cancellationToken);
+        }
+
+        await HealthAsync(expectedRelease, cancellationToken);
+        await ServerSentEventsAsync(cancellationToken);
+    }
+
+    public async Task PageAsync(string path, string marker, CancellationToken cancellationToken = default)
+    {
+        var url = new Uri(baseUrl, path);
+        var (status, body) = await GetAsync(url, cancellationToken);
+        var expected = $"name=\"tableorder-ui\" content=\"{marker}\"";
+        if (status != HttpStatusCode.OK || !body.Contains(expected, StringComparison.Ordinal))
+        {
+            throw new SmokeCheckException($"{marker} UI", url, $"HTTP {(int)status}, {(body.Contains("tableorder-ui", StringComparison.Ordinal) ? "another UI's page" : "not a Table Order page")}: {Excerpt(body)}");
+        }
+
+        log.Information("smoke: {0} UI answers 200 at {1}", marker, url);
+    }
+
+    public async Task HealthAsync(string? expectedRelease, CancellationToken cancellationToken = default)
+    {
+        var url = new Uri(baseUrl, "/api/health");
+        var (status, body) = await GetAsync(url, cancellationToken);
+        string? Field(string name)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                return document.RootElement.TryGetProperty(name, out var value) ? value.ToString() : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
+        if (status != HttpStatusCode.OK || Field("database") != "ok" || Field("redis") != "ok")
+        {
+            throw new SmokeCheckException("health", url, $"HTTP {(int)status} {Excerpt(body)}");
+        }
+
+        if (expectedRelease is not null && Field("release") != expectedRelease)
+        {
+            throw new SmokeCheckException("health", url, $"release {Field("release")} is serving, expected {expectedRelease}");
+        }
+
+        log.Information("smoke: health ok (database ok, redis ok, release {0})", Field("release"));
+    }
+
+    public async Task ServerSentEventsAsync(CancellationToken cancellationToken = default)
+    {
+        var channel = "smoke-" + Guid.NewGuid().ToString("N")[..12];
+        var nonce = Guid.NewGuid().ToString("N");
+        var streamUrl = new Uri(baseUrl, $"/api/events/{channel}");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(SseTimeout + TimeSpan.FromSeconds(5));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, streamUrl);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            throw new SmokeCheckException("SSE subscribe", streamUrl, ex.Message);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            {
+                throw new SmokeCheckException("SSE subscribe", streamUrl, $"HTTP {(int)response.StatusCode} {response.Content.Headers.ContentType}");
+            }
+
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+            var seen = new StringBuilder();
+            try
+            {
+                await ReadUntilAsync(reader, line => line.StartsWith("event: ready", StringComparison.Ordinal), seen, timeout.Token);
+                var watch = Stopwatch.StartNew();
+                using (var publish = await http.PostAsync(streamUrl, new StringContent(JsonSerializer.Serialize(new { nonce }), Encoding.UTF8, "application/json"), timeout.Token))
+                {
+                    if (!publish.IsSuccessStatusCode)
+                    {
+                        throw new SmokeCheckException("SSE publish", streamUrl, $"HTTP {(int)publish.StatusCode} {Excerpt(await publish.Content.ReadAsStringAsync(timeout.Token))}");
+                    }
+                }
+
+                await ReadUntilAsync(reader, line => line.StartsWith("data:", StringComparison.Ordinal) && line.Contains(nonce, StringComparison.Ordinal), seen, timeout.Token);
+                log.Information("smoke: SSE round trip through Nginx and Redis in {0} ms", watch.ElapsedMilliseconds);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new SmokeCheckException("SSE round trip", streamUrl, $"the published event did not arrive within {SseTimeout.TotalSeconds:0}s (buffering in the proxy?). Stream so far: {Excerpt(seen.ToString())}");
+            }
+        }
+    }
+
+    private static async Task ReadUntilAsync(StreamReader reader, Func<string, bool> found, StringBuilder seen, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            seen.AppendLine(line);
+            if (found(line))
+            {
+                return;
+            }
+        }
+
+        throw new OperationCanceledException("the stream ended");
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> GetAsync(Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url, cancellationToken);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            throw new SmokeCheckException(url.AbsolutePath, url, ex.Message);
+        }
+    }
+
+    private static string Excerpt(string text)
+    {
+        var flat = text.ReplaceLineEndings(" ").Trim();
+        return flat.Length <= 200 ? flat : flat[..200] + "...";
+    }
+}

@@ -1,0 +1,24 @@
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using TableOrder.Build.Release;
+
+namespace TableOrder.Build.Tasks;
+
+[TaskName("Lock")]
+[TaskDescription("Shows who holds the deploy lock; --unlock removes a stale one (recorded in the audit log).")]
+public sealed class LockTask : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        var server = await context.ServerAsync();
+        var deployLock = new DeployLock(server, context.Log);
+        var holder = await deployLock.ShowAsync();
+        context.Log.Information("Deploy lock: {0}", holder?.ToString() ?? "free");
+        if (holder is not null && context.Options.Release.Unlock)
+        {
+            await deployLock.ForceReleaseAsync();
+            await AuditLog.For(server).WriteAsync("lock-removed", new Dictionary<string, string?> { ["holder"] = holder.ToString() });
+            context.Log.Warning("Deploy lock removed (it was held by {0}).", holder);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using TableOrder.Build.Release;
+
+namespace TableOrder.Build.Tasks;
+
+[TaskName("Migrate")]
+[TaskDescription("Runs `alembic upgrade head` of the new release on the server, with the database URL from the server's env file.")]
+[IsDependentOn(typeof(ReleaseTask))]
+public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        var release = context.Release ?? throw new ReleaseException("Migrate runs the migrations of the release that Release uploaded; run --target=Deploy.");
+        var applied = await Migrations.UpgradeAsync(await context.ServerAsync(), release.Id);
+        context.Log.Information(applied.Count == 0 ? "Migrate: the database is at head already." : $"Migrate: applied {string.Join(", ", applied)}.");
+    }
+}

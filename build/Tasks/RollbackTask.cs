@@ -1,0 +1,27 @@
+using Cake.Frosting;
+using TableOrder.Build.Release;
+
+namespace TableOrder.Build.Tasks;
+
+[TaskName("Rollback")]
+[TaskDescription("Switches back to the previous release (or --release=<id>), health-gated, under the deploy lock.")]
+public sealed class RollbackTask : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        var server = await context.ServerAsync();
+        var releases = new ServerReleases(server, context.Log);
+        var target = context.Options.Release.RollbackTo
+            ?? await releases.PreviousAsync()
+            ?? throw new ReleaseException("There is no previous release to roll back to. Name one with --release=<id> (see --target=Status).");
+        if (target != ServerPaths.Placeholder && !await releases.ExistsAsync(target))
+        {
+            var kept = await releases.ListAsync();
+            throw new ReleaseException($"Release {target} is not on the server. Kept releases: {string.Join(", ", kept)}.");
+        }
+
+        await context.TakeDeployLockAsync("rollback", target);
+        var activation = new ReleaseActivation(server, releases, AuditLog.For(server), context.Log, context.ServerPorts.Http, context.Options.Release.HealthTimeout);
+        await activation.ActivateAsync(target, "rollback");
+    }
+}

@@ -1,0 +1,34 @@
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using TableOrder.Build.Release;
+using TableOrder.Build.Remote;
+
+namespace TableOrder.Build.Tasks;
+
+[TaskName("Status")]
+[TaskDescription("Shows the current release, the kept releases, the deploy lock and the state of the services.")]
+public sealed class StatusTask : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        var server = await context.ServerAsync();
+        var releases = new ServerReleases(server, context.Log);
+        var current = await releases.CurrentAsync();
+        var previous = await releases.PreviousAsync();
+        context.Log.Information("Current release:  {0}", current ?? "none");
+        context.Log.Information("Previous release: {0}", previous ?? "none");
+        context.Log.Information("Kept releases:    {0}", string.Join(", ", await releases.ListAsync()));
+        var holder = await new DeployLock(server, context.Log).ShowAsync();
+        context.Log.Information("Deploy lock:      {0}", holder?.ToString() ?? "free");
+        var services = await server.RunAsync(
+            $"for unit in {ServerPaths.ApiUnit} nginx.service; do printf '%s %s\\n' \"$unit\" \"$(systemctl is-active $unit)\"; done",
+            new RemoteRunOptions { Stream = false, AllowFailure = true });
+        foreach (var line in services.Output)
+        {
+            context.Log.Information("Service:          {0}", line);
+        }
+
+        var health = await HealthGate.WaitAsync(server, context.ServerPorts.Http, null, TimeSpan.FromSeconds(3));
+        context.Log.Information("Health:           {0}", health.Detail);
+    }
+}
