@@ -99,7 +99,17 @@ public sealed class BuildContext : FrostingContext
         _deployLock ??= new DeployLock(server, Log);
         if (_deployLock.Held is null)
         {
-            var holder = await _deployLock.AcquireAsync(AuditLog.CurrentActor(), action, release, Options.Release.LockWait);
+            LockHolder holder;
+            try
+            {
+                holder = await _deployLock.AcquireAsync(AuditLog.CurrentActor(), action, release, Options.Release.LockWait);
+            }
+            catch (DeployLockedException locked)
+            {
+                await AuditLog.For(server).WriteAsync("lock-refused", new Dictionary<string, string?> { ["for"] = action, ["release"] = release, ["holder"] = locked.Holder.ToString() });
+                throw;
+            }
+
             Log.Information("Deploy lock: taken by {0}", holder);
             await AuditLog.For(server).WriteAsync("lock-acquired", new Dictionary<string, string?> { ["for"] = action, ["release"] = release });
         }

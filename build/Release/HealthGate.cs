@@ -38,6 +38,8 @@ public static class HealthGate
             "bash -c " + Shell.Quote(Script(httpPort, expectedRelease, timeout)),
             new RemoteRunOptions { Description = "health check", Stream = false, AllowFailure = true, Timeout = timeout + TimeSpan.FromMinutes(1) },
             cancellationToken);
-        return new HealthResult(result.ExitCode == 0, result.Text.Trim());
+        // One line: an HTML error page from Nginx would otherwise spread over the log.
+        var detail = System.Text.RegularExpressions.Regex.Replace(result.Text, @"\s+", " ").Trim();
+        return new HealthResult(result.ExitCode == 0, detail.Length > 300 ? detail[..300] + "..." : detail);
     }
 }

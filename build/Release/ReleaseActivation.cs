@@ -17,7 +17,7 @@ public sealed class ReleaseActivation(IRemoteShell shell, ServerReleases release
         var previous = await releases.PreviousAsync(cancellationToken);
         if (current == id)
         {
-            var health = await HealthGate.WaitAsync(shell, httpPort, id, TimeSpan.FromSeconds(5), cancellationToken);
+            var health = await HealthGate.WaitAsync(shell, httpPort, Expected(id), TimeSpan.FromSeconds(5), cancellationToken);
             if (health.Healthy)
             {
                 log.Information("Release {0} is already active and healthy: nothing switched, nothing restarted.", id);
@@ -30,7 +30,7 @@ public sealed class ReleaseActivation(IRemoteShell shell, ServerReleases release
         log.Information("Activating release {0} (was {1})", id, current ?? "none");
         await releases.SwitchAsync(id, current, cancellationToken);
         await releases.RestartApiAsync(cancellationToken);
-        var gate = await HealthGate.WaitAsync(shell, httpPort, id, healthTimeout, cancellationToken);
+        var gate = await HealthGate.WaitAsync(shell, httpPort, Expected(id), healthTimeout, cancellationToken);
         if (gate.Healthy)
         {
             log.Information("Release {0} is live: {1}", id, gate.Detail);
@@ -39,7 +39,7 @@ public sealed class ReleaseActivation(IRemoteShell shell, ServerReleases release
         }
 
         var newLog = await shell.RunAsync(
-            Shell.Sudo($"tail -n 40 {ServerPaths.ApiLog}"),
+            Shell.Sudo($"grep -v '\"GET /api/health' {ServerPaths.ApiLog} | tail -n 40"),
             new RemoteRunOptions { Description = "read the new release's log", Stream = false, AllowFailure = true },
             cancellationToken);
 
@@ -52,11 +52,14 @@ public sealed class ReleaseActivation(IRemoteShell shell, ServerReleases release
         log.Error("Release {0} failed its health check: {1}. Rolling back to {2}.", id, gate.Detail, current);
         await releases.SwitchAsync(current, previous, cancellationToken);
         await releases.RestartApiAsync(cancellationToken);
-        var back = await HealthGate.WaitAsync(shell, httpPort, current == ServerPaths.Placeholder ? null : current, healthTimeout, cancellationToken);
+        var back = await HealthGate.WaitAsync(shell, httpPort, Expected(current), healthTimeout, cancellationToken);
         await audit.WriteAsync(action, new Dictionary<string, string?> { ["release"] = id, ["result"] = "failed, rolled back", ["restored"] = current, ["health"] = gate.Detail }, cancellationToken);
         throw new ReleaseException(
             $"Release {id} failed its health check ({gate.Detail}). Rolled back to {current}, which is " +
             (back.Healthy ? "serving again." : $"NOT healthy either ({back.Detail}): look at the server now.") +
             $" The new release's log:{Environment.NewLine}{newLog.Text}");
     }
+
+    /// <summary>The placeholder reports no release id; every real release must report its own.</summary>
+    private static string? Expected(string release) => release == ServerPaths.Placeholder ? null : release;
 }

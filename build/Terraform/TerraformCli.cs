@@ -89,7 +89,15 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             throw new TerraformException($"terraform fmt failed (exit code {run.ExitCode}): {run.StandardError.Trim()}");
         }
 
-        return run.StandardOutputLines.Where(l => l.EndsWith(".tf", StringComparison.Ordinal) || l.EndsWith(".hcl", StringComparison.Ordinal) || l.EndsWith(".tfvars", StringComparison.Ordinal)).ToList();
+        // With -diff the diff follows each file name; its header lines ("--- old/x.tf") are not names.
+        return run.StandardOutputLines
+            .Where(IsFileName)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        static bool IsFileName(string line) =>
+            line.Length > 0 && line[0] is not ('-' or '+' or ' ' or '@' or '\\') &&
+            (line.EndsWith(".tf", StringComparison.Ordinal) || line.EndsWith(".hcl", StringComparison.Ordinal) || line.EndsWith(".tfvars", StringComparison.Ordinal));
     }
 
     public ValidationReport Validate()

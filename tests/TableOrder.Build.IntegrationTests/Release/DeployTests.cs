@@ -1,0 +1,177 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using TableOrder.Build.Diagnostics;
+using TableOrder.Build.IntegrationTests.Local;
+using TableOrder.Build.IntegrationTests.Support;
+using TableOrder.Build.Local;
+using TableOrder.Build.Release;
+using TableOrder.Build.Remote;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TableOrder.Build.IntegrationTests.Release;
+
+/// <summary>
+/// `Deploy` end to end on the local environment, and what happens when it goes wrong: a broken
+/// app is rolled back with the old release serving, a broken migration stops before the switch,
+/// a held lock refuses a second deploy. Every test starts from the reference app deployed.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(LocalEnvironmentGroup.Name)]
+public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper output) : IDisposable
+{
+    private static readonly string ReferenceApp = Path.Combine(RepositoryRoot.Path, "app-deploy", "reference-app");
+    private readonly TempDirectory _apps = new("apps");
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static string ReferenceRelease => ReleaseArchive.FromDirectory(ReferenceApp).Id;
+
+    [Fact]
+    public async Task Deploy_brings_the_reference_app_live_and_passes_the_smoke_checks()
+    {
+        var deploy = await Deploy();
+        Assert.Equal(0, deploy.ExitCode);
+        Assert.Contains("smoke: customer UI answers 200", deploy.Output, StringComparison.Ordinal);
+        Assert.Contains("smoke: superadmin UI answers 200", deploy.Output, StringComparison.Ordinal);
+        Assert.Contains("smoke: health ok (database ok, redis ok", deploy.Output, StringComparison.Ordinal);
+        Assert.Contains("smoke: SSE round trip through Nginx and Redis", deploy.Output, StringComparison.Ordinal);
+        Assert.Equal(ReferenceRelease, await ServingRelease());
+    }
+
+    [Fact]
+    public async Task A_second_deploy_with_nothing_changed_uploads_nothing_and_restarts_nothing()
+    {
+        Assert.Equal(0, (await Deploy()).ExitCode);
+        var again = await Deploy();
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("Bootstrap: no changes.", again.Output, StringComparison.Ordinal);
+        Assert.Contains("already on the server; nothing uploaded", again.Output, StringComparison.Ordinal);
+        Assert.Contains("Migrate: the database is at head already.", again.Output, StringComparison.Ordinal);
+        Assert.Contains("nothing switched, nothing restarted", again.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_broken_app_fails_its_health_check_and_the_old_release_keeps_serving()
+    {
+        Assert.Equal(0, (await Deploy()).ExitCode);
+        var broken = CopyReferenceApp("broken-app");
+        await File.AppendAllTextAsync(Path.Combine(broken, "app", "main.py"), "\nraise RuntimeError(\"deliberately broken release\")\n");
+
+        var deploy = await Deploy($"--app-dir={broken}", "--health-timeout=15");
+        Assert.Equal(1, deploy.ExitCode);
+        Assert.Contains($"Rolled back to {ReferenceRelease}, which is serving again", deploy.Output, StringComparison.Ordinal);
+        Assert.Contains("deliberately broken release", deploy.Output, StringComparison.Ordinal);
+        Assert.Equal(ReferenceRelease, await ServingRelease());
+    }
+
+    [Fact]
+    public async Task A_broken_migration_stops_the_deploy_before_the_switch()
+    {
+        Assert.Equal(0, (await Deploy()).ExitCode);
+        var broken = CopyReferenceApp("broken-migration");
+        await File.WriteAllTextAsync(
+            Path.Combine(broken, "migrations", "versions", "0003_broken.py"),
+            """
+            "A deliberately broken migration."
+            from alembic import op
+
+            revision = "0003_broken"
+            down_revision = "0002_menu_images_demo_store"
+            branch_labels = None
+            depends_on = None
+
+
+            def upgrade():
+                op.execute("SELECT * FROM no_such_table")
+
+
+            def downgrade():
+                pass
+            """);
+
+        var deploy = await Deploy($"--app-dir={broken}");
+        Assert.Equal(1, deploy.ExitCode);
+        Assert.Contains("Migration to revision 0003_broken failed", deploy.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Activating release", deploy.Output, StringComparison.Ordinal);
+        Assert.Equal(ReferenceRelease, await ServingRelease());
+    }
+
+    [Fact]
+    public async Task A_second_deploy_while_one_holds_the_lock_is_refused_with_the_holders_name()
+    {
+        Assert.Equal(0, (await Deploy()).ExitCode);
+        var log = new RecordingLog(output);
+        var target = new LocalMachine(stack.Layout, new LocalProcess(log), log).SshTarget;
+        using var session = await SshSession.ConnectAsync(target, log, new SecretMasker(), TimeSpan.FromSeconds(30));
+        var held = new DeployLock(session, log);
+        await held.AcquireAsync("alice@release-test", "deploy", "aaaaaaaaaaaa", TimeSpan.Zero);
+        try
+        {
+            var second = await Deploy();
+            Assert.Equal(1, second.ExitCode);
+            Assert.Contains("The server is locked by alice@release-test", second.Output, StringComparison.Ordinal);
+            Assert.Contains("--lock-wait", second.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await held.ReleaseAsync();
+        }
+
+        Assert.Null(await new DeployLock(session, log).ShowAsync());
+    }
+
+    [Fact]
+    public async Task Rollback_returns_to_the_previous_release()
+    {
+        Assert.Equal(0, (await Deploy()).ExitCode);
+        var next = CopyReferenceApp("next-app");
+        var page = Path.Combine(next, "ui", "customer", "index.html");
+        await File.WriteAllTextAsync(page, (await File.ReadAllTextAsync(page)).Replace("</body>", "<!-- next --></body>", StringComparison.Ordinal));
+        var nextId = ReleaseArchive.FromDirectory(next).Id;
+
+        Assert.Equal(0, (await Deploy($"--app-dir={next}")).ExitCode);
+        Assert.Equal(nextId, await ServingRelease());
+
+        var rollback = await BuildRun.RunAsync(LocalEnvironmentFixture.LongRun, "--target=Rollback");
+        output.WriteLine(rollback.ToString());
+        Assert.Equal(0, rollback.ExitCode);
+        Assert.Equal(ReferenceRelease, await ServingRelease());
+
+        var status = await BuildRun.RunAsync(LocalEnvironmentFixture.LongRun, "--target=Status");
+        Assert.Contains($"Current release:  {ReferenceRelease}", status.Output, StringComparison.Ordinal);
+        Assert.Contains("Deploy lock:      free", status.Output, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _apps.Dispose();
+    }
+
+    private async Task<BuildRun> Deploy(params string[] arguments)
+    {
+        var run = await BuildRun.RunAsync(LocalEnvironmentFixture.LongRun, ["--target=Deploy", .. arguments]);
+        output.WriteLine(run.ToString());
+        return run;
+    }
+
+    private async Task<string?> ServingRelease()
+    {
+        using var health = await _http.GetAsync(new Uri($"http://127.0.0.1:{LocalLayout.HttpPort}/api/health"));
+        var body = await health.Content.ReadFromJsonAsync<JsonElement>();
+        return body.TryGetProperty("release", out var release) ? release.GetString() : null;
+    }
+
+    private string CopyReferenceApp(string name)
+    {
+        var target = Path.Combine(_apps.Path, name);
+        foreach (var file in Directory.GetFiles(ReferenceApp, "*", SearchOption.AllDirectories).Where(f => !f.Contains("__pycache__", StringComparison.Ordinal)))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(ReferenceApp, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+
+        return target;
+    }
+}
