@@ -39,7 +39,8 @@ public static class AwsCredentialsCheck
         }
         catch (Exception ex) when (ex is AmazonClientException or ArgumentException or InvalidOperationException)
         {
-            throw new AwsCredentialsException($"No usable AWS credentials: {FirstLine(ex.Message)} {HowToProvide} (SDK: {Condense(ex.Message)})", ex);
+            var details = Condense(ex.Message);
+            throw new AwsCredentialsException($"No usable AWS credentials: {FirstLine(ex.Message)} {HowToProvide}" + (details.Length == 0 ? string.Empty : $" (SDK: {details})"), ex);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or TimeoutException)
         {

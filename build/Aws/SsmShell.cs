@@ -19,6 +19,12 @@ public sealed record SsmShellOptions
     /// </summary>
     public string? RunAsUser { get; init; }
 
+    /// <summary>HOME and working directory of commands run as root (the SSM agent sets neither).</summary>
+    public string RootHome { get; init; } = "/root";
+
+    /// <summary>Where the wrapper keeps each command's output on the server until it has been read (0700).</summary>
+    public string OutputDirectory { get; init; } = "/var/tmp/tableorder-ssm";
+
     /// <summary>Also keep every command's full output in this bucket (the instance role needs s3:PutObject on it).</summary>
     public string? OutputS3BucketName { get; init; }
 
@@ -48,7 +54,7 @@ public sealed record SsmShellOptions
 /// <summary>
 /// <see cref="IRemoteShell"/> over SSM Run Command (document AWS-RunShellScript): no inbound port, no
 /// SSH key, the instance role and the caller's IAM identity decide. Commands run through a small
-/// wrapper that keeps their stdout/stderr in files on the server (/var/tmp/tableorder-ssm, 0700 root):
+/// wrapper that keeps their stdout/stderr in files on the server (/var/tmp/tableorder-ssm, 0700 root, removed once read):
 /// SSM returns only the first 24,000 characters of stdout and 8,000 of stderr, so when a result is cut
 /// the rest is read back from those files in base64 chunks with follow-up commands, and nothing is
 /// lost silently. SSM cannot stream: output is printed, prefixed with <see cref="Label"/>, when the
@@ -66,7 +72,6 @@ public sealed class SsmShell : IRemoteShell
     public const int StandardOutputLimit = 24_000;
     public const int StandardErrorLimit = 8_000;
     public const string TruncatedMarker = "--output truncated--";
-    public const string OutputDirectory = "/var/tmp/tableorder-ssm";
 
     /// <summary>Bytes per fetch-back command: 15,000 bytes are 20,000 base64 characters, below the 24,000 limit.</summary>
     private const int FetchChunkBytes = 15_000;
@@ -156,12 +161,12 @@ public sealed class SsmShell : IRemoteShell
         ArgumentNullException.ThrowIfNull(command);
         var user = _options.RunAsUser is { } runAs
             ? $"runuser -l {Shell.Quote(runAs)} -c {Shell.Quote(command)}"
-            : $"cd /root && HOME=/root bash -c {Shell.Quote(command)}";
+            : $"cd {Shell.Quote(_options.RootHome)} && HOME={Shell.Quote(_options.RootHome)} bash -c {Shell.Quote(command)}";
         var files = OutputFiles(runId);
         return string.Join(
             '\n',
             "umask 077",
-            $"mkdir -p {OutputDirectory} && chmod 0700 {OutputDirectory} || exit 125",
+            $"mkdir -p {Shell.Quote(_options.OutputDirectory)} && chmod 0700 {Shell.Quote(_options.OutputDirectory)} || exit 125",
             $"o={files.Out}; e={files.Err}",
             $"( {user} ) < /dev/null > \"$o\" 2> \"$e\"",
             "rc=$?",
@@ -171,7 +176,8 @@ public sealed class SsmShell : IRemoteShell
             "exit $rc");
     }
 
-    private static (string Out, string Err) OutputFiles(string runId) => ($"{OutputDirectory}/{runId}.out", $"{OutputDirectory}/{runId}.err");
+    private (string Out, string Err) OutputFiles(string runId) =>
+        (Shell.Quote($"{_options.OutputDirectory}/{runId}.out"), Shell.Quote($"{_options.OutputDirectory}/{runId}.err"));
 
     private async Task<RemoteResult> RunWrappedAsync(string command, string description, RemoteRunOptions options, CancellationToken cancellationToken)
     {

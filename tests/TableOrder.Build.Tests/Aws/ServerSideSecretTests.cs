@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using TableOrder.Build.Aws;
+using TableOrder.Build.Tests.Support;
+using Xunit;
+
+namespace TableOrder.Build.Tests.Aws;
+
+[Trait("Category", "Unit")]
+public sealed class ServerSideSecretTests : IDisposable
+{
+    private const string Arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-3f1e2d-AbCdEf";
+    private const string Password = "p@ss:w/rd?#%&'\"$`\\ space";
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static ServerSideSecretSettings Settings => new()
+    {
+        SecretArn = Arn,
+        Region = "ap-northeast-2",
+        DbHost = "tableorder-production.c9akciq32.ap-northeast-2.rds.amazonaws.com",
+        DbPort = 5432,
+        DbName = "tableorder",
+        RedisUrl = "redis://tableorder-production.abc123.0001.apn2.cache.amazonaws.com:6379/0",
+        Settings = new Dictionary<string, string> { ["S3_BUCKET"] = "tableorder-assets", ["AWS_REGION"] = "ap-northeast-2" },
+    };
+
+    [Fact]
+    public void TheScriptHoldsTheArnButNoPasswordAndQuotesEveryValue()
+    {
+        var script = ServerSideSecret.EnvFileScript(Settings);
+
+        Assert.Contains($"--secret-id '{Arn}' --query SecretString --output text", script, StringComparison.Ordinal);
+        Assert.Contains("--region 'ap-northeast-2'", script, StringComparison.Ordinal);
+        Assert.Contains("install -m 0600 -o 'tableorder' -g 'tableorder' \"$tmp\" '/etc/tableorder/app.env'", script, StringComparison.Ordinal);
+        Assert.Contains("set -euo pipefail", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("password=", script, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, RunBash("-n", script).Code);
+    }
+
+    [Fact]
+    public void RejectsValuesThatWouldBreakOutOfTheScript()
+    {
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { DbHost = "db; rm -rf /" }));
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { SecretArn = "arn:aws:secretsmanager:x' ; id ; '" }));
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { RedisUrl = "redis://:token@cache:6379" }));
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { Settings = new Dictionary<string, string> { ["DATABASE_URL"] = "x" } }));
+    }
+
+    [Fact]
+    public void ThePythonPartUrlEncodesTheSecretFromStdin()
+    {
+        var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "table order", password = Password, engine = "postgres" });
+        var (code, stdout, _) = Run(
+            "python3",
+            ["-c", ServerSideSecret.PythonProgram],
+            secret,
+            new() { ["TO_DB_HOST"] = "db.internal", ["TO_DB_PORT"] = "5432", ["TO_DB_NAME"] = "tableorder", ["TO_REDIS_URL"] = "redis://cache:6379/0", ["TO_SETTINGS"] = "S3_BUCKET=b\n" });
+
+        Assert.Equal(0, code);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var url = lines[0]["DATABASE_URL=".Length..];
+        Assert.StartsWith("postgresql://table%20order:", url, StringComparison.Ordinal);
+        Assert.EndsWith("@db.internal:5432/tableorder?sslmode=require", url, StringComparison.Ordinal);
+        var encoded = url["postgresql://table%20order:".Length..url.IndexOf("@db.internal", StringComparison.Ordinal)];
+        Assert.Equal(Password, Uri.UnescapeDataString(encoded));
+        Assert.Matches("^[A-Za-z0-9%._~-]+$", encoded);
+        Assert.Equal(["REDIS_URL=redis://cache:6379/0", "S3_BUCKET=b"], lines[1..]);
+    }
+
+    [Fact]
+    public void ThePythonPartFailsWithoutEchoingABrokenSecret()
+    {
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], "not-json " + Password, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_URL"] = "r" });
+
+        Assert.NotEqual(0, code);
+        Assert.Empty(stdout);
+        Assert.Contains("the secret is not JSON", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("p@ss", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheWholeScriptWritesA0600EnvFileWithAFakeAwsCli()
+    {
+        // A stand-in `aws` that checks its arguments and prints the secret as the real CLI would.
+        var bin = _temp.Combine("bin");
+        Directory.CreateDirectory(bin);
+        var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "tableorder_admin", password = Password });
+        var aws = Path.Combine(bin, "aws");
+        File.WriteAllText(aws, $"#!/bin/bash\n[ \"$*\" = \"secretsmanager get-secret-value --region ap-northeast-2 --secret-id {Arn} --query SecretString --output text\" ] || {{ echo \"unexpected: $*\" >&2; exit 2; }}\ncat <<'JSON'\n{secret}\nJSON\n");
+        File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var user = Environment.UserName;
+        var envFile = _temp.Combine("etc", "app.env");
+        Directory.CreateDirectory(Path.GetDirectoryName(envFile)!);
+        var script = ServerSideSecret.EnvFileScript(Settings with { EnvFilePath = envFile, Owner = user });
+        var path = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}";
+
+        var first = RunBash("-c", script, path);
+        var second = RunBash("-c", script, path);
+
+        Assert.True(first.Code == 0, first.Stderr);
+        Assert.Equal("changed", first.Stdout.Trim());
+        Assert.Equal("unchanged", second.Stdout.Trim());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(envFile));
+        var text = File.ReadAllText(envFile);
+        Assert.StartsWith("DATABASE_URL=postgresql://tableorder_admin:p%40ss%3Aw%2Frd%3F%23%25%26%27%22%24%60%5C%20space@", text, StringComparison.Ordinal);
+        Assert.Contains("\nS3_BUCKET=tableorder-assets\n", text, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(envFile)!));
+    }
+
+    private static (int Code, string Stdout, string Stderr) RunBash(string mode, string script, string? path = null) =>
+        Run("bash", [mode == "-n" ? "-n" : "-c", ..(mode == "-n" ? new[] { "/dev/stdin" } : [script])], mode == "-n" ? script : string.Empty, path is null ? [] : new() { ["PATH"] = path });
+
+    private static (int Code, string Stdout, string Stderr) Run(string file, string[] arguments, string stdin, Dictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+}
