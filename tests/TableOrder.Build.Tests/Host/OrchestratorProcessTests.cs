@@ -109,13 +109,14 @@ public sealed class OrchestratorProcessTests
         Assert.False(string.IsNullOrWhiteSpace(run.Output), run.ToString());
     }
 
-    /// <summary>The tree prints a task, then its dependencies one level deeper ("└─Plan").</summary>
+    /// <summary>Somewhere in the tree, <paramref name="parent"/> has <paramref name="child"/> on the line below, one level deeper.</summary>
     private static void AssertChildOf(OrchestratorRun run, string parent, string child)
     {
         var lines = run.Output.Split('\n').Select(l => l.TrimEnd()).ToList();
-        var at = lines.IndexOf(parent);
-        Assert.True(at >= 0 && at + 1 < lines.Count, run.ToString());
-        var next = lines[at + 1];
-        Assert.True(next.EndsWith(child, StringComparison.Ordinal) && next.Length > child.Length && !char.IsLetter(next[0]), run.ToString());
+        static string Name(string line) => line.TrimStart(' ', '\u2502', '\u2514', '\u251c', '\u2500');
+        static int Depth(string line) => line.Length - Name(line).Length;
+        var found = Enumerable.Range(0, lines.Count - 1)
+            .Any(i => Name(lines[i]) == parent && Name(lines[i + 1]) == child && Depth(lines[i + 1]) > Depth(lines[i]));
+        Assert.True(found, $"{child} is not under {parent}:\n{run}");
     }
 }
