@@ -186,6 +186,21 @@ public sealed class TerraformCliTests : IDisposable
         Assert.DoesNotContain(Secret, log, StringComparison.Ordinal);
     }
 
+    // Plan accepts only exit codes 0 and 2, so on 1 Cake's Tool throws its own CakeException
+    // ("Terraform: Process returned an error (exit code 1).") before InterpretPlanExitCode can say more.
+    [Fact(Skip = "Bug in build/Terraform/TerraformCli.Plan: accept must include 1 so InterpretPlanExitCode throws TerraformException. Unskip when fixed.")]
+    public void Plan_that_fails_throws_a_terraform_exception_and_logs_the_error()
+    {
+        var (terraform, module) = Fixture(Fixtures.Local);
+        File.WriteAllText(Path.Combine(module, "fails.tf"), "resource \"terraform_data\" \"fails\" {\n  input = file(\"no-such-file.txt\")\n}\n");
+        terraform.Init(new TerraformInitSettings());
+
+        var ex = Assert.Throws<TerraformException>(() => terraform.Plan(new TerraformPlanSettings { OutFile = _temp.Combine("state", "fails.tfplan") }));
+
+        Assert.Contains("terraform plan failed (exit code 1)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(_harness.Log.Lines, l => l.StartsWith("[Error]", StringComparison.Ordinal) && l.Contains("no-such-file.txt", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Apply_saved_plan_then_Output_then_Plan_again_has_no_changes()
     {

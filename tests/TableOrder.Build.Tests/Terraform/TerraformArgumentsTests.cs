@@ -118,6 +118,20 @@ public sealed class TerraformArgumentsTests
         Assert.EndsWith("-out=\"p.tfplan\"", safe, StringComparison.Ordinal);
     }
 
+    // DESIGN.md: secrets never appear in process arguments (any local user can read /proc/<pid>/cmdline).
+    // A sensitive variable belongs in the child's environment (TF_VAR_<name>), not in -var.
+    [Fact(Skip = "Bug in build/Terraform: sensitive -var values are put on terraform's command line. Unskip when they go through TF_VAR_ environment variables.")]
+    public void Sensitive_variables_are_not_on_the_command_line()
+    {
+        var settings = new TerraformPlanSettings { OutFile = "p.tfplan" };
+        settings.Variables.Add(new TerraformVariable("db_password", "hunter2-S3cret!", Sensitive: true));
+        var destroy = new TerraformDestroySettings();
+        destroy.Variables.Add(new TerraformVariable("db_password", "hunter2-S3cret!", Sensitive: true));
+
+        Assert.DoesNotContain("hunter2-S3cret!", TerraformArguments.Plan(settings).Render(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-S3cret!", TerraformArguments.Destroy(destroy).Render(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Apply_takes_only_the_saved_plan_and_puts_it_last()
     {
