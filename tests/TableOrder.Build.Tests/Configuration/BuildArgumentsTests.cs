@@ -13,6 +13,10 @@ public sealed class BuildArgumentsTests : IDisposable
     {
         _root.WriteFile("TableOrder.Build.sln");
         _root.WriteFile("terraform/main.tf", "# root module\n");
+
+        // The default app (--app-dir) is the reference app; a repository has it.
+        _root.WriteFile("app-deploy/reference-app/app/main.py", "app = None\n");
+        _root.WriteFile("app-deploy/reference-app/alembic.ini", "[alembic]\n");
     }
 
     public void Dispose() => _root.Dispose();
