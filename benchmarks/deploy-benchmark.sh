@@ -18,7 +18,7 @@ dotnet build build -c Release -v q -nologo >/dev/null
 
 # Cake's summary lines: "Task   00:00:01.2345678   Succeeded"
 durations() {
-    awk '/^(Provision|WaitForServer|Bootstrap|Release|Migrate|Activate|Smoke|Total:)[[:space:]]/ {
+    awk '/^(Provision|WaitForServer|Bootstrap|Release|Migrate|Activate|Smoke|Total:)[[:space:]]+[0-9]+:[0-9]+:/ {
         split($2, t, ":"); printf "%s=%.1f\n", $1, t[1]*3600 + t[2]*60 + t[3] }' "$1"
 }
 

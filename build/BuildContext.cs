@@ -1,6 +1,9 @@
+using Amazon.EC2;
+using Amazon.SimpleSystemsManagement;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Aws;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Local;
@@ -16,13 +19,16 @@ namespace TableOrder.Build;
 /// body runs: a wrong argument stops the build with one clear error and nothing done.
 /// Services that touch the outside world are made on first use, so --dryrun and --tree touch nothing.
 /// </summary>
-public sealed class BuildContext : FrostingContext
+public sealed class BuildContext : FrostingContext, IDisposable
 {
     private TerraformCli? _terraform;
     private LocalEnvironment? _localStack;
     private LocalLock? _localLock;
     private IRemoteShell? _server;
     private DeployLock? _deployLock;
+    private AwsCredentialsSource? _aws;
+    private AmazonEC2Client? _ec2;
+    private AmazonSimpleSystemsManagementClient? _ssm;
 
     public BuildContext(ICakeContext context)
         : base(context)
@@ -56,7 +62,10 @@ public sealed class BuildContext : FrostingContext
     /// <summary>Ports of Nginx and the API on the server.</summary>
     public ServerPorts ServerPorts => IsProduction ? ServerPorts.Production : new ServerPorts(LocalLayout.HttpPort, LocalLayout.ApiPort);
 
-    /// <summary>The app server over SSH with its host key pinned; one connection for the whole build.</summary>
+    /// <summary>
+    /// The app server: over SSH with its host key pinned (local: read from the machine's disk;
+    /// production: --ssh-host-key or the EC2 console), or through SSM. One connection per build.
+    /// </summary>
     public async Task<IRemoteShell> ServerAsync(TimeSpan? waitFor = null)
     {
         if (_server is not null)
@@ -64,10 +73,59 @@ public sealed class BuildContext : FrostingContext
             return _server;
         }
 
-        var target = IsProduction ? ProductionSshTarget() : LocalSshTarget();
+        if (!IsProduction)
+        {
+            _server = await SshSession.ConnectAsync(LocalSshTarget(), Log, Masker, waitFor ?? TimeSpan.FromSeconds(30));
+            return _server;
+        }
+
+        var outputs = ProductionOutputs();
+        var instanceId = outputs.InstanceId ?? throw new TerraformException("The terraform outputs have no instance_id.");
+        if (Options.Transport == ServerTransport.Ssm)
+        {
+            _server = new SsmShell(await SsmAsync(), instanceId, Log, Masker, new SsmShellOptions { RunAsUser = outputs.SshUser ?? "ec2-user" });
+            return _server;
+        }
+
+        var key = Options.SshKeyPath ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
+        var hostKey = Options.SshHostKey;
+        if (hostKey is null)
+        {
+            Log.Information("Host key: reading {0}'s SSH host keys from its console output (cloud-init prints them).", instanceId);
+            hostKey = await new ConsoleHostKeys(await Ec2Async(), Log).WaitForHostKeyAsync(instanceId, TimeSpan.FromMinutes(5));
+        }
+
+        var host = outputs.PublicIp ?? outputs.PublicDns ?? throw new TerraformException("The terraform outputs have no public_ip.");
+        var target = new SshTarget(host, 22, outputs.SshUser ?? "ec2-user", key, PinnedHostKey.Parse(hostKey));
+        Log.Information("Host key pinned: {0} {1}", target.HostKey.Algorithm, target.HostKey.Fingerprint);
         _server = await SshSession.ConnectAsync(target, Log, Masker, waitFor ?? TimeSpan.FromSeconds(30));
         return _server;
     }
+
+    /// <summary>The outputs of the production stack, as Provision or Outputs saved them.</summary>
+    public TerraformOutputs ProductionOutputs() =>
+        LoadOutputs() ?? throw new TerraformException("No terraform outputs saved for production yet: run --target=Provision --environment=production (or --target=Outputs) first.");
+
+    /// <summary>AWS credentials from the SDK's default chain; checked before the first production side effect.</summary>
+    public async Task<AwsCredentialsSource> AwsCredentialsAsync()
+    {
+        if (_aws is null)
+        {
+            _aws = await AwsCredentialsCheck.ResolveAsync();
+            Log.Information("AWS credentials: {0}", _aws.Source);
+        }
+
+        return _aws;
+    }
+
+    public async Task<AmazonEC2Client> Ec2Async() =>
+        _ec2 ??= AwsClients.Ec2(Region, (await AwsCredentialsAsync()).Credentials);
+
+    public async Task<AmazonSimpleSystemsManagementClient> SsmAsync() =>
+        _ssm ??= AwsClients.Ssm(Region, (await AwsCredentialsAsync()).Credentials);
+
+    /// <summary>The stack's region: from its outputs once it exists, else the design's region.</summary>
+    private string Region => LoadOutputs()?.Region ?? "ap-northeast-2";
 
     private SshTarget LocalSshTarget()
     {
@@ -78,15 +136,6 @@ public sealed class BuildContext : FrostingContext
 
         var target = LocalEnvironment.SshTarget;
         return Options.SshKeyPath is { } key ? target with { PrivateKeyPath = key } : target;
-    }
-
-    private SshTarget ProductionSshTarget()
-    {
-        var outputs = LoadOutputs() ?? throw new TerraformException("No terraform outputs saved for production yet: run --target=Provision --environment=production (or Outputs) first.");
-        var key = Options.SshKeyPath ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
-        var hostKey = Options.SshHostKey ?? throw new RemoteException(
-            "The production server's host key is not pinned. Read it from the instance's console output (cloud-init prints its keys) and pass --ssh-host-key=\"ssh-ed25519 AAAA...\".");
-        return new SshTarget(outputs.PublicIp ?? outputs.PublicDns ?? throw new TerraformException("The outputs have no public_ip."), 22, outputs.SshUser ?? "ec2-user", key, PinnedHostKey.Parse(hostKey));
     }
 
     /// <summary>The release this build ships, set by the Release task.</summary>
@@ -141,15 +190,21 @@ public sealed class BuildContext : FrostingContext
             return new Uri($"http://127.0.0.1:{ServerPorts.Http}/");
         }
 
-        var outputs = LoadOutputs() ?? throw new TerraformException("No terraform outputs saved for production yet: run --target=Outputs --environment=production.");
+        var outputs = ProductionOutputs();
         return new Uri($"http://{outputs.PublicIp ?? outputs.PublicDns}/");
     }
+
+    public void Dispose() => Close();
 
     /// <summary>Closes what the build opened: the server connection and the local lock.</summary>
     public void Close()
     {
         _server?.Dispose();
         _server = null;
+        _ec2?.Dispose();
+        _ec2 = null;
+        _ssm?.Dispose();
+        _ssm = null;
         _localLock?.Dispose();
         _localLock = null;
     }

@@ -35,6 +35,7 @@ public static class BuildArguments
         ["log"] = "With Logs: `api` (default) or `nginx`.",
         ["lines"] = "With Logs: how many lines (default 100).",
         ["follow"] = "With Logs: keep streaming new lines until Ctrl+C.",
+        ["transport"] = "How the build reaches the server: `ssh` (default) or `ssm` (production only: SSM Run Command, for a closed port 22).",
         ["unlock"] = "With Lock: remove the deploy lock (a stale one, whose build died).",
     };
 
@@ -98,6 +99,7 @@ public static class BuildArguments
             SshKeyPath = ExistingFile(arguments, "ssh-key", root),
             SshHostKey = HostKey(arguments, root),
             Purge = Flag(arguments, "purge"),
+            Transport = Transport(Value(arguments, "transport"), environment),
             Release = new ReleaseOptions
             {
                 AppDirectory = AppDirectory(arguments, root),
@@ -147,7 +149,13 @@ public static class BuildArguments
 
     private static string AppDirectory(IReadOnlyDictionary<string, string?> arguments, string root)
     {
-        var path = Path.GetFullPath(ExpandHome(Value(arguments, "app-dir") ?? Path.Combine("app-deploy", "reference-app")), root);
+        // The default (the reference app) is checked when it is packed; a named folder, here.
+        if (Value(arguments, "app-dir") is not { } named)
+        {
+            return Path.Combine(root, "app-deploy", "reference-app");
+        }
+
+        var path = Path.GetFullPath(ExpandHome(named), root);
         if (!Directory.Exists(path))
         {
             throw new BuildArgumentException($"--app-dir: the folder '{path}' does not exist. Name the app's folder (it holds app/main.py and alembic.ini), or leave --app-dir out for the reference app.");
@@ -160,6 +168,15 @@ public static class BuildArguments
 
         return path;
     }
+
+    private static ServerTransport Transport(string? value, DeploymentEnvironment environment) =>
+        value?.ToLowerInvariant() switch
+        {
+            null or "ssh" => ServerTransport.Ssh,
+            "ssm" when environment == DeploymentEnvironment.Production => ServerTransport.Ssm,
+            "ssm" => throw new BuildArgumentException("--transport=ssm reaches EC2 through AWS Systems Manager: it needs --environment=production. The local machine is reached over SSH; leave --transport out."),
+            _ => throw new BuildArgumentException($"--transport={value} is not a transport. Use --transport=ssh (default) or --transport=ssm (production)."),
+        };
 
     private static string? ReleaseId(string? value) =>
         value is null || value == "placeholder" || System.Text.RegularExpressions.Regex.IsMatch(value, "^[0-9a-f]{12}$")

@@ -24,6 +24,8 @@ public sealed record BuildOptions
 
     public required ReleaseOptions Release { get; init; }
 
+    public ServerTransport Transport { get; init; } = ServerTransport.Ssh;
+
     /// <summary>The targets asked for on the command line.</summary>
     public required IReadOnlyList<string> Targets { get; init; }
 
@@ -71,4 +73,11 @@ public sealed record ReleaseOptions
     public bool Follow { get; init; }
 
     public bool Unlock { get; init; }
+}
+
+/// <summary>How the build runs commands on the server.</summary>
+public enum ServerTransport
+{
+    Ssh,
+    Ssm,
 }

@@ -1,5 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Aws;
+using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
@@ -22,17 +24,41 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
             pythonDeps: context.IsProduction ? "pip" : "distro");
 
         var settingsChanged = false;
-        if (!context.IsProduction)
+        if (context.IsProduction)
+        {
+            // The database password never leaves AWS: the server reads the RDS-managed secret with its instance role.
+            var outputs = context.ProductionOutputs();
+            var script = ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+            {
+                SecretArn = outputs.DbSecretArn ?? throw new InvalidOperationException("The terraform outputs have no db_secret_arn."),
+                Region = outputs.Region ?? "ap-northeast-2",
+                DbHost = outputs.DbEndpoint ?? throw new InvalidOperationException("The terraform outputs have no db_endpoint."),
+                DbPort = outputs.DbPort ?? 5432,
+                DbName = outputs.DbName ?? "tableorder",
+                RedisUrl = $"redis://{outputs.RedisEndpoint}:{outputs.RedisPort ?? 6379}/0",
+                Settings = new Dictionary<string, string>
+                {
+                    ["TABLEORDER_ENVIRONMENT"] = "production",
+                    ["S3_BUCKET"] = outputs.BucketName ?? string.Empty,
+                    ["AWS_REGION"] = outputs.Region ?? "ap-northeast-2",
+                },
+            });
+            var written = await server.RunAsync(Shell.Sudo(script), new RemoteRunOptions { Description = "write the env file from the RDS secret", Stream = false });
+            settingsChanged = written.Output.Any(l => l.Trim() == "changed");
+            await new ParameterStoreSettings(await context.SsmAsync(), context.Log).SyncAsync(ParameterStoreSettings.FromOutputs(outputs));
+        }
+        else
         {
             var settings = context.LocalEnvironment.AppSettings();
             context.Masker.Add(context.LocalEnvironment.Secrets.DatabasePassword);
             context.Masker.Add(context.LocalEnvironment.Secrets.RedisPassword);
 
             settingsChanged = await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(settings));
-            if (settingsChanged)
-            {
-                await server.RunAsync("sudo -n systemctl try-restart tableorder-api.service", new() { Description = "restart the API for its new settings" });
-            }
+        }
+
+        if (settingsChanged)
+        {
+            await server.RunAsync("sudo -n systemctl try-restart tableorder-api.service", new() { Description = "restart the API for its new settings" });
         }
 
         context.Log.Information(

@@ -6,10 +6,11 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Destroy")]
 [TaskDescription("Production: destroys the stack; runs only with --confirm-destroy=production.")]
-public sealed class DestroyTask : FrostingTask<BuildContext>
+public sealed class DestroyTask : AsyncFrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context)
+    public override async Task RunAsync(BuildContext context)
     {
+        await context.AwsCredentialsAsync();
         var options = context.Options.Terraform;
 
         // BuildArguments already refused a Destroy without a matching --confirm-destroy; this guards the code path too.

@@ -6,10 +6,11 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Outputs")]
 [TaskDescription("Production: reads the stack's terraform outputs, prints them and keeps them for later tasks.")]
-public sealed class OutputsTask : FrostingTask<BuildContext>
+public sealed class OutputsTask : AsyncFrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context)
+    public override async Task RunAsync(BuildContext context)
     {
+        await context.AwsCredentialsAsync();
         context.Terraform.Init(new TerraformInitSettings { BackendConfigFile = context.Options.Terraform.BackendConfigFile });
         var outputs = context.Terraform.Output();
         if (outputs.IsEmpty)

@@ -6,12 +6,14 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Plan")]
 [TaskDescription("Production: terraform init and plan into a saved plan file; prints what would change.")]
-public sealed class PlanTask : FrostingTask<BuildContext>
+public sealed class PlanTask : AsyncFrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.IsProduction;
 
-    public override void Run(BuildContext context)
+    public override async Task RunAsync(BuildContext context)
     {
+        // Before anything touches production: credentials, or a message that says how to provide them.
+        await context.AwsCredentialsAsync();
         var options = context.Options.Terraform;
         Directory.CreateDirectory(Path.GetDirectoryName(options.PlanFile)!);
         context.Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.BackendConfigFile });

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Aws;
 using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Tasks;
@@ -11,6 +12,12 @@ public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
+        if (context.IsProduction)
+        {
+            var instanceId = context.ProductionOutputs().InstanceId ?? throw new InvalidOperationException("The terraform outputs have no instance_id.");
+            await new Ec2Instances(await context.Ec2Async(), context.Log).WaitUntilReadyAsync(instanceId, TimeSpan.FromMinutes(10));
+        }
+
         var server = await context.ServerAsync(waitFor: TimeSpan.FromMinutes(3));
 
         // cloud-init (EC2) and the machine's own boot must be done before packages are installed.
