@@ -128,6 +128,13 @@ public static class TerraformArguments
     private static ProcessArgumentBuilder Common(string command) =>
         new ProcessArgumentBuilder().Append(command).Append("-input=false").Append("-no-color");
 
+    /// <summary>
+    /// Sensitive variables go to terraform through its environment (TF_VAR_name), never its command
+    /// line: any local user can read another process's arguments.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SensitiveEnvironment(IEnumerable<TerraformVariable> variables) =>
+        variables.Where(v => v.Sensitive).ToDictionary(v => "TF_VAR_" + v.Name, v => v.Value, StringComparer.Ordinal);
+
     private static void AppendVariables(ProcessArgumentBuilder args, IEnumerable<string> varFiles, IEnumerable<TerraformVariable> variables)
     {
         foreach (var file in varFiles)
@@ -135,17 +142,9 @@ public static class TerraformArguments
             args.AppendSwitchQuoted("-var-file", "=", file);
         }
 
-        foreach (var variable in variables)
+        foreach (var variable in variables.Where(v => !v.Sensitive))
         {
-            var assignment = $"{variable.Name}={variable.Value}";
-            if (variable.Sensitive)
-            {
-                args.AppendSwitchQuotedSecret("-var", " ", assignment);
-            }
-            else
-            {
-                args.AppendSwitchQuoted("-var", " ", assignment);
-            }
+            args.AppendSwitchQuoted("-var", " ", $"{variable.Name}={variable.Value}");
         }
     }
 }

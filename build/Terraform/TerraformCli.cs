@@ -115,7 +115,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             _masker.Add(secret.Value);
         }
 
-        var run = Execute(settings, TerraformArguments.Plan(settings), echo: true, accept: [0, 2]);
+        var run = Execute(settings, TerraformArguments.Plan(settings), echo: true, accept: [0, 1, 2], environment: TerraformArguments.SensitiveEnvironment(settings.Variables));
         var hasChanges = InterpretPlanExitCode(run.ExitCode);
         var summary = PlanSummary.Parse(Show(settings.OutFile));
         return new PlanResult(hasChanges, settings.OutFile, summary);
@@ -140,7 +140,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             _masker.Add(secret.Value);
         }
 
-        Execute(settings, TerraformArguments.Destroy(settings), echo: true);
+        Execute(settings, TerraformArguments.Destroy(settings), echo: true, environment: TerraformArguments.SensitiveEnvironment(settings.Variables));
     }
 
     public TerraformOutputs Output() =>
@@ -168,7 +168,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
 
     protected override IEnumerable<string> GetToolExecutableNames() => ["terraform"];
 
-    private TerraformRun Execute(TerraformSettings settings, ProcessArgumentBuilder arguments, bool echo, int[]? accept = null)
+    private TerraformRun Execute(TerraformSettings settings, ProcessArgumentBuilder arguments, bool echo, int[]? accept = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         settings.WorkingDirectory ??= _workingDirectory;
         settings.EnvironmentVariables ??= new Dictionary<string, string>();
@@ -180,11 +180,18 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             settings.EnvironmentVariables["TF_CLI_CONFIG_FILE"] = cliConfig;
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            settings.EnvironmentVariables[name] = value;
+        }
+
         var accepted = accept ?? [0];
         var stdout = new List<string>();
         var stderr = new List<string>();
         var exitCode = 0;
-        settings.HandleExitCode = code => accepted.Contains(code);
+
+        // Every exit code is ours to judge: Cake's own error would only say "exit code 1".
+        settings.HandleExitCode = _ => true;
 
         var processSettings = new ProcessSettings
         {
@@ -224,6 +231,12 @@ public sealed class TerraformCli : Tool<TerraformSettings>
         };
 
         Run(settings, arguments, processSettings, process => exitCode = process.GetExitCode());
+        if (!accepted.Contains(exitCode))
+        {
+            var command = arguments.Render().Split(' ', 2)[0];
+            throw new TerraformException($"terraform {command} failed (exit code {exitCode}); its errors are above.");
+        }
+
         return new TerraformRun(exitCode, stdout, stderr);
     }
 

@@ -186,9 +186,8 @@ public sealed class TerraformCliTests : IDisposable
         Assert.DoesNotContain(Secret, log, StringComparison.Ordinal);
     }
 
-    // Plan accepts only exit codes 0 and 2, so on 1 Cake's Tool throws its own CakeException
-    // ("Terraform: Process returned an error (exit code 1).") before InterpretPlanExitCode can say more.
-    [Fact(Skip = "Bug in build/Terraform/TerraformCli.Plan: accept must include 1 so InterpretPlanExitCode throws TerraformException. Unskip when fixed.")]
+    // A failing plan (exit code 1) is a TerraformException that says so, not Cake's generic error.
+    [Fact]
     public void Plan_that_fails_throws_a_terraform_exception_and_logs_the_error()
     {
         var (terraform, module) = Fixture(Fixtures.Local);

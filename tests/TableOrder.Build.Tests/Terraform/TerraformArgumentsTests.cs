@@ -120,7 +120,7 @@ public sealed class TerraformArgumentsTests
 
     // DESIGN.md: secrets never appear in process arguments (any local user can read /proc/<pid>/cmdline).
     // A sensitive variable belongs in the child's environment (TF_VAR_<name>), not in -var.
-    [Fact(Skip = "Bug in build/Terraform: sensitive -var values are put on terraform's command line. Unskip when they go through TF_VAR_ environment variables.")]
+    [Fact]
     public void Sensitive_variables_are_not_on_the_command_line()
     {
         var settings = new TerraformPlanSettings { OutFile = "p.tfplan" };
