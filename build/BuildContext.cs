@@ -53,7 +53,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     /// <summary>The local stand-in of the AWS stack (PostgreSQL, Redis, the app-server machine).</summary>
     public LocalEnvironment LocalEnvironment => _localStack ??= new LocalEnvironment(
-        new LocalLayout(Options.StateDirectory, Path.Combine(Options.StateRoot, "cache"), Options.RootDirectory),
+        new LocalLayout(Options.StateDirectory, LocalLayout.CacheFor(Options.RootDirectory), Options.RootDirectory),
         Log);
 
     /// <summary>Takes the local environment's lock for the rest of this build (a second build fails at once).</summary>

@@ -15,6 +15,9 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
     public const string DatabaseName = "tableorder";
     public const string DatabaseUser = "tableorder";
 
+    /// <summary>Machine images are the same for every state folder: one cache per repository.</summary>
+    public static string CacheFor(string repositoryRoot) => Path.Combine(repositoryRoot, ".tableorder", "cache");
+
     public string SecretsFile => Path.Combine(StateDirectory, "secrets.json");
 
     public string LockFile => Path.Combine(StateDirectory, "local.lock");

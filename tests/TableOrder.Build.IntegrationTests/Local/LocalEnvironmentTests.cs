@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 using System.Diagnostics;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.IntegrationTests.Support;
+using TableOrder.Build.Testing;
 using TableOrder.Build.Local;
 using TableOrder.Build.Remote;
 

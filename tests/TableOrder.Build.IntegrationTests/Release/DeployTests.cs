@@ -3,6 +3,7 @@ using System.Text.Json;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.IntegrationTests.Local;
 using TableOrder.Build.IntegrationTests.Support;
+using TableOrder.Build.Testing;
 using TableOrder.Build.Local;
 using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
@@ -148,7 +149,7 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
         _apps.Dispose();
     }
 
-    private async Task<BuildRun> Deploy(params string[] arguments)
+    private async Task<OrchestratorRun> Deploy(params string[] arguments)
     {
         var run = await BuildRun.RunAsync(LocalEnvironmentFixture.LongRun, ["--target=Deploy", .. arguments]);
         output.WriteLine(run.ToString());

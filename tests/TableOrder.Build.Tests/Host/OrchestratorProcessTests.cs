@@ -1,3 +1,4 @@
+using TableOrder.Build.Testing;
 using TableOrder.Build.Tests.Support;
 using Xunit;
 
@@ -12,7 +13,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Tree_of_Provision_shows_Plan_under_it()
     {
-        var run = await OrchestratorProcess.RunAsync("--tree", "--target=Provision");
+        var run = await Orchestrator.RunAsync("--tree", "--target=Provision");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         AssertChildOf(run, "Provision", "Plan");
@@ -21,7 +22,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Tree_of_Default_shows_Validate()
     {
-        var run = await OrchestratorProcess.RunAsync("--tree");
+        var run = await Orchestrator.RunAsync("--tree");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         AssertChildOf(run, "Default", "Validate");
@@ -34,7 +35,7 @@ public sealed class OrchestratorProcessTests
         using var module = new TempDirectory("dryrun-module");
         module.WriteFile("main.tf", "terraform {}\n");
 
-        var run = await OrchestratorProcess.RunAsync(
+        var run = await Orchestrator.RunAsync(
             "--dryrun", "--target=Provision", "--environment=production", $"--state-dir={state.Path}", $"--terraform-dir={module.Path}");
 
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -49,7 +50,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Unknown_environment_fails_before_any_task()
     {
-        var run = await OrchestratorProcess.RunAsync("--environment=staging");
+        var run = await Orchestrator.RunAsync("--environment=staging");
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("--environment=staging is not an environment", run.Output, StringComparison.Ordinal);
@@ -60,7 +61,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Unknown_target_names_the_known_targets()
     {
-        var run = await OrchestratorProcess.RunAsync("--target=Nope");
+        var run = await Orchestrator.RunAsync("--target=Nope");
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("'Nope' was not found", run.Output, StringComparison.Ordinal);
@@ -72,7 +73,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Misspelt_argument_suggests_the_right_one()
     {
-        var run = await OrchestratorProcess.RunAsync("--enviroment=production");
+        var run = await Orchestrator.RunAsync("--enviroment=production");
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("Did you mean --environment", run.Output, StringComparison.Ordinal);
@@ -82,7 +83,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Destroy_without_confirmation_is_refused()
     {
-        var run = await OrchestratorProcess.RunAsync("--target=Destroy", "--environment=production");
+        var run = await Orchestrator.RunAsync("--target=Destroy", "--environment=production");
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("--confirm-destroy=production", run.Output, StringComparison.Ordinal);
@@ -92,7 +93,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Description_lists_Validate_with_its_description()
     {
-        var run = await OrchestratorProcess.RunAsync("--description");
+        var run = await Orchestrator.RunAsync("--description");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var line = run.Output.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith("Validate", StringComparison.Ordinal));
@@ -103,7 +104,7 @@ public sealed class OrchestratorProcessTests
     [Fact]
     public async Task Version_exits_zero()
     {
-        var run = await OrchestratorProcess.RunAsync("--version");
+        var run = await Orchestrator.RunAsync("--version");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.False(string.IsNullOrWhiteSpace(run.Output), run.ToString());

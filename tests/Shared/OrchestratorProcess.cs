@@ -1,30 +1,28 @@
 using System.Diagnostics;
 using System.Text;
-using TableOrder.Build.Configuration;
 
-namespace TableOrder.Build.Tests.Support;
+namespace TableOrder.Build.Testing;
 
-/// <summary>What a run of the built orchestrator printed and returned.</summary>
-internal sealed record OrchestratorRun(int ExitCode, string Output)
+/// <summary>What one run of the orchestrator printed (stdout and stderr, in order) and returned.</summary>
+public sealed record OrchestratorRun(int ExitCode, string Output)
 {
     public override string ToString() => $"exit code {ExitCode}\n{Output}";
 }
 
 /// <summary>
 /// Runs the real orchestrator (TableOrder.Build.dll, copied next to the test assembly by the
-/// project reference) as a child process from the repository root.
+/// project reference) as a child process from the repository root, as `dotnet run --project build` would.
+/// Shared by both test projects (linked, not copied).
 /// </summary>
 internal static class OrchestratorProcess
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
     public static string AssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "TableOrder.Build.dll");
 
-    public static async Task<OrchestratorRun> RunAsync(params string[] arguments)
+    public static async Task<OrchestratorRun> RunAsync(string repositoryRoot, TimeSpan timeout, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = RepositoryRoot.Path,
+            WorkingDirectory = repositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -38,7 +36,17 @@ internal static class OrchestratorProcess
 
         start.Environment["NO_COLOR"] = "1";
         start.Environment["TERM"] = "dumb";
-        start.Environment.Remove(BuildArguments.MirrorVariable);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
@@ -49,15 +57,15 @@ internal static class OrchestratorProcess
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet TableOrder.Build.dll {string.Join(' ', arguments)} ran longer than {Timeout}. Output so far:\n{output}");
+            throw new TimeoutException($"dotnet TableOrder.Build.dll {string.Join(' ', arguments)} ran longer than {timeout}. Output so far:\n{output}");
         }
 
         // WaitForExitAsync returns after the redirected streams are drained.
