@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace TableOrder.Build.Local;
@@ -5,16 +6,17 @@ namespace TableOrder.Build.Local;
 public static class PortCheck
 {
     /// <summary>True when something accepts connections on 127.0.0.1:port.</summary>
+    /// <remarks>
+    /// A blocking connect: on loopback it is answered at once (accepted or refused). An async
+    /// connect with a short wait could time out on a busy thread pool and call a taken port free.
+    /// </remarks>
     public static bool IsListening(int port)
     {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            using var client = new TcpClient();
-            return client.ConnectAsync("127.0.0.1", port).Wait(TimeSpan.FromMilliseconds(500)) && client.Connected;
-        }
-        catch (AggregateException)
-        {
-            return false;
+            socket.Connect(IPAddress.Loopback, port);
+            return true;
         }
         catch (SocketException)
         {
