@@ -22,7 +22,7 @@ namespace TableOrder.Build;
 public sealed class BuildContext : FrostingContext, IDisposable
 {
     private TerraformCli? _terraform;
-    private LocalEnvironment? _localStack;
+    private LocalEnvironment? _localEnvironment;
     private LocalLock? _localLock;
     private IRemoteShell? _server;
     private DeployLock? _deployLock;
@@ -52,7 +52,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
     public TerraformCli Terraform => _terraform ??= CreateTerraform(Options.Terraform.WorkingDirectory);
 
     /// <summary>The local stand-in of the AWS stack (PostgreSQL, Redis, the app-server machine).</summary>
-    public LocalEnvironment LocalEnvironment => _localStack ??= new LocalEnvironment(
+    public LocalEnvironment LocalEnvironment => _localEnvironment ??= new LocalEnvironment(
         new LocalLayout(Options.StateDirectory, LocalLayout.CacheFor(Options.RootDirectory), Options.RootDirectory),
         Log);
 

@@ -26,6 +26,11 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         {
             context.FinishDeployAsync(info.Successful, info.ThrownException).GetAwaiter().GetResult();
         }
+        catch (Exception ex) when (ex is Remote.RemoteException or IOException or Renci.SshNet.Common.SshException)
+        {
+            // The deploy's own error matters more; say how to clean up instead of hiding it.
+            context.Log.Warning("Could not release the deploy lock ({0}). Release it with --target=Lock --unlock.", ex.Message);
+        }
         finally
         {
             context.Close();
