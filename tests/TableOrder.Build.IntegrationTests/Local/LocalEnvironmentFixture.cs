@@ -1,7 +1,7 @@
-using Xunit;
 using TableOrder.Build.IntegrationTests.Support;
-using TableOrder.Build.Testing;
 using TableOrder.Build.Local;
+using TableOrder.Build.Testing;
+using Xunit;
 
 namespace TableOrder.Build.IntegrationTests.Local;
 

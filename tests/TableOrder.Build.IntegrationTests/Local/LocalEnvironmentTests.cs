@@ -1,11 +1,11 @@
-using Xunit;
-using Xunit.Abstractions;
 using System.Diagnostics;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.IntegrationTests.Support;
-using TableOrder.Build.Testing;
 using TableOrder.Build.Local;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Testing;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace TableOrder.Build.IntegrationTests.Local;
 

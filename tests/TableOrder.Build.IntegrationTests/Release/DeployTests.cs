@@ -3,10 +3,10 @@ using System.Text.Json;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.IntegrationTests.Local;
 using TableOrder.Build.IntegrationTests.Support;
-using TableOrder.Build.Testing;
 using TableOrder.Build.Local;
 using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Testing;
 using Xunit;
 using Xunit.Abstractions;
 

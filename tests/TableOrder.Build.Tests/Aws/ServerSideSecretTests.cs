@@ -109,7 +109,7 @@ public sealed class ServerSideSecretTests : IDisposable
     }
 
     private static (int Code, string Stdout, string Stderr) RunBash(string mode, string script, string? path = null) =>
-        Run("bash", [mode == "-n" ? "-n" : "-c", ..(mode == "-n" ? new[] { "/dev/stdin" } : [script])], mode == "-n" ? script : string.Empty, path is null ? [] : new() { ["PATH"] = path });
+        Run("bash", [mode == "-n" ? "-n" : "-c", .. (mode == "-n" ? new[] { "/dev/stdin" } : [script])], mode == "-n" ? script : string.Empty, path is null ? [] : new() { ["PATH"] = path });
 
     private static (int Code, string Stdout, string Stderr) Run(string file, string[] arguments, string stdin, Dictionary<string, string> environment)
     {
