@@ -29,6 +29,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
     private AwsCredentialsSource? _aws;
     private AmazonEC2Client? _ec2;
     private AmazonSimpleSystemsManagementClient? _ssm;
+    private TerraformOutputs? _outputs;
 
     public BuildContext(ICakeContext context)
         : base(context)
@@ -219,11 +220,12 @@ public sealed class BuildContext : FrostingContext, IDisposable
     {
         Directory.CreateDirectory(Options.StateDirectory);
         File.WriteAllText(OutputsFile, System.Text.Json.JsonSerializer.Serialize(outputs, OutputsJson));
+        _outputs = outputs;
     }
 
     /// <summary>The outputs the last Provision or Outputs saved; null when there are none yet.</summary>
     public TerraformOutputs? LoadOutputs() =>
-        File.Exists(OutputsFile) ? System.Text.Json.JsonSerializer.Deserialize<TerraformOutputs>(File.ReadAllText(OutputsFile), OutputsJson) : null;
+        _outputs ??= File.Exists(OutputsFile) ? System.Text.Json.JsonSerializer.Deserialize<TerraformOutputs>(File.ReadAllText(OutputsFile), OutputsJson) : null;
 
     private static readonly System.Text.Json.JsonSerializerOptions OutputsJson = new() { WriteIndented = true };
 

@@ -12,6 +12,7 @@ public sealed class LocalEnvironment
     private readonly LocalLayout _layout;
     private readonly ICakeLog _log;
     private readonly LocalProcess _process;
+    private LocalSecrets? _secrets;
 
     public LocalEnvironment(LocalLayout layout, ICakeLog log)
     {
@@ -44,7 +45,8 @@ public sealed class LocalEnvironment
         Machine.Start();
     }
 
-    public LocalSecrets Secrets => LocalSecrets.LoadOrCreate(_layout.SecretsFile);
+    /// <summary>Read (or made) once per build.</summary>
+    public LocalSecrets Secrets => _secrets ??= LocalSecrets.LoadOrCreate(_layout.SecretsFile);
 
     /// <summary>The settings the app reads from its env file on the local server.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> AppSettings()
@@ -67,6 +69,7 @@ public sealed class LocalEnvironment
         {
             _log.Information("Purging local state: {0} (the machine image cache in {1} is kept)", _layout.StateDirectory, _layout.CacheDirectory);
             _process.Run("rm", ["-rf", "--one-file-system", _layout.StateDirectory]);
+            _secrets = null;
         }
     }
 

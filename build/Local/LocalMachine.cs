@@ -153,6 +153,6 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
             "bash",
             ["-c", $"setsid bash -c {Remote.Shell.Quote(script)} </dev/null >{Remote.Shell.Quote(layout.MachineConsoleLog)} 2>&1 &"]);
 
-        LocalRedis.WaitUntil(() => RunningPid is not null, TimeSpan.FromSeconds(15), $"systemd-nspawn did not start; see {layout.MachineConsoleLog}.");
+        Waiting.Until(() => RunningPid is not null, TimeSpan.FromSeconds(15), $"systemd-nspawn did not start; see {layout.MachineConsoleLog}.");
     }
 }

@@ -34,7 +34,7 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
 
         log.Information("Redis: starting on 127.0.0.1:{0}", LocalLayout.RedisPort);
         process.Run("redis-server", [ConfigFile], RunAs);
-        WaitUntil(() => RunningPid is not null && PortCheck.IsListening(LocalLayout.RedisPort), TimeSpan.FromSeconds(20), "Redis did not start listening; see " + Path.Combine(layout.RedisDirectory, "redis.log"));
+        Waiting.Until(() => RunningPid is not null && PortCheck.IsListening(LocalLayout.RedisPort), TimeSpan.FromSeconds(20), "Redis did not start listening; see " + Path.Combine(layout.RedisDirectory, "redis.log"));
     }
 
     public void Stop()
@@ -68,18 +68,4 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
 
     private static bool UserExists(string user) =>
         File.ReadLines("/etc/passwd").Any(l => l.StartsWith(user + ":", StringComparison.Ordinal));
-
-    internal static void WaitUntil(Func<bool> condition, TimeSpan timeout, string failure)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new LocalEnvironmentException(failure);
-            }
-
-            Thread.Sleep(200);
-        }
-    }
 }

@@ -1,7 +1,6 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Release;
 
@@ -56,31 +55,8 @@ public sealed class ReleaseArchive
         return new ReleaseArchive(Convert.ToHexStringLower(hash.GetHashAndReset())[..12], files, appDirectory);
     }
 
-    /// <summary>A gzip'd tar with fixed owners and times, so the same content packs the same way.</summary>
-    public MemoryStream Pack()
-    {
-        var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
-        {
-            foreach (var file in Files)
-            {
-                using var content = File.OpenRead(Path.Combine(SourceDirectory, file));
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, file)
-                {
-                    DataStream = content,
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-                    ModificationTime = DateTimeOffset.UnixEpoch,
-                    Uid = 0,
-                    Gid = 0,
-                };
-                tar.WriteEntry(entry);
-            }
-        }
-
-        buffer.Position = 0;
-        return buffer;
-    }
+    /// <summary>The app as a gzip'd tar: the same content always packs the same way.</summary>
+    public MemoryStream Pack() => TarGz.Pack(SourceDirectory, Files);
 }
 
 /// <summary>A release step failed; the message says what and what to do.</summary>

@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Server;
@@ -27,24 +25,16 @@ public static class DeployScripts
 
     public static MemoryStream Pack(string appDeployDirectory)
     {
-        var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
+        var files = new List<string>();
+        foreach (var part in Parts)
         {
-            foreach (var part in Parts)
-            {
-                var path = Path.Combine(appDeployDirectory, part);
-                IEnumerable<string> files = Directory.Exists(path)
-                    ? Directory.GetFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                    : File.Exists(path) ? [path] : throw new RemoteException($"'{path}' is missing: the deploy scripts are incomplete.");
-                foreach (var file in files)
-                {
-                    tar.WriteEntry(file, Path.GetRelativePath(appDeployDirectory, file).Replace('\\', '/'));
-                }
-            }
+            var path = Path.Combine(appDeployDirectory, part);
+            IEnumerable<string> found = Directory.Exists(path)
+                ? Directory.GetFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                : File.Exists(path) ? [path] : throw new RemoteException($"'{path}' is missing: the deploy scripts are incomplete.");
+            files.AddRange(found.Select(f => Path.GetRelativePath(appDeployDirectory, f)));
         }
 
-        buffer.Position = 0;
-        return buffer;
+        return TarGz.Pack(appDeployDirectory, files);
     }
 }
