@@ -55,7 +55,8 @@ public sealed class BuildContext : FrostingContext, IDisposable
     /// <summary>The local stand-in of the AWS stack (PostgreSQL, Redis, the app-server machine).</summary>
     public LocalEnvironment LocalEnvironment => _localEnvironment ??= new LocalEnvironment(
         new LocalLayout(Options.StateDirectory, LocalLayout.CacheFor(Options.RootDirectory), Options.RootDirectory),
-        Log);
+        Log,
+        Masker);
 
     /// <summary>Takes the local environment's lock for the rest of this build (a second build fails at once).</summary>
     public void LockLocalEnvironment() => _localLock ??= LocalEnvironment.Lock();

@@ -1,4 +1,5 @@
 using Cake.Core.Diagnostics;
+using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Local;
@@ -12,12 +13,14 @@ public sealed class LocalEnvironment
     private readonly LocalLayout _layout;
     private readonly ICakeLog _log;
     private readonly LocalProcess _process;
+    private readonly SecretMasker _masker;
     private LocalSecrets? _secrets;
 
-    public LocalEnvironment(LocalLayout layout, ICakeLog log)
+    public LocalEnvironment(LocalLayout layout, ICakeLog log, SecretMasker masker)
     {
         _layout = layout;
         _log = log;
+        _masker = masker;
         _process = new LocalProcess(log);
         Postgres = new LocalPostgres(layout, _process, log);
         Redis = new LocalRedis(layout, _process, log);
@@ -45,8 +48,21 @@ public sealed class LocalEnvironment
         Machine.Start();
     }
 
-    /// <summary>Read (or made) once per build.</summary>
-    public LocalSecrets Secrets => _secrets ??= LocalSecrets.LoadOrCreate(_layout.SecretsFile);
+    /// <summary>Read (or made) once per build, and masked in every log line from then on.</summary>
+    public LocalSecrets Secrets
+    {
+        get
+        {
+            if (_secrets is null)
+            {
+                _secrets = LocalSecrets.LoadOrCreate(_layout.SecretsFile);
+                _masker.Add(_secrets.DatabasePassword);
+                _masker.Add(_secrets.RedisPassword);
+            }
+
+            return _secrets;
+        }
+    }
 
     /// <summary>The settings the app reads from its env file on the local server.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> AppSettings()

@@ -50,9 +50,6 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         else
         {
             var settings = context.LocalEnvironment.AppSettings();
-            context.Masker.Add(context.LocalEnvironment.Secrets.DatabasePassword);
-            context.Masker.Add(context.LocalEnvironment.Secrets.RedisPassword);
-
             settingsChanged = await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(settings));
         }
 

@@ -9,8 +9,6 @@ public sealed class LocalDownTask : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         context.LockLocalEnvironment();
-        context.Close(); // drop our SSH connection before the machine goes away
-        context.LockLocalEnvironment();
         context.LocalEnvironment.Down(context.Options.Purge);
     }
 }
