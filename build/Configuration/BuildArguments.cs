@@ -6,7 +6,7 @@ namespace TableOrder.Build.Configuration;
 /// </summary>
 public static class BuildArguments
 {
-    public const string MirrorVariable = "TABLEORDER_TERRAFORM_MIRROR";
+    public const string MirrorVariable = Terraform.ProviderMirror.EnvironmentVariable;
 
     // Host options arrive as Cake arguments too; they are known, not typos.
     private static readonly string[] HostArguments =

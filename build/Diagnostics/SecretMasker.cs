@@ -4,7 +4,7 @@ namespace TableOrder.Build.Diagnostics;
 /// Replaces every registered secret with a mask in text about to be logged. One instance per
 /// build, shared by every concern that prints remote or tool output.
 /// </summary>
-public sealed class SecretMasker
+public sealed class SecretMasker : Terraform.IOutputMasker
 {
     public const string Mask = "***";
     private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);

@@ -7,6 +7,9 @@ namespace TableOrder.Build.Terraform;
 /// </summary>
 public static class ProviderMirror
 {
+    /// <summary>The environment variable that names a provider mirror folder.</summary>
+    public const string EnvironmentVariable = "TABLEORDER_TERRAFORM_MIRROR";
+
     private const string RegistryFolder = "registry.terraform.io";
 
     /// <summary>Terraform's implied local mirror folders on Unix, then the usual install roots, searched two levels deep.</summary>

@@ -2,7 +2,6 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Core.IO;
 using Cake.Core.Tooling;
-using TableOrder.Build.Diagnostics;
 
 namespace TableOrder.Build.Terraform;
 
@@ -13,7 +12,7 @@ namespace TableOrder.Build.Terraform;
 public sealed class TerraformCli : Tool<TerraformSettings>
 {
     private readonly ICakeLog _log;
-    private readonly SecretMasker _masker;
+    private readonly IOutputMasker _masker;
     private readonly string _workingDirectory;
     private readonly string? _cliConfigFile;
 
@@ -23,7 +22,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
         IProcessRunner processRunner,
         IToolLocator tools,
         ICakeLog log,
-        SecretMasker masker,
+        IOutputMasker masker,
         string workingDirectory,
         string? cliConfigFile)
         : base(fileSystem, environment, processRunner, tools)
@@ -74,7 +73,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
         {
             throw new TerraformException(
                 "terraform init could not install the providers from a registry. On a machine without internet access, pass a provider mirror: " +
-                $"--terraform-mirror=<dir> (or set {Configuration.BuildArguments.MirrorVariable}), a folder that holds registry.terraform.io/hashicorp/aws/...");
+                $"--terraform-mirror=<dir> (or set {ProviderMirror.EnvironmentVariable}), a folder that holds registry.terraform.io/hashicorp/aws/...");
         }
 
         throw new TerraformException($"terraform init failed (exit code {run.ExitCode}); its errors are above.");
