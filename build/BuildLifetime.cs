@@ -1,10 +1,14 @@
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Release;
 
 namespace TableOrder.Build;
 
-/// <summary>Says where the build points before anything runs. No side effects: --dryrun runs this for real.</summary>
+/// <summary>
+/// Says where the build points before anything runs (no side effects: --dryrun runs this for real);
+/// at the end releases the deploy lock, writes the run summary and closes connections.
+/// </summary>
 public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 {
     public override void Setup(BuildContext context, ISetupContext info)
@@ -24,7 +28,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(info);
         try
         {
-            context.FinishDeployAsync(info.Successful, info.ThrownException).GetAwaiter().GetResult();
+            context.FinishAsync(info.Successful, info.ThrownException).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is Remote.RemoteException or IOException or Renci.SshNet.Common.SshException)
         {
@@ -33,6 +37,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         }
         finally
         {
+            context.Summary.Write(context.Options.StateDirectory, info.Successful, info.ThrownException is null ? null : context.Masker.Apply(info.ThrownException.Message.Split('\n')[0]));
             context.Close();
         }
     }

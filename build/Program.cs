@@ -4,4 +4,5 @@ using TableOrder.Build;
 return new CakeHost()
     .UseContext<BuildContext>()
     .UseLifetime<BuildLifetime>()
+    .UseTaskLifetime<BuildTaskLifetime>()
     .Run(args);

@@ -71,8 +71,8 @@ public sealed class LocalEnvironment
         return
         [
             new("TABLEORDER_ENVIRONMENT", "local"),
-            new("DATABASE_URL", LocalPostgres.DatabaseUrl(secrets.DatabasePassword)),
-            new("REDIS_URL", LocalRedis.RedisUrl(secrets.RedisPassword)),
+            new("DATABASE_URL", Postgres.DatabaseUrl(secrets.DatabasePassword)),
+            new("REDIS_URL", Redis.RedisUrl(secrets.RedisPassword)),
         ];
     }
 
@@ -91,10 +91,20 @@ public sealed class LocalEnvironment
 
     public IReadOnlyList<(string Part, string State, string Where)> Status() =>
     [
-        ("PostgreSQL 15", Postgres.IsRunning ? "running" : "stopped", $"127.0.0.1:{LocalLayout.PostgresPort}, data {_layout.PostgresData}"),
-        ("Redis 7", Redis.RunningPid is { } r ? $"running (pid {r})" : "stopped", $"127.0.0.1:{LocalLayout.RedisPort}"),
-        ("App server", Machine.RunningPid is { } m ? $"running (pid {m})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {LocalLayout.SshPort}, http://127.0.0.1:{LocalLayout.HttpPort}/, api 127.0.0.1:{LocalLayout.ApiPort}"),
+        ("PostgreSQL 15", Postgres.IsRunning ? "running" : "stopped", $"127.0.0.1:{_layout.Ports.Postgres}, data {_layout.PostgresData}"),
+        ("Redis 7", Redis.RunningPid is { } r ? $"running (pid {r})" : "stopped", $"127.0.0.1:{_layout.Ports.Redis}"),
+        ("App server " + _layout.MachineName, Machine.RunningPid is { } m ? $"running (pid {m})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {_layout.Ports.Ssh}, http://127.0.0.1:{_layout.Ports.Http}/, api 127.0.0.1:{_layout.Ports.Api}"),
     ];
 
     public SshTarget SshTarget => Machine.SshTarget;
+
+    /// <summary>The other stacks under the same state root that have chosen ports: they live side by side with this one.</summary>
+    public static IReadOnlyList<(string Folder, LocalPorts Ports)> OtherStacks(string stateRoot, string stateDirectory) =>
+        !Directory.Exists(stateRoot)
+            ? []
+            : [.. Directory.GetDirectories(stateRoot)
+                .Where(d => Path.GetFullPath(d) != Path.GetFullPath(stateDirectory))
+                .Select(d => (Folder: d, Ports: LocalPorts.Load(d)))
+                .Where(s => s.Ports is not null)
+                .Select(s => (s.Folder, s.Ports!))];
 }

@@ -1,22 +1,32 @@
 namespace TableOrder.Build.Local;
 
 /// <summary>
-/// Where the local environment keeps everything, and the ports it uses. The machine image cache
-/// is shared by every state folder's environment and survives LocalDown --purge.
+/// Where one local stack keeps everything, and its ports and machine name (each state folder is
+/// its own stack). The machine image cache is shared by every state folder's stack and survives
+/// LocalDown --purge.
 /// </summary>
 public sealed record LocalLayout(string StateDirectory, string CacheDirectory, string RepositoryRoot)
 {
     public const string LoginUser = "admin";
-    public const int SshPort = 2222;
-    public const int HttpPort = 8080;
-    public const int ApiPort = 18000;
-    public const int PostgresPort = 15432;
-    public const int RedisPort = 16379;
+
+    /// <summary>The port baked into the image; each stack's copy is set to its own port before boot.</summary>
+    public const int ImageSshPort = 2222;
     public const string DatabaseName = "tableorder";
     public const string DatabaseUser = "tableorder";
 
     /// <summary>Machine images are the same for every state folder: one cache per repository.</summary>
     public static string CacheFor(string repositoryRoot) => Path.Combine(repositoryRoot, ".tableorder", "cache");
+
+    private LocalPorts? _ports;
+
+    /// <summary>This stack's ports, chosen on first use and remembered in the state folder.</summary>
+    public LocalPorts Ports => _ports ??= LocalPorts.LoadOrChoose(StateDirectory, IsDeveloperStack, PortCheck.IsListening);
+
+    public string MachineName => LocalPorts.MachineName(StateDirectory, IsDeveloperStack);
+
+    /// <summary>The repository's own default stack, <c>.tableorder/local</c>: it gets the documented ports and name.</summary>
+    public bool IsDeveloperStack =>
+        Path.GetFullPath(StateDirectory).TrimEnd('/') == Path.GetFullPath(Path.Combine(RepositoryRoot, ".tableorder", "local"));
 
     public string SecretsFile => Path.Combine(StateDirectory, "secrets.json");
 

@@ -11,7 +11,7 @@ namespace TableOrder.Build.Local;
 /// </summary>
 public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICakeLog log)
 {
-    public const string MachineName = "tableorder-app";
+    private string MachineName => layout.MachineName;
 
     private string ImagesDirectory => Path.Combine(layout.CacheDirectory, "machine");
 
@@ -22,7 +22,7 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
     /// <summary>How to reach the machine: its login user, the build's key, and its host key, pinned.</summary>
     public SshTarget SshTarget => new(
         "127.0.0.1",
-        LocalLayout.SshPort,
+        layout.Ports.Ssh,
         LocalLayout.LoginUser,
         layout.LoginKey,
         PinnedHostKey.FromFile(layout.MachineHostKey));
@@ -35,7 +35,7 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         {
             if (File.Exists(WorkingCopyMarker) && File.ReadAllText(WorkingCopyMarker).Trim() == Path.GetFileName(image))
             {
-                log.Information("Machine {0}: already running (pid {1}), ssh on 127.0.0.1:{2}", MachineName, pid, LocalLayout.SshPort);
+                log.Information("Machine {0}: already running (pid {1}), ssh on 127.0.0.1:{2}", MachineName, pid, layout.Ports.Ssh);
                 return;
             }
 
@@ -44,7 +44,8 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         }
 
         EnsureWorkingCopy(image);
-        PortCheck.EnsureFree(LocalLayout.SshPort, "app-server machine's sshd");
+        PortCheck.EnsureFree(layout.Ports.Ssh, "app-server machine's sshd");
+        SetSshPort();
         Boot();
     }
 
@@ -84,7 +85,7 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         EnsureLoginKey();
         var recipe = File.ReadAllBytes(layout.RootfsScript);
         var publicKey = File.ReadAllText(layout.LoginKey + ".pub").Trim();
-        var identity = SHA256.HashData([.. recipe, .. System.Text.Encoding.UTF8.GetBytes($"{LocalLayout.LoginUser}|{LocalLayout.SshPort}|{publicKey}")]);
+        var identity = SHA256.HashData([.. recipe, .. System.Text.Encoding.UTF8.GetBytes($"{LocalLayout.LoginUser}|{LocalLayout.ImageSshPort}|{publicKey}")]);
         var image = Path.Combine(ImagesDirectory, "rootfs-" + Convert.ToHexStringLower(identity)[..12]);
         if (File.Exists(Path.Combine(image, "etc", "tableorder-rootfs.stamp")))
         {
@@ -93,7 +94,7 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
 
         log.Information("Machine image: building {0} with debootstrap (a few minutes, once; cached in {1})", Path.GetFileName(image), ImagesDirectory);
         var started = DateTime.UtcNow;
-        process.Run("bash", [layout.RootfsScript, image, LocalLayout.LoginUser, layout.LoginKey + ".pub", LocalLayout.SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], echo: true, timeout: TimeSpan.FromMinutes(30));
+        process.Run("bash", [layout.RootfsScript, image, LocalLayout.LoginUser, layout.LoginKey + ".pub", LocalLayout.ImageSshPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], echo: true, timeout: TimeSpan.FromMinutes(30));
         log.Information("Machine image: ready in {0:0}s", (DateTime.UtcNow - started).TotalSeconds);
 
         // Images of older recipes are of no further use.
@@ -134,6 +135,18 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         process.Run("cp", ["-a", "--reflink=auto", image, temporary], timeout: TimeSpan.FromMinutes(10));
         Directory.Move(temporary, layout.MachineRootfs);
         File.WriteAllText(WorkingCopyMarker, imageName);
+    }
+
+    /// <summary>
+    /// The image's sshd listens on <see cref="LocalLayout.ImageSshPort"/>; this stack's copy listens
+    /// on the stack's own port (the machine shares the host's network with every other stack).
+    /// </summary>
+    private void SetSshPort()
+    {
+        var config = Path.Combine(layout.MachineRootfs, "etc", "ssh", "sshd_config.d", "10-tableorder.conf");
+        var lines = File.ReadAllLines(config)
+            .Select(l => l.StartsWith("Port ", StringComparison.Ordinal) ? $"Port {layout.Ports.Ssh.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : l);
+        File.WriteAllLines(config, lines);
     }
 
     private void Boot()

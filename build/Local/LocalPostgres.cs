@@ -23,18 +23,18 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         ArgumentNullException.ThrowIfNull(secrets);
         if (!IsRunning)
         {
-            PortCheck.EnsureFree(LocalLayout.PostgresPort, "PostgreSQL");
+            PortCheck.EnsureFree(layout.Ports.Postgres, "PostgreSQL");
             Initialize();
-            log.Information("PostgreSQL: starting on 127.0.0.1:{0}", LocalLayout.PostgresPort);
+            log.Information("PostgreSQL: starting on 127.0.0.1:{0}", layout.Ports.Postgres);
             process.Run(
                 Path.Combine(BinDirectory, "pg_ctl"),
                 ["start", "-D", layout.PostgresData, "-l", layout.PostgresLog, "-w", "-t", "60",
-                 "-o", $"-p {LocalLayout.PostgresPort} -c listen_addresses=127.0.0.1 -k {layout.PostgresSocketDirectory}"],
+                 "-o", $"-p {layout.Ports.Postgres} -c listen_addresses=127.0.0.1 -k {layout.PostgresSocketDirectory}"],
                 RunAs);
         }
         else
         {
-            log.Information("PostgreSQL: already running on 127.0.0.1:{0}", LocalLayout.PostgresPort);
+            log.Information("PostgreSQL: already running on 127.0.0.1:{0}", layout.Ports.Postgres);
         }
 
         EnsureDatabase(secrets.DatabasePassword);
@@ -50,8 +50,8 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
     }
 
     /// <summary>The app's connection string, as the server's env file carries it.</summary>
-    public static string DatabaseUrl(string password) =>
-        $"postgresql://{LocalLayout.DatabaseUser}:{password}@127.0.0.1:{LocalLayout.PostgresPort}/{LocalLayout.DatabaseName}";
+    public string DatabaseUrl(string password) =>
+        $"postgresql://{LocalLayout.DatabaseUser}:{password}@127.0.0.1:{layout.Ports.Postgres}/{LocalLayout.DatabaseName}";
 
     private void Initialize()
     {
@@ -77,7 +77,7 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         var builder = new NpgsqlConnectionStringBuilder
         {
             Host = layout.PostgresSocketDirectory,
-            Port = LocalLayout.PostgresPort,
+            Port = layout.Ports.Postgres,
             Username = "postgres",
             Database = "postgres",
             Pooling = false,

@@ -20,11 +20,11 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
         ArgumentNullException.ThrowIfNull(secrets);
         if (RunningPid is { } pid)
         {
-            log.Information("Redis: already running on 127.0.0.1:{0} (pid {1})", LocalLayout.RedisPort, pid);
+            log.Information("Redis: already running on 127.0.0.1:{0} (pid {1})", layout.Ports.Redis, pid);
             return;
         }
 
-        PortCheck.EnsureFree(LocalLayout.RedisPort, "Redis");
+        PortCheck.EnsureFree(layout.Ports.Redis, "Redis");
         Directory.CreateDirectory(layout.RedisDirectory);
         WriteConfig(secrets.RedisPassword);
         if (RunAs is { } user)
@@ -32,9 +32,9 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
             process.Run("chown", ["-R", $"{user}:{user}", layout.RedisDirectory]);
         }
 
-        log.Information("Redis: starting on 127.0.0.1:{0}", LocalLayout.RedisPort);
+        log.Information("Redis: starting on 127.0.0.1:{0}", layout.Ports.Redis);
         process.Run("redis-server", [ConfigFile], RunAs);
-        Waiting.Until(() => RunningPid is not null && PortCheck.IsListening(LocalLayout.RedisPort), TimeSpan.FromSeconds(20), "Redis did not start listening; see " + Path.Combine(layout.RedisDirectory, "redis.log"));
+        Waiting.Until(() => RunningPid is not null && PortCheck.IsListening(layout.Ports.Redis), TimeSpan.FromSeconds(20), "Redis did not start listening; see " + Path.Combine(layout.RedisDirectory, "redis.log"));
     }
 
     public void Stop()
@@ -46,12 +46,12 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
         }
     }
 
-    public static string RedisUrl(string password) => $"redis://:{password}@127.0.0.1:{LocalLayout.RedisPort}/0";
+    public string RedisUrl(string password) => $"redis://:{password}@127.0.0.1:{layout.Ports.Redis}/0";
 
     private void WriteConfig(string password)
     {
         var config = string.Join('\n',
-            $"port {LocalLayout.RedisPort}",
+            $"port {layout.Ports.Redis}",
             "bind 127.0.0.1",
             "protected-mode yes",
             "daemonize yes",

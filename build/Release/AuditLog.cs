@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Release;
 
@@ -20,12 +21,14 @@ public sealed class AuditLog(IRemoteShell shell, string actor)
             entry[key] = value;
         }
 
-        var line = JsonSerializer.Serialize(entry);
-        await shell.RunAsync(
-            Shell.Sudo($"install -d -m 0750 /var/log/tableorder && printf '%s\\n' {Shell.Quote(line)} >> {ServerPaths.AuditLog} && chmod 0640 {ServerPaths.AuditLog}"),
-            new RemoteRunOptions { Description = "write the audit log", Stream = false },
-            cancellationToken);
+        await shell.RunAsync(Append(JsonSerializer.Serialize(entry)), cancellationToken);
     }
+
+    /// <summary>Appends one JSON line to the audit log.</summary>
+    public static RemoteCommand Append(string jsonLine) =>
+        RemoteCommand.Root(
+            $"install -d -m 0750 {ServerMap.LogDirectory} && printf '%s\\n' {Shell.Quote(jsonLine)} >> {ServerMap.AuditLog} && chmod 0640 {ServerMap.AuditLog}",
+            "write the audit log");
 
     public static AuditLog For(IRemoteShell shell) => new(shell, CurrentActor());
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Cake.Core.Diagnostics;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Release;
 
@@ -19,9 +20,27 @@ public sealed class DeployLockedException(LockHolder holder)
     public LockHolder Holder { get; } = holder;
 }
 
+/// <summary>The lock's server commands, as data.</summary>
+public static class LockCommands
+{
+    /// <summary>mkdir is atomic: the first build to make the folder holds the lock; the others read who does.</summary>
+    public static RemoteCommand Acquire(string holderJson) =>
+        RemoteCommand.Root(
+            $"if mkdir {ServerMap.Lock} 2>/dev/null; then printf '%s' {Shell.Quote(holderJson)} > {ServerMap.Lock}/holder.tmp && mv -f {ServerMap.Lock}/holder.tmp {ServerMap.Lock}/holder; echo acquired; else cat {ServerMap.Lock}/holder 2>/dev/null || echo '{{}}'; fi",
+            "take the deploy lock");
+
+    /// <summary>Only the holder's token releases the lock: someone else's lock is left alone.</summary>
+    public static RemoteCommand Release(string token) =>
+        RemoteCommand.Root($"if grep -q {Shell.Quote(token)} {ServerMap.Lock}/holder 2>/dev/null; then rm -rf {ServerMap.Lock}; fi", "release the deploy lock");
+
+    public static RemoteCommand Show() => RemoteCommand.Root($"cat {ServerMap.Lock}/holder 2>/dev/null || true", "read the deploy lock");
+
+    public static RemoteCommand ForceRelease() => RemoteCommand.Root($"rm -rf {ServerMap.Lock}", "remove the deploy lock");
+}
+
 /// <summary>
 /// The deploy lock on the server: a directory made with mkdir (atomic), holding who/when/what.
-/// Held from release through smoke checks, migrations included; released only by its holder.
+/// Held from Bootstrap through Smoke, migrations included; released only by its holder.
 /// </summary>
 public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
 {
@@ -36,10 +55,7 @@ public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
         var deadline = DateTime.UtcNow + wait;
         while (true)
         {
-            var attempt = await shell.RunAsync(
-                Shell.Sudo($"if mkdir {ServerPaths.Lock} 2>/dev/null; then printf '%s' {Shell.Quote(json)} > {ServerPaths.Lock}/holder; echo acquired; else cat {ServerPaths.Lock}/holder 2>/dev/null || echo '{{}}'; fi"),
-                new RemoteRunOptions { Description = "take the deploy lock", Stream = false },
-                cancellationToken);
+            var attempt = await shell.RunAsync(LockCommands.Acquire(json), cancellationToken);
             if (attempt.Text.Trim() == "acquired")
             {
                 _held = holder;
@@ -65,25 +81,16 @@ public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
             return;
         }
 
-        await shell.RunAsync(
-            Shell.Sudo($"if grep -q {Shell.Quote(held.Token)} {ServerPaths.Lock}/holder 2>/dev/null; then rm -rf {ServerPaths.Lock}; fi"),
-            new RemoteRunOptions { Description = "release the deploy lock", Stream = false },
-            cancellationToken);
+        await shell.RunAsync(LockCommands.Release(held.Token), cancellationToken);
         _held = null;
     }
 
-    public async Task<LockHolder?> ShowAsync(CancellationToken cancellationToken = default)
-    {
-        var result = await shell.RunAsync(
-            Shell.Sudo($"cat {ServerPaths.Lock}/holder 2>/dev/null || true"),
-            new RemoteRunOptions { Description = "read the deploy lock", Stream = false },
-            cancellationToken);
-        return Parse(result.Text);
-    }
+    public async Task<LockHolder?> ShowAsync(CancellationToken cancellationToken = default) =>
+        Parse((await shell.RunAsync(LockCommands.Show(), cancellationToken)).Text);
 
     /// <summary>Removes a lock whatever holds it (a stale one: its build died).</summary>
     public async Task ForceReleaseAsync(CancellationToken cancellationToken = default) =>
-        await shell.RunAsync(Shell.Sudo($"rm -rf {ServerPaths.Lock}"), new RemoteRunOptions { Description = "remove the deploy lock", Stream = false }, cancellationToken);
+        await shell.RunAsync(LockCommands.ForceRelease(), cancellationToken);
 
     public static LockHolder? Parse(string text)
     {

@@ -34,12 +34,21 @@ public static class HealthGate
     public static async Task<HealthResult> WaitAsync(IRemoteShell shell, int httpPort, string? expectedRelease, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        var result = await shell.RunAsync(
-            "bash -c " + Shell.Quote(Script(httpPort, expectedRelease, timeout)),
-            new RemoteRunOptions { Description = "health check", Stream = false, AllowFailure = true, Timeout = timeout + TimeSpan.FromMinutes(1) },
-            cancellationToken);
-        // One line: an HTML error page from Nginx would otherwise spread over the log.
-        var detail = System.Text.RegularExpressions.Regex.Replace(result.Text, @"\s+", " ").Trim();
-        return new HealthResult(result.ExitCode == 0, detail.Length > 300 ? detail[..300] + "..." : detail);
+        var result = await shell.RunAsync(Command(httpPort, expectedRelease, timeout), cancellationToken);
+        return Read(result.ExitCode, result.Text);
+    }
+
+    public static RemoteCommand Command(int httpPort, string? expectedRelease, TimeSpan timeout) =>
+        RemoteCommand.User("bash -c " + Shell.Quote(Script(httpPort, expectedRelease, timeout)), "health check") with
+        {
+            AllowFailure = true,
+            Timeout = timeout + TimeSpan.FromMinutes(1),
+        };
+
+    /// <summary>What the script said, on one line: an HTML error page from Nginx would otherwise spread over the log.</summary>
+    public static HealthResult Read(int exitCode, string output)
+    {
+        var detail = System.Text.RegularExpressions.Regex.Replace(output ?? string.Empty, @"\s+", " ").Trim();
+        return new HealthResult(exitCode == 0, detail.Length > 300 ? detail[..300] + "..." : detail);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Release;
 
@@ -10,21 +11,20 @@ namespace TableOrder.Build.Release;
 /// </summary>
 public static partial class Migrations
 {
-    public static string Command(string releaseId) =>
-        Shell.Sudo(string.Join(' ',
-            "systemd-run --quiet --wait --pipe --collect",
-            "--uid=tableorder --gid=tableorder",
-            $"--property=EnvironmentFile={ServerPaths.EnvFile}",
-            $"--working-directory={ServerPaths.Release(releaseId)}",
-            $"{ServerPaths.Venv}/bin/python -m alembic upgrade head"));
+    public static RemoteCommand Command(string releaseId) =>
+        RemoteCommand.Root(
+            string.Join(' ',
+                "systemd-run --quiet --wait --pipe --collect",
+                $"--uid={ServerMap.AppUser} --gid={ServerMap.AppUser}",
+                $"--property=EnvironmentFile={ServerMap.EnvFile}",
+                $"--working-directory={ServerMap.Release(releaseId)}",
+                $"{ServerMap.Venv}/bin/python -m alembic upgrade head"),
+            "alembic upgrade head") with { Stream = true, AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) };
 
     public static async Task<IReadOnlyList<string>> UpgradeAsync(IRemoteShell shell, string releaseId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        var result = await shell.RunAsync(
-            Command(releaseId),
-            new RemoteRunOptions { Description = "alembic upgrade head", AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) },
-            cancellationToken);
+        var result = await shell.RunAsync(Command(releaseId), cancellationToken);
         var lines = result.Output.Concat(result.Errors).ToList();
         if (result.ExitCode != 0)
         {

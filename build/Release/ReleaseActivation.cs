@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Release;
 
@@ -38,10 +39,7 @@ public sealed class ReleaseActivation(IRemoteShell shell, ServerReleases release
             return true;
         }
 
-        var newLog = await shell.RunAsync(
-            Shell.Sudo($"grep -v '\"GET /api/health' {ServerPaths.ApiLog} | tail -n 40"),
-            new RemoteRunOptions { Description = "read the new release's log", Stream = false, AllowFailure = true },
-            cancellationToken);
+        var newLog = await shell.RunAsync(ReleaseCommands.ApiLogTail(40), cancellationToken);
 
         if (current is null || current == id)
         {
@@ -61,5 +59,5 @@ public sealed class ReleaseActivation(IRemoteShell shell, ServerReleases release
     }
 
     /// <summary>The placeholder reports no release id; every real release must report its own.</summary>
-    private static string? Expected(string release) => release == ServerPaths.Placeholder ? null : release;
+    private static string? Expected(string release) => release == ServerMap.Placeholder ? null : release;
 }

@@ -1,26 +1,31 @@
+using System.Text;
 using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Server;
 
 /// <summary>
-/// Puts app-deploy/'s server scripts (bootstrap, verify, templates; not the app) in the login
-/// user's home on the server, in one archive over the existing connection.
+/// Puts app-deploy/'s server scripts (bootstrap, verify, templates; not the app) and the server
+/// map (<see cref="ServerMap.ShellFileName"/>) in the login user's home on the server, in one
+/// archive over the existing connection.
 /// </summary>
 public static class DeployScripts
 {
-    public const string RemoteFolder = "tableorder-deploy";
-
     private static readonly string[] Parts = ["bootstrap.sh", "verify.sh", "server", "cloudwatch"];
 
     public static async Task UploadAsync(IRemoteShell shell, string appDeployDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
         using var archive = Pack(appDeployDirectory);
-        await shell.UploadAsync(archive, RemoteFolder + ".tgz", cancellationToken);
-        await shell.RunAsync(
-            $"rm -rf ~/{RemoteFolder} && mkdir -p ~/{RemoteFolder} && tar -xzf ~/{RemoteFolder}.tgz -C ~/{RemoteFolder} && rm -f ~/{RemoteFolder}.tgz",
-            new RemoteRunOptions { Description = "unpack the deploy scripts" },
-            cancellationToken);
+        await shell.UploadAsync(archive, ServerMap.ScriptsFolder + ".tgz", cancellationToken);
+        await shell.RunAsync(UnpackCommand(), cancellationToken);
+    }
+
+    public static RemoteCommand UnpackCommand()
+    {
+        const string folder = ServerMap.ScriptsFolder;
+        return RemoteCommand.User(
+            $"rm -rf ~/{folder} && mkdir -p ~/{folder} && tar -xzf ~/{folder}.tgz -C ~/{folder} && rm -f ~/{folder}.tgz",
+            "unpack the deploy scripts");
     }
 
     public static MemoryStream Pack(string appDeployDirectory)
@@ -35,6 +40,6 @@ public static class DeployScripts
             files.AddRange(found.Select(f => Path.GetRelativePath(appDeployDirectory, f)));
         }
 
-        return TarGz.Pack(appDeployDirectory, files);
+        return TarGz.Pack(appDeployDirectory, files, new Dictionary<string, byte[]> { [ServerMap.ShellFileName] = Encoding.UTF8.GetBytes(ServerMap.ShellFile()) });
     }
 }

@@ -13,21 +13,31 @@ public sealed record BootstrapResult(int Changes)
 /// <summary>Runs the idempotent bootstrap.sh on the server as root and reads its last line.</summary>
 public static partial class ServerBootstrap
 {
-    public static async Task<BootstrapResult> RunAsync(IRemoteShell shell, string environment, ServerPorts ports, bool cloudWatch, string pythonDeps, CancellationToken cancellationToken = default)
+    /// <summary>bootstrap.sh with the ports and the environment's policy as flags.</summary>
+    public static RemoteCommand Command(ServerPorts ports, ServerPolicy policy)
     {
-        ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(ports);
-        var command = string.Join(' ',
-            $"bash \"$HOME/{DeployScripts.RemoteFolder}/bootstrap.sh\"",
-            "--environment", environment,
+        ArgumentNullException.ThrowIfNull(policy);
+        string[] arguments =
+        [
+            $"bash \"$HOME/{ServerMap.ScriptsFolder}/bootstrap.sh\"",
             "--http-port", ports.Http.ToString(CultureInfo.InvariantCulture),
             "--api-port", ports.Api.ToString(CultureInfo.InvariantCulture),
-            "--python-deps", pythonDeps,
-            "--cloudwatch", cloudWatch ? "on" : "off");
-        var result = await shell.RunAsync(
-            $"sudo -n {command}",
-            new RemoteRunOptions { Description = "bootstrap.sh", Timeout = TimeSpan.FromMinutes(30) },
-            cancellationToken);
+            .. policy.BootstrapFlags(),
+        ];
+        return RemoteCommand.User("sudo -n " + string.Join(' ', arguments), "bootstrap.sh") with { Stream = true, Timeout = TimeSpan.FromMinutes(30) };
+    }
+
+    /// <summary>Waits for cloud-init (where there is one) and systemd to finish booting; prints the system state.</summary>
+    public static RemoteCommand WaitForBoot() =>
+        RemoteCommand.User(
+            "if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null || true; fi; systemctl is-system-running --wait || true",
+            "wait for boot to finish") with { Timeout = TimeSpan.FromMinutes(10) };
+
+    public static async Task<BootstrapResult> RunAsync(IRemoteShell shell, ServerPorts ports, ServerPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        var result = await shell.RunAsync(Command(ports, policy), cancellationToken);
         return ParseLastLine(result.Output.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)));
     }
 

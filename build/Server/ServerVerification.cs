@@ -13,10 +13,7 @@ public static class ServerVerification
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(ports);
-        var result = await shell.RunAsync(
-            $"sudo -n bash \"$HOME/{DeployScripts.RemoteFolder}/verify.sh\" --http-port {ports.Http.ToString(CultureInfo.InvariantCulture)} --api-port {ports.Api.ToString(CultureInfo.InvariantCulture)}",
-            new RemoteRunOptions { Description = "verify.sh", AllowFailure = true },
-            cancellationToken);
+        var result = await shell.RunAsync(Command(ports), cancellationToken);
         var checks = Parse(result.Output);
         if (result.ExitCode != 0 && checks.All(c => c.Passed))
         {
@@ -25,6 +22,11 @@ public static class ServerVerification
 
         return checks;
     }
+
+    public static RemoteCommand Command(ServerPorts ports) =>
+        RemoteCommand.User(
+            $"sudo -n bash \"$HOME/{ServerMap.ScriptsFolder}/verify.sh\" --http-port {ports.Http.ToString(CultureInfo.InvariantCulture)} --api-port {ports.Api.ToString(CultureInfo.InvariantCulture)}",
+            "verify.sh") with { Stream = true, AllowFailure = true };
 
     public static IReadOnlyList<VerificationCheck> Parse(IEnumerable<string> lines) =>
         lines.Select(line => line.Trim()).Select(line =>

@@ -9,7 +9,10 @@ namespace TableOrder.Build.Server;
 /// </summary>
 public static class TarGz
 {
-    public static MemoryStream Pack(string baseDirectory, IEnumerable<string> relativeFiles)
+    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>Packs the files, then any generated entries (name to bytes) after them.</summary>
+    public static MemoryStream Pack(string baseDirectory, IEnumerable<string> relativeFiles, IReadOnlyDictionary<string, byte[]>? generated = null)
     {
         ArgumentNullException.ThrowIfNull(relativeFiles);
         var buffer = new MemoryStream();
@@ -19,18 +22,27 @@ public static class TarGz
             foreach (var file in relativeFiles)
             {
                 using var content = File.OpenRead(Path.Combine(baseDirectory, file));
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, file.Replace('\\', '/'))
-                {
-                    DataStream = content,
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-                    ModificationTime = DateTimeOffset.UnixEpoch,
-                    Uid = 0,
-                    Gid = 0,
-                });
+                tar.WriteEntry(Entry(file, content));
+            }
+
+            foreach (var (name, bytes) in (generated ?? new Dictionary<string, byte[]>()).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                using var content = new MemoryStream(bytes);
+                tar.WriteEntry(Entry(name, content));
             }
         }
 
         buffer.Position = 0;
         return buffer;
     }
+
+    private static PaxTarEntry Entry(string name, Stream content) =>
+        new(TarEntryType.RegularFile, name.Replace('\\', '/'))
+        {
+            DataStream = content,
+            Mode = FileMode,
+            ModificationTime = DateTimeOffset.UnixEpoch,
+            Uid = 0,
+            Gid = 0,
+        };
 }

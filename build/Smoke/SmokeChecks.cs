@@ -29,15 +29,21 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
 
     public TimeSpan SseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    public async Task RunAllAsync(string? expectedRelease, CancellationToken cancellationToken = default)
+    /// <summary>Every check in order; the first failure throws. Returns the names of the checks that passed.</summary>
+    public async Task<IReadOnlyList<string>> RunAllAsync(string? expectedRelease, CancellationToken cancellationToken = default)
     {
+        var passed = new List<string>();
         foreach (var (path, marker) in Pages)
         {
             await PageAsync(path, marker, cancellationToken);
+            passed.Add(marker + " UI");
         }
 
         await HealthAsync(expectedRelease, cancellationToken);
+        passed.Add("health");
         await ServerSentEventsAsync(cancellationToken);
+        passed.Add("SSE round trip");
+        return passed;
     }
 
     public async Task PageAsync(string path, string marker, CancellationToken cancellationToken = default)

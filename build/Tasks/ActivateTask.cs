@@ -11,10 +11,11 @@ public sealed class ActivateTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var release = context.Release ?? throw new ReleaseException("Activate switches to the release that Release uploaded; run --target=Deploy.");
-        var server = await context.ServerAsync();
+        await context.HoldAsync(release.Id);
+        var server = await context.Deployment.ServerAsync();
         var releases = new ServerReleases(server, context.Log);
-        var activation = new ReleaseActivation(server, releases, AuditLog.For(server), context.Log, context.ServerPorts.Http, context.Options.Release.HealthTimeout);
-        await activation.ActivateAsync(release.Id, "activate");
+        var activation = new ReleaseActivation(server, releases, AuditLog.For(server), context.Log, context.Deployment.Ports.Http, context.Options.Release.HealthTimeout);
+        context.Summary.Record("switched", await activation.ActivateAsync(release.Id, "activate"));
         await releases.PruneAsync();
     }
 }

@@ -8,6 +8,10 @@ namespace TableOrder.Build.Tasks;
 [IsDependentOn(typeof(SmokeTask))]
 public sealed class DeployTask : FrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context) =>
-        context.Log.Information("Deployed release {0} to {1}: {2}", context.Release?.Id, context.Options.EnvironmentName, context.PublicUrl());
+    public override void Run(BuildContext context)
+    {
+        context.Summary.Record("release", context.Release?.Id);
+        context.Summary.Record("url", context.Deployment.PublicUrl().ToString());
+        context.Log.Information("Deployed release {0} to {1}: {2}", context.Release?.Id, context.Options.EnvironmentName, context.Deployment.PublicUrl());
+    }
 }

@@ -1,14 +1,18 @@
 using Cake.Frosting;
+using TableOrder.Build.Environments;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("LocalDown")]
-[TaskDescription("Stops everything the local environment started; --purge also deletes its state.")]
+[TaskDescription("Stops everything this state folder's local stack started (never another stack's); --purge also deletes its state.")]
 public sealed class LocalDownTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        context.LockLocalEnvironment();
-        context.LocalEnvironment.Down(context.Options.Purge);
+        var local = context.Deployment as LocalDeployment
+            ?? throw new NotInThisEnvironmentException("LocalDown stops the local stack: run it with --environment=local (the default).");
+        local.HoldStack();
+        local.Stack.Down(context.Options.Purge);
+        context.Summary.Record("purged", context.Options.Purge);
     }
 }

@@ -1,19 +1,26 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Environments;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("LocalStatus")]
-[TaskDescription("Shows what of the local stack runs, where, and on which ports.")]
+[TaskDescription("Shows what of this state folder's local stack runs, where, and on which ports; and which other stacks share the repository.")]
 public sealed class LocalStatusTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        foreach (var (part, state, where) in context.LocalEnvironment.Status())
+        var local = context.Deployment as LocalDeployment
+            ?? throw new NotInThisEnvironmentException("LocalStatus shows the local stack: run it with --environment=local (the default).");
+        foreach (var (part, state, where) in local.Stack.Status())
         {
-            context.Log.Information("{0,-14} {1,-22} {2}", part, state, where);
+            context.Log.Information("{0,-30} {1,-22} {2}", part, state, where);
         }
 
-        context.Log.Information("State folder: {0}", context.LocalEnvironment.Layout.StateDirectory);
+        context.Log.Information("State folder: {0}", local.Stack.Layout.StateDirectory);
+        foreach (var (folder, ports) in Local.LocalEnvironment.OtherStacks(context.Options.StateRoot, local.Stack.Layout.StateDirectory))
+        {
+            context.Log.Information("Other stack:  {0} (ssh {1}, http {2})", folder, ports.Ssh, ports.Http);
+        }
     }
 }

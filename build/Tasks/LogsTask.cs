@@ -1,4 +1,3 @@
-using System.Globalization;
 using Cake.Frosting;
 using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
@@ -12,9 +11,7 @@ public sealed class LogsTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var options = context.Options.Release;
-        var files = options.Log == "nginx" ? $"{ServerPaths.NginxAccessLog} {ServerPaths.NginxErrorLog}" : ServerPaths.ApiLog;
-        var command = $"tail -n {options.Lines.ToString(CultureInfo.InvariantCulture)}{(options.Follow ? " -F" : string.Empty)} {files}";
-        var server = await context.ServerAsync();
-        await server.RunAsync(Shell.Sudo(command), new RemoteRunOptions { Description = $"the {options.Log} log", Timeout = options.Follow ? TimeSpan.FromDays(1) : TimeSpan.FromMinutes(2) });
+        var server = await context.Deployment.ServerAsync();
+        await server.RunAsync(ReleaseCommands.LogTail(options.Log, options.Lines, options.Follow));
     }
 }

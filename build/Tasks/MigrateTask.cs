@@ -12,7 +12,9 @@ public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var release = context.Release ?? throw new ReleaseException("Migrate runs the migrations of the release that Release uploaded; run --target=Deploy.");
-        var applied = await Migrations.UpgradeAsync(await context.ServerAsync(), release.Id);
+        await context.HoldAsync(release.Id);
+        var applied = await Migrations.UpgradeAsync(await context.Deployment.ServerAsync(), release.Id);
+        context.Summary.Record("migrated", applied);
         context.Log.Information(applied.Count == 0 ? "Migrate: the database is at head already." : $"Migrate: applied {string.Join(", ", applied)}.");
     }
 }

@@ -10,15 +10,7 @@ public sealed class OutputsTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        await context.AwsCredentialsAsync();
-        context.Terraform.Init(new TerraformInitSettings { BackendConfigFile = context.Options.Terraform.BackendConfigFile });
-        var outputs = context.Terraform.Output();
-        if (outputs.IsEmpty)
-        {
-            throw new TerraformException("The stack has no outputs yet: nothing has been applied. Run --target=Provision --environment=production first.");
-        }
-
-        context.SaveOutputs(outputs);
+        var outputs = await context.Deployment.RefreshOutputsAsync();
         foreach (var property in typeof(TerraformOutputs).GetProperties().Where(p => p.Name != nameof(TerraformOutputs.IsEmpty)))
         {
             context.Log.Information("{0,-18} {1}", property.Name, property.GetValue(outputs) ?? "-");

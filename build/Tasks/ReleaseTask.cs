@@ -5,7 +5,7 @@ using TableOrder.Build.Release;
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Release")]
-[TaskDescription("Takes the deploy lock, packs the app (id from its content) and puts it in releases/<id> unless it is there already.")]
+[TaskDescription("Packs the app (id from its content) and puts it in releases/<id> on the server unless it is there already, under the deploy lock.")]
 [IsDependentOn(typeof(BootstrapTask))]
 public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
 {
@@ -15,8 +15,10 @@ public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
         context.Release = archive;
         context.Log.Information("Release {0}: {1} ({2} files)", archive.Id, archive.SourceDirectory, archive.Files.Count);
 
-        await context.TakeDeployLockAsync("deploy", archive.Id);
-        var server = await context.ServerAsync();
-        await new ServerReleases(server, context.Log).EnsureAsync(archive, installRequirements: context.IsProduction);
+        await context.HoldAsync(archive.Id);
+        var server = await context.Deployment.ServerAsync();
+        var uploaded = await new ServerReleases(server, context.Log).EnsureAsync(archive, context.Deployment.Policy.InstallsRequirements);
+        context.Summary.Record("release", archive.Id);
+        context.Summary.Record("uploaded", uploaded);
     }
 }

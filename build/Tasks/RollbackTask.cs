@@ -1,5 +1,6 @@
 using Cake.Frosting;
 using TableOrder.Build.Release;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
 
@@ -9,19 +10,20 @@ public sealed class RollbackTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var server = await context.ServerAsync();
+        var server = await context.Deployment.ServerAsync();
         var releases = new ServerReleases(server, context.Log);
         var target = context.Options.Release.RollbackTo
             ?? await releases.PreviousAsync()
             ?? throw new ReleaseException("There is no previous release to roll back to. Name one with --release=<id> (see --target=Status).");
-        if (target != ServerPaths.Placeholder && !await releases.ExistsAsync(target))
+        if (target != ServerMap.Placeholder && !await releases.ExistsAsync(target))
         {
             var kept = await releases.ListAsync();
             throw new ReleaseException($"Release {target} is not on the server. Kept releases: {string.Join(", ", kept)}.");
         }
 
-        await context.TakeDeployLockAsync("rollback", target);
-        var activation = new ReleaseActivation(server, releases, AuditLog.For(server), context.Log, context.ServerPorts.Http, context.Options.Release.HealthTimeout);
-        await activation.ActivateAsync(target, "rollback");
+        await context.HoldAsync(target);
+        var activation = new ReleaseActivation(server, releases, AuditLog.For(server), context.Log, context.Deployment.Ports.Http, context.Options.Release.HealthTimeout);
+        context.Summary.Record("release", target);
+        context.Summary.Record("switched", await activation.ActivateAsync(target, "rollback"));
     }
 }

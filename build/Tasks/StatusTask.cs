@@ -11,7 +11,7 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var server = await context.ServerAsync();
+        var server = await context.Deployment.ServerAsync();
         var releases = new ServerReleases(server, context.Log);
         var current = await releases.CurrentAsync();
         var previous = await releases.PreviousAsync();
@@ -20,15 +20,16 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
         context.Log.Information("Kept releases:    {0}", string.Join(", ", await releases.ListAsync()));
         var holder = await new DeployLock(server, context.Log).ShowAsync();
         context.Log.Information("Deploy lock:      {0}", holder?.ToString() ?? "free");
-        var services = await server.RunAsync(
-            $"for unit in {ServerPaths.ApiUnit} nginx.service; do printf '%s %s\\n' \"$unit\" \"$(systemctl is-active $unit)\"; done",
-            new RemoteRunOptions { Stream = false, AllowFailure = true });
-        foreach (var line in services.Output)
+        foreach (var line in (await server.RunAsync(ReleaseCommands.ServiceStates())).Output)
         {
             context.Log.Information("Service:          {0}", line);
         }
 
-        var health = await HealthGate.WaitAsync(server, context.ServerPorts.Http, null, TimeSpan.FromSeconds(3));
+        var health = await HealthGate.WaitAsync(server, context.Deployment.Ports.Http, null, TimeSpan.FromSeconds(3));
         context.Log.Information("Health:           {0}", health.Detail);
+        context.Summary.Record("current", current);
+        context.Summary.Record("previous", previous);
+        context.Summary.Record("lock", holder?.ToString());
+        context.Summary.Record("healthy", health.Healthy);
     }
 }

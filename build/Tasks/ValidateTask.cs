@@ -10,7 +10,7 @@ public sealed class ValidateTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var terraform = context.Terraform;
+        var terraform = Environments.TerraformTool.Create(context, context.Options, context.Masker, context.Options.Terraform.WorkingDirectory);
 
         var unformatted = terraform.FormatCheck(new TerraformFmtSettings());
         if (unformatted.Count > 0)
@@ -35,6 +35,8 @@ public sealed class ValidateTask : FrostingTask<BuildContext>
         }
 
         var tests = terraform.Test(new TerraformTestSettings());
+        context.Summary.Record("testsPassed", tests.Passed);
+        context.Summary.Record("testsFailed", tests.Failed);
         context.Log.Information("terraform test: {0} passed, {1} failed, {2} skipped.", tests.Passed, tests.Failed, tests.Skipped);
     }
 }

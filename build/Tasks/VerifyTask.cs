@@ -10,10 +10,12 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var server = await context.ServerAsync();
+        var server = await context.Deployment.ServerAsync();
         await DeployScripts.UploadAsync(server, Path.Combine(context.Options.RootDirectory, "app-deploy"));
-        var checks = await ServerVerification.RunAsync(server, context.ServerPorts);
+        var checks = await ServerVerification.RunAsync(server, context.Deployment.Ports);
         var failed = checks.Where(c => !c.Passed).ToList();
+        context.Summary.Record("checks", checks.Count);
+        context.Summary.Record("failed", failed.Select(f => f.Name).ToList());
         if (checks.Count == 0)
         {
             throw new InvalidOperationException("verify.sh reported no checks.");

@@ -8,23 +8,24 @@ namespace TableOrder.Build.IntegrationTests.Local;
 /// <summary>
 /// Brings the local stack up from nothing the way a user does: LocalDown --purge, then Bootstrap
 /// twice, then Verify, in a state folder of its own (.tableorder/test). Needs root (debootstrap,
-/// systemd-nspawn), as the README says, and the local ports free. The machine image cache is
+/// systemd-nspawn), as the README says. Its stack has its own ports and machine,
+/// so it runs beside a developer's stack. The machine image cache is
 /// shared; everything else is fresh. Stops it all at the end.
 /// </summary>
 public sealed class LocalEnvironmentFixture : IAsyncLifetime
 {
     public static readonly TimeSpan LongRun = TimeSpan.FromMinutes(25);
 
-    public OrchestratorRun Purge { get; private set; } = null!;
+    public BuildResult Purge { get; private set; } = null!;
 
-    public OrchestratorRun FirstBootstrap { get; private set; } = null!;
+    public BuildResult FirstBootstrap { get; private set; } = null!;
 
-    public OrchestratorRun SecondBootstrap { get; private set; } = null!;
+    public BuildResult SecondBootstrap { get; private set; } = null!;
 
-    public OrchestratorRun Verify { get; private set; } = null!;
+    public BuildResult Verify { get; private set; } = null!;
 
     public LocalLayout Layout { get; } = new(
-        Path.Combine(BuildRun.StateRoot, "local"),
+        BuildRun.StateDirectory,
         LocalLayout.CacheFor(RepositoryRoot.Path),
         RepositoryRoot.Path);
 

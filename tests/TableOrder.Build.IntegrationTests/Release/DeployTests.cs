@@ -32,10 +32,9 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
     {
         var deploy = await Deploy();
         Assert.Equal(0, deploy.ExitCode);
-        Assert.Contains("smoke: customer UI answers 200", deploy.Output, StringComparison.Ordinal);
-        Assert.Contains("smoke: superadmin UI answers 200", deploy.Output, StringComparison.Ordinal);
-        Assert.Contains("smoke: health ok (database ok, redis ok", deploy.Output, StringComparison.Ordinal);
-        Assert.Contains("smoke: SSE round trip through Nginx and Redis", deploy.Output, StringComparison.Ordinal);
+        var checks = deploy.Run.Outcome("Smoke", "checks")!.Value.EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Equal(["customer UI", "admin UI", "superadmin UI", "health", "SSE round trip"], checks);
+        Assert.Equal(ReferenceRelease, deploy.Run.Text("Release", "release"));
         Assert.Equal(ReferenceRelease, await ServingRelease());
     }
 
@@ -45,10 +44,13 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
         Assert.Equal(0, (await Deploy()).ExitCode);
         var again = await Deploy();
         Assert.Equal(0, again.ExitCode);
-        Assert.Contains("Bootstrap: no changes.", again.Output, StringComparison.Ordinal);
-        Assert.Contains("already on the server; nothing uploaded", again.Output, StringComparison.Ordinal);
-        Assert.Contains("Migrate: the database is at head already.", again.Output, StringComparison.Ordinal);
-        Assert.Contains("nothing switched, nothing restarted", again.Output, StringComparison.Ordinal);
+        var run = again.Run;
+        Assert.Equal(0, run.Number("Bootstrap", "changes"));
+        Assert.False(run.Flag("Bootstrap", "restarted"));
+        Assert.False(run.Flag("Release", "uploaded"));
+        Assert.Equal(0, run.Outcome("Migrate", "migrated")?.GetArrayLength());
+        Assert.False(run.Flag("Activate", "switched"));
+        Assert.Equal("ran", run.Status("Smoke"));
     }
 
     [Fact]
@@ -60,7 +62,8 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
 
         var deploy = await Deploy($"--app-dir={broken}", "--health-timeout=15");
         Assert.Equal(1, deploy.ExitCode);
-        Assert.Contains($"Rolled back to {ReferenceRelease}, which is serving again", deploy.Output, StringComparison.Ordinal);
+        Assert.Equal("failed", deploy.Run.Status("Activate"));
+        Assert.Contains($"Rolled back to {ReferenceRelease}, which is serving again", deploy.Run.Error, StringComparison.Ordinal);
         Assert.Contains("deliberately broken release", deploy.Output, StringComparison.Ordinal);
         Assert.Equal(ReferenceRelease, await ServingRelease());
     }
@@ -92,8 +95,9 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
 
         var deploy = await Deploy($"--app-dir={broken}");
         Assert.Equal(1, deploy.ExitCode);
-        Assert.Contains("Migration to revision 0003_broken failed", deploy.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Activating release", deploy.Output, StringComparison.Ordinal);
+        Assert.Equal("failed", deploy.Run.Status("Migrate"));
+        Assert.Contains("Migration to revision 0003_broken failed", deploy.Run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Activate", deploy.Run.TaskNames);
         Assert.Equal(ReferenceRelease, await ServingRelease());
     }
 
@@ -110,8 +114,9 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
         {
             var second = await Deploy();
             Assert.Equal(1, second.ExitCode);
-            Assert.Contains("The server is locked by alice@release-test", second.Output, StringComparison.Ordinal);
-            Assert.Contains("--lock-wait", second.Output, StringComparison.Ordinal);
+            Assert.Contains("The server is locked by alice@release-test", second.Run.Error, StringComparison.Ordinal);
+            Assert.Contains("--lock-wait", second.Run.Error, StringComparison.Ordinal);
+            Assert.Equal("failed", second.Run.Status("Bootstrap"));
         }
         finally
         {
@@ -138,9 +143,14 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
         Assert.Equal(0, rollback.ExitCode);
         Assert.Equal(ReferenceRelease, await ServingRelease());
 
+        Assert.Equal(ReferenceRelease, rollback.Run.Text("Rollback", "release"));
+        Assert.True(rollback.Run.Flag("Rollback", "switched"));
+
         var status = await BuildRun.RunAsync(LocalEnvironmentFixture.LongRun, "--target=Status");
-        Assert.Contains($"Current release:  {ReferenceRelease}", status.Output, StringComparison.Ordinal);
-        Assert.Contains("Deploy lock:      free", status.Output, StringComparison.Ordinal);
+        Assert.Equal(ReferenceRelease, status.Run.Text("Status", "current"));
+        Assert.Equal(nextId, status.Run.Text("Status", "previous"));
+        Assert.Null(status.Run.Text("Status", "lock"));
+        Assert.True(status.Run.Flag("Status", "healthy"));
     }
 
     public void Dispose()
@@ -149,7 +159,7 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
         _apps.Dispose();
     }
 
-    private async Task<OrchestratorRun> Deploy(params string[] arguments)
+    private async Task<BuildResult> Deploy(params string[] arguments)
     {
         var run = await BuildRun.RunAsync(LocalEnvironmentFixture.LongRun, ["--target=Deploy", .. arguments]);
         output.WriteLine(run.ToString());
@@ -158,7 +168,7 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
 
     private async Task<string?> ServingRelease()
     {
-        using var health = await _http.GetAsync(new Uri($"http://127.0.0.1:{LocalLayout.HttpPort}/api/health"));
+        using var health = await _http.GetAsync(new Uri($"http://127.0.0.1:{stack.Layout.Ports.Http}/api/health"));
         var body = await health.Content.ReadFromJsonAsync<JsonElement>();
         return body.TryGetProperty("release", out var release) ? release.GetString() : null;
     }

@@ -2,12 +2,29 @@ using TableOrder.Build.Testing;
 
 namespace TableOrder.Build.IntegrationTests.Support;
 
-/// <summary>Runs the orchestrator as a user does, in the tests' own local environment.</summary>
+/// <summary>One run of the orchestrator: its exit code, its output (for the test log), and its run summary (for the assertions).</summary>
+public sealed record BuildResult(int ExitCode, string Output, LastRun? Summary)
+{
+    /// <summary>The run summary; a run that wrote none fails the test here.</summary>
+    public LastRun Run => Summary ?? throw new Xunit.Sdk.XunitException("The build wrote no last-run.json:\n" + Output);
+
+    public override string ToString() => $"exit code {ExitCode}\n{Output}\nlast-run.json: {Summary}";
+}
+
+/// <summary>Runs the orchestrator as a user does, in the tests' own local stack.</summary>
 internal static class BuildRun
 {
     /// <summary>The tests' own state folder: a developer's `.tableorder/local` is never touched.</summary>
     public static string StateRoot { get; } = Path.Combine(RepositoryRoot.Path, ".tableorder", "test");
 
-    public static Task<OrchestratorRun> RunAsync(TimeSpan timeout, params string[] arguments) =>
-        OrchestratorProcess.RunAsync(RepositoryRoot.Path, timeout, [.. arguments, $"--state-dir={StateRoot}"]);
+    /// <summary>The local environment's state folder below the tests' root.</summary>
+    public static string StateDirectory { get; } = Path.Combine(StateRoot, "local");
+
+    public static async Task<BuildResult> RunAsync(TimeSpan timeout, params string[] arguments)
+    {
+        // A summary left by an earlier run must never answer for this one.
+        File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
+        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, timeout, [.. arguments, $"--state-dir={StateRoot}"]);
+        return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
+    }
 }

@@ -44,7 +44,9 @@ public sealed class OrchestratorProcessTests
         Assert.DoesNotContain("Terraform providers:", run.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(module.Path, ".terraform")), "terraform init ran in a dry run");
         Assert.Equal(["main.tf"], Directory.GetFileSystemEntries(module.Path).Select(Path.GetFileName));
-        Assert.Empty(Directory.GetFileSystemEntries(state.Path, "*", SearchOption.AllDirectories));
+        // The only trace of a dry run is its run summary, which says that no task ran.
+        Assert.Equal([Path.Combine("production", "last-run.json")], Directory.GetFiles(state.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(state.Path, f)));
+        Assert.Empty(LastRun.Read(Path.Combine(state.Path, "production"))!.TaskNames);
     }
 
     [Fact]

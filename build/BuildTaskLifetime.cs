@@ -1,0 +1,22 @@
+using Cake.Core;
+using Cake.Frosting;
+
+namespace TableOrder.Build;
+
+/// <summary>Times every task into the run summary; what a task changed it records itself.</summary>
+public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
+{
+    public override void Setup(BuildContext context, ITaskSetupContext info)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(info);
+        context.Summary.TaskStarted(info.Task.Name);
+    }
+
+    public override void Teardown(BuildContext context, ITaskTeardownContext info)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(info);
+        context.Summary.TaskFinished(info.Task.Name, info.Duration, info.Skipped, !info.Successful);
+    }
+}

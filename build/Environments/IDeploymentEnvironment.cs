@@ -1,0 +1,53 @@
+using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
+using TableOrder.Build.Terraform;
+
+namespace TableOrder.Build.Environments;
+
+/// <summary>
+/// The seam: everything that differs between where the pipeline runs (local, production, and a
+/// production rehearsal next). Tasks talk to this and to the concern folders, never to an
+/// environment name; adding an environment adds an implementation and touches no task.
+/// </summary>
+public interface IDeploymentEnvironment : IDisposable
+{
+    /// <summary>local, production, ...: names the state folder and the audit entries.</summary>
+    string Name { get; }
+
+    /// <summary>The named choices for the server: CloudWatch agent on/off, where Python packages come from.</summary>
+    ServerPolicy Policy { get; }
+
+    /// <summary>Nginx's and the API's ports on the server.</summary>
+    ServerPorts Ports { get; }
+
+    /// <summary>True when the stack is planned before it is provisioned (terraform); Plan skips otherwise.</summary>
+    bool PlansInfrastructure { get; }
+
+    /// <summary>Plans the stack and saves the plan for Provision.</summary>
+    Task<PlanResult> PlanAsync(RunSummary summary);
+
+    /// <summary>Creates or starts the stack (applies <paramref name="plan"/> when one was made in this run).</summary>
+    Task ProvisionAsync(PlanResult? plan, RunSummary summary);
+
+    /// <summary>Reads the stack's terraform outputs and keeps them for later tasks.</summary>
+    Task<TerraformOutputs> RefreshOutputsAsync();
+
+    /// <summary>Destroys the stack; the confirmation was checked with the arguments.</summary>
+    Task DestroyAsync();
+
+    /// <summary>Waits until the server exists and answers (instance status, SSH with the pinned key), and returns the connection.</summary>
+    Task<IRemoteShell> WaitForServerAsync();
+
+    /// <summary>The build's one connection to the server, over the environment's transport.</summary>
+    Task<IRemoteShell> ServerAsync();
+
+    /// <summary>The service as users reach it.</summary>
+    Uri PublicUrl();
+
+    /// <summary>Writes the app's settings (secrets included) on the server; true when they changed.</summary>
+    Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary);
+}
+
+/// <summary>A target asked of an environment that does not have it; the message says what to run instead.</summary>
+public sealed class NotInThisEnvironmentException(string message) : Exception(message);

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace TableOrder.Build.Testing;
+
+/// <summary>
+/// The run summary a build wrote (<c>&lt;state folder&gt;/last-run.json</c>): what each task did, as
+/// data. Tests assert on this, never on log sentences.
+/// </summary>
+public sealed class LastRun
+{
+    private readonly JsonElement _root;
+
+    private LastRun(JsonElement root) => _root = root;
+
+    public const string FileName = "last-run.json";
+
+    public bool Succeeded => _root.GetProperty("succeeded").GetBoolean();
+
+    public string? Error => _root.TryGetProperty("error", out var error) ? error.GetString() : null;
+
+    public double Seconds => _root.GetProperty("seconds").GetDouble();
+
+    public IReadOnlyList<string> TaskNames => [.. _root.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("name").GetString()!)];
+
+    public static LastRun? Read(string stateDirectory)
+    {
+        var path = Path.Combine(stateDirectory, FileName);
+        return File.Exists(path) ? new LastRun(JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone()) : null;
+    }
+
+    /// <summary>ran, skipped or failed; null when the task did not start.</summary>
+    public string? Status(string task) => Task(task) is { } t ? t.GetProperty("status").GetString() : null;
+
+    public double TaskSeconds(string task) => Task(task)?.GetProperty("seconds").GetDouble() ?? 0;
+
+    /// <summary>One fact a task recorded; null when it recorded none by that name.</summary>
+    public JsonElement? Outcome(string task, string key) =>
+        Task(task) is { } t && t.GetProperty("outcome").TryGetProperty(key, out var value) ? value : null;
+
+    public bool Flag(string task, string key) => Outcome(task, key) is { ValueKind: JsonValueKind.True };
+
+    public int Number(string task, string key) => Outcome(task, key) is { ValueKind: JsonValueKind.Number } n ? n.GetInt32() : -1;
+
+    public string? Text(string task, string key) => Outcome(task, key) is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
+
+    public override string ToString() => _root.GetRawText();
+
+    private JsonElement? Task(string name) =>
+        _root.GetProperty("tasks").EnumerateArray().Where(t => t.GetProperty("name").GetString() == name).Select(t => (JsonElement?)t).LastOrDefault();
+}

@@ -1,0 +1,133 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
+using TableOrder.Build.Tests.Support;
+using Xunit;
+
+namespace TableOrder.Build.Tests.Server;
+
+/// <summary>The server map, the bootstrap and verify commands, file installs and the deploy-scripts archive.</summary>
+[Trait("Category", "Unit")]
+public sealed class ServerCommandsTests
+{
+    private static readonly string AppDeploy = Path.Combine(RepositoryRoot.Path, "app-deploy");
+
+    [Fact]
+    public void The_policy_reaches_bootstrap_as_flags_and_nothing_is_decided_from_an_environment_name()
+    {
+        var local = ServerBootstrap.Command(new ServerPorts(8080, 18000), new ServerPolicy(false, PythonPackages.Distro));
+        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/bootstrap.sh\" --http-port 8080 --api-port 18000 --python-deps distro --cloudwatch off", local.Text);
+
+        var production = ServerBootstrap.Command(ServerPorts.Production, new ServerPolicy(true, PythonPackages.Pip));
+        Assert.EndsWith("--http-port 80 --api-port 8000 --python-deps pip --cloudwatch on", production.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("--environment", production.Text, StringComparison.Ordinal);
+        Assert.True(new ServerPolicy(true, PythonPackages.Pip).InstallsRequirements);
+        Assert.False(new ServerPolicy(false, PythonPackages.Distro).InstallsRequirements);
+    }
+
+    [Theory]
+    [InlineData("bootstrap: no changes", 0)]
+    [InlineData("bootstrap: 1 change", 1)]
+    [InlineData("bootstrap: 12 changes", 12)]
+    public void Bootstraps_last_line_is_its_count_of_changes(string line, int changes) =>
+        Assert.Equal(changes, ServerBootstrap.ParseLastLine(line).Changes);
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("bootstrap: FAILED (exit 1) after 2 changes")]
+    public void Anything_else_is_an_error(string? line) =>
+        Assert.Throws<RemoteException>(() => ServerBootstrap.ParseLastLine(line));
+
+    [Fact]
+    public void Verify_results_are_read_check_by_check()
+    {
+        var checks = ServerVerification.Parse(["ok: nginx -t passes", "noise", "FAILED: port 80 open: nothing listens", "FAILED: bare"]);
+        Assert.Equal(
+            [new VerificationCheck(true, "nginx -t passes", null), new VerificationCheck(false, "port 80 open", "nothing listens"), new VerificationCheck(false, "bare", null)],
+            checks);
+        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/verify.sh\" --http-port 80 --api-port 8000", ServerVerification.Command(ServerPorts.Production).Text);
+    }
+
+    [Fact]
+    public void The_map_is_rendered_for_the_scripts_as_quoted_read_only_variables()
+    {
+        var file = ServerMap.ShellFile();
+        foreach (var (name, value) in ServerMap.Entries)
+        {
+            Assert.Contains($"readonly {name}={Shell.Quote(value)}\n", file, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("readonly ENV_FILE='/etc/tableorder/app.env'", file, StringComparison.Ordinal);
+        Assert.Equal(ServerMap.Entries.Count, ServerMap.Entries.Select(e => e.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public void The_scripts_take_every_path_of_the_map_from_the_map_and_write_none_themselves()
+    {
+        foreach (var script in new[] { "bootstrap.sh", "verify.sh" })
+        {
+            var text = File.ReadAllText(Path.Combine(AppDeploy, script));
+            Assert.Contains(ServerMap.ShellFileName, text, StringComparison.Ordinal);
+            foreach (var path in new[] { ServerMap.Base, ServerMap.ConfigDirectory, ServerMap.LogDirectory, ServerMap.ApiUnit, ServerMap.NginxSite })
+            {
+                Assert.False(text.Contains(path, StringComparison.Ordinal), $"{script} writes {path} itself; it must come from {ServerMap.ShellFileName}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_deploy_scripts_archive_carries_the_map_and_the_scripts_and_is_the_same_every_time()
+    {
+        using var first = DeployScripts.Pack(AppDeploy);
+        using var second = DeployScripts.Pack(AppDeploy);
+        Assert.Equal(first.ToArray(), second.ToArray());
+
+        var entries = new Dictionary<string, string>();
+        using (var gzip = new GZipStream(new MemoryStream(first.ToArray()), CompressionMode.Decompress))
+        using (var tar = new TarReader(gzip))
+        {
+            while (tar.GetNextEntry() is { } entry)
+            {
+                entries[entry.Name] = entry.DataStream is null ? string.Empty : new StreamReader(entry.DataStream).ReadToEnd();
+            }
+        }
+
+        Assert.Contains("bootstrap.sh", entries.Keys);
+        Assert.Contains("verify.sh", entries.Keys);
+        Assert.Contains("server/nginx-site.conf.in", entries.Keys);
+        Assert.Equal(ServerMap.ShellFile(), entries[ServerMap.ShellFileName]);
+        Assert.Equal("rm -rf ~/tableorder-deploy && mkdir -p ~/tableorder-deploy && tar -xzf ~/tableorder-deploy.tgz -C ~/tableorder-deploy && rm -f ~/tableorder-deploy.tgz", DeployScripts.UnpackCommand().Text);
+    }
+
+    [Fact]
+    public void Files_are_uploaded_into_a_0600_file_then_installed_by_a_rename_with_owner_and_mode()
+    {
+        Assert.Equal("install -m 0600 /dev/null ~/.up", FileCommands.PrepareUpload(".up").Text);
+        Assert.Equal(
+            "sudo -n install -m 0600 -o tableorder -g tableorder ~/.up '/etc/tableorder/app.env.tmp' && sudo -n mv -f '/etc/tableorder/app.env.tmp' '/etc/tableorder/app.env'; status=$?; rm -f ~/.up; exit $status",
+            FileCommands.InstallUpload(".up", ServerMap.EnvFile, "0600", ServerMap.AppUser).Text);
+        Assert.True(FileCommands.Checksum("/x").AsRoot);
+        Assert.Equal("A=1\nB=x y\n", AppEnvironmentFile.Render([new("A", "1"), new("B", "x y")]));
+    }
+
+    [Fact]
+    public void Generated_archive_entries_follow_the_files_with_fixed_modes()
+    {
+        using var folder = new TempDirectory("targz");
+        folder.WriteFile("a.txt", "a");
+        using var packed = TarGz.Pack(folder.Path, ["a.txt"], new Dictionary<string, byte[]> { ["z.env"] = Encoding.UTF8.GetBytes("Z=1\n") });
+        using var gzip = new GZipStream(packed, CompressionMode.Decompress);
+        using var tar = new TarReader(gzip);
+        var names = new List<string>();
+        while (tar.GetNextEntry() is { } entry)
+        {
+            names.Add(entry.Name);
+            Assert.Equal(DateTimeOffset.UnixEpoch, entry.ModificationTime);
+            Assert.Equal(0, entry.Uid);
+        }
+
+        Assert.Equal(["a.txt", "z.env"], names);
+    }
+}
