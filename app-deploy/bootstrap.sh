@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Bootstrap the Table Order app server: Nginx, Python 3.11+ venv, the tableorder user and
-# folders, the tableorder-api systemd unit, the Nginx site, logrotate, a placeholder
-# release and (production) the CloudWatch agent.
+# Bootstrap the Table Order app server: Nginx, Debian's Python stack in a venv, the
+# tableorder user and folders, the tableorder-api systemd unit, the Nginx site, logrotate,
+# a placeholder release and (production) the CloudWatch agent.
 #
-# Runs as root from an uploaded copy of app-deploy/ on Debian 12+, Ubuntu 22.04+ (apt)
-# or Amazon Linux 2023 (dnf):
+# Runs as root from an uploaded copy of app-deploy/ on Debian 13 (trixie) only: the
+# official Debian 13 AMI in production, the debootstrapped trixie machine locally
+# (local/make-rootfs.sh). Any other system is refused before anything is changed.
 #
 #   sudo bash bootstrap.sh --environment local|production --http-port N --api-port N \
 #        [--python-deps distro|pip] [--cloudwatch on|off]
@@ -58,9 +59,12 @@ usage: sudo bash bootstrap.sh --environment local|production --http-port N --api
   --environment   local (the systemd-nspawn machine) or production (EC2)
   --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
   --api-port      loopback port of the FastAPI service (production 8000, local 18000)
-  --python-deps   distro: venv with --system-site-packages on the Debian python3-* packages
-                  pip:    plain venv, the release installs requirements.txt with pip
-                  (default: distro for local, pip for production)
+  --python-deps   both: Debian's python3-* packages (FastAPI, uvicorn, SQLAlchemy, Alembic,
+                  psycopg2, redis) and a venv with --system-site-packages over them
+                  distro: that is all (default)
+                  pip:    the release also runs pip install -r requirements.txt in the
+                          venv, which only fetches what the app adds beyond Debian's
+                          packages (needs PyPI for those)
   --cloudwatch    install and configure the CloudWatch agent (default: on for production,
                   off for local; local cannot have it: there is no AWS)
 example: sudo bash bootstrap.sh --environment local --http-port 8080 --api-port 18000 --python-deps distro --cloudwatch off
@@ -102,9 +106,7 @@ valid_port "$http_port" || die "--http-port must be a port number 1-65535, got '
 valid_port "$api_port" || die "--api-port must be a port number 1-65535, got '$api_port' (e.g. --api-port 8000)"
 http_port=$((10#$http_port)) api_port=$((10#$api_port))
 (( http_port != api_port )) || die "--http-port and --api-port must differ (both are $http_port)"
-if [[ -z $python_deps ]]; then
-    if [[ $environment == local ]]; then python_deps=distro; else python_deps=pip; fi
-fi
+[[ -n $python_deps ]] || python_deps=distro
 [[ $python_deps == distro || $python_deps == pip ]] \
     || die "--python-deps must be 'distro' or 'pip', got '$python_deps'"
 if [[ -z $cloudwatch ]]; then
@@ -119,19 +121,17 @@ for f in server/tableorder-api.service.in server/nginx-site.conf.in server/logro
     [[ -f $here/$f ]] || die "$here/$f is missing: upload the whole app-deploy/ folder, not just bootstrap.sh"
 done
 
-# ---- which system is this ---------------------------------------------------------------
-[[ -r /etc/os-release ]] || die "/etc/os-release not found: unsupported system"
+# ---- which system is this: Debian 13 (trixie) only --------------------------------------
+readonly SUPPORTED="Debian 13 (trixie) only (production: the official Debian 13 AMI, user admin; local: the machine app-deploy/local/make-rootfs.sh builds)"
+[[ -r /etc/os-release ]] || die "/etc/os-release not found: unsupported system; this bootstrap supports $SUPPORTED"
 # shellcheck disable=SC1091
-os_id=$(. /etc/os-release && echo "${ID:-}") os_version=$(. /etc/os-release && echo "${VERSION_ID:-}")
-case $os_id in
-    debian|ubuntu) pkg=apt ;;
-    amzn) pkg=dnf ;;
-    *) die "unsupported system '$os_id $os_version': Debian, Ubuntu (apt) and Amazon Linux 2023 (dnf) are" ;;
-esac
-if [[ $pkg == dnf && ${os_version%%.*} != 2023 ]]; then
-    die "Amazon Linux $os_version is not supported (no Python 3.11 there): use Amazon Linux 2023"
+IFS='|' read -r os_id os_version os_codename os_name < <(
+    . /etc/os-release && printf '%s|%s|%s|%s\n' "${ID:-}" "${VERSION_ID:-}" "${VERSION_CODENAME:-}" "${PRETTY_NAME:-}")
+os_name=${os_name:-$os_id $os_version}
+if [[ $os_id != debian ]] || [[ $os_version != 13 && $os_codename != trixie ]]; then
+    die "unsupported system '$os_name': this bootstrap supports $SUPPORTED"
 fi
-log "environment=$environment http-port=$http_port api-port=$api_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_id $os_version ($pkg)"
+log "environment=$environment http-port=$http_port api-port=$api_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
 
 # ---- helpers ------------------------------------------------------------------------------
 # install_content DEST MODE OWNER GROUP WHAT  (content on stdin)
@@ -195,9 +195,7 @@ wait_for_cloud_init() {
 }
 
 wait_for_package_manager() {
-    local pattern waited=0
-    if [[ $pkg == apt ]]; then pattern='^(apt|apt-get|aptitude|dpkg|unattended-upgr.*)$'
-    else pattern='^(dnf|yum|rpm|dnf-automatic|packagekitd)$'; fi
+    local pattern='^(apt|apt-get|aptitude|dpkg|unattended-upgr.*)$' waited=0
     while pgrep -- "$pattern" >/dev/null 2>&1; do
         if (( waited == 0 )); then log "waiting for another package manager run to finish: $(pgrep -a -- "$pattern" | head -n 3 | tr '\n' ';')"; fi
         (( waited < WAIT_SECONDS )) || die "package manager still busy after ${WAIT_SECONDS}s"
@@ -219,11 +217,7 @@ apt_install() { # apt_install PKG...  (only the missing ones are passed in)
 }
 
 pkg_installed() {
-    if [[ $pkg == apt ]]; then
-        [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
-    else
-        rpm -q "$1" >/dev/null 2>&1
-    fi
+    [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
 }
 
 ensure_packages() { # ensure_packages PKG...
@@ -231,54 +225,37 @@ ensure_packages() { # ensure_packages PKG...
     for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
     (( ${#missing[@]} )) || return 0
     log "installing ${missing[*]}"
-    if [[ $pkg == apt ]]; then
-        apt_install "${missing[@]}"
-    else
-        wait_for_package_manager
-        dnf -y -q install "${missing[@]}"
-    fi
+    apt_install "${missing[@]}"
     changed "packages installed: ${missing[*]}"
 }
 
-py_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; }
+py_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)' 2>/dev/null; }
 
 # ---- 1. wait until the machine is ours ------------------------------------------------------
 wait_for_cloud_init
 wait_for_package_manager
 
 # ---- 2. packages -------------------------------------------------------------------------------
-if [[ $pkg == apt ]]; then
-    ensure_packages python3
-    apt_pkgs=(ca-certificates curl logrotate procps nginx)
-    if py_ok python3; then
-        python=/usr/bin/python3
-        apt_pkgs+=(python3-venv)
-    else
-        # Ubuntu 22.04: python3 is 3.10; python3.11 is in the archive (universe)
-        python=/usr/bin/python3.11
-        apt_pkgs+=(python3.11 python3.11-venv)
-        [[ $python_deps == pip ]] || die "--python-deps distro needs the system python3 to be 3.11+, this one is $(python3 -V 2>&1): use --python-deps pip"
-    fi
-    if [[ $python_deps == distro ]]; then
-        apt_pkgs+=(python3-fastapi python3-uvicorn python3-alembic python3-sqlalchemy python3-psycopg2 python3-redis)
-    fi
-    if ! pkg_installed nginx && [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        # Debian's nginx postinst starts nginx with its default site on port 80. The local
-        # machine shares the host's network, so port 80 may be taken: keep services from
-        # starting during this install (policy-rc.d), then start nginx with our site only.
-        printf '#!/bin/sh\n# temporary, bootstrap.sh: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 0755 /usr/sbin/policy-rc.d
-        created_policy_rc_d=1
-    fi
-    ensure_packages "${apt_pkgs[@]}"
-    if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; created_policy_rc_d=0; fi
-else
-    [[ $python_deps == pip ]] \
-        || die "--python-deps distro needs Debian's python3-fastapi & co; Amazon Linux has no such packages: use --python-deps pip"
-    ensure_packages python3.11 python3.11-pip nginx logrotate procps-ng ca-certificates
-    python=/usr/bin/python3.11
+# Python: Debian's own packages first, always (python3.13, FastAPI, uvicorn, SQLAlchemy 2.0,
+# Alembic, psycopg2, redis-py); with --python-deps pip the release adds only what its
+# requirements.txt asks for beyond them.
+readonly PYTHON_PKGS=(python3 python3-venv python3-fastapi python3-uvicorn python3-alembic
+    python3-sqlalchemy python3-psycopg2 python3-redis)
+python=/usr/bin/python3
+apt_pkgs=(ca-certificates curl logrotate procps nginx "${PYTHON_PKGS[@]}")
+# production: the build writes the env file from the RDS secret with the AWS CLI on the server
+if [[ $environment == production ]] && ! command -v aws >/dev/null; then apt_pkgs+=(awscli); fi
+if ! pkg_installed nginx && [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    # Debian's nginx postinst starts nginx with its default site on port 80. The local
+    # machine shares the host's network, so port 80 may be taken: keep services from
+    # starting during this install (policy-rc.d), then start nginx with our site only.
+    printf '#!/bin/sh\n# temporary, bootstrap.sh: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    created_policy_rc_d=1
 fi
-py_ok "$python" || die "$python is not Python 3.11+ ($("$python" -V 2>&1))"
+ensure_packages "${apt_pkgs[@]}"
+if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; created_policy_rc_d=0; fi
+py_ok "$python" || die "$python is not Python 3.13+ ($("$python" -V 2>&1)): is this really Debian 13?"
 command -v nginx >/dev/null || die "nginx not found after installing it"
 
 # ---- 3. user and folders ---------------------------------------------------------------------
@@ -315,32 +292,27 @@ PYTHON=$python
 EOF
 
 # ---- 4. Python venv ---------------------------------------------------------------------------
+# One shape for both --python-deps modes: --system-site-packages over Debian's packages (pip
+# in the venv then sees them as installed and only adds what a release needs beyond them).
 api_restart=0
-want_site=false
-[[ $python_deps == distro ]] && want_site=true
 want_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 venv_ok=0
 if [[ -x $VENV/bin/python && -f $VENV/pyvenv.cfg ]] \
-    && grep -qx "include-system-site-packages = $want_site" "$VENV/pyvenv.cfg" \
+    && grep -qx "include-system-site-packages = true" "$VENV/pyvenv.cfg" \
     && [[ $("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) == "$want_version" ]]; then
     venv_ok=1
 fi
 if (( ! venv_ok )); then
     [[ ! -e $VENV ]] || rm -rf --one-file-system "$VENV"
-    venv_args=()
-    [[ $python_deps == distro ]] && venv_args+=(--system-site-packages)
-    "$python" -m venv "${venv_args[@]}" "$VENV"
-    changed "venv $VENV (python $want_version, python-deps $python_deps)"
+    "$python" -m venv --system-site-packages "$VENV"
+    changed "venv $VENV (python $want_version, system site packages)"
     api_restart=1
 fi
-if ! "$VENV/bin/python" -c 'import fastapi, uvicorn' 2>/dev/null; then
-    if [[ $python_deps == distro ]]; then
-        die "fastapi/uvicorn not importable from $VENV although the distro packages are installed"
-    fi
-    # the placeholder needs FastAPI and uvicorn; the release pins its own versions later
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check 'fastapi' 'uvicorn'
-    changed "pip install fastapi uvicorn into $VENV (for the placeholder)"
-    api_restart=1
+if ! "$VENV/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis' 2>/dev/null; then
+    die "Debian's python3-* packages are installed but not importable from $VENV: $("$VENV/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis' 2>&1 | tail -n 1)"
+fi
+if [[ $python_deps == pip ]] && ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    die "--python-deps pip: $VENV has no pip (python3-venv should have put it there); rerun, or remove $VENV"
 fi
 
 # ---- 5. placeholder release, current -> placeholder only if there is no current ------------
@@ -391,11 +363,6 @@ for default_site in /etc/nginx/sites-enabled/default /etc/nginx/conf.d/default.c
         nginx_reload=1
     fi
 done
-if command -v getenforce >/dev/null && [[ $(getenforce) == Enforcing ]] \
-    && [[ $(getsebool httpd_can_network_connect 2>/dev/null) != *"--> on" ]]; then
-    setsebool -P httpd_can_network_connect 1
-    changed "SELinux: httpd_can_network_connect on (nginx -> 127.0.0.1:$api_port)"
-fi
 if ! nginx_test=$(nginx -t 2>&1); then
     printf '%s\n' "$nginx_test" >&2
     die "nginx -t failed (see above): the running nginx was not touched"
@@ -414,7 +381,7 @@ fi
 
 # ---- 8. logrotate -----------------------------------------------------------------------------
 install_content "$LOGROTATE_FILE" 0644 root root "logrotate config" <"$here/server/logrotate-tableorder"
-# logrotate runs from its systemd timer (Debian, Ubuntu, AL2023); if the package was just
+# logrotate runs from its systemd timer on Debian; if the package was just
 # installed under our policy-rc.d the timer is enabled but not started yet
 if systemctl cat logrotate.timer >/dev/null 2>&1; then
     if [[ $(systemctl is-enabled logrotate.timer 2>/dev/null || true) != enabled ]]; then
@@ -456,22 +423,20 @@ if [[ $cloudwatch == off ]]; then
     log "CloudWatch agent skipped (--cloudwatch off, environment $environment)"
 else
     if ! pkg_installed amazon-cloudwatch-agent; then
-        if [[ $pkg == dnf ]]; then
-            ensure_packages amazon-cloudwatch-agent
-        else
-            case $(dpkg --print-architecture) in
-                amd64) cw_arch=amd64 ;;
-                arm64) cw_arch=arm64 ;;
-                *) die "no CloudWatch agent .deb for $(dpkg --print-architecture)" ;;
-            esac
-            cw_deb=$(mktemp --suffix=.deb)
-            curl -fsSL --retry 3 -o "$cw_deb" \
-                "https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/$cw_arch/latest/amazon-cloudwatch-agent.deb"
-            wait_for_package_manager
-            dpkg -i "$cw_deb"
-            rm -f "$cw_deb"
-            changed "packages installed: amazon-cloudwatch-agent (.deb from S3)"
-        fi
+        # not in Debian's archive: AWS's own .deb (the Debian 13 AMI's user data may have
+        # installed it already)
+        case $(dpkg --print-architecture) in
+            amd64) cw_arch=amd64 ;;
+            arm64) cw_arch=arm64 ;;
+            *) die "no CloudWatch agent .deb for $(dpkg --print-architecture)" ;;
+        esac
+        cw_deb=$(mktemp --suffix=.deb)
+        curl -fsSL --retry 3 -o "$cw_deb" \
+            "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/$cw_arch/latest/amazon-cloudwatch-agent.deb"
+        wait_for_package_manager
+        dpkg -i "$cw_deb"
+        rm -f "$cw_deb"
+        changed "packages installed: amazon-cloudwatch-agent (.deb from S3)"
     fi
     install_content "$CW_CONFIG" 0644 root root "CloudWatch agent config" <"$here/cloudwatch/amazon-cloudwatch-agent.json"
     cw_status=$("$CW_CTL" -a status 2>/dev/null | tr -d ' \n' || true)

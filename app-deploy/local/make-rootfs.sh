@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Build the root file system of the LOCAL app-server machine: a minimal Debian bookworm
-# with systemd, sshd (key auth only), sudo and python3, booted later with systemd-nspawn
-# (see README.md next to this file for the boot/stop commands).
+# Build the root file system of the LOCAL app-server machine: a minimal Debian 13 (trixie),
+# the system production runs (the official Debian 13 AMI), with systemd, sshd (key auth
+# only), sudo and python3, booted later with systemd-nspawn (see README.md next to this
+# file for the boot/stop commands). The host may be older (Debian 12): its debootstrap
+# knows trixie, and trixie's systemd 257 boots in the host's systemd-nspawn.
 #
 #   make-rootfs.sh <rootfs-dir> <login-user> <authorized-public-key-file> <ssh-port>
 #
@@ -12,7 +14,7 @@
 # exactly as on the EC2 server.
 set -euo pipefail
 
-readonly SUITE=bookworm
+readonly SUITE=trixie
 readonly MIRROR=http://deb.debian.org/debian
 readonly HOSTNAME_=tableorder-app
 readonly INCLUDE=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,ca-certificates,iproute2,procps,curl,python3,less
@@ -122,11 +124,23 @@ unmount_below "$tmp"
 log "debootstrap done in $((SECONDS - started))s"
 
 # ---- apt sources: main + updates + security, same mirror host ------------------------
-cat >"$tmp/etc/apt/sources.list" <<EOF
-deb $MIRROR $SUITE main
-deb $MIRROR $SUITE-updates main
-deb ${MIRROR%/debian}/debian-security $SUITE-security main
+# deb822 in sources.list.d/debian.sources, as on Debian 13's own images (and its AMI)
+rm -f "$tmp/etc/apt/sources.list"
+cat >"$tmp/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${MIRROR%/debian}/debian-security
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+[[ -s $tmp/usr/share/keyrings/debian-archive-keyring.gpg ]] \
+    || die "no /usr/share/keyrings/debian-archive-keyring.gpg in $tmp (debian-archive-keyring missing)"
 rm -f "$tmp"/var/cache/apt/archives/*.deb
 
 # ---- identity -------------------------------------------------------------------------
