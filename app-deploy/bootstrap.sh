@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153,SC2154  # the server map's variables come from server-map.env (sourced below)
 # Bootstrap the Table Order app server: Nginx, Debian's Python stack in a venv, the
 # tableorder user and folders, the tableorder-api systemd unit, the Nginx site, logrotate,
 # a placeholder release and (production) the CloudWatch agent.
@@ -7,7 +8,7 @@
 # official Debian 13 AMI in production, the debootstrapped trixie machine locally
 # (local/make-rootfs.sh). Any other system is refused before anything is changed.
 #
-#   sudo bash bootstrap.sh --environment local|production --http-port N --api-port N \
+#   sudo bash bootstrap.sh --http-port N --api-port N \
 #        [--python-deps distro|pip] [--cloudwatch on|off]
 #
 # Idempotent: every file is compared before it is written, every service is reloaded or
@@ -20,16 +21,11 @@ shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' in ${x//a/b} s
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly here
-readonly APP_USER=tableorder
-readonly BASE=/opt/tableorder
-readonly VENV=$BASE/venv
-readonly CONF_DIR=/etc/tableorder
-readonly LOG_DIR=/var/log/tableorder
-readonly UNIT=tableorder-api.service
-readonly UNIT_FILE=/etc/systemd/system/$UNIT
-readonly SITE_FILE=/etc/nginx/conf.d/tableorder.conf
-readonly LOGROTATE_FILE=/etc/logrotate.d/tableorder
-readonly PLACEHOLDER=$BASE/releases/placeholder
+# The server map (paths, unit, user), rendered by the build from build/Server/ServerMap.cs and
+# uploaded beside this script: no path of the map is written here.
+[[ -r $here/server-map.env ]] || { echo "bootstrap: error: $here/server-map.env is missing: the build uploads it with the scripts (--target=Bootstrap)" >&2; exit 1; }
+# shellcheck source=/dev/null
+. "$here/server-map.env"
 readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 readonly CW_CTL=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 readonly WAIT_SECONDS=600
@@ -54,9 +50,8 @@ trap on_exit EXIT
 
 usage() {
     cat >&2 <<'EOF'
-usage: sudo bash bootstrap.sh --environment local|production --http-port N --api-port N
+usage: sudo bash bootstrap.sh --http-port N --api-port N
                               [--python-deps distro|pip] [--cloudwatch on|off]
-  --environment   local (the systemd-nspawn machine) or production (EC2)
   --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
   --api-port      loopback port of the FastAPI service (production 8000, local 18000)
   --python-deps   both: Debian's python3-* packages (FastAPI, uvicorn, SQLAlchemy, Alembic,
@@ -65,28 +60,26 @@ usage: sudo bash bootstrap.sh --environment local|production --http-port N --api
                   pip:    the release also runs pip install -r requirements.txt in the
                           venv, which only fetches what the app adds beyond Debian's
                           packages (needs PyPI for those)
-  --cloudwatch    install and configure the CloudWatch agent (default: on for production,
-                  off for local; local cannot have it: there is no AWS)
-example: sudo bash bootstrap.sh --environment local --http-port 8080 --api-port 18000 --python-deps distro --cloudwatch off
+  --cloudwatch    install and configure the CloudWatch agent (default: off). The build
+                  decides: on where there is AWS (production), off locally
+example: sudo bash bootstrap.sh --http-port 8080 --api-port 18000 --python-deps distro --cloudwatch off
 EOF
     exit 2
 }
 
 # ---- arguments: all validated before the first side effect ----------------------------
-environment='' http_port='' api_port='' python_deps='' cloudwatch=''
+http_port='' api_port='' python_deps='' cloudwatch=''
 while (( $# )); do
     case $1 in
-        --environment|--http-port|--api-port|--python-deps|--cloudwatch)
+        --http-port|--api-port|--python-deps|--cloudwatch)
             (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
             case $1 in
-                --environment) environment=$2 ;;
                 --http-port) http_port=$2 ;;
                 --api-port) api_port=$2 ;;
                 --python-deps) python_deps=$2 ;;
                 --cloudwatch) cloudwatch=$2 ;;
             esac
             shift 2 ;;
-        --environment=*) environment=${1#*=}; shift ;;
         --http-port=*) http_port=${1#*=}; shift ;;
         --api-port=*) api_port=${1#*=}; shift ;;
         --python-deps=*) python_deps=${1#*=}; shift ;;
@@ -97,11 +90,6 @@ while (( $# )); do
 done
 
 valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && (( 10#$1 >= 1 && 10#$1 <= 65535 )); }
-case $environment in
-    local|production) ;;
-    '') die "--environment is required: --environment local or --environment production" ;;
-    *) die "--environment must be 'local' or 'production', got '$environment'" ;;
-esac
 valid_port "$http_port" || die "--http-port must be a port number 1-65535, got '$http_port' (e.g. --http-port 80)"
 valid_port "$api_port" || die "--api-port must be a port number 1-65535, got '$api_port' (e.g. --api-port 8000)"
 http_port=$((10#$http_port)) api_port=$((10#$api_port))
@@ -109,12 +97,8 @@ http_port=$((10#$http_port)) api_port=$((10#$api_port))
 [[ -n $python_deps ]] || python_deps=distro
 [[ $python_deps == distro || $python_deps == pip ]] \
     || die "--python-deps must be 'distro' or 'pip', got '$python_deps'"
-if [[ -z $cloudwatch ]]; then
-    if [[ $environment == production ]]; then cloudwatch=on; else cloudwatch=off; fi
-fi
+[[ -n $cloudwatch ]] || cloudwatch=off
 [[ $cloudwatch == on || $cloudwatch == off ]] || die "--cloudwatch must be 'on' or 'off', got '$cloudwatch'"
-[[ $environment == production || $cloudwatch == off ]] \
-    || die "--cloudwatch on needs AWS: use it with --environment production, or pass --cloudwatch off"
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
 for f in server/tableorder-api.service.in server/nginx-site.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
@@ -131,7 +115,7 @@ os_name=${os_name:-$os_id $os_version}
 if [[ $os_id != debian ]] || [[ $os_version != 13 && $os_codename != trixie ]]; then
     die "unsupported system '$os_name': this bootstrap supports $SUPPORTED"
 fi
-log "environment=$environment http-port=$http_port api-port=$api_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
+log "http-port=$http_port api-port=$api_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
 
 # ---- helpers ------------------------------------------------------------------------------
 # install_content DEST MODE OWNER GROUP WHAT  (content on stdin)
@@ -244,7 +228,8 @@ readonly PYTHON_PKGS=(python3 python3-venv python3-fastapi python3-uvicorn pytho
 python=/usr/bin/python3
 apt_pkgs=(ca-certificates curl logrotate procps nginx "${PYTHON_PKGS[@]}")
 # production: the build writes the env file from the RDS secret with the AWS CLI on the server
-if [[ $environment == production ]] && ! command -v aws >/dev/null; then apt_pkgs+=(awscli); fi
+# the AWS CLI reads the database secret on the server where there is AWS (the CloudWatch agent marks it)
+if [[ $cloudwatch == on ]] && ! command -v aws >/dev/null; then apt_pkgs+=(awscli); fi
 if ! pkg_installed nginx && [[ ! -e /usr/sbin/policy-rc.d ]]; then
     # Debian's nginx postinst starts nginx with its default site on port 80. The local
     # machine shares the host's network, so port 80 may be taken: keep services from
@@ -266,25 +251,24 @@ if ! getent passwd "$APP_USER" >/dev/null; then
     changed "system user $APP_USER"
 fi
 ensure_dir "$BASE" 0755 root root
-ensure_dir "$BASE/releases" 0755 root root
+ensure_dir "$RELEASES" 0755 root root
 ensure_dir "$BASE/shared" 0750 "$APP_USER" "$APP_USER"
 ensure_dir "$CONF_DIR" 0750 root "$APP_USER"
 ensure_dir "$LOG_DIR" 0750 "$APP_USER" "$APP_USER"
 # pre-create the API log as the app user: systemd (root) appends to it, logrotate (as
 # tableorder) truncates it, the CloudWatch agent (root) reads it
-if [[ ! -f $LOG_DIR/api.log ]]; then
-    install -m 0640 -o "$APP_USER" -g "$APP_USER" /dev/null "$LOG_DIR/api.log"
-    changed "log file $LOG_DIR/api.log"
+if [[ ! -f $API_LOG ]]; then
+    install -m 0640 -o "$APP_USER" -g "$APP_USER" /dev/null "$API_LOG"
+    changed "log file $API_LOG"
 fi
-if [[ -f $CONF_DIR/app.env && $(stat -c '%a %U' "$CONF_DIR/app.env") != "600 $APP_USER" ]]; then
-    chown "$APP_USER:$APP_USER" "$CONF_DIR/app.env"
-    chmod 0600 "$CONF_DIR/app.env"
-    changed "owner/mode of $CONF_DIR/app.env (0600 $APP_USER)"
+if [[ -f $ENV_FILE && $(stat -c '%a %U' "$ENV_FILE") != "600 $APP_USER" ]]; then
+    chown "$APP_USER:$APP_USER" "$ENV_FILE"
+    chmod 0600 "$ENV_FILE"
+    changed "owner/mode of $ENV_FILE (0600 $APP_USER)"
 fi
 # what this server was bootstrapped with, for the release/status steps (no secrets)
 install_content "$CONF_DIR/server.conf" 0640 root "$APP_USER" "server settings" <<EOF
 # written by app-deploy/bootstrap.sh
-ENVIRONMENT=$environment
 HTTP_PORT=$http_port
 API_PORT=$api_port
 PYTHON_DEPS=$python_deps
@@ -325,15 +309,15 @@ for ui in customer:Customer admin:Admin superadmin:SuperAdmin; do
         < <(render "$here/server/placeholder/ui/index.html.in" "UI_TITLE=${ui#*:}")
 done
 find "$PLACEHOLDER" -type d ! -perm 0755 -exec chmod 0755 {} +
-if [[ ! -e $BASE/current && ! -L $BASE/current ]]; then
-    ln -s "$PLACEHOLDER" "$BASE/current"
-    changed "$BASE/current -> $PLACEHOLDER (no release yet)"
+if [[ ! -e $CURRENT && ! -L $CURRENT ]]; then
+    ln -s "$PLACEHOLDER" "$CURRENT"
+    changed "$CURRENT -> $PLACEHOLDER (no release yet)"
     api_restart=1
-elif [[ ! -e $BASE/current ]]; then
-    log "warning: $BASE/current is a dangling link ($(readlink "$BASE/current")): left alone, the release step owns it"
+elif [[ ! -e $CURRENT ]]; then
+    log "warning: $CURRENT is a dangling link ($(readlink "$CURRENT")): left alone, the release step owns it"
 fi
 current_is_placeholder=0
-[[ $(readlink -f "$BASE/current" 2>/dev/null) == "$PLACEHOLDER" ]] && current_is_placeholder=1
+[[ $(readlink -f "$CURRENT" 2>/dev/null) == "$PLACEHOLDER" ]] && current_is_placeholder=1
 (( placeholder_changed && current_is_placeholder )) && api_restart=1
 
 # ---- 6. systemd unit -----------------------------------------------------------------------
@@ -353,7 +337,7 @@ nginx_reload=0
 nginx_log_dir=/var/log/nginx
 install_content "$SITE_FILE" 0644 root root "nginx site" \
     < <(render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http_port" "API_PORT=$api_port" \
-        "CURRENT=$BASE/current" "NGINX_LOG_DIR=$nginx_log_dir")
+        "CURRENT=$CURRENT" "NGINX_LOG_DIR=$nginx_log_dir")
 (( LAST_CHANGED )) && nginx_reload=1
 # the distribution's default sites would also claim a port (80); this server has one site
 for default_site in /etc/nginx/sites-enabled/default /etc/nginx/conf.d/default.conf; do
@@ -412,15 +396,15 @@ if (( current_is_placeholder )); then
         fi
         sleep 0.5
     done
-    (( ok )) || { tail -n 20 "$LOG_DIR/api.log" >&2 || true; die "placeholder /api/health did not answer on :$api_port and :$http_port"; }
+    (( ok )) || { tail -n 20 "$API_LOG" >&2 || true; die "placeholder /api/health did not answer on :$api_port and :$http_port"; }
     log "placeholder release is serving: /api/health ok on :$api_port and through nginx on :$http_port"
 else
-    log "current -> $(readlink "$BASE/current"): release health is the Activate/Smoke steps' job"
+    log "current -> $(readlink "$CURRENT"): release health is the Activate/Smoke steps' job"
 fi
 
 # ---- 10. CloudWatch agent (production only) ---------------------------------------------------
 if [[ $cloudwatch == off ]]; then
-    log "CloudWatch agent skipped (--cloudwatch off, environment $environment)"
+    log "CloudWatch agent skipped (--cloudwatch off)"
 else
     if ! pkg_installed amazon-cloudwatch-agent; then
         # not in Debian's archive: AWS's own .deb (the Debian 13 AMI's user data may have

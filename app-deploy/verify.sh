@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153,SC2154  # the server map's variables come from server-map.env (sourced below)
 # Testinfra-style checks of a bootstrapped Table Order app server. Run as root on the server:
 #
 #   sudo bash verify.sh --http-port N --api-port N
 #
 # Prints "ok: <check>" or "FAILED: <check>: <why>" per check; exits 1 if any failed.
 set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The server map (paths, unit, user) the build renders beside this script: no path is written here.
+[[ -r $here/server-map.env ]] || { echo "verify: $here/server-map.env is missing: run it through the build (--target=Verify)" >&2; exit 2; }
+# shellcheck source=/dev/null
+. "$here/server-map.env"
 
 usage() {
     echo "usage: sudo bash verify.sh --http-port N --api-port N   (e.g. --http-port 80 --api-port 8000)" >&2
@@ -51,17 +57,17 @@ listeners() { ss -Hltn "sport = :$1" 2>/dev/null | awk '{ print $4 }'; }
 
 # ---- packages and runtime --------------------------------------------------------------
 check "package nginx installed" "nginx package not installed" pkg_installed nginx
-check "venv /opt/tableorder/venv exists" "no /opt/tableorder/venv/bin/python" test -x /opt/tableorder/venv/bin/python
-if v=$(/opt/tableorder/venv/bin/python -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>&1); then
+check "venv $VENV exists" "no $VENV/bin/python" test -x "$VENV/bin/python"
+if v=$("$VENV/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>&1); then
     ok "python in venv >= 3.11 ($v)"
 else
     failed "python in venv >= 3.11" "got '${v:-none}'"
 fi
-check "uvicorn importable in venv" "python -c 'import uvicorn' fails in the venv" /opt/tableorder/venv/bin/python -c 'import uvicorn'
-check "user tableorder exists" "no such user" getent passwd tableorder
+check "uvicorn importable in venv" "python -c 'import uvicorn' fails in the venv" "$VENV/bin/python" -c 'import uvicorn'
+check "user $APP_USER exists" "no such user" getent passwd "$APP_USER"
 
 # ---- services --------------------------------------------------------------------------
-for unit in nginx.service tableorder-api.service; do
+for unit in nginx.service "$UNIT"; do
     state=$(systemctl is-enabled "$unit" 2>&1)
     if [[ $state == enabled ]]; then ok "$unit enabled"; else failed "$unit enabled" "is-enabled says '$state'"; fi
     state=$(systemctl is-active "$unit" 2>&1)
@@ -89,18 +95,18 @@ else
 fi
 
 # ---- files -------------------------------------------------------------------------------
-if [[ -e /etc/tableorder/app.env ]]; then
-    got=$(stat -c '%a %U' /etc/tableorder/app.env)
-    if [[ $got == "600 tableorder" ]]; then ok "/etc/tableorder/app.env is 0600 tableorder"
-    else failed "/etc/tableorder/app.env is 0600 tableorder" "is '$got'"; fi
+if [[ -e $ENV_FILE ]]; then
+    got=$(stat -c '%a %U' "$ENV_FILE")
+    if [[ $got == "600 $APP_USER" ]]; then ok "$ENV_FILE is 0600 $APP_USER"
+    else failed "$ENV_FILE is 0600 $APP_USER" "is '$got'"; fi
 else
-    ok "/etc/tableorder/app.env absent (nothing to check)"
+    ok "$ENV_FILE absent (nothing to check)"
 fi
-got=$(stat -c '%a %U %G' /etc/tableorder 2>&1)
-if [[ $got == "750 root tableorder" ]]; then ok "/etc/tableorder is 0750 root:tableorder"
-else failed "/etc/tableorder is 0750 root:tableorder" "is '$got'"; fi
-check "/opt/tableorder/current exists" "missing or dangling" test -e /opt/tableorder/current
-check "logrotate config /etc/logrotate.d/tableorder" "missing" test -f /etc/logrotate.d/tableorder
+got=$(stat -c '%a %U %G' "$CONF_DIR" 2>&1)
+if [[ $got == "750 root $APP_USER" ]]; then ok "$CONF_DIR is 0750 root:$APP_USER"
+else failed "$CONF_DIR is 0750 root:$APP_USER" "is '$got'"; fi
+check "$CURRENT exists" "missing or dangling" test -e "$CURRENT"
+check "logrotate config $LOGROTATE_FILE" "missing" test -f "$LOGROTATE_FILE"
 
 # ---- nginx config ------------------------------------------------------------------------
 if out=$(nginx -t 2>&1); then ok "nginx -t passes"; else failed "nginx -t passes" "$(tr '\n' ' ' <<<"$out")"; fi
