@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Measures three local deploys and the time of each task (from Cake's task summary):
+# Measures three local deploys and the time of each task, read from the run summary each build
+# writes (<state folder>/last-run.json), never from log lines:
 #   cold     nothing running (LocalDown --purge first; the machine image cache is kept)
-#   no-op    the same Deploy again: nothing should be uploaded or restarted
+#   no-op    the same Deploy again: nothing should be uploaded, switched or restarted
 #   app-only one UI file of the app changed (--app-dir to a changed copy)
 # Usage: sudo bash benchmarks/deploy-benchmark.sh [output.md]     (run from anywhere)
+# It runs in its own state folder (.tableorder/benchmark), beside any stack of yours.
 # Not a test: it prints a Markdown table (and writes it to the output file if given).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,27 +13,37 @@ cd "$root"
 export NO_COLOR=1
 out=${1:-}
 work=$(mktemp -d)
+state_root=$root/.tableorder/benchmark
+summary=$state_root/local/last-run.json
 trap 'rm -rf "$work"' EXIT
 
-build() { dotnet "$root/build/bin/Release/net10.0/TableOrder.Build.dll" "$@"; }
+build() { dotnet "$root/build/bin/Release/net10.0/TableOrder.Build.dll" "--state-dir=$state_root" "$@"; }
 dotnet build build -c Release -v q -nologo >/dev/null
 
-# Cake's summary lines: "Task   00:00:01.2345678   Succeeded"
-durations() {
-    awk '/^(Provision|WaitForServer|Bootstrap|Release|Migrate|Activate|Smoke|Total:)[[:space:]]+[0-9]+:[0-9]+:/ {
-        split($2, t, ":"); printf "%s=%.1f\n", $1, t[1]*3600 + t[2]*60 + t[3] }' "$1"
+# One row from a run summary: wall time, each task's seconds, and what the run changed.
+row() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+name, path = sys.argv[1], sys.argv[2]
+run = json.load(open(path))
+tasks = {t["name"]: t for t in run["tasks"]}
+def seconds(task):
+    return "%.1f" % tasks[task]["seconds"] if task in tasks else "-"
+def outcome(task, key):
+    return tasks.get(task, {}).get("outcome", {}).get(key)
+total = sum(t["seconds"] for t in run["tasks"])
+uploaded = "yes" if outcome("Release", "uploaded") else "no"
+changed = "yes" if outcome("Activate", "switched") or outcome("Bootstrap", "restarted") else "no"
+cells = [name, "%.1f" % total, "%.1f" % run["seconds"]] + [seconds(t) for t in
+         ["Provision", "WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Smoke"]] + [uploaded, changed]
+print("| " + " | ".join(cells) + " |")
+PY
 }
 
 run() {
     local name=$1; shift
-    local log=$work/$name.log start end
-    start=$(date +%s.%N)
-    build --target=Deploy "$@" >"$log" 2>&1 || { echo "benchmark: $name deploy failed; see its log:" >&2; tail -n 30 "$log" >&2; exit 1; }
-    end=$(date +%s.%N)
-    durations "$log" >"$work/$name.times"
-    awk -v s="$start" -v e="$end" 'BEGIN { printf "wall=%.1f\n", e - s }' >>"$work/$name.times"
-    if grep -q 'nothing uploaded' "$log"; then echo "uploaded=no" >>"$work/$name.times"; else echo "uploaded=yes" >>"$work/$name.times"; fi
-    if grep -q 'nothing restarted' "$log"; then echo "restarted=no" >>"$work/$name.times"; else echo "restarted=yes" >>"$work/$name.times"; fi
+    build --target=Deploy "$@" >"$work/$name.log" 2>&1 || { echo "benchmark: $name deploy failed; see its log:" >&2; tail -n 30 "$work/$name.log" >&2; exit 1; }
+    row "$name" "$summary" >"$work/$name.row"
 }
 
 build --target=LocalDown --purge >/dev/null
@@ -40,18 +52,12 @@ run noop
 cp -r app-deploy/reference-app "$work/app"
 sed -i 's#</body>#<!-- benchmark change '"$(date +%s)"' --></body>#' "$work/app/ui/customer/index.html"
 run app-only "--app-dir=$work/app"
-build --target=Deploy >/dev/null   # leave the reference app serving
+build --target=LocalDown >/dev/null   # the benchmark's stack goes; yours is untouched
 
-value() { grep "^$2=" "$work/$1.times" | cut -d= -f2; }
 {
-    echo "| deploy | total (s) | wall (s) | Provision | WaitForServer | Bootstrap | Release | Migrate | Activate | Smoke | uploaded | restarted |"
+    echo "| deploy | tasks (s) | wall (s) | Provision | WaitForServer | Bootstrap | Release | Migrate | Activate | Smoke | uploaded | switched/restarted |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    for name in cold noop app-only; do
-        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" \
-            "$(value $name Total:)" "$(value $name wall)" "$(value $name Provision)" "$(value $name WaitForServer)" \
-            "$(value $name Bootstrap)" "$(value $name Release)" "$(value $name Migrate)" "$(value $name Activate)" \
-            "$(value $name Smoke)" "$(value $name uploaded)" "$(value $name restarted)"
-    done
+    cat "$work/cold.row" "$work/noop.row" "$work/app-only.row"
     echo
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; the machine image was already cached."
 } | tee "${out:-/dev/null}"
