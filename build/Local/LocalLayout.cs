@@ -24,6 +24,9 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
 
     public string MachineName => LocalPorts.MachineName(StateDirectory, IsDeveloperStack);
 
+    /// <summary>A short id unique to this state folder (for names that must never be shared, like the machine's cgroup).</summary>
+    public string StackId => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(StateDirectory).TrimEnd('/'))))[..12];
+
     /// <summary>The repository's own default stack, <c>.tableorder/local</c>: it gets the documented ports and name.</summary>
     public bool IsDeveloperStack =>
         Path.GetFullPath(StateDirectory).TrimEnd('/') == Path.GetFullPath(Path.Combine(RepositoryRoot, ".tableorder", "local"));

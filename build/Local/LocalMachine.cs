@@ -149,6 +149,18 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         File.WriteAllLines(config, lines);
     }
 
+    /// <summary>
+    /// Moves the shell that becomes systemd-nspawn into a cgroup of this stack's own (in every
+    /// hierarchy there is). With --keep-unit nspawn stays in its caller's cgroup, and two machines
+    /// in one cgroup fight over it: their systemd cannot place sessions, and every login waits.
+    /// </summary>
+    private string OwnCgroup()
+    {
+        var name = Remote.Shell.Quote("tableorder-" + layout.StackId);
+        return "for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do " +
+            $"if [ -f \"$h/cgroup.procs\" ]; then mkdir -p \"$h/\"{name} && echo $$ > \"$h/\"{name}/cgroup.procs; fi; done 2>/dev/null;";
+    }
+
     private void Boot()
     {
         log.Information("Machine {0}: booting with systemd-nspawn (console log: {1})", MachineName, layout.MachineConsoleLog);
@@ -161,7 +173,7 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
             $"--directory={Remote.Shell.Quote(layout.MachineRootfs)}",
             $"--machine={MachineName}",
             "--console=passive --link-journal=no");
-        var script = $"echo $$ > {Remote.Shell.Quote(layout.MachinePidFile)}; {nspawn}";
+        var script = $"{OwnCgroup()} echo $$ > {Remote.Shell.Quote(layout.MachinePidFile)}; {nspawn}";
         process.Run(
             "bash",
             ["-c", $"setsid bash -c {Remote.Shell.Quote(script)} </dev/null >{Remote.Shell.Quote(layout.MachineConsoleLog)} 2>&1 &"]);

@@ -21,6 +21,7 @@ public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Re
 
     public const string FileName = "ports.json";
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<int> All => [Ssh, Http, Api, Postgres, Redis];
 
     /// <summary>The remembered ports of this state folder, or new ones chosen (and remembered) now.</summary>

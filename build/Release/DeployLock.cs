@@ -23,10 +23,13 @@ public sealed class DeployLockedException(LockHolder holder)
 /// <summary>The lock's server commands, as data.</summary>
 public static class LockCommands
 {
-    /// <summary>mkdir is atomic: the first build to make the folder holds the lock; the others read who does.</summary>
+    /// <summary>
+    /// mkdir is atomic: the first build to make the folder holds the lock; the others read who does.
+    /// The base folder is made first: on a new server the lock comes before the bootstrap.
+    /// </summary>
     public static RemoteCommand Acquire(string holderJson) =>
         RemoteCommand.Root(
-            $"if mkdir {ServerMap.Lock} 2>/dev/null; then printf '%s' {Shell.Quote(holderJson)} > {ServerMap.Lock}/holder.tmp && mv -f {ServerMap.Lock}/holder.tmp {ServerMap.Lock}/holder; echo acquired; else cat {ServerMap.Lock}/holder 2>/dev/null || echo '{{}}'; fi",
+            $"{{ [ -d {ServerMap.Base} ] || install -d -m 0755 {ServerMap.Base}; }} && if mkdir {ServerMap.Lock} 2>/dev/null; then printf '%s' {Shell.Quote(holderJson)} > {ServerMap.Lock}/holder.tmp && mv -f {ServerMap.Lock}/holder.tmp {ServerMap.Lock}/holder; echo acquired; else cat {ServerMap.Lock}/holder 2>/dev/null || echo '{{}}'; fi",
             "take the deploy lock");
 
     /// <summary>Only the holder's token releases the lock: someone else's lock is left alone.</summary>

@@ -66,7 +66,7 @@ public sealed class ReleaseCommandsTests
     public void The_lock_is_an_atomic_mkdir_whose_holder_is_written_by_a_rename_and_released_only_by_its_token()
     {
         var acquire = LockCommands.Acquire("{\"Actor\":\"a'b\"}").Text;
-        Assert.StartsWith("if mkdir /opt/tableorder/deploy.lock 2>/dev/null; then", acquire, StringComparison.Ordinal);
+        Assert.StartsWith("{ [ -d /opt/tableorder ] || install -d -m 0755 /opt/tableorder; } && if mkdir /opt/tableorder/deploy.lock 2>/dev/null; then", acquire, StringComparison.Ordinal);
         Assert.Contains("> /opt/tableorder/deploy.lock/holder.tmp && mv -f /opt/tableorder/deploy.lock/holder.tmp /opt/tableorder/deploy.lock/holder", acquire, StringComparison.Ordinal);
         Assert.Contains("'{\"Actor\":\"a'\\''b\"}'", acquire, StringComparison.Ordinal);
 
