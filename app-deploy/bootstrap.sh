@@ -26,6 +26,8 @@ readonly here
 [[ -r $here/server-map.env ]] || { echo "bootstrap: error: $here/server-map.env is missing: the build uploads it with the scripts (--target=Bootstrap)" >&2; exit 1; }
 # shellcheck source=/dev/null
 . "$here/server-map.env"
+# the map's values for the templates (@APP_USER@, @CURRENT@, ...)
+readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "CURRENT=$CURRENT" "VENV=$VENV" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
 readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 readonly CW_CTL=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 readonly WAIT_SECONDS=600
@@ -322,7 +324,7 @@ current_is_placeholder=0
 
 # ---- 6. systemd unit -----------------------------------------------------------------------
 install_content "$UNIT_FILE" 0644 root root "systemd unit $UNIT" \
-    < <(render "$here/server/tableorder-api.service.in" "API_PORT=$api_port")
+    < <(render "$here/server/tableorder-api.service.in" "API_PORT=$api_port" "${MAP_VALUES[@]}")
 if (( LAST_CHANGED )); then
     systemctl daemon-reload
     api_restart=1
@@ -364,7 +366,7 @@ elif (( nginx_reload )); then
 fi
 
 # ---- 8. logrotate -----------------------------------------------------------------------------
-install_content "$LOGROTATE_FILE" 0644 root root "logrotate config" <"$here/server/logrotate-tableorder"
+install_content "$LOGROTATE_FILE" 0644 root root "logrotate config" < <(render "$here/server/logrotate-tableorder" "${MAP_VALUES[@]}")
 # logrotate runs from its systemd timer on Debian; if the package was just
 # installed under our policy-rc.d the timer is enabled but not started yet
 if systemctl cat logrotate.timer >/dev/null 2>&1; then

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153,SC2154  # the server map's variables come from the --server-map file
 # Lint everything app-deploy/ puts on a server. Installs nothing; needs shellcheck, nginx,
 # systemd-analyze and python3 on PATH (apt-get install -y shellcheck nginx-core systemd python3).
 #
-#   bash app-deploy/lint.sh
+#   bash app-deploy/lint.sh --server-map FILE
 #
+# FILE is the server map the build renders (server-map.env): `--target=Lint` passes it.
 # Prints "ok: <lint>" / "FAILED: <lint>" per lint; exit 1 if any failed, 2 if a tool is missing.
 # reference-app/ is linted by its owner, not here.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [[ ${1:-} != --server-map || ! -r ${2:-} ]]; then
+    echo "usage: bash lint.sh --server-map FILE   (the server-map.env the build renders; run --target=Lint)" >&2
+    exit 2
+fi
+# shellcheck source=/dev/null
+. "$2"
+map_values=("APP_USER=$APP_USER" "BASE=$BASE" "CURRENT=$CURRENT" "VENV=$VENV" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
 missing=()
 for tool in shellcheck nginx systemd-analyze python3; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
@@ -79,22 +88,22 @@ done
 
 # ---- systemd-analyze verify on the unit, in a scratch root, no warnings allowed -------------
 root=$work/root
-mkdir -p "$root/etc/systemd/system" "$root/opt/tableorder/venv/bin" "$root/usr/lib/systemd"
+mkdir -p "$root/etc/systemd/system" "$root$VENV/bin" "$root/usr/lib/systemd"
 for d in /usr/lib/systemd/system /lib/systemd/system; do
     if [[ -d $d ]]; then cp -a "$d" "$root/usr/lib/systemd/"; break; fi
 done
-printf '#!/bin/sh\n' >"$root/opt/tableorder/venv/bin/python"
-chmod 0755 "$root/opt/tableorder/venv/bin/python"
-render "$here/server/tableorder-api.service.in" "API_PORT=8000" >"$root/etc/systemd/system/tableorder-api.service"
-if grep -q '@[A-Z_]*@' "$root/etc/systemd/system/tableorder-api.service"; then
-    grep '@[A-Z_]*@' "$root/etc/systemd/system/tableorder-api.service" >"$work/out"
+printf '#!/bin/sh\n' >"$root$VENV/bin/python"
+chmod 0755 "$root$VENV/bin/python"
+render "$here/server/tableorder-api.service.in" "API_PORT=8000" "${map_values[@]}" >"$root/etc/systemd/system/$UNIT"
+if grep -q '@[A-Z_]*@' "$root/etc/systemd/system/$UNIT"; then
+    grep '@[A-Z_]*@' "$root/etc/systemd/system/$UNIT" >"$work/out"
     failed "unit template fully rendered" "$work/out"
 fi
-if SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no --root="$root" tableorder-api.service >"$work/out" 2>&1 \
+if SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no --root="$root" "$UNIT" >"$work/out" 2>&1 \
     && [[ ! -s $work/out ]]; then
-    ok "systemd-analyze verify tableorder-api.service (no warnings)"
+    ok "systemd-analyze verify $UNIT (no warnings)"
 else
-    failed "systemd-analyze verify tableorder-api.service (no warnings)" "$work/out"
+    failed "systemd-analyze verify $UNIT (no warnings)" "$work/out"
 fi
 
 # ---- CloudWatch agent config ------------------------------------------------------------------

@@ -19,7 +19,8 @@ public static partial class Migrations
                 $"--property=EnvironmentFile={ServerMap.EnvFile}",
                 $"--working-directory={ServerMap.Release(releaseId)}",
                 $"{ServerMap.Venv}/bin/python -m alembic upgrade head"),
-            "alembic upgrade head") with { Stream = true, AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) };
+            "alembic upgrade head") with
+        { Stream = true, AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) };
 
     public static async Task<IReadOnlyList<string>> UpgradeAsync(IRemoteShell shell, string releaseId, CancellationToken cancellationToken = default)
     {

@@ -32,7 +32,8 @@ public static class ReleaseCommands
     public static RemoteCommand InstallRequirements(string id) =>
         RemoteCommand.Root(
             $"{ServerMap.Venv}/bin/pip install --disable-pip-version-check -q -r {ServerMap.Release(id)}/requirements.txt",
-            $"install the requirements of release {id}") with { Stream = true, Timeout = TimeSpan.FromMinutes(15) };
+            $"install the requirements of release {id}") with
+        { Stream = true, Timeout = TimeSpan.FromMinutes(15) };
 
     public static RemoteCommand ReadLink(string link) =>
         RemoteCommand.User($"readlink {link} || true", "read " + link);
@@ -70,7 +71,8 @@ public static class ReleaseCommands
     public static RemoteCommand ServiceStates() =>
         RemoteCommand.User(
             $"for unit in {ServerMap.ApiUnit} nginx.service; do printf '%s %s\\n' \"$unit\" \"$(systemctl is-active $unit)\"; done",
-            "read the service states") with { AllowFailure = true };
+            "read the service states") with
+        { AllowFailure = true };
 
     /// <summary>The API or Nginx log: the last lines, or followed.</summary>
     public static RemoteCommand LogTail(string log, int lines, bool follow)
@@ -78,7 +80,8 @@ public static class ReleaseCommands
         var files = log == "nginx" ? $"{ServerMap.NginxAccessLog} {ServerMap.NginxErrorLog}" : ServerMap.ApiLog;
         return RemoteCommand.Root(
             $"tail -n {lines.ToString(CultureInfo.InvariantCulture)}{(follow ? " -F" : string.Empty)} {files}",
-            $"the {log} log") with { Stream = true, Timeout = follow ? TimeSpan.FromDays(1) : TimeSpan.FromMinutes(2) };
+            $"the {log} log") with
+        { Stream = true, Timeout = follow ? TimeSpan.FromDays(1) : TimeSpan.FromMinutes(2) };
     }
 
     /// <summary>The last path segment of a link target: the release it names.</summary>

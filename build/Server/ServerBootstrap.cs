@@ -32,7 +32,8 @@ public static partial class ServerBootstrap
     public static RemoteCommand WaitForBoot() =>
         RemoteCommand.User(
             "if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null || true; fi; systemctl is-system-running --wait || true",
-            "wait for boot to finish") with { Timeout = TimeSpan.FromMinutes(10) };
+            "wait for boot to finish") with
+        { Timeout = TimeSpan.FromMinutes(10) };
 
     public static async Task<BootstrapResult> RunAsync(IRemoteShell shell, ServerPorts ports, ServerPolicy policy, CancellationToken cancellationToken = default)
     {

@@ -26,7 +26,8 @@ public static class ServerVerification
     public static RemoteCommand Command(ServerPorts ports) =>
         RemoteCommand.User(
             $"sudo -n bash \"$HOME/{ServerMap.ScriptsFolder}/verify.sh\" --http-port {ports.Http.ToString(CultureInfo.InvariantCulture)} --api-port {ports.Api.ToString(CultureInfo.InvariantCulture)}",
-            "verify.sh") with { Stream = true, AllowFailure = true };
+            "verify.sh") with
+        { Stream = true, AllowFailure = true };
 
     public static IReadOnlyList<VerificationCheck> Parse(IEnumerable<string> lines) =>
         lines.Select(line => line.Trim()).Select(line =>

@@ -3,6 +3,7 @@ using Cake.Common.Tools.DotNet.Format;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Local;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
 
@@ -23,11 +24,19 @@ public sealed class LintTask : FrostingTask<BuildContext>
         process.Run("shellcheck", [Path.Combine(root, ".ci", "run"), .. Directory.GetFiles(Path.Combine(root, "benchmarks"), "*.sh")], echo: true);
         context.Log.Information("shellcheck: .ci/run and benchmarks/ are clean.");
 
-        var result = process.Run(
-            "bash",
-            [Path.Combine(context.Options.RootDirectory, "app-deploy", "lint.sh")],
-            allowFailure: true,
-            echo: true);
+        // lint.sh renders the templates with the server map, as bootstrap.sh does on the server.
+        var map = Path.Combine(Path.GetTempPath(), $"tableorder-{Environment.ProcessId}-{ServerMap.ShellFileName}");
+        File.WriteAllText(map, ServerMap.ShellFile());
+        LocalProcess.Result result;
+        try
+        {
+            result = process.Run("bash", [Path.Combine(context.Options.RootDirectory, "app-deploy", "lint.sh"), "--server-map", map], allowFailure: true, echo: true);
+        }
+        finally
+        {
+            File.Delete(map);
+        }
+
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException(

@@ -3,6 +3,7 @@ using TableOrder.Build.Diagnostics;
 using TableOrder.Build.IntegrationTests.Support;
 using TableOrder.Build.Local;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 using TableOrder.Build.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -148,7 +149,10 @@ public sealed class LocalEnvironmentTests(LocalEnvironmentFixture stack, ITestOu
     [Fact]
     public async Task The_scripts_that_land_on_the_server_pass_their_lints()
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "app-deploy", "lint.sh")])
+        using var map = new TempDirectory("server-map");
+        var mapFile = Path.Combine(map.Path, ServerMap.ShellFileName);
+        await File.WriteAllTextAsync(mapFile, ServerMap.ShellFile());
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "app-deploy", "lint.sh"), "--server-map", mapFile])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,7 +1,7 @@
-using System.Text.RegularExpressions;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
+using System.Text.RegularExpressions;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using TableOrder.Build.Tests.Support;
