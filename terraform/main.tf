@@ -13,7 +13,7 @@ locals {
   db_backup_window         = "03:00-04:00"         # UTC (12:00-13:00 KST)
   db_maintenance_window    = "mon:04:00-mon:05:00" # UTC (13:00-14:00 KST)
   redis_maintenance_window = "mon:05:00-mon:06:00" # UTC, right after the database's
-  log_retention_days       = 7
+  log_retention_days       = 7                     # application logs and VPC flow logs
 
   bucket_name = "${var.name_prefix}-menu-images-${data.aws_caller_identity.current.account_id}"
 }
@@ -39,6 +39,9 @@ module "network" {
   secondary_private_subnet_cidr = var.secondary_private_subnet_cidr
   availability_zone             = var.availability_zone
   secondary_availability_zone   = var.secondary_availability_zone
+  flow_log_retention_days       = local.log_retention_days
+  region                        = var.region
+  account_id                    = data.aws_caller_identity.current.account_id
 }
 
 module "security" {
@@ -103,18 +106,20 @@ module "cache" {
 module "iam" {
   source = "./modules/iam"
 
-  name_prefix    = var.name_prefix
-  bucket_arn     = module.storage.bucket_arn
-  log_group_arns = module.monitoring.log_group_arns
-  db_secret_arn  = module.database.master_user_secret_arn
-  agent_metrics  = var.enable_alarms
+  name_prefix           = var.name_prefix
+  bucket_arn            = module.storage.bucket_arn
+  log_group_arns        = module.monitoring.log_group_arns
+  db_secret_arn         = module.database.master_user_secret_arn
+  redis_auth_secret_arn = module.cache.auth_secret_arn
+  region                = var.region
+  account_id            = data.aws_caller_identity.current.account_id
+  parameter_path_prefix = var.ssm_parameter_path
 }
 
 module "compute" {
   source = "./modules/compute"
 
   name_prefix           = var.name_prefix
-  os                    = var.os
   ami_id                = var.ami_id
   instance_type         = var.instance_type
   root_volume_size      = var.root_volume_size

@@ -16,7 +16,7 @@ output "public_dns" {
 }
 
 output "ssh_user" {
-  description = "SSH login user: ec2-user (Amazon Linux 2023) or ubuntu (Ubuntu 22.04)."
+  description = "SSH login user of the official Debian 13 AMI: admin."
   value       = module.compute.ssh_user
 }
 
@@ -46,13 +46,23 @@ output "db_secret_arn" {
 }
 
 output "redis_endpoint" {
-  description = "Redis host name (no port)."
+  description = "Redis primary endpoint host name (no port). TLS only: connect with rediss:// and the AUTH token from redis_auth_secret_arn."
   value       = module.cache.endpoint
 }
 
 output "redis_port" {
   description = "Redis port."
   value       = module.cache.port
+}
+
+output "redis_tls" {
+  description = "true: Redis requires TLS in transit (rediss://)."
+  value       = module.cache.tls
+}
+
+output "redis_auth_secret_arn" {
+  description = "ARN of the Secrets Manager secret whose string is the Redis AUTH token (the ARN, never the token). The instance role may read it."
+  value       = module.cache.auth_secret_arn
 }
 
 output "bucket_name" {

@@ -111,7 +111,7 @@ variable "secondary_private_subnet_cidr" {
 
 variable "ssh_allowed_cidrs" {
   type        = list(string)
-  description = "IPv4 CIDRs (the developers' addresses) allowed to SSH to the app server, e.g. [\"203.0.113.10/32\"]. 0.0.0.0/0 is rejected."
+  description = "The developers' public IPv4 addresses allowed to SSH to the app server, each as a /32, e.g. [\"203.0.113.10/32\"]."
 
   validation {
     condition     = length(var.ssh_allowed_cidrs) > 0
@@ -120,23 +120,34 @@ variable "ssh_allowed_cidrs" {
 
   validation {
     condition     = alltrue([for c in var.ssh_allowed_cidrs : can(cidrhost(c, 0)) && !strcontains(c, ":") && try(cidrhost(c, 0) == split("/", c)[0], false)])
-    error_message = "Every ssh_allowed_cidrs entry must be an IPv4 network address with a prefix, e.g. 203.0.113.10/32 (not 203.0.113.10 or 203.0.113.10/24)."
+    error_message = "Every ssh_allowed_cidrs entry must be an IPv4 address with its prefix, e.g. 203.0.113.10/32 (not 203.0.113.10)."
   }
 
   validation {
-    condition     = alltrue([for c in var.ssh_allowed_cidrs : try(tonumber(split("/", c)[1]) >= 8, false)])
-    error_message = "ssh_allowed_cidrs may not contain 0.0.0.0/0 or any range wider than /8: SSH is for specific addresses only."
+    condition     = alltrue([for c in var.ssh_allowed_cidrs : endswith(c, "/32")])
+    error_message = "ssh_allowed_cidrs takes single addresses only (/32): SSH is for the developers' specific IPs, never a range (find yours with `curl https://checkip.amazonaws.com`)."
   }
 }
 
 variable "fastapi_ingress_cidrs" {
   type        = list(string)
-  description = "IPv4 CIDRs allowed to reach FastAPI on port 8000 directly. The design opens it to everyone; [] closes it (Nginx on 80/443 still proxies to it)."
-  default     = ["0.0.0.0/0"]
+  description = "IPv4 CIDRs allowed to reach FastAPI (uvicorn) on port 8000 directly. Closed by default: uvicorn listens on loopback behind Nginx (80/443). Open it only on purpose, e.g. [\"203.0.113.10/32\"]."
+  default     = []
 
   validation {
     condition     = alltrue([for c in var.fastapi_ingress_cidrs : can(cidrhost(c, 0)) && !strcontains(c, ":") && try(cidrhost(c, 0) == split("/", c)[0], false)])
-    error_message = "Every fastapi_ingress_cidrs entry must be an IPv4 network address with a prefix, e.g. 0.0.0.0/0 or 203.0.113.0/24."
+    error_message = "Every fastapi_ingress_cidrs entry must be an IPv4 network address with a prefix, e.g. 203.0.113.10/32 or 203.0.113.0/24."
+  }
+}
+
+variable "ssm_parameter_path" {
+  type        = string
+  description = "Parameter Store path of the app's non-secret settings (the build writes them there). The instance role may read parameters under this path only."
+  default     = "/tableorder/production"
+
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9_.-]+)+$", var.ssm_parameter_path))
+    error_message = "ssm_parameter_path must be a Parameter Store path such as /tableorder/production (no trailing slash, not /)."
   }
 }
 
@@ -144,20 +155,9 @@ variable "fastapi_ingress_cidrs" {
 # Compute
 # ---------------------------------------------------------------------------------
 
-variable "os" {
-  type        = string
-  description = "App server OS: \"al2023\" (Amazon Linux 2023, default; SSH user ec2-user) or \"ubuntu-22.04\" (SSH user ubuntu)."
-  default     = "al2023"
-
-  validation {
-    condition     = contains(["al2023", "ubuntu-22.04"], var.os)
-    error_message = "os must be \"al2023\" or \"ubuntu-22.04\" (Amazon Linux 2 reached end of support on 2026-06-30)."
-  }
-}
-
 variable "ami_id" {
   type        = string
-  description = "Pin the app server to this AMI instead of looking up the latest image for var.os."
+  description = "Pin the app server to this AMI instead of looking up the latest official Debian 13 amd64 image."
   default     = null
 
   validation {
@@ -276,19 +276,19 @@ variable "db_username" {
 
 variable "db_final_snapshot_identifier" {
   type        = string
-  description = "Name of the snapshot RDS takes when the database is destroyed. It must not exist yet."
-  default     = "table-order-db-final-snapshot"
+  description = "Name of the snapshot RDS takes when the database is destroyed. null (default) derives a unique one per database generation: <name_prefix>-db-final-<UTC creation time, YYYYMMDDhhmmss>. A name given here must not exist yet."
+  default     = null
 
   validation {
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", var.db_final_snapshot_identifier)) && !strcontains(var.db_final_snapshot_identifier, "--") && !endswith(var.db_final_snapshot_identifier, "-")
+    condition     = var.db_final_snapshot_identifier == null || (can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", coalesce(var.db_final_snapshot_identifier, "x"))) && !strcontains(coalesce(var.db_final_snapshot_identifier, "x"), "--") && !endswith(coalesce(var.db_final_snapshot_identifier, "x"), "-"))
     error_message = "db_final_snapshot_identifier must start with a letter and hold letters, digits and single hyphens, not ending with a hyphen."
   }
 }
 
 variable "db_deletion_protection" {
   type        = bool
-  description = "Block deletion of the database. Off by default so the build's confirmed Destroy works; a final snapshot is always taken."
-  default     = false
+  description = "Block deletion of the database (default). A Destroy first applies a reviewed plan with this set to false, then destroys; the final snapshot and the automated backups are kept."
+  default     = true
 }
 
 # ---------------------------------------------------------------------------------
@@ -323,7 +323,7 @@ variable "redis_node_type" {
 
 variable "enable_alarms" {
   type        = bool
-  description = "Create the app server CPU and memory alarms (optional in the design). Also lets the CloudWatch agent publish metrics to CWAgent."
+  description = "Create the app server CPU and memory alarms (optional in the design). The CloudWatch agent may always publish to CWAgent."
   default     = false
 }
 

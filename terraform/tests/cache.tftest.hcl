@@ -1,6 +1,16 @@
-# Cache module: single-node ElastiCache for Redis 7 in the private subnet.
+# Cache module: the seed's single Redis 7 node in the private subnet, as a one-node
+# replication group with TLS in transit, encryption at rest and an AUTH token kept in
+# Secrets Manager.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  mock_resource "aws_secretsmanager_secret" {
+    override_during = plan
+    defaults = {
+      id  = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"
+      arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"
+    }
+  }
+}
 
 provider "aws" {
   alias                       = "real"
@@ -28,6 +38,12 @@ variables {
   maintenance_window = "mon:05:00-mon:06:00"
 }
 
+# GetRandomPassword would call AWS at plan time; the token is answered here.
+override_data {
+  target = data.aws_secretsmanager_random_password.auth_token
+  values = { random_password = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" }
+}
+
 run "redis_as_designed_mock" {
   command = plan
 
@@ -36,33 +52,68 @@ run "redis_as_designed_mock" {
   }
 
   assert {
-    condition     = aws_elasticache_cluster.redis.engine == "redis" && aws_elasticache_cluster.redis.engine_version == "7.1"
+    condition     = aws_elasticache_replication_group.redis.engine == "redis" && aws_elasticache_replication_group.redis.engine_version == "7.1"
     error_message = "Engine must be Redis 7.x (written 7.1)."
   }
 
   assert {
-    condition     = aws_elasticache_cluster.redis.node_type == "cache.t3.micro" && aws_elasticache_cluster.redis.num_cache_nodes == 1 && aws_elasticache_cluster.redis.port == 6379
+    condition     = aws_elasticache_replication_group.redis.node_type == "cache.t3.micro" && aws_elasticache_replication_group.redis.num_cache_clusters == 1 && aws_elasticache_replication_group.redis.port == 6379
     error_message = "One cache.t3.micro node on port 6379."
   }
 
   assert {
-    condition     = aws_elasticache_cluster.redis.parameter_group_name == "default.redis7" && aws_elasticache_cluster.redis.availability_zone == "ap-northeast-2a"
+    condition     = !aws_elasticache_replication_group.redis.automatic_failover_enabled && !aws_elasticache_replication_group.redis.multi_az_enabled
+    error_message = "A single node: no failover, no Multi-AZ."
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.redis.parameter_group_name == "default.redis7" && aws_elasticache_replication_group.redis.preferred_cache_cluster_azs == tolist(["ap-northeast-2a"])
     error_message = "default.redis7 parameter group, in ap-northeast-2a."
   }
 
   assert {
-    condition     = aws_elasticache_subnet_group.redis.subnet_ids == toset(["subnet-000000000private"]) && aws_elasticache_cluster.redis.subnet_group_name == aws_elasticache_subnet_group.redis.name
+    condition     = aws_elasticache_subnet_group.redis.subnet_ids == toset(["subnet-000000000private"]) && aws_elasticache_replication_group.redis.subnet_group_name == aws_elasticache_subnet_group.redis.name
     error_message = "Redis must live in the private subnet only."
   }
 
   assert {
-    condition     = aws_elasticache_cluster.redis.security_group_ids == toset(["sg-0000000000000redis"])
+    condition     = aws_elasticache_replication_group.redis.security_group_ids == toset(["sg-0000000000000redis"])
     error_message = "Redis must use only the Redis security group."
   }
 
   assert {
-    condition     = aws_elasticache_cluster.redis.tags["Name"] == "table-order-redis" && aws_elasticache_cluster.redis.cluster_id == "table-order-redis"
-    error_message = "Redis cluster and Name tag must be table-order-redis."
+    condition     = aws_elasticache_replication_group.redis.tags["Name"] == "table-order-redis" && aws_elasticache_replication_group.redis.replication_group_id == "table-order-redis"
+    error_message = "Redis replication group and Name tag must be table-order-redis."
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.redis.at_rest_encryption_enabled == "true"
+    error_message = "Redis must be encrypted at rest."
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.redis.transit_encryption_enabled && aws_elasticache_replication_group.redis.transit_encryption_mode == "required" && output.tls
+    error_message = "Redis must require TLS in transit (clients use rediss://)."
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.redis.auth_token == "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" && aws_elasticache_replication_group.redis.auth_token == aws_secretsmanager_secret_version.auth_token.secret_string
+    error_message = "The AUTH token is the generated value, and the secret holds exactly that token."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret_version.auth_token.secret_id == aws_secretsmanager_secret.auth_token.id && aws_secretsmanager_secret.auth_token.name == "table-order-redis-auth-token"
+    error_message = "The token is kept in the secret table-order-redis-auth-token."
+  }
+
+  assert {
+    condition     = data.aws_secretsmanager_random_password.auth_token.password_length == 64 && data.aws_secretsmanager_random_password.auth_token.exclude_punctuation
+    error_message = "The token is 64 alphanumeric characters (AUTH allows 16-128, without @ \" /)."
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.redis.auth_token_update_strategy == "ROTATE"
+    error_message = "Replacing the secret version rotates the token without dropping clients at once."
   }
 }
 
@@ -76,14 +127,20 @@ run "redis_real_provider" {
 
   assert {
     condition = alltrue([for t in [
-      aws_elasticache_cluster.redis.tags_all,
+      aws_elasticache_replication_group.redis.tags_all,
       aws_elasticache_subnet_group.redis.tags_all,
+      aws_secretsmanager_secret.auth_token.tags_all,
     ] : t["Environment"] == "production" && t["Name"] != ""])
     error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   assert {
-    condition     = aws_elasticache_cluster.redis.engine_version == "7.1" && aws_elasticache_cluster.redis.node_type == "cache.t3.micro" && aws_elasticache_cluster.redis.num_cache_nodes == 1 && aws_elasticache_cluster.redis.port == 6379
+    condition     = aws_elasticache_replication_group.redis.engine_version == "7.1" && aws_elasticache_replication_group.redis.node_type == "cache.t3.micro" && aws_elasticache_replication_group.redis.num_cache_clusters == 1 && aws_elasticache_replication_group.redis.port == 6379
     error_message = "Redis 7.1, one cache.t3.micro node, port 6379."
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.redis.at_rest_encryption_enabled == "true" && aws_elasticache_replication_group.redis.transit_encryption_enabled && length(aws_elasticache_replication_group.redis.auth_token) == 64
+    error_message = "The real provider accepts the one-node group with both encryptions and the token."
   }
 }

@@ -1,4 +1,4 @@
-# Compute module: the app server, its AMI lookups and the key pair.
+# Compute module: the app server, the Debian 13 AMI lookup, its user data and the key pair.
 
 mock_provider "aws" {}
 
@@ -20,7 +20,6 @@ provider "aws" {
 
 variables {
   name_prefix           = "table-order"
-  os                    = "al2023"
   instance_type         = "t3.medium"
   root_volume_size      = 30
   subnet_id             = "subnet-0000000000public"
@@ -37,13 +36,13 @@ run "app_server_as_designed_mock" {
   }
 
   override_data {
-    target = data.aws_ami.al2023
+    target = data.aws_ami.debian
     values = { id = "ami-0a1b2c3d4e5f60718" }
   }
 
   assert {
     condition     = aws_instance.app_server.instance_type == "t3.medium" && aws_instance.app_server.ami == "ami-0a1b2c3d4e5f60718"
-    error_message = "App server must be a t3.medium from the Amazon Linux 2023 lookup."
+    error_message = "App server must be a t3.medium from the Debian 13 lookup."
   }
 
   assert {
@@ -82,18 +81,51 @@ run "app_server_as_designed_mock" {
   }
 
   assert {
-    condition     = output.ssh_user == "ec2-user" && length(data.aws_ami.ubuntu) == 0
-    error_message = "Amazon Linux 2023 logs in as ec2-user; the Ubuntu lookup must not run."
+    condition     = output.ssh_user == "admin"
+    error_message = "The official Debian AMI logs in as admin."
   }
 
   assert {
-    condition     = strcontains(local.user_data, "nginx") && strcontains(local.user_data, "python3.11") && !can(regex("(?i)(password|secret|token|AKIA[0-9A-Z]{16})", local.user_data))
-    error_message = "User data installs Python and Nginx and carries no secrets."
+    condition     = one(data.aws_ami.debian[0].owners) == "136693071363" && data.aws_ami.debian[0].most_recent
+    error_message = "The AMI must be the Debian project's own (account 136693071363), latest."
   }
 
   assert {
-    condition     = one(data.aws_ami.al2023[0].owners) == "amazon" && data.aws_ami.al2023[0].most_recent
-    error_message = "The AL2023 lookup must take Amazon's latest image."
+    condition = (
+      one([for f in data.aws_ami.debian[0].filter : f.values if f.name == "name"]) == toset(["debian-13-amd64-*"]) &&
+      one([for f in data.aws_ami.debian[0].filter : f.values if f.name == "architecture"]) == toset(["x86_64"])
+    )
+    error_message = "The lookup must match debian-13-amd64-* images (x86_64)."
+  }
+
+  assert {
+    condition     = aws_instance.app_server.user_data == output.user_data && startswith(output.user_data, "#!/bin/bash\n") && strcontains(output.user_data, "set -euo pipefail")
+    error_message = "The instance boots the rendered Debian user data, a bash script that stops at the first error."
+  }
+
+  assert {
+    condition     = strcontains(output.user_data, "apt-get -y install ca-certificates curl python3 python3-venv nginx awscli") && !strcontains(output.user_data, "dnf ") && !strcontains(output.user_data, "yum ")
+    error_message = "User data installs Python, Nginx and the AWS CLI from Debian's own repositories (apt-get, nothing else)."
+  }
+
+  assert {
+    condition     = strcontains(output.user_data, "\"https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/debian_amd64/amazon-ssm-agent.deb\"") && strcontains(output.user_data, "systemctl enable --now amazon-ssm-agent")
+    error_message = "User data installs and starts the SSM agent from AWS's Debian amd64 package."
+  }
+
+  assert {
+    condition     = strcontains(output.user_data, "\"https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb\"")
+    error_message = "User data installs the CloudWatch agent from AWS's Debian amd64 package."
+  }
+
+  assert {
+    condition     = length(regexall("https://[^\"]+", output.user_data)) == 2 && alltrue([for u in regexall("https://[^\"]+", output.user_data) : can(regex("^https://[a-z0-9.-]*amazonaws\\.com/", u))])
+    error_message = "User data downloads from AWS only (the two agent packages), over HTTPS."
+  }
+
+  assert {
+    condition     = !can(regex("(?i)(password|secret|token|AKIA[0-9A-Z]{16})", output.user_data)) && strcontains(output.user_data, "table-order app server")
+    error_message = "User data is rendered for the stack and carries no secrets."
   }
 }
 
@@ -118,45 +150,13 @@ run "app_server_real_provider" {
   }
 
   override_data {
-    target = data.aws_ami.al2023
+    target = data.aws_ami.debian
     values = { id = "ami-0a1b2c3d4e5f60718" }
   }
 
   assert {
     condition     = aws_instance.app_server.instance_type == "t3.medium" && aws_instance.app_server.root_block_device[0].volume_size == 30 && aws_instance.app_server.root_block_device[0].encrypted && aws_instance.app_server.metadata_options[0].http_tokens == "required"
     error_message = "t3.medium, 30 GB encrypted root volume, IMDSv2."
-  }
-}
-
-run "ubuntu_2204" {
-  command = plan
-
-  module {
-    source = "./modules/compute"
-  }
-
-  variables {
-    os = "ubuntu-22.04"
-  }
-
-  override_data {
-    target = data.aws_ami.ubuntu
-    values = { id = "ami-0fedcba9876543210" }
-  }
-
-  assert {
-    condition     = output.ssh_user == "ubuntu" && aws_instance.app_server.ami == "ami-0fedcba9876543210" && length(data.aws_ami.al2023) == 0
-    error_message = "Ubuntu 22.04 uses the Canonical lookup and logs in as ubuntu."
-  }
-
-  assert {
-    condition     = one(data.aws_ami.ubuntu[0].owners) == "099720109477"
-    error_message = "The Ubuntu image must come from Canonical's account."
-  }
-
-  assert {
-    condition     = !can(regex("(?i)(password|secret|token)", local.user_data))
-    error_message = "User data carries no secrets."
   }
 }
 
@@ -172,7 +172,7 @@ run "pinned_ami_skips_lookup" {
   }
 
   assert {
-    condition     = aws_instance.app_server.ami == "ami-0123456789abcdef0" && length(data.aws_ami.al2023) == 0 && length(data.aws_ami.ubuntu) == 0
+    condition     = aws_instance.app_server.ami == "ami-0123456789abcdef0" && length(data.aws_ami.debian) == 0
     error_message = "A pinned AMI is used as-is, without lookups."
   }
 }
@@ -189,7 +189,7 @@ run "key_pair_created_from_public_key" {
   }
 
   override_data {
-    target = data.aws_ami.al2023
+    target = data.aws_ami.debian
     values = { id = "ami-0a1b2c3d4e5f60718" }
   }
 
@@ -199,7 +199,7 @@ run "key_pair_created_from_public_key" {
   }
 }
 
-run "unknown_os_is_rejected" {
+run "agent_package_urls_must_be_https_debs" {
   command = plan
 
   module {
@@ -207,8 +207,9 @@ run "unknown_os_is_rejected" {
   }
 
   variables {
-    os = "amazon-linux-2"
+    ssm_agent_deb_url        = "http://example.com/amazon-ssm-agent.deb"
+    cloudwatch_agent_deb_url = "https://example.com/amazon-cloudwatch-agent.rpm"
   }
 
-  expect_failures = [var.os]
+  expect_failures = [var.ssm_agent_deb_url, var.cloudwatch_agent_deb_url]
 }

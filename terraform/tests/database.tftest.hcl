@@ -19,20 +19,26 @@ provider "aws" {
 }
 
 variables {
-  name_prefix               = "table-order"
-  subnet_ids                = ["subnet-000000000private", "subnet-0000000private2c"]
-  security_group_ids        = ["sg-00000000000000rds"]
-  availability_zone         = "ap-northeast-2a"
-  engine_version            = "15"
-  instance_class            = "db.t3.small"
-  allocated_storage         = 20
-  db_name                   = "tableorder"
-  username                  = "tableorder_admin"
-  backup_retention_days     = 7
-  backup_window             = "03:00-04:00"
-  maintenance_window        = "mon:04:00-mon:05:00"
-  final_snapshot_identifier = "table-order-db-final-snapshot"
-  deletion_protection       = false
+  name_prefix           = "table-order"
+  subnet_ids            = ["subnet-000000000private", "subnet-0000000private2c"]
+  security_group_ids    = ["sg-00000000000000rds"]
+  availability_zone     = "ap-northeast-2a"
+  engine_version        = "15"
+  instance_class        = "db.t3.small"
+  allocated_storage     = 20
+  db_name               = "tableorder"
+  username              = "tableorder_admin"
+  backup_retention_days = 7
+  backup_window         = "03:00-04:00"
+  maintenance_window    = "mon:04:00-mon:05:00"
+  deletion_protection   = true
+}
+
+# timestamp() is unknown while planning; the generation is answered here.
+override_resource {
+  target          = terraform_data.generation
+  override_during = plan
+  values          = { output = "2026-11-28T20:15:42Z" }
 }
 
 run "database_as_designed_mock" {
@@ -78,8 +84,23 @@ run "database_as_designed_mock" {
   }
 
   assert {
-    condition     = !aws_db_instance.postgres.skip_final_snapshot && aws_db_instance.postgres.final_snapshot_identifier == "table-order-db-final-snapshot"
-    error_message = "Destroy must take a final snapshot."
+    condition     = !aws_db_instance.postgres.skip_final_snapshot && aws_db_instance.postgres.final_snapshot_identifier == "table-order-db-final-20261128201542" && output.final_snapshot_identifier == aws_db_instance.postgres.final_snapshot_identifier
+    error_message = "Destroy must take a final snapshot named after this database generation (unique across destroy/create cycles)."
+  }
+
+  assert {
+    condition     = aws_db_instance.postgres.deletion_protection && !aws_db_instance.postgres.delete_automated_backups
+    error_message = "Deletion protection on; automated backups are kept after the instance is deleted."
+  }
+
+  assert {
+    condition     = aws_db_instance.postgres.performance_insights_enabled && aws_db_instance.postgres.performance_insights_retention_period == 7
+    error_message = "Performance Insights on, 7 days (free tier)."
+  }
+
+  assert {
+    condition     = terraform_data.generation.triggers_replace == ["table-order", "ap-northeast-2a", "tableorder", "tableorder_admin"]
+    error_message = "A new database generation (and snapshot name) whenever the instance itself is replaced."
   }
 
   assert {
@@ -133,6 +154,24 @@ run "database_real_provider" {
   assert {
     condition     = anytrue([for p in aws_db_parameter_group.postgres.parameter : p.name == "rds.force_ssl" && p.value == "1"])
     error_message = "rds.force_ssl = 1."
+  }
+}
+
+run "explicit_final_snapshot_name_and_protection_off" {
+  command = plan
+
+  module {
+    source = "./modules/database"
+  }
+
+  variables {
+    final_snapshot_identifier = "table-order-db-before-migration"
+    deletion_protection       = false
+  }
+
+  assert {
+    condition     = aws_db_instance.postgres.final_snapshot_identifier == "table-order-db-before-migration" && !aws_db_instance.postgres.deletion_protection
+    error_message = "An explicit snapshot name is used as is; deletion protection can be turned off for a reviewed destroy."
   }
 }
 

@@ -1,6 +1,11 @@
 # IAM module: least-privilege role for the app server.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  mock_resource "aws_iam_role" {
+    override_during = plan
+    defaults        = { id = "table-order-ec2-role", arn = "arn:aws:iam::123456789012:role/table-order-ec2-role" }
+  }
+}
 
 provider "aws" {
   alias                       = "real"
@@ -25,7 +30,18 @@ variables {
     "arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/ec2/table-order/fastapi",
     "arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/ec2/table-order/nginx:*",
   ]
-  db_secret_arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"
+  db_secret_arn         = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"
+  redis_auth_secret_arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"
+  region                = "ap-northeast-2"
+  account_id            = "123456789012"
+  parameter_path_prefix = "/tableorder/production"
+
+  # Not a module input: the only actions AWS accepts nothing narrower than Resource "*" for.
+  unscopable_actions = [
+    "cloudwatch:PutMetricData",
+    "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+    "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+  ]
 }
 
 run "role_is_least_privilege_mock" {
@@ -36,17 +52,17 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : alltrue([for a in s.Action : !strcontains(a, "*")])])
+    condition     = alltrue([for s in concat(jsondecode(aws_iam_role_policy.app.policy).Statement, jsondecode(aws_iam_role_policy.ssm.policy).Statement) : alltrue([for a in s.Action : !strcontains(a, "*")])])
     error_message = "No IAM action may be or contain a wildcard."
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : !contains(s.Resource, "*")])
-    error_message = "No IAM statement may apply to Resource \"*\"."
+    condition     = alltrue([for s in concat(jsondecode(aws_iam_role_policy.app.policy).Statement, jsondecode(aws_iam_role_policy.ssm.policy).Statement) : length(setsubtract(s.Action, var.unscopable_actions)) == 0 if contains(s.Resource, "*")])
+    error_message = "Resource \"*\" only for the actions that have no resource-level permissions (PutMetricData, the SSM message channels)."
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Effect == "Allow" && !can(s.NotAction) && !can(s.NotResource)])
+    condition     = alltrue([for s in concat(jsondecode(aws_iam_role_policy.app.policy).Statement, jsondecode(aws_iam_role_policy.ssm.policy).Statement) : s.Effect == "Allow" && !can(s.NotAction) && !can(s.NotResource)])
     error_message = "Only plain Allow statements (no NotAction / NotResource)."
   }
 
@@ -80,8 +96,11 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if startswith(s.Action[0], "secretsmanager:")] == [["arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"]]
-    error_message = "Secrets Manager: only the database secret."
+    condition = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if startswith(s.Action[0], "secretsmanager:")] == [[
+      "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf",
+      "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf",
+    ]]
+    error_message = "Secrets Manager: only the database secret and the Redis AUTH token."
   }
 
   assert {
@@ -90,13 +109,65 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition     = length(jsondecode(aws_iam_role_policy.app.policy).Statement) == 4
-    error_message = "Exactly the four designed statements when agent metrics are off."
+    condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s if s.Sid == "CloudWatchAgentMetrics"]) == {
+      Sid       = "CloudWatchAgentMetrics"
+      Effect    = "Allow"
+      Action    = ["cloudwatch:PutMetricData"]
+      Resource  = ["*"]
+      Condition = { StringEquals = { "cloudwatch:namespace" = "CWAgent" } }
+    }
+    error_message = "The CloudWatch agent may always put metrics, in its own namespace CWAgent only (metrics.namespace of the agent configuration)."
   }
 
   assert {
-    condition     = aws_iam_role_policy_attachment.ssm_core.policy_arn == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-    error_message = "The role must carry AmazonSSMManagedInstanceCore."
+    condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s if s.Sid == "AppParametersRead"]) == {
+      Sid      = "AppParametersRead"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+      Resource = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/*"]
+    }
+    error_message = "Parameter Store: read only, and only under /tableorder/production."
+  }
+
+  assert {
+    condition = alltrue([for s in concat(jsondecode(aws_iam_role_policy.app.policy).Statement, jsondecode(aws_iam_role_policy.ssm.policy).Statement) :
+      alltrue([for r in s.Resource : startswith(r, "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production")]) if anytrue([for a in s.Action : startswith(a, "ssm:GetParameter")])
+    ])
+    error_message = "No statement reads parameters outside the app's prefix."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid] == ["MenuImagesBucketList", "MenuImagesObjectsReadWrite", "AppLogGroupsWrite", "AppSecretsRead", "AppParametersRead", "CloudWatchAgentMetrics"]
+    error_message = "Exactly the designed app statements."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.ssm.policy).Statement == [
+      {
+        Sid      = "SsmAgentRegistration"
+        Effect   = "Allow"
+        Action   = ["ssm:UpdateInstanceInformation"]
+        Resource = ["arn:aws:ec2:ap-northeast-2:123456789012:instance/*"]
+      },
+      {
+        Sid      = "SsmRunCommandChannel"
+        Effect   = "Allow"
+        Action   = ["ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "SsmSessionChannel"
+        Effect   = "Allow"
+        Action   = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
+        Resource = ["*"]
+      },
+    ]
+    error_message = "SSM agent: registration on this account's instances, the Run Command and Session Manager channels, nothing else (no document, association or parameter reads)."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.ssm.role == aws_iam_role.ec2_role.id && aws_iam_role_policy.app.role == aws_iam_role.ec2_role.id
+    error_message = "Both inline policies belong to the EC2 role."
   }
 
   assert {
@@ -127,12 +198,12 @@ run "role_real_provider" {
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : !contains(s.Resource, "*") && alltrue([for a in s.Action : !strcontains(a, "*")])])
-    error_message = "No wildcard action or resource."
+    condition     = alltrue([for s in concat(jsondecode(aws_iam_role_policy.app.policy).Statement, jsondecode(aws_iam_role_policy.ssm.policy).Statement) : alltrue([for a in s.Action : !strcontains(a, "*")]) && (!contains(s.Resource, "*") || length(setsubtract(s.Action, var.unscopable_actions)) == 0)])
+    error_message = "No wildcard action; Resource \"*\" only for the unscopable actions."
   }
 }
 
-run "agent_metrics_only_in_cwagent_namespace" {
+run "parameter_prefix_follows_the_variable" {
   command = plan
 
   module {
@@ -140,20 +211,12 @@ run "agent_metrics_only_in_cwagent_namespace" {
   }
 
   variables {
-    agent_metrics = true
+    parameter_path_prefix = "/tableorder/staging/"
   }
 
   assert {
-    condition = alltrue([
-      for s in jsondecode(aws_iam_role_policy.app.policy).Statement :
-      s.Action == ["cloudwatch:PutMetricData"] && s.Condition.StringEquals["cloudwatch:namespace"] == "CWAgent" if contains(s.Resource, "*")
-    ])
-    error_message = "Resource \"*\" is allowed only for cloudwatch:PutMetricData, pinned to the CWAgent namespace."
-  }
-
-  assert {
-    condition     = length(jsondecode(aws_iam_role_policy.app.policy).Statement) == 5
-    error_message = "Agent metrics add exactly one statement."
+    condition     = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if s.Sid == "AppParametersRead"]) == ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/staging", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/staging/*"]
+    error_message = "The Parameter Store grant follows parameter_path_prefix (trailing slash ignored)."
   }
 }
 
@@ -169,4 +232,19 @@ run "wildcard_bucket_is_rejected" {
   }
 
   expect_failures = [var.bucket_arn]
+}
+
+run "root_parameter_path_is_rejected" {
+  command = plan
+
+  module {
+    source = "./modules/iam"
+  }
+
+  variables {
+    parameter_path_prefix = "/"
+    account_id            = "12345"
+  }
+
+  expect_failures = [var.parameter_path_prefix, var.account_id]
 }

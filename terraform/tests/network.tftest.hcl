@@ -1,4 +1,4 @@
-# Network module: VPC, subnets, IGW, route tables; no NAT.
+# Network module: VPC, subnets, IGW, route tables, VPC flow logs; no NAT.
 # Runs offline: "mock" is a mock provider, aws.real is the real provider with fake
 # credentials, so the provider's own plan-time checks run too.
 
@@ -7,6 +7,18 @@ mock_provider "aws" {
   mock_resource "aws_internet_gateway" {
     override_during = plan
     defaults        = { id = "igw-0123456789abcdef0" }
+  }
+  mock_resource "aws_vpc" {
+    override_during = plan
+    defaults        = { id = "vpc-0123456789abcdef0" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    override_during = plan
+    defaults        = { arn = "arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/vpc/table-order/flow-logs" }
+  }
+  mock_resource "aws_iam_role" {
+    override_during = plan
+    defaults        = { id = "table-order-flow-logs-role", arn = "arn:aws:iam::123456789012:role/table-order-flow-logs-role" }
   }
 }
 
@@ -34,6 +46,9 @@ variables {
   secondary_private_subnet_cidr = "10.0.3.0/24"
   availability_zone             = "ap-northeast-2a"
   secondary_availability_zone   = "ap-northeast-2c"
+  flow_log_retention_days       = 7
+  region                        = "ap-northeast-2"
+  account_id                    = "123456789012"
 }
 
 run "network_as_designed_mock" {
@@ -109,6 +124,47 @@ run "network_as_designed_mock" {
     condition     = aws_route_table_association.public.route_table_id == aws_route_table.public.id && aws_route_table_association.private.route_table_id == aws_route_table.private.id && aws_route_table_association.private_secondary.route_table_id == aws_route_table.private.id
     error_message = "The public subnet must use the public route table; both private subnets the private one."
   }
+
+  assert {
+    condition     = aws_flow_log.vpc.vpc_id == "vpc-0123456789abcdef0" && aws_flow_log.vpc.traffic_type == "ALL" && aws_flow_log.vpc.log_destination_type == "cloud-watch-logs"
+    error_message = "VPC flow logs record every flow (accepted and rejected) of the VPC, to CloudWatch Logs."
+  }
+
+  assert {
+    condition     = aws_flow_log.vpc.log_destination == aws_cloudwatch_log_group.flow_logs.arn && aws_flow_log.vpc.iam_role_arn == aws_iam_role.flow_logs.arn
+    error_message = "Flow logs go to their own log group through their own role."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.flow_logs.name == "/aws/vpc/table-order/flow-logs" && aws_cloudwatch_log_group.flow_logs.retention_in_days == 7
+    error_message = "Flow log group /aws/vpc/table-order/flow-logs, kept 7 days."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.flow_logs.assume_role_policy).Statement[0].Principal.Service == "vpc-flow-logs.amazonaws.com" &&
+      jsondecode(aws_iam_role.flow_logs.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    )
+    error_message = "Only VPC Flow Logs, for this account, may assume the flow log role."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.flow_logs.policy).Statement == [
+      {
+        Sid      = "FlowLogGroupWrite"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        Resource = ["arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/vpc/table-order/flow-logs", "arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/vpc/table-order/flow-logs:log-stream:*"]
+      },
+      {
+        Sid      = "FlowLogGroupLookup"
+        Effect   = "Allow"
+        Action   = ["logs:DescribeLogGroups"]
+        Resource = ["arn:aws:logs:ap-northeast-2:123456789012:log-group:*"]
+      },
+    ] && aws_iam_role_policy.flow_logs.role == aws_iam_role.flow_logs.id
+    error_message = "The flow log role writes its own log group only (no logs:CreateLogGroup, no other group)."
+  }
 }
 
 run "network_as_designed_real_provider" {
@@ -128,6 +184,9 @@ run "network_as_designed_real_provider" {
       aws_internet_gateway.main.tags_all,
       aws_route_table.public.tags_all,
       aws_route_table.private.tags_all,
+      aws_cloudwatch_log_group.flow_logs.tags_all,
+      aws_iam_role.flow_logs.tags_all,
+      aws_flow_log.vpc.tags_all,
     ] : t["Environment"] == "production" && t["Name"] != ""])
     error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }

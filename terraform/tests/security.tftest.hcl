@@ -21,7 +21,7 @@ provider "aws" {
 variables {
   name_prefix           = "table-order"
   vpc_id                = "vpc-0123456789abcdef0"
-  ssh_allowed_cidrs     = ["203.0.113.10/32", "198.51.100.0/28"]
+  ssh_allowed_cidrs     = ["203.0.113.10/32", "198.51.100.7/32"]
   fastapi_ingress_cidrs = ["0.0.0.0/0"]
 }
 
@@ -56,7 +56,7 @@ run "security_groups_as_designed_mock" {
   }
 
   assert {
-    condition     = toset([for r in aws_vpc_security_group_ingress_rule.ec2_ssh : r.cidr_ipv4]) == toset(["203.0.113.10/32", "198.51.100.0/28"])
+    condition     = toset([for r in aws_vpc_security_group_ingress_rule.ec2_ssh : r.cidr_ipv4]) == toset(["203.0.113.10/32", "198.51.100.7/32"])
     error_message = "SSH must be open to exactly the allow-list."
   }
 
@@ -180,6 +180,20 @@ run "ssh_from_anywhere_is_rejected" {
 
   variables {
     ssh_allowed_cidrs = ["203.0.113.10/32", "0.0.0.0/0"]
+  }
+
+  expect_failures = [var.ssh_allowed_cidrs]
+}
+
+run "ssh_range_is_rejected" {
+  command = plan
+
+  module {
+    source = "./modules/security"
+  }
+
+  variables {
+    ssh_allowed_cidrs = ["203.0.113.10/32", "198.51.100.0/28"]
   }
 
   expect_failures = [var.ssh_allowed_cidrs]

@@ -1,5 +1,6 @@
 # Root module: the whole production stack planned at once, the outputs the build reads,
-# every resource of the seed's resource mapping, and every input validation.
+# every resource of the seed's resource mapping, and every input validation. The seed's
+# values and the wiring at the resources themselves: tests/root.tftest.hcl.
 
 mock_provider "aws" {
   # Computed values known at plan time, so outputs and module wiring can be asserted.
@@ -25,16 +26,18 @@ mock_provider "aws" {
     }
   }
 
-  mock_resource "aws_elasticache_cluster" {
+  mock_resource "aws_elasticache_replication_group" {
     override_during = plan
     defaults = {
-      cache_nodes = [{
-        id                = "0001"
-        address           = "table-order-redis.abcdef.0001.apn2.cache.amazonaws.com"
-        port              = 6379
-        availability_zone = "ap-northeast-2a"
-        outpost_arn       = ""
-      }]
+      primary_endpoint_address = "master.table-order-redis.abcdef.apn2.cache.amazonaws.com"
+    }
+  }
+
+  mock_resource "aws_secretsmanager_secret" {
+    override_during = plan
+    defaults = {
+      id  = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"
+      arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"
     }
   }
 
@@ -102,13 +105,19 @@ override_data {
 }
 
 override_data {
-  target = module.compute.data.aws_ami.al2023
+  target = module.compute.data.aws_ami.debian
   values = { id = "ami-0a1b2c3d4e5f60718" }
 }
 
 override_data {
-  target = module.compute.data.aws_ami.ubuntu
-  values = { id = "ami-0fedcba9876543210" }
+  target = module.cache.data.aws_secretsmanager_random_password.auth_token
+  values = { random_password = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" }
+}
+
+override_resource {
+  target          = module.database.terraform_data.generation
+  override_during = plan
+  values          = { output = "2026-11-28T20:15:42Z" }
 }
 
 run "stack_outputs_mock" {
@@ -120,8 +129,8 @@ run "stack_outputs_mock" {
   }
 
   assert {
-    condition     = output.ssh_user == "ec2-user"
-    error_message = "The default OS (Amazon Linux 2023) logs in as ec2-user."
+    condition     = output.ssh_user == "admin"
+    error_message = "The official Debian 13 AMI logs in as admin."
   }
 
   assert {
@@ -140,8 +149,13 @@ run "stack_outputs_mock" {
   }
 
   assert {
-    condition     = output.redis_endpoint == "table-order-redis.abcdef.0001.apn2.cache.amazonaws.com" && output.redis_port == 6379
-    error_message = "redis_endpoint (host only) and redis_port 6379."
+    condition     = output.redis_endpoint == "master.table-order-redis.abcdef.apn2.cache.amazonaws.com" && output.redis_port == 6379
+    error_message = "redis_endpoint (the primary endpoint's host only) and redis_port 6379."
+  }
+
+  assert {
+    condition     = output.redis_tls == true && output.redis_auth_secret_arn == "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"
+    error_message = "redis_tls (rediss://) and the ARN of the AUTH token's secret."
   }
 
   assert {
@@ -205,8 +219,8 @@ run "stack_has_every_designed_resource_mock" {
   }
 
   assert {
-    condition     = module.cache.cluster_id == "table-order-redis"
-    error_message = "Cache/Message Broker: aws_elasticache_cluster.redis."
+    condition     = module.cache.replication_group_id == "table-order-redis"
+    error_message = "Cache/Message Broker: the one-node aws_elasticache_replication_group.redis."
   }
 
   assert {
@@ -230,18 +244,17 @@ run "stack_has_every_designed_resource_mock" {
   }
 }
 
-run "stack_with_alarms_and_ubuntu_mock" {
+run "stack_with_alarms_mock" {
   command = plan
 
   variables {
-    os             = "ubuntu-22.04"
     enable_alarms  = true
     ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHr6ayWQ0b0WjWS0lSPUn3Xk8kQp6aQ1rDt6mBq0cJqN deploy@table-order"
   }
 
   assert {
-    condition     = output.ssh_user == "ubuntu" && module.compute.ami_id == "ami-0fedcba9876543210"
-    error_message = "Ubuntu 22.04 logs in as ubuntu."
+    condition     = output.ssh_user == "admin" && module.compute.key_name == "table-order-key"
+    error_message = "Still Debian (admin); the key pair is created from the public key."
   }
 
   assert {
@@ -256,7 +269,7 @@ run "stack_real_provider" {
   providers = { aws = aws.real }
 
   assert {
-    condition     = output.ssh_user == "ec2-user" && output.db_port == 5432 && output.db_name == "tableorder" && output.db_username == "tableorder_admin" && output.redis_port == 6379
+    condition     = output.ssh_user == "admin" && output.redis_tls && output.db_port == 5432 && output.db_name == "tableorder" && output.db_username == "tableorder_admin" && output.redis_port == 6379
     error_message = "Known-at-plan outputs: ssh_user, db_port, db_name, db_username, redis_port."
   }
 
@@ -266,7 +279,7 @@ run "stack_real_provider" {
   }
 
   assert {
-    condition     = module.network.vpc_cidr == "10.0.0.0/16" && module.compute.instance_type == "t3.medium" && module.cache.cluster_id == "table-order-redis" && module.database.parameter_group_name == "table-order-postgres15"
+    condition     = module.network.vpc_cidr == "10.0.0.0/16" && module.compute.instance_type == "t3.medium" && module.cache.replication_group_id == "table-order-redis" && module.database.parameter_group_name == "table-order-postgres15"
     error_message = "The designed resources are all in the plan."
   }
 }
@@ -283,10 +296,18 @@ run "reject_ssh_from_anywhere" {
   expect_failures = [var.ssh_allowed_cidrs]
 }
 
-run "reject_ssh_wider_than_slash_8" {
+run "reject_ssh_range" {
   command = plan
   variables {
-    ssh_allowed_cidrs = ["203.0.113.10/32", "0.0.0.0/1"]
+    ssh_allowed_cidrs = ["203.0.113.10/32", "198.51.100.0/31"]
+  }
+  expect_failures = [var.ssh_allowed_cidrs]
+}
+
+run "reject_ssh_slash_8" {
+  command = plan
+  variables {
+    ssh_allowed_cidrs = ["10.0.0.0/8"]
   }
   expect_failures = [var.ssh_allowed_cidrs]
 }
@@ -370,14 +391,6 @@ run "reject_bad_cidrs" {
 # A subnet outside the VPC is rejected by a precondition in the network module
 # (tests/network.tftest.hcl): expect_failures cannot name a child module's resource.
 
-run "reject_amazon_linux_2" {
-  command = plan
-  variables {
-    os = "amazon-linux-2"
-  }
-  expect_failures = [var.os]
-}
-
 run "reject_bad_ami_id" {
   command = plan
   variables {
@@ -446,6 +459,14 @@ run "reject_bad_database_settings" {
     db_final_snapshot_identifier = "final--snapshot-"
   }
   expect_failures = [var.db_engine_version, var.db_name, var.db_final_snapshot_identifier]
+}
+
+run "reject_bad_ssm_parameter_path" {
+  command = plan
+  variables {
+    ssm_parameter_path = "/"
+  }
+  expect_failures = [var.ssm_parameter_path]
 }
 
 run "reject_redis_version_not_major_minor" {

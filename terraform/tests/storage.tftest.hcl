@@ -72,6 +72,14 @@ run "bucket_as_designed_mock" {
     condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Effect == "Deny"])
     error_message = "The bucket policy may only deny; it must never grant (public) access."
   }
+
+  assert {
+    condition = length(aws_s3_bucket_lifecycle_configuration.images.rule) == 1 && alltrue([
+      for r in aws_s3_bucket_lifecycle_configuration.images.rule :
+      r.status == "Enabled" && one(r.abort_incomplete_multipart_upload[*].days_after_initiation) == 7 && length(r.expiration) == 0 && length(r.transition) == 0
+    ])
+    error_message = "One lifecycle rule: incomplete multipart uploads are aborted after 7 days; images never expire or change class."
+  }
 }
 
 run "bucket_real_provider" {

@@ -1,59 +1,32 @@
 # Compute: the single app server (FastAPI behind Nginx) in the public subnet.
 
 locals {
-  os = {
-    "al2023" = {
-      ssh_user  = "ec2-user"
-      user_data = "user-data-al2023.sh.tftpl"
-    }
-    "ubuntu-22.04" = {
-      ssh_user  = "ubuntu"
-      user_data = "user-data-ubuntu.sh.tftpl"
-    }
-  }
+  # The official Debian 13 AMI logs in as "admin" (cloud-init's default user on Debian).
+  ssh_user = "admin"
 
-  looked_up_ami = var.os == "al2023" ? one(data.aws_ami.al2023[*].id) : one(data.aws_ami.ubuntu[*].id)
-  ami_id        = coalesce(var.ami_id, local.looked_up_ami)
-  key_name      = var.ssh_public_key == null ? var.key_pair_name : aws_key_pair.this[0].key_name
+  ami_id   = coalesce(var.ami_id, one(data.aws_ami.debian[*].id))
+  key_name = var.ssh_public_key == null ? var.key_pair_name : aws_key_pair.this[0].key_name
 
-  # Package installation only; no secrets. The app reads its database password from
-  # Secrets Manager at run time through the instance role.
-  user_data = templatefile("${path.module}/templates/${local.os[var.os].user_data}", { name_prefix = var.name_prefix })
+  # Package installation only; no secrets. The app reads its database password and the
+  # Redis AUTH token from Secrets Manager at run time through the instance role.
+  user_data = templatefile("${path.module}/templates/user-data-debian.sh.tftpl", {
+    name_prefix              = var.name_prefix
+    ssm_agent_deb_url        = var.ssm_agent_deb_url
+    cloudwatch_agent_deb_url = var.cloudwatch_agent_deb_url
+  })
 }
 
-# Amazon Linux 2023, standard (not minimal) x86_64 image, latest.
-data "aws_ami" "al2023" {
-  count = var.os == "al2023" && var.ami_id == null ? 1 : 0
+# Debian 13 (trixie) from the Debian project's own AWS account, amd64, latest. The same
+# release the local environment's app server is debootstrapped from.
+data "aws_ami" "debian" {
+  count = var.ami_id == null ? 1 : 0
 
-  owners      = ["amazon"]
+  owners      = ["136693071363"] # Debian
   most_recent = true
 
   filter {
     name   = "name"
-    values = ["al2023-ami-2023.*-kernel-*-x86_64"]
-  }
-
-  filter {
-    name   = "architecture"
-    values = ["x86_64"]
-  }
-
-  filter {
-    name   = "virtualization-type"
-    values = ["hvm"]
-  }
-}
-
-# Ubuntu 22.04 LTS (Jammy) from Canonical, latest.
-data "aws_ami" "ubuntu" {
-  count = var.os == "ubuntu-22.04" && var.ami_id == null ? 1 : 0
-
-  owners      = ["099720109477"] # Canonical
-  most_recent = true
-
-  filter {
-    name   = "name"
-    values = ["ubuntu/images/hvm-ssd*/ubuntu-jammy-22.04-amd64-server-*"]
+    values = ["debian-13-amd64-*"]
   }
 
   filter {

@@ -24,8 +24,21 @@ output "ami_id" {
 }
 
 output "ssh_user" {
-  description = "Login user of the chosen OS."
-  value       = local.os[var.os].ssh_user
+  description = "Login user of the Debian AMI."
+  value       = local.ssh_user
+}
+
+output "user_data" {
+  description = "The rendered first-boot script (no secrets), so tests can check it."
+  value       = local.user_data
+}
+
+output "resources" {
+  description = "The module's resources as planned, for the root module's tests (tests/root.tftest.hcl)."
+  value = {
+    instance = aws_instance.app_server
+    key_pair = one(aws_key_pair.this)
+  }
 }
 
 output "key_name" {

@@ -3,19 +3,9 @@ variable "name_prefix" {
   description = "Prefix for Name tags."
 }
 
-variable "os" {
-  type        = string
-  description = "Operating system of the app server: \"al2023\" (Amazon Linux 2023) or \"ubuntu-22.04\"."
-
-  validation {
-    condition     = contains(["al2023", "ubuntu-22.04"], var.os)
-    error_message = "os must be \"al2023\" or \"ubuntu-22.04\"."
-  }
-}
-
 variable "ami_id" {
   type        = string
-  description = "Explicit AMI ID; null looks up the latest image for var.os."
+  description = "Explicit AMI ID; null looks up the latest official Debian 13 amd64 image."
   default     = null
 }
 
@@ -53,4 +43,26 @@ variable "ssh_public_key" {
 variable "instance_profile_name" {
   type        = string
   description = "IAM instance profile of the app server."
+}
+
+variable "ssm_agent_deb_url" {
+  type        = string
+  description = "AWS's SSM agent package for Debian amd64."
+  default     = "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/debian_amd64/amazon-ssm-agent.deb"
+
+  validation {
+    condition     = startswith(var.ssm_agent_deb_url, "https://") && endswith(var.ssm_agent_deb_url, ".deb")
+    error_message = "ssm_agent_deb_url must be an https:// URL of a .deb package."
+  }
+}
+
+variable "cloudwatch_agent_deb_url" {
+  type        = string
+  description = "AWS's CloudWatch agent package for Debian amd64."
+  default     = "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb"
+
+  validation {
+    condition     = startswith(var.cloudwatch_agent_deb_url, "https://") && endswith(var.cloudwatch_agent_deb_url, ".deb")
+    error_message = "cloudwatch_agent_deb_url must be an https:// URL of a .deb package."
+  }
 }

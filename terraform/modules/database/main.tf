@@ -2,6 +2,26 @@
 
 locals {
   engine_major = split(".", var.engine_version)[0]
+
+  # Unique per database generation, so a destroy after a create after a destroy never
+  # collides with the previous final snapshot (DBSnapshotAlreadyExists).
+  final_snapshot_identifier = coalesce(
+    var.final_snapshot_identifier,
+    "${var.name_prefix}-db-final-${formatdate("YYYYMMDDhhmmss", terraform_data.generation.output)}",
+  )
+}
+
+# The moment this database generation was first planned for creation: a stable, unique
+# value without the random or time providers. timestamp() changes on every run, so the
+# stored value is kept (ignore_changes); it is replaced, together with the instance, when
+# an argument that forces a new instance changes.
+resource "terraform_data" "generation" {
+  input            = timestamp()
+  triggers_replace = [var.name_prefix, var.availability_zone, var.db_name, var.username]
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 resource "aws_db_subnet_group" "main" {
@@ -60,14 +80,19 @@ resource "aws_db_instance" "postgres" {
   availability_zone      = var.availability_zone
 
   backup_retention_period    = var.backup_retention_days
+  delete_automated_backups   = false # the 7 days of backups outlive the instance
   backup_window              = var.backup_window
   maintenance_window         = var.maintenance_window
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
 
   skip_final_snapshot       = false
-  final_snapshot_identifier = var.final_snapshot_identifier
+  final_snapshot_identifier = local.final_snapshot_identifier
   deletion_protection       = var.deletion_protection
+
+  # Free tier: 7 days of Performance Insights history.
+  performance_insights_enabled          = true
+  performance_insights_retention_period = 7
 
   tags = {
     Name = "${var.name_prefix}-db"

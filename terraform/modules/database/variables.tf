@@ -70,7 +70,8 @@ variable "maintenance_window" {
 
 variable "final_snapshot_identifier" {
   type        = string
-  description = "Name of the snapshot taken when the instance is destroyed."
+  description = "Name of the snapshot taken when the instance is destroyed; null derives a unique one (<name_prefix>-db-final-<creation time>)."
+  default     = null
 }
 
 variable "deletion_protection" {

@@ -1,49 +1,83 @@
-# IAM: the app server's role and instance profile. Every statement names its resources;
-# no action or resource is a bare "*". The one exception is opt-in (see agent_metrics).
+# IAM: the app server's role and instance profile. Every statement names its resources,
+# except the few actions AWS offers no resource-level permissions for (the CloudWatch
+# agent's PutMetricData, pinned to its namespace by a condition, and the SSM agent's
+# message channels); no action is a wildcard. No AWS-managed policy is attached.
 
 locals {
   log_group_arns = [for arn in var.log_group_arns : trimsuffix(arn, ":*")]
 
-  statements = concat(
-    [
-      {
-        Sid      = "MenuImagesBucketList"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
-        Resource = [var.bucket_arn]
-      },
-      {
-        Sid      = "MenuImagesObjectsReadWrite"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-        Resource = ["${var.bucket_arn}/*"]
-      },
-      {
-        Sid      = "AppLogGroupsWrite"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-        Resource = concat(local.log_group_arns, [for arn in local.log_group_arns : "${arn}:log-stream:*"])
-      },
-      {
-        Sid      = "DatabaseSecretRead"
-        Effect   = "Allow"
-        Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-        Resource = [var.db_secret_arn]
-      },
-    ],
-    # cloudwatch:PutMetricData has no resource-level permissions, so AWS only accepts
-    # Resource "*" for it; the condition pins it to the CloudWatch agent's namespace.
-    # Needed only for the memory alarm (mem_used_percent comes from the agent).
-    var.agent_metrics ? [
-      {
-        Sid       = "CloudWatchAgentMetrics"
-        Effect    = "Allow"
-        Action    = ["cloudwatch:PutMetricData"]
-        Resource  = ["*"]
-        Condition = { StringEquals = { "cloudwatch:namespace" = var.agent_metrics_namespace } }
-      },
-    ] : [],
-  )
+  parameter_path = trimsuffix(var.parameter_path_prefix, "/")
+  parameter_arn  = "arn:aws:ssm:${var.region}:${var.account_id}:parameter${local.parameter_path}"
+
+  app_statements = [
+    {
+      Sid      = "MenuImagesBucketList"
+      Effect   = "Allow"
+      Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
+      Resource = [var.bucket_arn]
+    },
+    {
+      Sid      = "MenuImagesObjectsReadWrite"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      Resource = ["${var.bucket_arn}/*"]
+    },
+    {
+      Sid      = "AppLogGroupsWrite"
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      Resource = concat(local.log_group_arns, [for arn in local.log_group_arns : "${arn}:log-stream:*"])
+    },
+    {
+      Sid      = "AppSecretsRead"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+      Resource = [var.db_secret_arn, var.redis_auth_secret_arn]
+    },
+    {
+      # The app's non-secret settings (the build writes them; the role only reads).
+      Sid      = "AppParametersRead"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+      Resource = [local.parameter_arn, "${local.parameter_arn}/*"]
+    },
+    {
+      # The CloudWatch agent's memory, disk and swap metrics (and the memory alarm's
+      # mem_used_percent). PutMetricData has no resource-level permissions, so AWS only
+      # accepts Resource "*"; the condition pins it to the agent's namespace.
+      Sid       = "CloudWatchAgentMetrics"
+      Effect    = "Allow"
+      Action    = ["cloudwatch:PutMetricData"]
+      Resource  = ["*"]
+      Condition = { StringEquals = { "cloudwatch:namespace" = var.agent_metrics_namespace } }
+    },
+  ]
+
+  # What the SSM agent needs for Run Command and Session Manager, instead of
+  # AmazonSSMManagedInstanceCore (which also reads every Parameter Store value and every
+  # SSM document, and lists associations and inventory).
+  ssm_statements = [
+    {
+      Sid      = "SsmAgentRegistration"
+      Effect   = "Allow"
+      Action   = ["ssm:UpdateInstanceInformation"]
+      Resource = ["arn:aws:ec2:${var.region}:${var.account_id}:instance/*"]
+    },
+    {
+      # Run Command's message channel; no resource-level permissions exist.
+      Sid      = "SsmRunCommandChannel"
+      Effect   = "Allow"
+      Action   = ["ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"]
+      Resource = ["*"]
+    },
+    {
+      # Session Manager's (and newer agents' Run Command) channel; no resource-level permissions exist.
+      Sid      = "SsmSessionChannel"
+      Effect   = "Allow"
+      Action   = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
+      Resource = ["*"]
+    },
+  ]
 }
 
 resource "aws_iam_role" "ec2_role" {
@@ -69,13 +103,14 @@ resource "aws_iam_role" "ec2_role" {
 resource "aws_iam_role_policy" "app" {
   name   = "${var.name_prefix}-app"
   role   = aws_iam_role.ec2_role.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.statements })
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.app_statements })
 }
 
-# Session Manager access (the build's SSM transport) without opening more ports.
-resource "aws_iam_role_policy_attachment" "ssm_core" {
-  role       = aws_iam_role.ec2_role.name
-  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+# Run Command and Session Manager (the build's SSM transport) without opening more ports.
+resource "aws_iam_role_policy" "ssm" {
+  name   = "${var.name_prefix}-ssm-agent"
+  role   = aws_iam_role.ec2_role.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.ssm_statements })
 }
 
 resource "aws_iam_instance_profile" "ec2" {

@@ -23,14 +23,38 @@ variable "db_secret_arn" {
   description = "ARN of the Secrets Manager secret holding the database master credentials (read only)."
 }
 
-variable "agent_metrics" {
-  type        = bool
-  description = "Allow cloudwatch:PutMetricData in agent_metrics_namespace (needed by the memory alarm)."
-  default     = false
+variable "redis_auth_secret_arn" {
+  type        = string
+  description = "ARN of the Secrets Manager secret holding the Redis AUTH token (read only)."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the stack (for the instance and parameter ARNs)."
+}
+
+variable "account_id" {
+  type        = string
+  description = "AWS account ID of the stack (for the instance and parameter ARNs)."
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account ID."
+  }
+}
+
+variable "parameter_path_prefix" {
+  type        = string
+  description = "Parameter Store path the app's settings live under; the role reads nothing else."
+
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9_.-]+)+/?$", var.parameter_path_prefix))
+    error_message = "parameter_path_prefix must be a Parameter Store path such as /tableorder/production (not /)."
+  }
 }
 
 variable "agent_metrics_namespace" {
   type        = string
-  description = "CloudWatch namespace the agent publishes to."
+  description = "CloudWatch namespace the agent publishes to (metrics.namespace in app-deploy/cloudwatch/amazon-cloudwatch-agent.json)."
   default     = "CWAgent"
 }

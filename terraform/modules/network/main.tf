@@ -136,3 +136,75 @@ resource "aws_route_table_association" "private_secondary" {
   subnet_id      = aws_subnet.private_secondary.id
   route_table_id = aws_route_table.private.id
 }
+
+# ---------------------------------------------------------------------------------
+# VPC flow logs (every accepted and rejected flow) to CloudWatch Logs.
+# ---------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  name              = "/aws/vpc/${var.name_prefix}/flow-logs"
+  retention_in_days = var.flow_log_retention_days
+
+  tags = {
+    Name = "${var.name_prefix}-flow-logs"
+  }
+}
+
+resource "aws_iam_role" "flow_logs" {
+  name        = "${var.name_prefix}-flow-logs-role"
+  description = "Lets VPC Flow Logs write the Table Order VPC's flow log group"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = var.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:aws:ec2:${var.region}:${var.account_id}:vpc-flow-log/*" }
+        }
+      },
+    ]
+  })
+
+  tags = {
+    Name = "${var.name_prefix}-flow-logs-role"
+  }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  name = "${var.name_prefix}-flow-logs"
+  role = aws_iam_role.flow_logs.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "FlowLogGroupWrite"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        Resource = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:log-stream:*"]
+      },
+      {
+        Sid      = "FlowLogGroupLookup"
+        Effect   = "Allow"
+        Action   = ["logs:DescribeLogGroups"]
+        Resource = ["arn:aws:logs:${var.region}:${var.account_id}:log-group:*"]
+      },
+    ]
+  })
+}
+
+resource "aws_flow_log" "vpc" {
+  vpc_id                   = aws_vpc.main.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.flow_logs.arn
+  iam_role_arn             = aws_iam_role.flow_logs.arn
+  max_aggregation_interval = 600
+
+  tags = {
+    Name = "${var.name_prefix}-vpc-flow-log"
+  }
+}

@@ -37,3 +37,28 @@ output "private_route_table_id" {
   description = "ID of the private route table."
   value       = aws_route_table.private.id
 }
+
+output "flow_log_group_name" {
+  description = "CloudWatch log group of the VPC flow logs."
+  value       = aws_cloudwatch_log_group.flow_logs.name
+}
+
+output "resources" {
+  description = "The module's resources as planned, for the root module's tests (tests/root.tftest.hcl)."
+  value = {
+    vpc                   = aws_vpc.main
+    public_subnet         = aws_subnet.public
+    private_subnet        = aws_subnet.private
+    private_secondary     = aws_subnet.private_secondary
+    internet_gateway      = aws_internet_gateway.main
+    public_route_table    = aws_route_table.public
+    private_route_table   = aws_route_table.private
+    public_association    = aws_route_table_association.public
+    private_association   = aws_route_table_association.private
+    secondary_association = aws_route_table_association.private_secondary
+    flow_log_group        = aws_cloudwatch_log_group.flow_logs
+    flow_log_role         = aws_iam_role.flow_logs
+    flow_log_policy       = aws_iam_role_policy.flow_logs
+    flow_log              = aws_flow_log.vpc
+  }
+}

@@ -37,3 +37,23 @@ variable "secondary_availability_zone" {
   type        = string
   description = "Second availability zone, used only by the secondary private subnet."
 }
+
+variable "flow_log_retention_days" {
+  type        = number
+  description = "Days CloudWatch keeps the VPC flow logs."
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
+    error_message = "flow_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the stack (for the flow log role's ARNs)."
+}
+
+variable "account_id" {
+  type        = string
+  description = "AWS account ID of the stack (for the flow log role's ARNs)."
+}

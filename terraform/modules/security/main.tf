@@ -56,7 +56,7 @@ resource "aws_vpc_security_group_ingress_rule" "ec2_fastapi" {
   for_each = toset(var.fastapi_ingress_cidrs)
 
   security_group_id = aws_security_group.ec2.id
-  description       = "FastAPI (uvicorn) direct access"
+  description       = "FastAPI (uvicorn) direct access, opened on purpose (closed by default)"
   ip_protocol       = "tcp"
   from_port         = var.fastapi_port
   to_port           = var.fastapi_port

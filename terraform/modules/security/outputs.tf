@@ -17,3 +17,20 @@ output "default_security_group_id" {
   description = "ID of the VPC's default security group (closed)."
   value       = aws_default_security_group.default.id
 }
+
+output "resources" {
+  description = "The module's resources as planned, for the root module's tests (tests/root.tftest.hcl)."
+  value = {
+    ec2_sg        = aws_security_group.ec2
+    rds_sg        = aws_security_group.rds
+    redis_sg      = aws_security_group.redis
+    default_sg    = aws_default_security_group.default
+    ec2_ssh       = aws_vpc_security_group_ingress_rule.ec2_ssh
+    ec2_http      = aws_vpc_security_group_ingress_rule.ec2_http
+    ec2_https     = aws_vpc_security_group_ingress_rule.ec2_https
+    ec2_fastapi   = aws_vpc_security_group_ingress_rule.ec2_fastapi
+    ec2_egress    = aws_vpc_security_group_egress_rule.ec2_all
+    rds_postgres  = aws_vpc_security_group_ingress_rule.rds_postgres
+    redis_ingress = aws_vpc_security_group_ingress_rule.redis
+  }
+}

@@ -10,16 +10,11 @@ variable "vpc_id" {
 
 variable "ssh_allowed_cidrs" {
   type        = list(string)
-  description = "IPv4 CIDRs allowed to reach SSH (22) on the app server. Never 0.0.0.0/0."
+  description = "Single IPv4 addresses (/32) allowed to reach SSH (22) on the app server."
 
   validation {
-    condition     = alltrue([for c in var.ssh_allowed_cidrs : can(cidrhost(c, 0)) && !strcontains(c, ":")])
-    error_message = "Every ssh_allowed_cidrs entry must be an IPv4 CIDR such as 203.0.113.10/32."
-  }
-
-  validation {
-    condition     = alltrue([for c in var.ssh_allowed_cidrs : !can(cidrhost(c, 0)) || tonumber(split("/", c)[1]) > 0])
-    error_message = "ssh_allowed_cidrs may not contain 0.0.0.0/0 (or any /0): SSH must come from specific addresses."
+    condition     = alltrue([for c in var.ssh_allowed_cidrs : can(cidrhost(c, 0)) && !strcontains(c, ":") && endswith(c, "/32")])
+    error_message = "Every ssh_allowed_cidrs entry must be one IPv4 address as a /32, e.g. 203.0.113.10/32: SSH is for specific addresses only."
   }
 }
 

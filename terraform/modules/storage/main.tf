@@ -51,6 +51,22 @@ resource "aws_s3_bucket_versioning" "images" {
   }
 }
 
+# Parts of uploads that never completed are billed until deleted; drop them after 7 days.
+resource "aws_s3_bucket_lifecycle_configuration" "images" {
+  bucket = aws_s3_bucket.images.id
+
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+}
+
 resource "aws_s3_bucket_policy" "images" {
   bucket = aws_s3_bucket.images.id
   policy = jsonencode({
