@@ -23,7 +23,11 @@ internal static class BuildRun
     public static async Task<BuildResult> RunAsync(TimeSpan timeout, params string[] arguments)
     {
         // A summary left by an earlier run must never answer for this one.
-        File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
+        if (Directory.Exists(StateDirectory))
+        {
+            File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
+        }
+
         var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, timeout, [.. arguments, $"--state-dir={StateRoot}"]);
         return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
     }
