@@ -44,26 +44,29 @@ check() { # check NAME WHY-IF-FAILED COMMAND...
     if "$@" >/dev/null 2>&1; then ok "$name"; else failed "$name" "$why"; fi
 }
 
-pkg_installed() {
-    if command -v dpkg-query >/dev/null; then
-        [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
-    else
-        rpm -q "$1" >/dev/null 2>&1
-    fi
-}
+pkg_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
 
 # listeners on a TCP port, one local address per line (from ss)
 listeners() { ss -Hltn "sport = :$1" 2>/dev/null | awk '{ print $4 }'; }
 
-# ---- packages and runtime --------------------------------------------------------------
-check "package nginx installed" "nginx package not installed" pkg_installed nginx
+# ---- system, packages and runtime ------------------------------------------------------
+# shellcheck disable=SC1091
+os=$( . /etc/os-release 2>/dev/null && printf '%s %s (%s)' "${ID:-?}" "${VERSION_ID:-?}" "${VERSION_CODENAME:-?}")
+if [[ $os == "debian 13 (trixie)" ]]; then ok "system is Debian 13 (trixie)"
+else failed "system is Debian 13 (trixie)" "/etc/os-release says '$os'"; fi
+for p in nginx python3-venv python3-fastapi python3-uvicorn python3-sqlalchemy python3-alembic python3-psycopg2 python3-redis; do
+    check "package $p installed" "$p package not installed" pkg_installed "$p"
+done
 check "venv $VENV exists" "no $VENV/bin/python" test -x "$VENV/bin/python"
-if v=$("$VENV/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>&1); then
-    ok "python in venv >= 3.11 ($v)"
+if v=$("$VENV/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 13) else 1)' 2>&1); then
+    ok "python in venv >= 3.13 ($v)"
 else
-    failed "python in venv >= 3.11" "got '${v:-none}'"
+    failed "python in venv >= 3.13" "got '${v:-none}'"
 fi
-check "uvicorn importable in venv" "python -c 'import uvicorn' fails in the venv" "$VENV/bin/python" -c 'import uvicorn'
+check "venv sees Debian's packages (system site packages)" "include-system-site-packages is not true in pyvenv.cfg" \
+    grep -qx 'include-system-site-packages = true' "$VENV/pyvenv.cfg"
+check "fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis importable in venv" "an import fails in the venv" \
+    "$VENV/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis'
 check "user $APP_USER exists" "no such user" getent passwd "$APP_USER"
 
 # ---- services --------------------------------------------------------------------------
