@@ -1,10 +1,12 @@
+using System.Text.RegularExpressions;
+
 namespace TableOrder.Build.Configuration;
 
 /// <summary>
 /// Parses the Cake arguments into <see cref="BuildOptions"/>. Reads only: no side effects, so a bad
 /// argument stops the build before anything has happened.
 /// </summary>
-public static class BuildArguments
+public static partial class BuildArguments
 {
     public const string MirrorVariable = Terraform.ProviderMirror.EnvironmentVariable;
 
@@ -82,6 +84,15 @@ public static class BuildArguments
                 $"--confirm-destroy={confirmDestroy} does not match --environment={environmentName}. To destroy {environmentName}, type --confirm-destroy={environmentName}.");
         }
 
+        var backendConfig = ExistingFile(arguments, "backend-config", root);
+        if (backendConfig is not null && !HasBackendBlock(terraformDirectory))
+        {
+            throw new BuildArgumentException(
+                $"--backend-config={Value(arguments, "backend-config")} configures a state backend, but the Terraform root '{terraformDirectory}' declares none: " +
+                "terraform would ignore the file and keep the state on this machine. Copy terraform/backend.tf.example to terraform/backend.tf (S3 backend), " +
+                "or leave --backend-config out to use local state.");
+        }
+
         var planFile = Value(arguments, "plan-file") is { } plan
             ? Path.GetFullPath(plan, root)
             : Path.Combine(stateDirectory, "terraform.tfplan");
@@ -115,7 +126,7 @@ public static class BuildArguments
             {
                 WorkingDirectory = terraformDirectory,
                 VarFile = varFile,
-                BackendConfigFile = ExistingFile(arguments, "backend-config", root),
+                BackendConfigFile = backendConfig,
                 PlanFile = planFile,
                 MirrorDirectory = mirror,
                 AutoApprove = Flag(arguments, "auto-approve"),
@@ -267,6 +278,12 @@ public static class BuildArguments
         };
     }
 
+    /// <summary>True when a *.tf file of the root module has a <c>backend "..." {</c> block (comments skipped).</summary>
+    public static bool HasBackendBlock(string terraformDirectory) =>
+        Directory.GetFiles(terraformDirectory, "*.tf").Any(file => File.ReadLines(file)
+            .Select(line => line.TrimStart())
+            .Any(line => !line.StartsWith('#') && !line.StartsWith("//", StringComparison.Ordinal) && BackendBlock().IsMatch(line)));
+
     private static string? ExistingFile(IReadOnlyDictionary<string, string?> arguments, string name, string root)
     {
         if (!arguments.ContainsKey(name))
@@ -357,4 +374,7 @@ public static class BuildArguments
 
         return d[a.Length, b.Length];
     }
+
+    [GeneratedRegex(@"^backend\s+""[A-Za-z0-9_-]+""\s*\{")]
+    private static partial Regex BackendBlock();
 }

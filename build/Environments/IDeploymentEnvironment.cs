@@ -47,6 +47,12 @@ public interface IDeploymentEnvironment : IDisposable
 
     /// <summary>Writes the app's settings (secrets included) on the server; true when they changed.</summary>
     Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary);
+
+    /// <summary>
+    /// The app's staff token (STAFF_TOKEN, the bearer token for publishing events), for the smoke
+    /// check's publish; registered with the secret masker. Null when the environment has none yet.
+    /// </summary>
+    Task<string?> StaffTokenAsync();
 }
 
 /// <summary>A target asked of an environment that does not have it; the message says what to run instead.</summary>

@@ -56,6 +56,9 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary) =>
         await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(stack.AppSettings()));
 
+    /// <summary>The local secret (secrets.json in the state folder); the stack masks it when it loads it.</summary>
+    public Task<string?> StaffTokenAsync() => Task.FromResult(stack.Secrets.StaffToken);
+
     /// <summary>Holds this state folder's stack for the rest of the build: a second build fails at once.</summary>
     public void HoldStack() => _lock ??= stack.Lock();
 

@@ -159,6 +159,20 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return written.Output.Any(l => l.Trim() == "changed");
     }
 
+    /// <summary>
+    /// Read from the server's env file (root-only), where the env-file script made it once; never
+    /// echoed (the command's output is not streamed) and masked from here on.
+    /// </summary>
+    public async Task<string?> StaffTokenAsync()
+    {
+        var server = await ServerAsync();
+        var result = await server.RunAsync(
+            RemoteCommand.Root($"sed -n 's/^STAFF_TOKEN=//p' {ServerMap.EnvFile} 2>/dev/null | head -n 1", "read the staff token") with { AllowFailure = true });
+        var token = result.ExitCode == 0 ? result.Text.Trim() : string.Empty;
+        masker.Add(token);
+        return token.Length == 0 ? null : token;
+    }
+
     public void Dispose()
     {
         _server?.Dispose();

@@ -58,6 +58,7 @@ public sealed class LocalEnvironment
                 _secrets = LocalSecrets.LoadOrCreate(_layout.SecretsFile);
                 _masker.Add(_secrets.DatabasePassword);
                 _masker.Add(_secrets.RedisPassword);
+                _masker.Add(_secrets.StaffToken);
             }
 
             return _secrets;
@@ -73,6 +74,7 @@ public sealed class LocalEnvironment
             new("TABLEORDER_ENVIRONMENT", "local"),
             new("DATABASE_URL", Postgres.DatabaseUrl(secrets.DatabasePassword)),
             new("REDIS_URL", Redis.RedisUrl(secrets.RedisPassword)),
+            new("STAFF_TOKEN", secrets.StaffToken!),
         ];
     }
 

@@ -24,10 +24,10 @@ public sealed class AuditLog(IRemoteShell shell, string actor)
         await shell.RunAsync(Append(JsonSerializer.Serialize(entry)), cancellationToken);
     }
 
-    /// <summary>Appends one JSON line to the audit log.</summary>
+    /// <summary>Appends one JSON line to the audit log: root's file (0600) in root's 0700 folder.</summary>
     public static RemoteCommand Append(string jsonLine) =>
         RemoteCommand.Root(
-            $"install -d -m 0750 {ServerMap.LogDirectory} && printf '%s\\n' {Shell.Quote(jsonLine)} >> {ServerMap.AuditLog} && chmod 0640 {ServerMap.AuditLog}",
+            $"{LockCommands.StateDirectory()} && (umask 077 && printf '%s\\n' {Shell.Quote(jsonLine)} >> {ServerMap.AuditLog}) && chmod 0600 {ServerMap.AuditLog}",
             "write the audit log");
 
     public static AuditLog For(IRemoteShell shell) => new(shell, CurrentActor());

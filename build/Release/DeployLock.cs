@@ -25,12 +25,16 @@ public static class LockCommands
 {
     /// <summary>
     /// mkdir is atomic: the first build to make the folder holds the lock; the others read who does.
-    /// The base folder is made first: on a new server the lock comes before the bootstrap.
+    /// The deploy's state folder is made (and kept) root:root 0700 first: on a new server the lock
+    /// comes before the bootstrap, and only root may take or fake a lock.
     /// </summary>
     public static RemoteCommand Acquire(string holderJson) =>
         RemoteCommand.Root(
-            $"{{ [ -d {ServerMap.Base} ] || install -d -m 0755 {ServerMap.Base}; }} && if mkdir {ServerMap.Lock} 2>/dev/null; then printf '%s' {Shell.Quote(holderJson)} > {ServerMap.Lock}/holder.tmp && mv -f {ServerMap.Lock}/holder.tmp {ServerMap.Lock}/holder; echo acquired; else cat {ServerMap.Lock}/holder 2>/dev/null || echo '{{}}'; fi",
+            $"{StateDirectory()} && if mkdir {ServerMap.Lock} 2>/dev/null; then printf '%s' {Shell.Quote(holderJson)} > {ServerMap.Lock}/holder.tmp && mv -f {ServerMap.Lock}/holder.tmp {ServerMap.Lock}/holder; echo acquired; else cat {ServerMap.Lock}/holder 2>/dev/null || echo '{{}}'; fi",
             "take the deploy lock");
+
+    /// <summary>Makes the deploy's state folder root:root 0700, or puts its owner and mode back.</summary>
+    public static string StateDirectory() => $"install -d -m 0700 -o root -g root {ServerMap.DeployStateDirectory}";
 
     /// <summary>Only the holder's token releases the lock: someone else's lock is left alone.</summary>
     public static RemoteCommand Release(string token) =>

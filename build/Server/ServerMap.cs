@@ -19,8 +19,14 @@ public static class ServerMap
     public const string EnvFile = ConfigDirectory + "/app.env";
     public const string LogDirectory = "/var/log/tableorder";
     public const string ApiLog = LogDirectory + "/api.log";
-    public const string Lock = Base + "/deploy.lock";
-    public const string AuditLog = LogDirectory + "/deploy-audit.log";
+
+    /// <summary>
+    /// The deploy's own state, root:root 0700: the app user (whose folders these used to be in)
+    /// can neither fake a lock nor rewrite the audit trail.
+    /// </summary>
+    public const string DeployStateDirectory = "/var/lib/tableorder-deploy";
+    public const string Lock = DeployStateDirectory + "/deploy.lock";
+    public const string AuditLog = DeployStateDirectory + "/audit.log";
     public const string ApiUnit = "tableorder-api.service";
     public const string UnitFile = "/etc/systemd/system/" + ApiUnit;
     public const string NginxSite = "/etc/nginx/conf.d/tableorder.conf";
@@ -50,6 +56,7 @@ public static class ServerMap
         new("ENV_FILE", EnvFile),
         new("LOG_DIR", LogDirectory),
         new("API_LOG", ApiLog),
+        new("DEPLOY_STATE_DIR", DeployStateDirectory),
         new("LOCK_DIR", Lock),
         new("AUDIT_LOG", AuditLog),
         new("UNIT", ApiUnit),

@@ -11,8 +11,8 @@ public static class TarGz
 {
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    /// <summary>Packs the files, then any generated entries (name to bytes) after them.</summary>
-    public static MemoryStream Pack(string baseDirectory, IEnumerable<string> relativeFiles, IReadOnlyDictionary<string, byte[]>? generated = null)
+    /// <summary>Packs the files (0644 unless <paramref name="modes"/> names another), then any generated entries (name to bytes) after them.</summary>
+    public static MemoryStream Pack(string baseDirectory, IEnumerable<string> relativeFiles, IReadOnlyDictionary<string, byte[]>? generated = null, IReadOnlyDictionary<string, UnixFileMode>? modes = null)
     {
         ArgumentNullException.ThrowIfNull(relativeFiles);
         var buffer = new MemoryStream();
@@ -22,13 +22,13 @@ public static class TarGz
             foreach (var file in relativeFiles)
             {
                 using var content = File.OpenRead(Path.Combine(baseDirectory, file));
-                tar.WriteEntry(Entry(file, content));
+                tar.WriteEntry(Entry(file, content, modes?.GetValueOrDefault(file, FileMode) ?? FileMode));
             }
 
             foreach (var (name, bytes) in (generated ?? new Dictionary<string, byte[]>()).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 using var content = new MemoryStream(bytes);
-                tar.WriteEntry(Entry(name, content));
+                tar.WriteEntry(Entry(name, content, FileMode));
             }
         }
 
@@ -36,11 +36,11 @@ public static class TarGz
         return buffer;
     }
 
-    private static PaxTarEntry Entry(string name, Stream content) =>
+    private static PaxTarEntry Entry(string name, Stream content, UnixFileMode mode) =>
         new(TarEntryType.RegularFile, name.Replace('\\', '/'))
         {
             DataStream = content,
-            Mode = FileMode,
+            Mode = mode,
             ModificationTime = DateTimeOffset.UnixEpoch,
             Uid = 0,
             Gid = 0,

@@ -29,6 +29,9 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
 
     public TimeSpan SseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The app's staff token (from the environment, masked): publishing an event needs it.</summary>
+    public string? StaffToken { get; init; }
+
     /// <summary>Every check in order; the first failure throws. Returns the names of the checks that passed.</summary>
     public async Task<IReadOnlyList<string>> RunAllAsync(string? expectedRelease, CancellationToken cancellationToken = default)
     {
@@ -122,8 +125,14 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
             {
                 await ReadUntilAsync(reader, line => line.StartsWith("event: ready", StringComparison.Ordinal), seen, timeout.Token);
                 var watch = Stopwatch.StartNew();
-                using (var publish = await http.PostAsync(streamUrl, new StringContent(JsonSerializer.Serialize(new { nonce }), Encoding.UTF8, "application/json"), timeout.Token))
+                using (var publishRequest = PublishRequest(streamUrl, JsonSerializer.Serialize(new { nonce }), StaffToken))
+                using (var publish = await http.SendAsync(publishRequest, timeout.Token))
                 {
+                    if (publish.StatusCode == HttpStatusCode.Unauthorized)
+                    {
+                        throw new SmokeCheckException("SSE publish", streamUrl, $"HTTP 401: the app refused {(StaffToken is null ? "a publish without the staff token (the environment has none: run Bootstrap to write the app's settings)" : "the staff token (the app's STAFF_TOKEN differs from the environment's: run Bootstrap to rewrite the settings)")}");
+                    }
+
                     if (!publish.IsSuccessStatusCode)
                     {
                         throw new SmokeCheckException("SSE publish", streamUrl, $"HTTP {(int)publish.StatusCode} {Excerpt(await publish.Content.ReadAsStringAsync(timeout.Token))}");
@@ -138,6 +147,18 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
                 throw new SmokeCheckException("SSE round trip", streamUrl, $"the published event did not arrive within {SseTimeout.TotalSeconds:0}s (buffering in the proxy?). Stream so far: {Excerpt(seen.ToString())}");
             }
         }
+    }
+
+    /// <summary>The publish: JSON, with <c>Authorization: Bearer</c> when there is a staff token.</summary>
+    public static HttpRequestMessage PublishRequest(Uri url, string json, string? staffToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (!string.IsNullOrEmpty(staffToken))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", staffToken);
+        }
+
+        return request;
     }
 
     private static async Task ReadUntilAsync(StreamReader reader, Func<string, bool> found, StringBuilder seen, CancellationToken cancellationToken)

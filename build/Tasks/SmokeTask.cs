@@ -11,7 +11,7 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var checks = await new SmokeChecks(http, context.Deployment.PublicUrl(), context.Log).RunAllAsync(context.Release?.Id);
+        var checks = await new SmokeChecks(http, context.Deployment.PublicUrl(), context.Log) { StaffToken = await context.Deployment.StaffTokenAsync() }.RunAllAsync(context.Release?.Id);
         context.Summary.Record("checks", checks);
     }
 }

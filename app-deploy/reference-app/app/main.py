@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from . import db as dbmod
 from .events import EventBus, RedisNotConfigured, close_pubsub, full_channel, valid_channel
 from .models import Menu, MenuCategory, Store, Table
+from .security import health_for, staff_token_ok
 from .settings import Settings, mask_url
 
 VERSION = "1.0.0"
@@ -127,7 +128,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         yield
         await _shutdown()
 
-    app = FastAPI(
+    kwargs = dict(
         title="Table Order reference app",
         version=VERSION,
         docs_url="/api/docs",
@@ -135,6 +136,10 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
+    if settings.is_production:
+        # No API map for strangers: docs, ReDoc and the OpenAPI JSON are off in production.
+        kwargs.update(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(**kwargs)
     app.state.settings = settings
     app.state.bus = bus
 
@@ -163,7 +168,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     # ------------------------------------------------------------------ health
 
     @app.get("/api/health")
-    async def health():
+    async def health(request: Request):
         timeout = settings.health_timeout + 0.5
 
         async def check_db():
@@ -193,13 +198,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         if isinstance(redis_result, BaseException):
             body["redis"] = "error"
             errors["redis"] = _short_error(redis_result)
+        client_host = request.client.host if request.client else None
         if errors:
-            body["status"] = "error"
+            body["status"] = "degraded"
             body["failing"] = sorted(errors)
             body["errors"] = errors
             log.warning("health check failing: %s", errors)
-            return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+            return JSONResponse(health_for(client_host, body), status_code=503, headers={"Cache-Control": "no-store"})
+        return JSONResponse(health_for(client_host, body), headers={"Cache-Control": "no-store"})
 
     @app.get("/api/info")
     async def info():
@@ -319,6 +325,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.post("/api/events/{channel}")
     async def publish_event(channel: str, request: Request):
+        if not staff_token_ok(request.headers.get("authorization"), settings.staff_token):
+            raise HTTPException(
+                status_code=401,
+                detail="publishing needs the staff token: Authorization: Bearer <token>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         _check_channel(channel)
         raw = await request.body()
         if not raw.strip():

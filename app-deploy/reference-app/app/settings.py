@@ -4,7 +4,7 @@ Nothing here logs or returns a secret: use ``mask_url`` before printing a URL.
 """
 import os
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
 
@@ -74,6 +74,14 @@ class Settings:
     redis_connect_timeout: float
     health_timeout: float
     sse_keepalive_seconds: float
+    # local, production, ...; production turns the API docs off.
+    environment: str = "local"
+    # Bearer token for publishing events (STAFF_TOKEN); kept out of repr so it is never printed.
+    staff_token: Optional[str] = field(default=None, repr=False)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -87,6 +95,8 @@ class Settings:
             redis_connect_timeout=_env_float("REDIS_CONNECT_TIMEOUT", 2.0),
             health_timeout=_env_float("HEALTH_TIMEOUT", 3.0),
             sse_keepalive_seconds=_env_float("SSE_KEEPALIVE_SECONDS", 15.0),
+            environment=(_env("TABLEORDER_ENVIRONMENT", "local") or "local").lower(),
+            staff_token=_env("STAFF_TOKEN"),
         )
 
     def image_url(self, key: Optional[str]) -> Optional[str]:

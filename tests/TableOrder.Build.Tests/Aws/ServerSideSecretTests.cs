@@ -65,7 +65,23 @@ public sealed class ServerSideSecretTests : IDisposable
         var encoded = url["postgresql://table%20order:".Length..url.IndexOf("@db.internal", StringComparison.Ordinal)];
         Assert.Equal(Password, Uri.UnescapeDataString(encoded));
         Assert.Matches("^[A-Za-z0-9%._~-]+$", encoded);
-        Assert.Equal(["REDIS_URL=redis://cache:6379/0", "S3_BUCKET=b"], lines[1..]);
+        Assert.Equal(["REDIS_URL=redis://cache:6379/0", "S3_BUCKET=b"], lines[1..^1]);
+        Assert.Matches("^STAFF_TOKEN=[A-Za-z0-9_-]{43}$", lines[^1]);
+    }
+
+    [Fact]
+    public void The_staff_token_is_made_once_and_then_kept_from_the_existing_env_file()
+    {
+        var envFile = _temp.WriteFile("app.env", "DATABASE_URL=x\nSTAFF_TOKEN=kept-token-0123456789abcdefghijklmnopqrstuv\n");
+        var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "u", password = "p" });
+        var environment = new Dictionary<string, string> { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_URL"] = "r" };
+
+        var kept = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new(environment) { ["TO_ENV_FILE"] = envFile });
+        var made = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new(environment) { ["TO_ENV_FILE"] = _temp.Combine("absent.env") });
+
+        Assert.EndsWith("\nSTAFF_TOKEN=kept-token-0123456789abcdefghijklmnopqrstuv\n", kept.Stdout, StringComparison.Ordinal);
+        Assert.Matches("\nSTAFF_TOKEN=[A-Za-z0-9_-]{43}\n$", made.Stdout);
+        Assert.DoesNotContain("kept-token", made.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -105,6 +121,7 @@ public sealed class ServerSideSecretTests : IDisposable
         var text = File.ReadAllText(envFile);
         Assert.StartsWith("DATABASE_URL=postgresql://tableorder_admin:p%40ss%3Aw%2Frd%3F%23%25%26%27%22%24%60%5C%20space@", text, StringComparison.Ordinal);
         Assert.Contains("\nS3_BUCKET=tableorder-assets\n", text, StringComparison.Ordinal);
+        Assert.Matches("\nSTAFF_TOKEN=[A-Za-z0-9_-]{43}\n", text);
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(envFile)!));
     }
 

@@ -32,6 +32,37 @@ public sealed class BuildArgumentsTests : IDisposable
         Assert.Throws<BuildArgumentException>(() => Parse(arguments, targets, environment));
 
     [Fact]
+    public void Backend_config_without_a_backend_block_stops_before_any_task_and_names_the_fix()
+    {
+        _root.WriteFile("terraform/backend.tf.example", "terraform {\n  backend \"s3\" {}\n}\n");
+        _root.WriteFile("backend.hcl", "bucket = \"b\"\n");
+
+        var error = Fails(new() { ["environment"] = "production", ["backend-config"] = "backend.hcl" }, ["Plan"]);
+
+        Assert.Contains("--backend-config", error.Message, StringComparison.Ordinal);
+        Assert.Contains("terraform/backend.tf.example to terraform/backend.tf", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backend_config_with_a_backend_block_is_taken()
+    {
+        _root.WriteFile("terraform/backend.tf", "# state\nterraform {\n  backend \"s3\" {\n    encrypt = true\n  }\n}\n");
+        _root.WriteFile("backend.hcl", "bucket = \"b\"\n");
+
+        var options = Parse(new() { ["environment"] = "production", ["backend-config"] = "backend.hcl" }, ["Plan"]);
+
+        Assert.Equal(Path.Combine(_root.Path, "backend.hcl"), options.Terraform.BackendConfigFile);
+    }
+
+    [Fact]
+    public void A_commented_out_backend_block_is_no_backend()
+    {
+        _root.WriteFile("terraform/versions.tf", "terraform {\n  # backend \"s3\" {}\n}\n");
+
+        Assert.False(BuildArguments.HasBackendBlock(Path.Combine(_root.Path, "terraform")));
+    }
+
+    [Fact]
     public void Defaults_are_local_with_state_under_dot_tableorder()
     {
         var options = Parse();

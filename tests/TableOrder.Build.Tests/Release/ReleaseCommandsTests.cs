@@ -66,12 +66,12 @@ public sealed class ReleaseCommandsTests
     public void The_lock_is_an_atomic_mkdir_whose_holder_is_written_by_a_rename_and_released_only_by_its_token()
     {
         var acquire = LockCommands.Acquire("{\"Actor\":\"a'b\"}").Text;
-        Assert.StartsWith("{ [ -d /opt/tableorder ] || install -d -m 0755 /opt/tableorder; } && if mkdir /opt/tableorder/deploy.lock 2>/dev/null; then", acquire, StringComparison.Ordinal);
-        Assert.Contains("> /opt/tableorder/deploy.lock/holder.tmp && mv -f /opt/tableorder/deploy.lock/holder.tmp /opt/tableorder/deploy.lock/holder", acquire, StringComparison.Ordinal);
+        Assert.StartsWith("install -d -m 0700 -o root -g root /var/lib/tableorder-deploy && if mkdir /var/lib/tableorder-deploy/deploy.lock 2>/dev/null; then", acquire, StringComparison.Ordinal);
+        Assert.Contains("> /var/lib/tableorder-deploy/deploy.lock/holder.tmp && mv -f /var/lib/tableorder-deploy/deploy.lock/holder.tmp /var/lib/tableorder-deploy/deploy.lock/holder", acquire, StringComparison.Ordinal);
         Assert.Contains("'{\"Actor\":\"a'\\''b\"}'", acquire, StringComparison.Ordinal);
 
         var release = LockCommands.Release("tok123").Text;
-        Assert.Equal("if grep -q 'tok123' /opt/tableorder/deploy.lock/holder 2>/dev/null; then rm -rf /opt/tableorder/deploy.lock; fi", release);
+        Assert.Equal("if grep -q 'tok123' /var/lib/tableorder-deploy/deploy.lock/holder 2>/dev/null; then rm -rf /var/lib/tableorder-deploy/deploy.lock; fi", release);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class ReleaseCommandsTests
         var command = AuditLog.Append("{\"action\":\"it's\"}");
         Assert.True(command.AsRoot);
         Assert.Equal(
-            "install -d -m 0750 /var/log/tableorder && printf '%s\\n' '{\"action\":\"it'\\''s\"}' >> /var/log/tableorder/deploy-audit.log && chmod 0640 /var/log/tableorder/deploy-audit.log",
+            "install -d -m 0700 -o root -g root /var/lib/tableorder-deploy && (umask 077 && printf '%s\\n' '{\"action\":\"it'\\''s\"}' >> /var/lib/tableorder-deploy/audit.log) && chmod 0600 /var/lib/tableorder-deploy/audit.log",
             command.Text);
     }
 

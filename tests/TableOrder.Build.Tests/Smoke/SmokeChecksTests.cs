@@ -44,6 +44,19 @@ public sealed class SmokeChecksTests : IDisposable
     }
 
     [Fact]
+    public void The_publish_carries_the_staff_token_as_a_bearer_token()
+    {
+        var url = new Uri("http://127.0.0.1/api/events/smoke-1");
+        using var withToken = SmokeChecks.PublishRequest(url, "{}", "tok-123456");
+        using var without = SmokeChecks.PublishRequest(url, "{}", null);
+
+        Assert.Equal(HttpMethod.Post, withToken.Method);
+        Assert.Equal("Bearer", withToken.Headers.Authorization?.Scheme);
+        Assert.Equal("tok-123456", withToken.Headers.Authorization?.Parameter);
+        Assert.Null(without.Headers.Authorization);
+    }
+
+    [Fact]
     public async Task An_unreachable_service_is_a_named_failure()
     {
         _site.Stop();
