@@ -19,8 +19,19 @@ public sealed record ServerSideSecretSettings
 
     public required string DbName { get; init; }
 
-    /// <summary>Without credentials: if Redis ever needs an AUTH token, read it on the server like the password.</summary>
-    public required string RedisUrl { get; init; }
+    /// <summary>The Redis primary endpoint host name (terraform output redis_endpoint), no port.</summary>
+    public required string RedisHost { get; init; }
+
+    public int RedisPort { get; init; } = 6379;
+
+    /// <summary>True (terraform output redis_tls): rediss://, the certificate checked against the system's CA store.</summary>
+    public bool RedisTls { get; init; } = true;
+
+    /// <summary>
+    /// The Secrets Manager secret whose whole string is the Redis AUTH token (terraform output
+    /// redis_auth_secret_arn); read on the server like the database password. Null: no AUTH.
+    /// </summary>
+    public string? RedisAuthSecretArn { get; init; }
 
     /// <summary>Other non-secret app settings (S3_BUCKET, AWS_REGION, LOG_LEVEL, ...), written after DATABASE_URL and REDIS_URL.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
@@ -33,27 +44,30 @@ public sealed record ServerSideSecretSettings
 
 /// <summary>
 /// The bash script that runs ON the server, as root, to write the app's env file with DATABASE_URL
-/// built from the RDS-managed secret. The instance role reads the secret (aws secretsmanager
-/// get-secret-value; the AWS CLI v2 is part of Amazon Linux 2023, boto3 is not, so no Python SDK
-/// fallback); the secret JSON goes through a pipe into python3, which URL-encodes user and password,
-/// and the file is written through a 0600 temp file and `install -m 0600`. The password is never in a
-/// command line, an environment variable, a log, SSM parameters or this script: the script only
-/// holds the secret's ARN. Run it with <c>Shell.Sudo(script)</c> over SSH or as is over SSM (root).
-/// Prints "changed" or "unchanged".
+/// built from the RDS-managed secret and REDIS_URL (rediss://, with the AUTH token) built from the
+/// cache's token secret. The instance role reads both secrets (aws secretsmanager get-secret-value
+/// with the AWS CLI v2); their strings go through one pipe into python3, which URL-encodes user,
+/// password and token, and the file is written through a 0600 temp file and `install -m 0600`. No
+/// credential is ever in a command line, an environment variable, a log, SSM parameters or this
+/// script: the script only holds the secrets' ARNs. Run it with <c>Shell.Sudo(script)</c> over SSH
+/// or as is over SSM (root). Prints "changed" or "unchanged".
 /// </summary>
 public static partial class ServerSideSecret
 {
     /// <summary>
-    /// Reads the secret JSON on stdin and TO_* variables; prints the env file. Exits non-zero with a
-    /// message that never contains the secret when the JSON is not what RDS writes.
+    /// Reads the database secret JSON on stdin (then, with TO_REDIS_AUTH=1, the Redis AUTH token
+    /// after it) and TO_* variables; prints the env file. Exits non-zero with a message that never
+    /// contains a secret when the input is not what RDS and the cache module write.
     /// </summary>
     public const string PythonProgram = """
         import json, os, re, sys
         from urllib.parse import quote
+        text = sys.stdin.read()
         try:
-            secret = json.loads(sys.stdin.read())
+            secret, end = json.JSONDecoder().raw_decode(text.lstrip())
         except ValueError:
             sys.exit("tableorder: the secret is not JSON (expected RDS's {\"username\": ..., \"password\": ...})")
+        rest = text.lstrip()[end:].strip()
         if not isinstance(secret, dict):
             sys.exit("tableorder: the secret is not a JSON object")
         user = secret.get("username")
@@ -64,7 +78,16 @@ public static partial class ServerSideSecret
             return quote(value, safe="")
         url = "postgresql://%s:%s@%s:%s/%s?sslmode=require" % (
             q(user), q(password), os.environ["TO_DB_HOST"], os.environ["TO_DB_PORT"], q(os.environ["TO_DB_NAME"]))
-        lines = ["DATABASE_URL=" + url, "REDIS_URL=" + os.environ["TO_REDIS_URL"]]
+        auth = ""
+        if os.environ.get("TO_REDIS_AUTH") == "1":
+            if not rest or re.search(r"\s", rest):
+                sys.exit("tableorder: the Redis AUTH secret is not one token (expected the whole secret string to be the token)")
+            auth = ":%s@" % q(rest)
+        elif rest:
+            sys.exit("tableorder: unexpected input after the database secret")
+        scheme = "rediss" if os.environ.get("TO_REDIS_TLS") == "1" else "redis"
+        redis_url = "%s://%s%s:%s/0" % (scheme, auth, os.environ["TO_REDIS_HOST"], os.environ["TO_REDIS_PORT"])
+        lines = ["DATABASE_URL=" + url, "REDIS_URL=" + redis_url]
         for line in os.environ.get("TO_SETTINGS", "").splitlines():
             if line:
                 lines.append(line)
@@ -88,9 +111,15 @@ public static partial class ServerSideSecret
             throw new ArgumentException($"The database port {settings.DbPort} is not a TCP port.", nameof(settings));
         }
 
-        if (settings.RedisUrl.Contains('@', StringComparison.Ordinal))
+        Require(settings.RedisHost, "the Redis host (terraform output redis_endpoint)", HostPattern());
+        if (settings.RedisPort is < 1 or > 65535)
         {
-            throw new ArgumentException("The Redis URL must not carry credentials: this script would put them in its own text.", nameof(settings));
+            throw new ArgumentException($"The Redis port {settings.RedisPort} is not a TCP port.", nameof(settings));
+        }
+
+        if (settings.RedisAuthSecretArn is { } redisArn)
+        {
+            Require(redisArn, "the Redis AUTH token secret's ARN (terraform output redis_auth_secret_arn)", ArnPattern());
         }
 
         var extra = new StringBuilder();
@@ -112,13 +141,17 @@ public static partial class ServerSideSecret
             "set -euo pipefail",
             "umask 077",
             "export AWS_PAGER=''",
-            "command -v aws >/dev/null 2>&1 || { echo 'tableorder: the AWS CLI v2 (aws) is not on this server; Amazon Linux 2023 ships it (dnf install awscli-2).' >&2; exit 3; }",
+            "command -v aws >/dev/null 2>&1 || { echo 'tableorder: the AWS CLI v2 (aws) is not on this server; Debian 13 ships it (apt-get install awscli).' >&2; exit 3; }",
             "command -v python3 >/dev/null 2>&1 || { echo 'tableorder: python3 is not on this server.' >&2; exit 3; }",
             $"tmp=$(mktemp {directory}/.app.env.XXXXXX)",
             "trap 'rm -f \"$tmp\"' EXIT",
-            $"aws secretsmanager get-secret-value --region {Shell.Quote(settings.Region)} --secret-id {Shell.Quote(settings.SecretArn)} --query SecretString --output text \\",
+            "{",
+            $"  {ReadSecret(settings.Region, settings.SecretArn)}",
+            settings.RedisAuthSecretArn is { } tokenArn ? $"  {ReadSecret(settings.Region, tokenArn)}" : "  :",
+            "} \\",
             $"  | TO_DB_HOST={Shell.Quote(settings.DbHost)} TO_DB_PORT={settings.DbPort.ToString(CultureInfo.InvariantCulture)} TO_DB_NAME={Shell.Quote(settings.DbName)} \\",
-            $"    TO_REDIS_URL={Shell.Quote(settings.RedisUrl)} TO_SETTINGS={Shell.Quote(extra.ToString())} \\",
+            $"    TO_REDIS_HOST={Shell.Quote(settings.RedisHost)} TO_REDIS_PORT={settings.RedisPort.ToString(CultureInfo.InvariantCulture)} TO_REDIS_TLS={(settings.RedisTls ? "1" : "0")} TO_REDIS_AUTH={(settings.RedisAuthSecretArn is null ? "0" : "1")} \\",
+            $"    TO_SETTINGS={Shell.Quote(extra.ToString())} \\",
             $"    python3 -c {Shell.Quote(PythonProgram)} > \"$tmp\"",
             $"if [ -f {file} ] && cmp -s \"$tmp\" {file}; then",
             $"  chown {owner}:{owner} {file} && chmod 0600 {file}",
@@ -128,6 +161,10 @@ public static partial class ServerSideSecret
             "  echo changed",
             "fi") + "\n";
     }
+
+    /// <summary>Prints a secret's string on stdout (into the pipe, never a variable or an argument).</summary>
+    private static string ReadSecret(string region, string arn) =>
+        $"aws secretsmanager get-secret-value --region {Shell.Quote(region)} --secret-id {Shell.Quote(arn)} --query SecretString --output text";
 
     private static void Require(string value, string what, Regex pattern)
     {

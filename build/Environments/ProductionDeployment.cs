@@ -134,7 +134,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(summary);
 
-        // The database password never leaves AWS: the server reads the RDS-managed secret with its instance role.
+        // The database password and the Redis AUTH token never leave AWS: the server reads both secrets with its instance role.
         var outputs = Outputs();
         var script = ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
         {
@@ -143,7 +143,10 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             DbHost = outputs.DbEndpoint ?? throw new TerraformException("The terraform outputs have no db_endpoint."),
             DbPort = outputs.DbPort ?? 5432,
             DbName = outputs.DbName ?? "tableorder",
-            RedisUrl = $"redis://{outputs.RedisEndpoint}:{outputs.RedisPort ?? 6379}/0",
+            RedisHost = outputs.RedisEndpoint ?? throw new TerraformException("The terraform outputs have no redis_endpoint."),
+            RedisPort = outputs.RedisPort ?? 6379,
+            RedisTls = outputs.RedisTls ?? true,
+            RedisAuthSecretArn = outputs.RedisAuthSecretArn ?? throw new TerraformException("The terraform outputs have no redis_auth_secret_arn (Redis takes an AUTH token): apply the current terraform first."),
             EnvFilePath = ServerMap.EnvFile,
             Owner = ServerMap.AppUser,
             Settings = new Dictionary<string, string>
@@ -153,7 +156,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 ["AWS_REGION"] = outputs.Region ?? DefaultRegion,
             },
         });
-        var written = await server.RunAsync(RemoteCommand.Root(script, "write the env file from the RDS secret"));
+        var written = await server.RunAsync(RemoteCommand.Root(script, "write the env file from the RDS and Redis secrets"));
         var parameters = await new ParameterStoreSettings(await SsmAsync(), Log).SyncAsync(ParameterStoreSettings.FromOutputs(outputs));
         summary.Record("parametersWritten", parameters.Count);
         return written.Output.Any(l => l.Trim() == "changed");
