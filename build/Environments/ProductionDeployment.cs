@@ -100,18 +100,34 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return SaveOutputs(outputs);
     }
 
+    /// <summary>
+    /// Two steps (see <see cref="ProductionDestroy"/>): deletion protection off (a targeted plan,
+    /// applied only when it changes nothing but the database in place), then terraform destroy.
+    /// </summary>
     public async Task DestroyAsync()
     {
         await CredentialsAsync();
         Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        var settings = new TerraformDestroySettings { AutoApprove = true };
-        if (options.Terraform.VarFile is { } varFile)
+        Directory.CreateDirectory(options.StateDirectory);
+        var unprotectPlan = Path.Combine(options.StateDirectory, "unprotect.tfplan");
+        var varFile = options.Terraform.VarFile;
+
+        Log.Information("Destroy, step 1 of 2: turning the database's deletion protection off ({0}).", ProductionDestroy.DatabaseAddress);
+        var plan = Terraform.Plan(ProductionDestroy.UnprotectPlan(unprotectPlan, varFile));
+        var kept = ProductionDestroy.ReadDataKept(Terraform.Show(unprotectPlan));
+        if (plan.HasChanges)
         {
-            settings.VarFiles.Add(varFile);
+            ProductionDestroy.RequireOnlyInPlaceChanges(plan.Summary);
+            Terraform.Apply(new TerraformApplySettings { PlanFile = unprotectPlan });
+        }
+        else
+        {
+            Log.Information("Deletion protection is already off.");
         }
 
-        Log.Warning("Destroying {0}: the database keeps a final snapshot.", Name);
-        Terraform.Destroy(settings);
+        File.Delete(unprotectPlan);
+        Log.Warning("Destroy, step 2 of 2: destroying {0}: {1}.", Name, kept);
+        Terraform.Destroy(ProductionDestroy.DestroyAll(varFile));
     }
 
     public async Task<IRemoteShell> WaitForServerAsync()
