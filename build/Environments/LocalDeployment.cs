@@ -53,8 +53,13 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public Uri PublicUrl() => new($"http://127.0.0.1:{stack.Layout.Ports.Http}/");
 
-    public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary) =>
-        await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(stack.AppSettings()));
+    /// <summary>The local Redis's CA certificate (the app verifies Redis against it), then the env file.</summary>
+    public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
+    {
+        var ca = await AppEnvironmentFile.WriteFileAsync(server, await File.ReadAllBytesAsync(stack.Redis.CaCertificateFile), ServerMap.RedisCaFile, "0644", "root");
+        var settings = await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(stack.AppSettings()));
+        return ca || settings;
+    }
 
     /// <summary>Holds this state folder's stack for the rest of the build: a second build fails at once.</summary>
     public void HoldStack() => _lock ??= stack.Lock();
