@@ -33,15 +33,22 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
     public void Start(LocalSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(secrets);
+        Directory.CreateDirectory(layout.RedisDirectory);
+        EnsureCertificates();
         if (RunningPid is { } pid)
         {
-            log.Information("Redis: already running on 127.0.0.1:{0} with TLS (pid {1})", layout.Ports.Redis, pid);
-            return;
+            if (File.Exists(ConfigFile) && File.ReadAllText(ConfigFile) == Config(layout, secrets.RedisPassword, CaCertificateFile, ServerCertificateFile, ServerKeyFile))
+            {
+                log.Information("Redis: already running on 127.0.0.1:{0} with TLS (pid {1})", layout.Ports.Redis, pid);
+                return;
+            }
+
+            // A Redis started by an older build (no TLS) or with other settings: start it again with these.
+            log.Information("Redis: running with other settings (pid {0}); restarting it with TLS and the password", pid);
+            Stop();
         }
 
         PortCheck.EnsureFree(layout.Ports.Redis, "Redis");
-        Directory.CreateDirectory(layout.RedisDirectory);
-        EnsureCertificates();
         WriteConfig(secrets.RedisPassword);
         if (RunAs is { } user)
         {
