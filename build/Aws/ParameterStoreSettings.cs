@@ -33,6 +33,8 @@ public sealed class ParameterStoreSettings(IAmazonSimpleSystemsManagement ssm, I
             ["db_secret_arn"] = outputs.DbSecretArn,
             ["redis_host"] = outputs.RedisEndpoint,
             ["redis_port"] = outputs.RedisPort?.ToString(CultureInfo.InvariantCulture),
+            ["redis_tls"] = outputs.RedisTls is { } tls ? (tls ? "true" : "false") : null,
+            ["redis_auth_secret_arn"] = outputs.RedisAuthSecretArn,
             ["bucket"] = outputs.BucketName,
             ["region"] = outputs.Region,
             ["log_group_fastapi"] = outputs.LogGroupFastApi,

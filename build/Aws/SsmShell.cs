@@ -264,7 +264,8 @@ public sealed class SsmShell : IRemoteShell
         {
             throw new RemoteException(
                 $"SSM cannot run commands on {_instanceId}: {ex.Message} The instance must be running, its SSM agent online " +
-                "(aws ssm describe-instance-information), and its role must allow SSM (AmazonSSMManagedInstanceCore).",
+                "(aws ssm describe-instance-information; on Debian, user data installs the agent), and its role must carry the stack's " +
+                "SSM agent policy (<name_prefix>-ssm-agent: ssm:UpdateInstanceInformation, ec2messages:*, ssmmessages:*).",
                 ex);
         }
 

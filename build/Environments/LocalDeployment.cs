@@ -53,8 +53,13 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public Uri PublicUrl() => new($"http://127.0.0.1:{stack.Layout.Ports.Http}/");
 
-    public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary) =>
-        await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(stack.AppSettings()));
+    /// <summary>The local Redis's CA certificate (the app verifies Redis against it), then the env file.</summary>
+    public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
+    {
+        var ca = await AppEnvironmentFile.WriteFileAsync(server, await File.ReadAllBytesAsync(stack.Redis.CaCertificateFile), ServerMap.RedisCaFile, "0644", "root");
+        var settings = await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(stack.AppSettings()));
+        return ca || settings;
+    }
 
     /// <summary>The local secret (secrets.json in the state folder); the stack masks it when it loads it.</summary>
     public Task<string?> StaffTokenAsync() => Task.FromResult(stack.Secrets.StaffToken);

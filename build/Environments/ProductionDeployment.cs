@@ -100,18 +100,34 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return SaveOutputs(outputs);
     }
 
+    /// <summary>
+    /// Two steps (see <see cref="ProductionDestroy"/>): deletion protection off (a targeted plan,
+    /// applied only when it changes nothing but the database in place), then terraform destroy.
+    /// </summary>
     public async Task DestroyAsync()
     {
         await CredentialsAsync();
         Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        var settings = new TerraformDestroySettings { AutoApprove = true };
-        if (options.Terraform.VarFile is { } varFile)
+        Directory.CreateDirectory(options.StateDirectory);
+        var unprotectPlan = Path.Combine(options.StateDirectory, "unprotect.tfplan");
+        var varFile = options.Terraform.VarFile;
+
+        Log.Information("Destroy, step 1 of 2: turning the database's deletion protection off ({0}).", ProductionDestroy.DatabaseAddress);
+        var plan = Terraform.Plan(ProductionDestroy.UnprotectPlan(unprotectPlan, varFile));
+        var kept = ProductionDestroy.ReadDataKept(Terraform.Show(unprotectPlan));
+        if (plan.HasChanges)
         {
-            settings.VarFiles.Add(varFile);
+            ProductionDestroy.RequireOnlyInPlaceChanges(plan.Summary);
+            Terraform.Apply(new TerraformApplySettings { PlanFile = unprotectPlan });
+        }
+        else
+        {
+            Log.Information("Deletion protection is already off.");
         }
 
-        Log.Warning("Destroying {0}: the database keeps a final snapshot.", Name);
-        Terraform.Destroy(settings);
+        File.Delete(unprotectPlan);
+        Log.Warning("Destroy, step 2 of 2: destroying {0}: {1}.", Name, kept);
+        Terraform.Destroy(ProductionDestroy.DestroyAll(varFile));
     }
 
     public async Task<IRemoteShell> WaitForServerAsync()
@@ -134,7 +150,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(summary);
 
-        // The database password never leaves AWS: the server reads the RDS-managed secret with its instance role.
+        // The database password and the Redis AUTH token never leave AWS: the server reads both secrets with its instance role.
         var outputs = Outputs();
         var script = ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
         {
@@ -143,7 +159,10 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             DbHost = outputs.DbEndpoint ?? throw new TerraformException("The terraform outputs have no db_endpoint."),
             DbPort = outputs.DbPort ?? 5432,
             DbName = outputs.DbName ?? "tableorder",
-            RedisUrl = $"redis://{outputs.RedisEndpoint}:{outputs.RedisPort ?? 6379}/0",
+            RedisHost = outputs.RedisEndpoint ?? throw new TerraformException("The terraform outputs have no redis_endpoint."),
+            RedisPort = outputs.RedisPort ?? 6379,
+            RedisTls = outputs.RedisTls ?? true,
+            RedisAuthSecretArn = outputs.RedisAuthSecretArn ?? throw new TerraformException("The terraform outputs have no redis_auth_secret_arn (Redis takes an AUTH token): apply the current terraform first."),
             EnvFilePath = ServerMap.EnvFile,
             Owner = ServerMap.AppUser,
             Settings = new Dictionary<string, string>
@@ -153,7 +172,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 ["AWS_REGION"] = outputs.Region ?? DefaultRegion,
             },
         });
-        var written = await server.RunAsync(RemoteCommand.Root(script, "write the env file from the RDS secret"));
+        var written = await server.RunAsync(RemoteCommand.Root(script, "write the env file from the RDS and Redis secrets"));
         var parameters = await new ParameterStoreSettings(await SsmAsync(), Log).SyncAsync(ParameterStoreSettings.FromOutputs(outputs));
         summary.Record("parametersWritten", parameters.Count);
         return written.Output.Any(l => l.Trim() == "changed");

@@ -16,6 +16,7 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
         ("redis-server", "redis-server"),
         ("openssh-client", "ssh-keygen"),
+        ("openssl", "openssl"),
         ("shellcheck", "shellcheck"),
         ("nginx", "nginx"),
         ("iproute2", "ss"),

@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Local;
 
@@ -75,6 +76,7 @@ public sealed class LocalEnvironment
             new("DATABASE_URL", Postgres.DatabaseUrl(secrets.DatabasePassword)),
             new("REDIS_URL", Redis.RedisUrl(secrets.RedisPassword)),
             new("STAFF_TOKEN", secrets.StaffToken!),
+            new("REDIS_CA_FILE", ServerMap.RedisCaFile),
         ];
     }
 
@@ -94,7 +96,7 @@ public sealed class LocalEnvironment
     public IReadOnlyList<(string Part, string State, string Where)> Status() =>
     [
         ("PostgreSQL 15", Postgres.IsRunning ? "running" : "stopped", $"127.0.0.1:{_layout.Ports.Postgres}, data {_layout.PostgresData}"),
-        ("Redis 7", Redis.RunningPid is { } r ? $"running (pid {r})" : "stopped", $"127.0.0.1:{_layout.Ports.Redis}"),
+        ("Redis 7", Redis.RunningPid is { } r ? $"running (pid {r})" : "stopped", $"127.0.0.1:{_layout.Ports.Redis} (TLS only, password; CA {Redis.CaCertificateFile})"),
         ("App server " + _layout.MachineName, Machine.RunningPid is { } m ? $"running (pid {m})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {_layout.Ports.Ssh}, http://127.0.0.1:{_layout.Ports.Http}/, api 127.0.0.1:{_layout.Ports.Api}"),
     ];
 

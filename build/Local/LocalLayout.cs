@@ -45,6 +45,9 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
 
     public string RedisDirectory => Path.Combine(StateDirectory, "redis");
 
+    /// <summary>Redis's CA and server certificate (made once per stack; keys 0600).</summary>
+    public string RedisTlsDirectory => Path.Combine(RedisDirectory, "tls");
+
     public string MachineDirectory => Path.Combine(StateDirectory, "machine");
 
     public string MachineRootfs => Path.Combine(MachineDirectory, "rootfs");

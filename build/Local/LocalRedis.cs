@@ -1,11 +1,17 @@
+using System.Text;
 using Cake.Core.Diagnostics;
 
 namespace TableOrder.Build.Local;
 
-/// <summary>A private Redis 7 for the local environment (plays ElastiCache): own folder, loopback, own port, a password.</summary>
+/// <summary>
+/// A private Redis 7 for the local environment (plays ElastiCache): own folder, loopback, own port,
+/// TLS only (a CA and a server certificate of its own, made once with openssl) and a password, so
+/// the app connects with the same rediss:// code as in production.
+/// </summary>
 public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLog log)
 {
     private const string ServiceUser = "redis";
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private string ConfigFile => Path.Combine(layout.RedisDirectory, "redis.conf");
 
@@ -15,24 +21,41 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
 
     public int? RunningPid => ProcessIds.ReadAlive(PidFile, "redis-server");
 
+    /// <summary>The CA the server certificate is signed with: the app verifies Redis against it.</summary>
+    public string CaCertificateFile => Path.Combine(layout.RedisTlsDirectory, "ca.pem");
+
+    private string CaKeyFile => Path.Combine(layout.RedisTlsDirectory, "ca.key");
+
+    private string ServerCertificateFile => Path.Combine(layout.RedisTlsDirectory, "redis.pem");
+
+    private string ServerKeyFile => Path.Combine(layout.RedisTlsDirectory, "redis.key");
+
     public void Start(LocalSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(secrets);
+        Directory.CreateDirectory(layout.RedisDirectory);
+        EnsureCertificates();
         if (RunningPid is { } pid)
         {
-            log.Information("Redis: already running on 127.0.0.1:{0} (pid {1})", layout.Ports.Redis, pid);
-            return;
+            if (File.Exists(ConfigFile) && File.ReadAllText(ConfigFile) == Config(layout, secrets.RedisPassword, CaCertificateFile, ServerCertificateFile, ServerKeyFile))
+            {
+                log.Information("Redis: already running on 127.0.0.1:{0} with TLS (pid {1})", layout.Ports.Redis, pid);
+                return;
+            }
+
+            // A Redis started by an older build (no TLS) or with other settings: start it again with these.
+            log.Information("Redis: running with other settings (pid {0}); restarting it with TLS and the password", pid);
+            Stop();
         }
 
         PortCheck.EnsureFree(layout.Ports.Redis, "Redis");
-        Directory.CreateDirectory(layout.RedisDirectory);
         WriteConfig(secrets.RedisPassword);
         if (RunAs is { } user)
         {
             process.Run("chown", ["-R", $"{user}:{user}", layout.RedisDirectory]);
         }
 
-        log.Information("Redis: starting on 127.0.0.1:{0}", layout.Ports.Redis);
+        log.Information("Redis: starting on 127.0.0.1:{0} (TLS only, password)", layout.Ports.Redis);
         process.Run("redis-server", [ConfigFile], RunAs);
         Waiting.Until(() => RunningPid is not null && PortCheck.IsListening(layout.Ports.Redis), TimeSpan.FromSeconds(20), "Redis did not start listening; see " + Path.Combine(layout.RedisDirectory, "redis.log"));
     }
@@ -46,24 +69,119 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
         }
     }
 
-    public string RedisUrl(string password) => $"redis://:{password}@127.0.0.1:{layout.Ports.Redis}/0";
+    /// <summary>TLS (rediss://) with the password; the app verifies the server against <see cref="CaCertificateFile"/>.</summary>
+    public string RedisUrl(string password) => RedisUrlFor(password, layout.Ports.Redis);
 
-    private void WriteConfig(string password)
+    public static string RedisUrlFor(string password, int port) => $"rediss://:{Uri.EscapeDataString(password)}@127.0.0.1:{port}/0";
+
+    /// <summary>The redis.conf of a TLS-only Redis: no plain port, server-authenticated TLS, a password.</summary>
+    public static string Config(LocalLayout layout, string password, string caFile, string certificateFile, string keyFile)
     {
-        var config = string.Join('\n',
-            $"port {layout.Ports.Redis}",
+        ArgumentNullException.ThrowIfNull(layout);
+        return string.Join('\n',
+            "port 0",
+            $"tls-port {layout.Ports.Redis}",
+            $"tls-cert-file {certificateFile}",
+            $"tls-key-file {keyFile}",
+            $"tls-ca-cert-file {caFile}",
+            "tls-auth-clients no",
             "bind 127.0.0.1",
             "protected-mode yes",
             "daemonize yes",
-            $"pidfile {PidFile}",
+            $"pidfile {Path.Combine(layout.RedisDirectory, "redis.pid")}",
             $"logfile {Path.Combine(layout.RedisDirectory, "redis.log")}",
             $"dir {layout.RedisDirectory}",
             "save \"\"",
             "appendonly no",
             $"requirepass {password}",
             string.Empty);
-        File.WriteAllText(ConfigFile, config);
-        File.SetUnixFileMode(ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>
+    /// The commands that make the CA and the server certificate for 127.0.0.1 (keys are written into
+    /// files that already exist with mode 0600, so they are never readable by others).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> CertificateCommands(string directory)
+    {
+        var caKey = Path.Combine(directory, "ca.key");
+        var ca = Path.Combine(directory, "ca.pem");
+        var key = Path.Combine(directory, "redis.key");
+        var request = Path.Combine(directory, "redis.csr");
+        var certificate = Path.Combine(directory, "redis.pem");
+        var extensions = Path.Combine(directory, "redis.ext");
+        return
+        [
+            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", caKey],
+            ["req", "-x509", "-new", "-key", caKey, "-sha256", "-days", "3650", "-subj", "/CN=TableOrder local Redis CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", ca],
+            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+            ["req", "-new", "-key", key, "-subj", "/CN=127.0.0.1", "-out", request],
+            ["x509", "-req", "-in", request, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-sha256", "-days", "825", "-extfile", extensions, "-out", certificate],
+        ];
+    }
+
+    /// <summary>The server certificate's extensions: for 127.0.0.1 (the address the app connects to), TLS server only.</summary>
+    public const string ServerExtensions = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n";
+
+    /// <summary>Made once per stack, in the state folder; an incomplete set is made again.</summary>
+    public void EnsureCertificates()
+    {
+        var directory = layout.RedisTlsDirectory;
+        if (File.Exists(CaCertificateFile) && File.Exists(ServerCertificateFile) && File.Exists(ServerKeyFile) && File.Exists(CaKeyFile))
+        {
+            return;
+        }
+
+        if (!LocalProcess.CommandExists("openssl"))
+        {
+            throw new LocalEnvironmentException("openssl is missing: it makes local Redis's TLS certificates. Install it (apt-get install openssl) and run again.");
+        }
+
+        log.Information("Redis: making a CA and a server certificate for 127.0.0.1 in {0}", directory);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var keyFile in new[] { CaKeyFile, ServerKeyFile })
+        {
+            CreateOwnerOnly(keyFile, string.Empty);
+        }
+
+        File.WriteAllText(Path.Combine(directory, "redis.ext"), ServerExtensions);
+        foreach (var arguments in CertificateCommands(directory))
+        {
+            process.Run("openssl", arguments);
+        }
+
+        File.Delete(Path.Combine(directory, "redis.csr"));
+        File.SetUnixFileMode(CaCertificateFile, OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    }
+
+    /// <summary>Writes redis.conf (it holds the password) with mode 0600 from its creation.</summary>
+    public void WriteConfig(string password)
+    {
+        Directory.CreateDirectory(layout.RedisDirectory);
+        if (File.Exists(ConfigFile))
+        {
+            File.Delete(ConfigFile);
+        }
+
+        // Created with its final mode: the password is never in a file others could read, not even for a moment.
+        CreateOwnerOnly(ConfigFile, Config(layout, password, CaCertificateFile, ServerCertificateFile, ServerKeyFile));
+    }
+
+    /// <summary>Creates a file that is 0600 from its first byte (no chmod afterwards).</summary>
+    public static void CreateOwnerOnly(string path, string content)
+    {
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = OwnerOnly,
+        });
+        var bytes = Encoding.UTF8.GetBytes(content);
+        stream.Write(bytes);
     }
 
     private static bool UserExists(string user) =>

@@ -17,16 +17,22 @@ public static class AppEnvironmentFile
     /// <summary>Writes the file when its content differs; true when it changed.</summary>
     public static async Task<bool> WriteAsync(IRemoteShell shell, string content, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(content);
-        var bytes = Encoding.UTF8.GetBytes(content);
-        var current = await shell.RunAsync(FileCommands.Checksum(ServerMap.EnvFile), cancellationToken);
+        return await WriteFileAsync(shell, Encoding.UTF8.GetBytes(content), ServerMap.EnvFile, "0600", ServerMap.AppUser, cancellationToken);
+    }
+
+    /// <summary>Installs a settings file (owner and mode) when its content differs; true when it changed.</summary>
+    public static async Task<bool> WriteFileAsync(IRemoteShell shell, byte[] bytes, string remotePath, string mode, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        ArgumentNullException.ThrowIfNull(bytes);
+        var current = await shell.RunAsync(FileCommands.Checksum(remotePath), cancellationToken);
         if (current.Text.Trim() == Convert.ToHexStringLower(SHA256.HashData(bytes)))
         {
             return false;
         }
 
-        await shell.InstallFileAsync(bytes, ServerMap.EnvFile, "0600", ServerMap.AppUser, cancellationToken);
+        await shell.InstallFileAsync(bytes, remotePath, mode, owner, cancellationToken);
         return true;
     }
 }

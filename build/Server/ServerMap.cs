@@ -17,6 +17,9 @@ public static class ServerMap
     public const string Venv = Base + "/venv";
     public const string ConfigDirectory = "/etc/tableorder";
     public const string EnvFile = ConfigDirectory + "/app.env";
+
+    /// <summary>Local only: the CA of the local Redis's certificate (0644); production's ElastiCache uses a public CA.</summary>
+    public const string RedisCaFile = ConfigDirectory + "/redis-ca.pem";
     public const string LogDirectory = "/var/log/tableorder";
     public const string ApiLog = LogDirectory + "/api.log";
 

@@ -72,6 +72,11 @@ public static class TerraformArguments
         }
 
         AppendVariables(args, settings.VarFiles, settings.Variables);
+        foreach (var target in settings.Targets)
+        {
+            args.AppendSwitchQuoted("-target", "=", target);
+        }
+
         return args.AppendSwitchQuoted("-out", "=", settings.OutFile);
     }
 

@@ -30,6 +30,12 @@ public sealed record TerraformOutputs
 
     public int? RedisPort { get; init; }
 
+    /// <summary>True when Redis takes TLS only (rediss://).</summary>
+    public bool? RedisTls { get; init; }
+
+    /// <summary>The ARN of the secret that holds the Redis AUTH token (never the token).</summary>
+    public string? RedisAuthSecretArn { get; init; }
+
     public string? BucketName { get; init; }
 
     public string? LogGroupFastApi { get; init; }
@@ -60,6 +66,11 @@ public sealed record TerraformOutputs
                 ? value.GetInt32()
                 : int.TryParse(Text(name), out var parsed) ? parsed : null;
 
+        bool? Flag(string name) =>
+            root.TryGetProperty(name, out var output) && output.TryGetProperty("value", out var value) && value.ValueKind is (JsonValueKind.True or JsonValueKind.False)
+                ? value.GetBoolean()
+                : bool.TryParse(Text(name), out var parsed) ? parsed : null;
+
         return new TerraformOutputs
         {
             InstanceId = Text("instance_id"),
@@ -73,6 +84,8 @@ public sealed record TerraformOutputs
             DbSecretArn = Text("db_secret_arn"),
             RedisEndpoint = Text("redis_endpoint"),
             RedisPort = Number("redis_port"),
+            RedisTls = Flag("redis_tls"),
+            RedisAuthSecretArn = Text("redis_auth_secret_arn"),
             BucketName = Text("bucket_name"),
             LogGroupFastApi = Text("log_group_fastapi"),
             LogGroupNginx = Text("log_group_nginx"),

@@ -39,6 +39,9 @@ public sealed class TerraformPlanSettings : TerraformSettings
 
     public IList<TerraformVariable> Variables { get; } = [];
 
+    /// <summary>-target addresses: the plan covers these resources (and what they depend on) only.</summary>
+    public IList<string> Targets { get; } = [];
+
     public bool Destroy { get; set; }
 }
 

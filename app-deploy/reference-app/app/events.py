@@ -42,7 +42,14 @@ class EventBus:
         self._commands: Optional[aioredis.Redis] = None
         self._subscriber: Optional[aioredis.Redis] = None
         if settings.redis_url:
-            log.info("redis configured at %s", mask_url(settings.redis_url))
+            tls = settings.redis_tls_options()
+            if not tls:
+                verified = "tls off"
+            elif "ssl_ca_certs" in tls:
+                verified = "tls, certificate verified against %s" % tls["ssl_ca_certs"]
+            else:
+                verified = "tls, certificate verified against the system CA store"
+            log.info("redis configured at %s (%s)", mask_url(settings.redis_url), verified)
 
     def _client(self, subscriber: bool) -> aioredis.Redis:
         if not self.settings.redis_url:
@@ -55,6 +62,7 @@ class EventBus:
                     socket_keepalive=True,
                     health_check_interval=30,
                     decode_responses=True,
+                    **self.settings.redis_tls_options(),
                 )
             return self._subscriber
         if self._commands is None:
@@ -64,6 +72,7 @@ class EventBus:
                 socket_timeout=self.settings.health_timeout,
                 socket_keepalive=True,
                 decode_responses=True,
+                **self.settings.redis_tls_options(),
             )
         return self._commands
 

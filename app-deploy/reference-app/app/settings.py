@@ -67,6 +67,7 @@ def mask_url(url: Optional[str]) -> str:
 class Settings:
     database_url: Optional[str]
     redis_url: Optional[str]
+    redis_ca_file: Optional[str]
     release_id: str
     s3_bucket: Optional[str]
     s3_region: Optional[str]
@@ -88,6 +89,7 @@ class Settings:
         return cls(
             database_url=_env("DATABASE_URL"),
             redis_url=_env("REDIS_URL"),
+            redis_ca_file=_env("REDIS_CA_FILE"),
             release_id=_env("RELEASE_ID", "") or _release_file() or "unknown",
             s3_bucket=_env("S3_BUCKET") or _env("S3_BUCKET_NAME"),
             s3_region=_env("S3_REGION") or _env("AWS_REGION") or _env("AWS_DEFAULT_REGION"),
@@ -98,6 +100,20 @@ class Settings:
             environment=(_env("TABLEORDER_ENVIRONMENT", "local") or "local").lower(),
             staff_token=_env("STAFF_TOKEN"),
         )
+
+    def redis_tls_options(self) -> dict:
+        """redis-py keyword arguments for the TLS of a ``rediss://`` URL (none for ``redis://``).
+
+        The server certificate is always verified, host name included: against
+        REDIS_CA_FILE when set (the local stack's own CA), else against the system's
+        CA store (ElastiCache's certificates are publicly trusted).
+        """
+        if not self.redis_url or not self.redis_url.startswith("rediss://"):
+            return {}
+        options = {"ssl_cert_reqs": "required", "ssl_check_hostname": True}
+        if self.redis_ca_file:
+            options["ssl_ca_certs"] = self.redis_ca_file
+        return options
 
     def image_url(self, key: Optional[str]) -> Optional[str]:
         """Public S3 URL for a menu image key (string formatting only, no AWS call)."""

@@ -22,6 +22,8 @@ public sealed class ParameterStoreSettingsTests : IDisposable
         DbSecretArn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-3f1e2d-AbCdEf",
         RedisEndpoint = "tableorder-production.abc123.0001.apn2.cache.amazonaws.com",
         RedisPort = 6379,
+        RedisTls = true,
+        RedisAuthSecretArn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf",
         BucketName = "tableorder-production-assets-123456789012",
         LogGroupFastApi = "/tableorder/production/fastapi",
         LogGroupNginx = "/tableorder/production/nginx",
@@ -39,13 +41,15 @@ public sealed class ParameterStoreSettingsTests : IDisposable
         var putsAfterFirst = _ssm.Puts.Count;
         var second = await store.SyncAsync(settings);
 
-        Assert.Equal(11, first.Count);
-        Assert.Equal(11, putsAfterFirst);
+        Assert.Equal(13, first.Count);
+        Assert.Equal(13, putsAfterFirst);
         Assert.Empty(second);
-        Assert.Equal(11, _ssm.Puts.Count);
+        Assert.Equal(13, _ssm.Puts.Count);
         Assert.Equal("5432", _ssm.Store["/tableorder/production/db_port"]);
+        Assert.Equal("true", _ssm.Store["/tableorder/production/redis_tls"]);
+        Assert.Equal(Outputs.RedisAuthSecretArn, _ssm.Store["/tableorder/production/redis_auth_secret_arn"]);
         Assert.Equal(Outputs.DbEndpoint, _ssm.Store["/tableorder/production/db_host"]);
-        // 11 parameters come back in two pages of 10: both were read.
+        // 13 parameters come back in two pages of 10: both were read.
         Assert.True(_ssm.CountOf("GetParametersByPath") >= 3);
         Assert.Contains("are up to date", _log.Text, StringComparison.Ordinal);
     }

@@ -10,6 +10,9 @@ public sealed class ServerSideSecretTests : IDisposable
 {
     private const string Arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-3f1e2d-AbCdEf";
     private const string Password = "p@ss:w/rd?#%&'\"$`\\ space";
+    private const string TokenArn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf";
+    private const string Token = "Zx9rT4kq+/=Wm2pL8vN0bC7dF5gH1jK3";
+    private const string RedisHost = "master.table-order-redis.abc123.apn2.cache.amazonaws.com";
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -21,7 +24,10 @@ public sealed class ServerSideSecretTests : IDisposable
         DbHost = "tableorder-production.c9akciq32.ap-northeast-2.rds.amazonaws.com",
         DbPort = 5432,
         DbName = "tableorder",
-        RedisUrl = "redis://tableorder-production.abc123.0001.apn2.cache.amazonaws.com:6379/0",
+        RedisHost = RedisHost,
+        RedisPort = 6379,
+        RedisTls = true,
+        RedisAuthSecretArn = TokenArn,
         Settings = new Dictionary<string, string> { ["S3_BUCKET"] = "tableorder-assets", ["AWS_REGION"] = "ap-northeast-2" },
     };
 
@@ -31,6 +37,9 @@ public sealed class ServerSideSecretTests : IDisposable
         var script = ServerSideSecret.EnvFileScript(Settings);
 
         Assert.Contains($"--secret-id '{Arn}' --query SecretString --output text", script, StringComparison.Ordinal);
+        Assert.Contains($"--secret-id '{TokenArn}' --query SecretString --output text", script, StringComparison.Ordinal);
+        Assert.Contains($"TO_REDIS_HOST='{RedisHost}' TO_REDIS_PORT=6379 TO_REDIS_TLS=1 TO_REDIS_AUTH=1", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("rediss://", script, StringComparison.Ordinal);
         Assert.Contains("--region 'ap-northeast-2'", script, StringComparison.Ordinal);
         Assert.Contains("install -m 0600 -o 'tableorder' -g 'tableorder' \"$tmp\" '/etc/tableorder/app.env'", script, StringComparison.Ordinal);
         Assert.Contains("set -euo pipefail", script, StringComparison.Ordinal);
@@ -39,11 +48,21 @@ public sealed class ServerSideSecretTests : IDisposable
     }
 
     [Fact]
+    public void TheScriptIsShellcheckClean()
+    {
+        var (code, stdout, _) = Run("shellcheck", ["-s", "bash", "-"], ServerSideSecret.EnvFileScript(Settings), []);
+
+        Assert.True(code == 0, stdout);
+    }
+
+    [Fact]
     public void RejectsValuesThatWouldBreakOutOfTheScript()
     {
         Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { DbHost = "db; rm -rf /" }));
         Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { SecretArn = "arn:aws:secretsmanager:x' ; id ; '" }));
-        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { RedisUrl = "redis://:token@cache:6379" }));
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { RedisHost = ":token@cache" }));
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { RedisAuthSecretArn = "arn:aws:secretsmanager:x' ; id ; '" }));
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { RedisPort = 0 }));
         Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { Settings = new Dictionary<string, string> { ["DATABASE_URL"] = "x" } }));
     }
 
@@ -54,8 +73,8 @@ public sealed class ServerSideSecretTests : IDisposable
         var (code, stdout, _) = Run(
             "python3",
             ["-c", ServerSideSecret.PythonProgram],
-            secret,
-            new() { ["TO_DB_HOST"] = "db.internal", ["TO_DB_PORT"] = "5432", ["TO_DB_NAME"] = "tableorder", ["TO_REDIS_URL"] = "redis://cache:6379/0", ["TO_SETTINGS"] = "S3_BUCKET=b\n" });
+            secret + "\n" + Token + "\n",
+            new() { ["TO_DB_HOST"] = "db.internal", ["TO_DB_PORT"] = "5432", ["TO_DB_NAME"] = "tableorder", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "1", ["TO_REDIS_AUTH"] = "1", ["TO_SETTINGS"] = "S3_BUCKET=b\n" });
 
         Assert.Equal(0, code);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -65,7 +84,7 @@ public sealed class ServerSideSecretTests : IDisposable
         var encoded = url["postgresql://table%20order:".Length..url.IndexOf("@db.internal", StringComparison.Ordinal)];
         Assert.Equal(Password, Uri.UnescapeDataString(encoded));
         Assert.Matches("^[A-Za-z0-9%._~-]+$", encoded);
-        Assert.Equal(["REDIS_URL=redis://cache:6379/0", "S3_BUCKET=b"], lines[1..^1]);
+        Assert.Equal(["REDIS_URL=rediss://:Zx9rT4kq%2B%2F%3DWm2pL8vN0bC7dF5gH1jK3@cache:6379/0", "S3_BUCKET=b"], lines[1..^1]);
         Assert.Matches("^STAFF_TOKEN=[A-Za-z0-9_-]{43}$", lines[^1]);
     }
 
@@ -74,7 +93,7 @@ public sealed class ServerSideSecretTests : IDisposable
     {
         var envFile = _temp.WriteFile("app.env", "DATABASE_URL=x\nSTAFF_TOKEN=kept-token-0123456789abcdefghijklmnopqrstuv\n");
         var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "u", password = "p" });
-        var environment = new Dictionary<string, string> { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_URL"] = "r" };
+        var environment = new Dictionary<string, string> { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "r", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "0", ["TO_REDIS_AUTH"] = "0" };
 
         var kept = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new(environment) { ["TO_ENV_FILE"] = envFile });
         var made = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new(environment) { ["TO_ENV_FILE"] = _temp.Combine("absent.env") });
@@ -82,12 +101,38 @@ public sealed class ServerSideSecretTests : IDisposable
         Assert.EndsWith("\nSTAFF_TOKEN=kept-token-0123456789abcdefghijklmnopqrstuv\n", kept.Stdout, StringComparison.Ordinal);
         Assert.Matches("\nSTAFF_TOKEN=[A-Za-z0-9_-]{43}\n$", made.Stdout);
         Assert.DoesNotContain("kept-token", made.Stdout, StringComparison.Ordinal);
+
+    }
+
+    [Fact]
+    public void ThePythonPartWritesAPlainRedisUrlWithoutTlsOrAuth()
+    {
+        var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "u", password = "p" });
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6380", ["TO_REDIS_TLS"] = "0", ["TO_REDIS_AUTH"] = "0" });
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\nREDIS_URL=redis://cache:6380/0\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("two words")]
+    public void ThePythonPartRefusesAMissingOrBrokenTokenWithoutEchoingIt(string token)
+    {
+        var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "u", password = Password });
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret + "\n" + token + "\n", new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "1", ["TO_REDIS_AUTH"] = "1" });
+
+        Assert.NotEqual(0, code);
+        Assert.Empty(stdout);
+        Assert.Contains("the Redis AUTH secret is not one token", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("words", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("p@ss", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public void ThePythonPartFailsWithoutEchoingABrokenSecret()
     {
-        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], "not-json " + Password, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_URL"] = "r" });
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], "not-json " + Password, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "r", ["TO_REDIS_PORT"] = "6379" });
 
         Assert.NotEqual(0, code);
         Assert.Empty(stdout);
@@ -103,7 +148,20 @@ public sealed class ServerSideSecretTests : IDisposable
         Directory.CreateDirectory(bin);
         var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "tableorder_admin", password = Password });
         var aws = Path.Combine(bin, "aws");
-        File.WriteAllText(aws, $"#!/bin/bash\n[ \"$*\" = \"secretsmanager get-secret-value --region ap-northeast-2 --secret-id {Arn} --query SecretString --output text\" ] || {{ echo \"unexpected: $*\" >&2; exit 2; }}\ncat <<'JSON'\n{secret}\nJSON\n");
+        File.WriteAllText(aws, $$"""
+            #!/bin/bash
+            case "$*" in
+              "secretsmanager get-secret-value --region ap-northeast-2 --secret-id {{Arn}} --query SecretString --output text")
+                cat <<'JSON'
+            {{secret}}
+            JSON
+                ;;
+              "secretsmanager get-secret-value --region ap-northeast-2 --secret-id {{TokenArn}} --query SecretString --output text")
+                echo '{{Token}}' ;;
+              *) echo "unexpected: $*" >&2; exit 2 ;;
+            esac
+
+            """);
         File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var user = Environment.UserName;
         var envFile = _temp.Combine("etc", "app.env");
@@ -120,8 +178,10 @@ public sealed class ServerSideSecretTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(envFile));
         var text = File.ReadAllText(envFile);
         Assert.StartsWith("DATABASE_URL=postgresql://tableorder_admin:p%40ss%3Aw%2Frd%3F%23%25%26%27%22%24%60%5C%20space@", text, StringComparison.Ordinal);
+        Assert.Contains($"\nREDIS_URL=rediss://:Zx9rT4kq%2B%2F%3DWm2pL8vN0bC7dF5gH1jK3@{RedisHost}:6379/0\n", text, StringComparison.Ordinal);
         Assert.Contains("\nS3_BUCKET=tableorder-assets\n", text, StringComparison.Ordinal);
         Assert.Matches("\nSTAFF_TOKEN=[A-Za-z0-9_-]{43}\n", text);
+        Assert.DoesNotContain(Token, script, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(envFile)!));
     }
 

@@ -134,7 +134,8 @@ public sealed class SsmShellTests : IDisposable
 
         var error = await Assert.ThrowsAsync<RemoteException>(() => shell.RunAsync("true"));
 
-        Assert.Contains("AmazonSSMManagedInstanceCore", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ssm:UpdateInstanceInformation", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("AmazonSSMManagedInstanceCore", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

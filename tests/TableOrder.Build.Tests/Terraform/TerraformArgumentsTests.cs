@@ -92,6 +92,18 @@ public sealed class TerraformArgumentsTests
             TerraformArguments.Plan(settings).Render());
     }
 
+    [Fact]
+    public void Plan_targets_come_after_variables_and_before_out()
+    {
+        var settings = new TerraformPlanSettings { OutFile = "unprotect.tfplan" };
+        settings.Variables.Add(new TerraformVariable("db_deletion_protection", "false"));
+        settings.Targets.Add("module.database.aws_db_instance.postgres");
+
+        Assert.Equal(
+            "plan -input=false -no-color -detailed-exitcode -var \"db_deletion_protection=false\" -target=\"module.database.aws_db_instance.postgres\" -out=\"unprotect.tfplan\"",
+            TerraformArguments.Plan(settings).Render());
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]

@@ -266,6 +266,28 @@ public sealed class TerraformOutputsTests
     }
 
     [Fact]
+    public void Reads_the_redis_tls_flag_and_the_auth_secret_arn()
+    {
+        const string json = """
+            {
+              "redis_endpoint": { "sensitive": false, "type": "string", "value": "master.table-order-redis.abc123.apn2.cache.amazonaws.com" },
+              "redis_port": { "sensitive": false, "type": "number", "value": 6379 },
+              "redis_tls": { "sensitive": false, "type": "bool", "value": true },
+              "redis_auth_secret_arn": { "sensitive": false, "type": "string", "value": "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf" }
+            }
+            """;
+
+        var outputs = TerraformOutputs.Parse(json);
+
+        Assert.True(outputs.RedisTls);
+        Assert.Equal("arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf", outputs.RedisAuthSecretArn);
+        Assert.Equal("master.table-order-redis.abc123.apn2.cache.amazonaws.com", outputs.RedisEndpoint);
+        Assert.False(TerraformOutputs.Parse("""{ "redis_tls": { "type": "bool", "value": false } }""").RedisTls);
+        Assert.True(TerraformOutputs.Parse("""{ "redis_tls": { "type": "string", "value": "true" } }""").RedisTls);
+        Assert.Null(TerraformOutputs.Parse("""{ "redis_tls": { "type": "string", "value": "yes" } }""").RedisTls);
+    }
+
+    [Fact]
     public void Missing_outputs_are_null()
     {
         var outputs = TerraformOutputs.Parse("""{ "region": { "type": "string", "value": "ap-northeast-2" } }""");
@@ -273,6 +295,8 @@ public sealed class TerraformOutputsTests
         Assert.Null(outputs.InstanceId);
         Assert.Null(outputs.DbPort);
         Assert.Null(outputs.BucketName);
+        Assert.Null(outputs.RedisTls);
+        Assert.Null(outputs.RedisAuthSecretArn);
         Assert.Equal("ap-northeast-2", outputs.Region);
     }
 
