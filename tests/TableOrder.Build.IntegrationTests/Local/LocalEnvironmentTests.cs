@@ -91,7 +91,7 @@ public sealed class LocalEnvironmentTests(LocalEnvironmentFixture stack, ITestOu
         var failure = await Assert.ThrowsAsync<RemoteCommandException>(() => session.RunAsync("echo about to fail; exit 7", new RemoteRunOptions { Description = "a failing command" }));
         Assert.Equal(7, failure.ExitCode);
         Assert.Contains("about to fail", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("[admin@127.0.0.1:2222] about to fail", log.Text, StringComparison.Ordinal);
+        Assert.Contains($"[admin@127.0.0.1:{stack.Layout.Ports.Ssh}] about to fail", log.Text, StringComparison.Ordinal);
     }
 
     [Fact]
