@@ -46,29 +46,32 @@ check() { # check NAME WHY-IF-FAILED COMMAND...
     if "$@" >/dev/null 2>&1; then ok "$name"; else failed "$name" "$why"; fi
 }
 
-pkg_installed() {
-    if command -v dpkg-query >/dev/null; then
-        [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
-    else
-        rpm -q "$1" >/dev/null 2>&1
-    fi
-}
+pkg_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
 
 # listeners on a TCP port, one local address per line (from ss)
 listeners() { ss -Hltn "sport = :$1" 2>/dev/null | awk '{ print $4 }'; }
 
-# ---- packages and runtime --------------------------------------------------------------
-check "package nginx installed" "nginx package not installed" pkg_installed nginx
+# ---- system, packages and runtime ------------------------------------------------------
+# shellcheck disable=SC1091
+os=$( . /etc/os-release 2>/dev/null && printf '%s %s (%s)' "${ID:-?}" "${VERSION_ID:-?}" "${VERSION_CODENAME:-?}")
+if [[ $os == "debian 13 (trixie)" ]]; then ok "system is Debian 13 (trixie)"
+else failed "system is Debian 13 (trixie)" "/etc/os-release says '$os'"; fi
+for p in nginx python3-venv python3-fastapi python3-uvicorn python3-sqlalchemy python3-alembic python3-psycopg2 python3-redis; do
+    check "package $p installed" "$p package not installed" pkg_installed "$p"
+done
 live=$(cat "$LIVE_SLOT_FILE" 2>/dev/null || true)
 if [[ $live == blue || $live == green ]]; then ok "a live API slot ($live)"; else failed "a live API slot" "$LIVE_SLOT_FILE says '${live:-nothing}'"; live=blue; fi
 venv=$SLOTS/$live/$RELEASE_VENV
-check "live release has its own venv" "no $venv/bin/python" test -x "$venv/bin/python"
-if v=$("$venv/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>&1); then
-    ok "python in the live venv >= 3.11 ($v)"
+check "the live release has its own venv" "no $venv/bin/python" test -x "$venv/bin/python"
+if v=$("$venv/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 13) else 1)' 2>&1); then
+    ok "python in the live venv >= 3.13 ($v)"
 else
-    failed "python in the live venv >= 3.11" "got '${v:-none}'"
+    failed "python in the live venv >= 3.13" "got '${v:-none}'"
 fi
-check "uvicorn importable in the live venv" "python -c 'import uvicorn' fails in $venv" "$venv/bin/python" -c 'import uvicorn'
+check "the live venv sees Debian's packages (system site packages)" "include-system-site-packages is not true in pyvenv.cfg" \
+    grep -qx 'include-system-site-packages = true' "$venv/pyvenv.cfg"
+check "fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis importable in the live venv" "an import fails in $venv" \
+    "$venv/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis'
 check "nothing pending on the server" "$(find "$PENDING_DIR" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)" test -z "$(find "$PENDING_DIR" -mindepth 1 -maxdepth 1 2>/dev/null)"
 check "user $APP_USER exists" "no such user" getent passwd "$APP_USER"
 

@@ -1,6 +1,6 @@
 """Database engine and session handling (sync SQLAlchemy + psycopg2).
 
-Works on SQLAlchemy 1.4 (``future=True`` gives 2.0-style behaviour) and 2.x.
+SQLAlchemy 2.0 (Debian 13's python3-sqlalchemy), 2.0-style throughout.
 The engine is created lazily so the app starts, and /api/health can report
 the problem, even when DATABASE_URL is missing or the database is down.
 """
@@ -42,7 +42,6 @@ def get_engine(settings: Settings) -> Engine:
                 }
             _engine = create_engine(
                 url,
-                future=True,
                 pool_pre_ping=True,
                 pool_size=5,
                 max_overflow=5,
@@ -50,7 +49,7 @@ def get_engine(settings: Settings) -> Engine:
                 pool_recycle=1800,
                 connect_args=connect_args,
             )
-            _sessionmaker = sessionmaker(bind=_engine, future=True, expire_on_commit=False)
+            _sessionmaker = sessionmaker(bind=_engine, expire_on_commit=False)
             log.info("database engine created for %s", mask_url(url))
     return _engine
 

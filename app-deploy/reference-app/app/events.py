@@ -1,4 +1,4 @@
-"""Redis pub/sub for server-sent events (redis-py >= 4.3, ``redis.asyncio``).
+"""Redis pub/sub for server-sent events (redis-py 6, ``redis.asyncio``).
 
 Two clients: one for commands (PING, PUBLISH) with a short socket timeout, and
 one for subscriptions whose connections must be able to sit idle.
@@ -31,16 +31,9 @@ def full_channel(name: str) -> str:
 
 
 async def _aclose(obj) -> None:
-    """Close a client or PubSub on redis-py 4.x (close/reset) and 5.x (aclose)."""
-    if obj is None:
-        return
-    for name in ("aclose", "close", "reset"):
-        method = getattr(obj, name, None)
-        if method is not None:
-            result = method()
-            if asyncio.iscoroutine(result):
-                await result
-            return
+    """Close a client or PubSub (redis-py >= 5: ``aclose``; ``close`` is deprecated)."""
+    if obj is not None:
+        await obj.aclose()
 
 
 class EventBus:

@@ -3,11 +3,11 @@
 Run from the release folder:
     uvicorn app.main:app --host 127.0.0.1 --port 8000
 
-Compatible with Debian 12 (FastAPI 0.92 / Starlette 0.26 / pydantic 1.10 /
-SQLAlchemy 1.4 / redis-py 4.3) and with current releases of each.
+Runs on Debian 13 (trixie)'s packages: python3.13, FastAPI 0.115 / Starlette
+0.46 / pydantic 2.10, uvicorn 0.32, SQLAlchemy 2.0, Alembic 1.13, psycopg2 2.9,
+redis-py 6.
 """
 import asyncio
-import inspect
 import json
 import logging
 import os
@@ -60,10 +60,10 @@ shutdown_requested = threading.Event()
 def _watch_shutdown_signals() -> None:
     """Chain a flag-setting handler in front of the server's own handlers.
 
-    Called at startup, after uvicorn installed its handlers (asyncio's
-    add_signal_handler leaves a no-op Python handler plus a wakeup fd, newer
-    uvicorn uses signal.signal); the previous handler is always called, so the
-    server's shutdown works as before. Left alone when nobody handles the
+    Called at startup, after uvicorn installed its handlers (uvicorn 0.32 uses
+    signal.signal inside Server.capture_signals and restores the original ones
+    on exit); the previous handler is always called, so the server's shutdown
+    works as before. Left alone when nobody handles the
     signal (default action) or when not in the main thread.
     """
     if threading.current_thread() is not threading.main_thread():
@@ -121,28 +121,20 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         await bus.close()
         dbmod.dispose_engine()
 
-    kwargs: Dict[str, Any] = dict(
+    @asynccontextmanager
+    async def lifespan(_app):
+        await _startup()
+        yield
+        await _shutdown()
+
+    app = FastAPI(
         title="Table Order reference app",
         version=VERSION,
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=lifespan,
     )
-    # FastAPI >= 0.93 takes a lifespan; 0.92 (Debian 12) only has on_event.
-    use_lifespan = "lifespan" in inspect.signature(FastAPI.__init__).parameters
-    if use_lifespan:
-
-        @asynccontextmanager
-        async def lifespan(_app):
-            await _startup()
-            yield
-            await _shutdown()
-
-        kwargs["lifespan"] = lifespan
-    app = FastAPI(**kwargs)
-    if not use_lifespan:
-        app.add_event_handler("startup", _startup)
-        app.add_event_handler("shutdown", _shutdown)
     app.state.settings = settings
     app.state.bus = bus
 

@@ -1,6 +1,6 @@
 """The nine data models of the Table Order service.
 
-Written so that they work unchanged on SQLAlchemy 1.4 (Debian 12) and 2.x:
+Written for SQLAlchemy 2.0 (Debian 13), in the classic style:
 classic ``Column`` declarations on ``declarative_base`` from ``sqlalchemy.orm``,
 no ``Mapped[]`` annotations.
 

@@ -64,7 +64,7 @@ def run_migrations_online() -> None:
     if url.startswith("postgresql"):
         connect_args["connect_timeout"] = int(float(os.environ.get("DB_CONNECT_TIMEOUT", "10")))
         connect_args["application_name"] = "tableorder-alembic"
-    engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args, future=True)
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
