@@ -19,12 +19,20 @@ public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log,
     /// <summary>Puts the release live; false when it already was, healthy (nothing started or switched).</summary>
     public async Task<bool> ActivateAsync(string id, string action, bool force = false, CancellationToken cancellationToken = default)
     {
+        // What a killed run left half-done (a switch, a reload) is finished first.
+        await shell.RunAsync(SlotCommands.Resume(), cancellationToken);
         var state = await StateAsync(cancellationToken);
         if (!force && state.LiveRelease == id)
         {
             var health = await HealthGate.WaitAsync(shell, ports.Http, Expected(id), TimeSpan.FromSeconds(5), cancellationToken);
             if (health.Healthy)
             {
+                if (state.Running.GetValueOrDefault(state.Idle))
+                {
+                    // a killed run switched but never drained the old slot
+                    await shell.RunAsync(SlotCommands.Stop(state.Idle), cancellationToken);
+                }
+
                 log.Information("Release {0} is live on slot {1} and healthy: nothing switched, nothing restarted.", id, state.Live);
                 return false;
             }
