@@ -112,6 +112,22 @@ public sealed class ReleaseCommandsTests
     }
 
     [Fact]
+    public void A_lock_whose_process_is_gone_from_this_machine_is_named_stale_with_the_command_that_frees_it()
+    {
+        var gone = new LockHolder("bob@here", DateTime.UtcNow, "deploy", null, "t") { Host = Environment.MachineName, Pid = 999_999_999 };
+        var alive = gone with { Pid = Environment.ProcessId };
+        var elsewhere = gone with { Host = "another-machine" };
+
+        Assert.True(gone.IsStaleHere);
+        Assert.False(alive.IsStaleHere);
+        Assert.False(elsewhere.IsStaleHere);
+        var error = new DeployLockedException(gone);
+        Assert.Contains("the lock is stale", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--target=Lock --unlock", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--lock-wait", new DeployLockedException(alive).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_audit_log_appends_one_quoted_json_line_as_root()
     {
         var command = AuditLog.Append("{\"action\":\"it's\"}");
