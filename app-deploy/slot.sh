@@ -197,10 +197,11 @@ do_switch() {
     stop_point after-live-write
     [[ -f $LIVE_CONF ]] && cp -p "$LIVE_CONF" "$LIVE_CONF.prev"
     mv -f "$tmp" "$LIVE_CONF"
-    if ! nginx -t -q 2>"$PENDING_DIR/nginx-t.err"; then
+    local check
+    if ! check=$(nginx -t -q 2>&1); then
         if [[ -f $LIVE_CONF.prev ]]; then mv -f "$LIVE_CONF.prev" "$LIVE_CONF"; else rm -f "$LIVE_CONF"; fi
         clear_pending switch
-        die "nginx -t failed with the switch to $slot; the previous file is back and nothing was reloaded: $(tr '\n' ' ' <"$PENDING_DIR/nginx-t.err")"
+        die "nginx -t failed with the switch to $slot; the previous file is back and nothing was reloaded: $(tr '\n' ' ' <<<"$check")"
     fi
     stop_point after-live-rename
     # A graceful reload: old workers finish their requests; new ones go to the new slot.
