@@ -8,7 +8,7 @@
 # official Debian 13 AMI in production, the debootstrapped trixie machine locally
 # (local/make-rootfs.sh). Any other system is refused before anything is changed.
 #
-#   sudo bash bootstrap.sh --http-port N --api-port N \
+#   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
 #        [--python-deps distro|pip] [--cloudwatch on|off]
 #
 # Idempotent: every file is compared before it is written, every service is reloaded or
@@ -27,7 +27,7 @@ readonly here
 # shellcheck source=/dev/null
 . "$here/server-map.env"
 # the map's values for the templates (@APP_USER@, @CURRENT@, ...)
-readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "CURRENT=$CURRENT" "VENV=$VENV" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
+readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
 readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 readonly CW_CTL=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 readonly WAIT_SECONDS=600
@@ -52,10 +52,11 @@ trap on_exit EXIT
 
 usage() {
     cat >&2 <<'EOF'
-usage: sudo bash bootstrap.sh --http-port N --api-port N
+usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                               [--python-deps distro|pip] [--cloudwatch on|off]
   --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
-  --api-port      loopback port of the FastAPI service (production 8000, local 18000)
+  --api-port      loopback port of the API's blue slot (production 8000, local 18000)
+  --green-port    loopback port of the API's green slot (production 8001, local 18001)
   --python-deps   both: Debian's python3-* packages (FastAPI, uvicorn, SQLAlchemy, Alembic,
                   psycopg2, redis) and a venv with --system-site-packages over them
                   distro: that is all (default)
@@ -64,26 +65,30 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N
                           packages (needs PyPI for those)
   --cloudwatch    install and configure the CloudWatch agent (default: off). The build
                   decides: on where there is AWS (production), off locally
-example: sudo bash bootstrap.sh --http-port 8080 --api-port 18000 --python-deps distro --cloudwatch off
+example: sudo bash bootstrap.sh --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off
 EOF
     exit 2
 }
 
 # ---- arguments: all validated before the first side effect ----------------------------
-http_port='' api_port='' python_deps='' cloudwatch=''
+http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch=''
 while (( $# )); do
     case $1 in
-        --http-port|--api-port|--python-deps|--cloudwatch)
+        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at)
             (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
             case $1 in
                 --http-port) http_port=$2 ;;
                 --api-port) api_port=$2 ;;
+                --green-port) green_port=$2 ;;
+                --stop-at) stop_at=$2 ;;
                 --python-deps) python_deps=$2 ;;
                 --cloudwatch) cloudwatch=$2 ;;
             esac
             shift 2 ;;
         --http-port=*) http_port=${1#*=}; shift ;;
         --api-port=*) api_port=${1#*=}; shift ;;
+        --green-port=*) green_port=${1#*=}; shift ;;
+        --stop-at=*) stop_at=${1#*=}; shift ;;
         --python-deps=*) python_deps=${1#*=}; shift ;;
         --cloudwatch=*) cloudwatch=${1#*=}; shift ;;
         -h|--help) usage ;;
@@ -94,15 +99,17 @@ done
 valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && (( 10#$1 >= 1 && 10#$1 <= 65535 )); }
 valid_port "$http_port" || die "--http-port must be a port number 1-65535, got '$http_port' (e.g. --http-port 80)"
 valid_port "$api_port" || die "--api-port must be a port number 1-65535, got '$api_port' (e.g. --api-port 8000)"
-http_port=$((10#$http_port)) api_port=$((10#$api_port))
-(( http_port != api_port )) || die "--http-port and --api-port must differ (both are $http_port)"
+valid_port "$green_port" || die "--green-port must be a port number 1-65535, got '$green_port' (e.g. --green-port 8001)"
+http_port=$((10#$http_port)) api_port=$((10#$api_port)) green_port=$((10#$green_port))
+(( http_port != api_port && http_port != green_port && api_port != green_port )) \
+    || die "--http-port, --api-port and --green-port must all differ ($http_port, $api_port, $green_port)"
 [[ -n $python_deps ]] || python_deps=distro
 [[ $python_deps == distro || $python_deps == pip ]] \
     || die "--python-deps must be 'distro' or 'pip', got '$python_deps'"
 [[ -n $cloudwatch ]] || cloudwatch=off
 [[ $cloudwatch == on || $cloudwatch == off ]] || die "--cloudwatch must be 'on' or 'off', got '$cloudwatch'"
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
-for f in server/tableorder-api.service.in server/nginx-site.conf.in server/logrotate-tableorder \
+for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
     [[ -f $here/$f ]] || die "$here/$f is missing: upload the whole app-deploy/ folder, not just bootstrap.sh"
 done
@@ -117,9 +124,19 @@ os_name=${os_name:-$os_id $os_version}
 if [[ $os_id != debian ]] || [[ $os_version != 13 && $os_codename != trixie ]]; then
     die "unsupported system '$os_name': this bootstrap supports $SUPPORTED"
 fi
-log "http-port=$http_port api-port=$api_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
+log "http-port=$http_port api-ports=$api_port,$green_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
 
 # ---- helpers ------------------------------------------------------------------------------
+# A crash at a named point (--stop-at, tests only): the next run must converge.
+stop_point() {
+    if [[ $stop_at == "$1" ]]; then
+        log "stopping at '$1' (--stop-at)"
+        exit 99
+    fi
+}
+slot() { bash "$here/slot.sh" "$@"; }
+mark_pending() { install -d -m 0755 "$PENDING_DIR"; : >"$PENDING_DIR/$1"; }
+clear_pending() { rm -f "$PENDING_DIR/$1"; }
 # install_content DEST MODE OWNER GROUP WHAT  (content on stdin)
 # Writes DEST only if content, mode or owner differ. Sets LAST_CHANGED=1 when it did.
 LAST_CHANGED=0
@@ -138,7 +155,9 @@ install_content() {
         rm -f "$tmp"
         return 0
     fi
-    install -D -m "$mode" -o "$owner" -g "$group" "$tmp" "$dest"
+    # a temp name beside it, then a rename: a crash never leaves half a file in place
+    install -D -m "$mode" -o "$owner" -g "$group" "$tmp" "$dest.tableorder-new"
+    mv -f "$dest.tableorder-new" "$dest"
     rm -f "$tmp"
     LAST_CHANGED=1
     changed "$what ($dest)"
@@ -217,9 +236,20 @@ ensure_packages() { # ensure_packages PKG...
 
 py_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)' 2>/dev/null; }
 
-# ---- 1. wait until the machine is ours ------------------------------------------------------
+# ---- 1. wait until the machine is ours; finish what a killed run left --------------------------
 wait_for_cloud_init
 wait_for_package_manager
+# an install interrupted under our temporary policy-rc.d left it behind: services would never start
+if [[ -f /usr/sbin/policy-rc.d ]] && grep -q 'temporary, bootstrap.sh' /usr/sbin/policy-rc.d; then
+    rm -f /usr/sbin/policy-rc.d
+    changed "removed a leftover /usr/sbin/policy-rc.d of an interrupted bootstrap"
+fi
+if [[ -d $PENDING_DIR ]] && [[ -n $(find "$PENDING_DIR" -mindepth 1 -maxdepth 1 2>/dev/null) ]]; then
+    log "pending from an earlier run: $(find "$PENDING_DIR" -mindepth 1 -maxdepth 1 -printf '%f ')"
+fi
+if [[ -e $PENDING_DIR/switch ]] && command -v nginx >/dev/null; then
+    slot resume
+fi
 
 # ---- 2. packages -------------------------------------------------------------------------------
 # Python: Debian's own packages first, always (python3.13, FastAPI, uvicorn, SQLAlchemy 2.0,
@@ -272,100 +302,110 @@ fi
 install_content "$CONF_DIR/server.conf" 0640 root "$APP_USER" "server settings" <<EOF
 # written by app-deploy/bootstrap.sh
 HTTP_PORT=$http_port
-API_PORT=$api_port
+BLUE_PORT=$api_port
+GREEN_PORT=$green_port
 PYTHON_DEPS=$python_deps
 PYTHON=$python
 EOF
+install -d -m 0755 "$STATE_DIR"
 
-# ---- 4. Python venv ---------------------------------------------------------------------------
-# One shape for both --python-deps modes: --system-site-packages over Debian's packages (pip
-# in the venv then sees them as installed and only adds what a release needs beyond them).
-api_restart=0
-want_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-venv_ok=0
-if [[ -x $VENV/bin/python && -f $VENV/pyvenv.cfg ]] \
-    && grep -qx "include-system-site-packages = true" "$VENV/pyvenv.cfg" \
-    && [[ $("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) == "$want_version" ]]; then
-    venv_ok=1
+# ---- 4. the layout before slots: one unit, one shared venv (servers bootstrapped earlier) ----
+if [[ -f /etc/systemd/system/tableorder-api.service ]]; then
+    systemctl disable --now --quiet tableorder-api.service 2>/dev/null || true
+    rm -f /etc/systemd/system/tableorder-api.service
+    systemctl daemon-reload
+    changed "removed the single-slot unit tableorder-api.service (now $UNIT_TEMPLATE)"
 fi
-if (( ! venv_ok )); then
-    [[ ! -e $VENV ]] || rm -rf --one-file-system "$VENV"
-    "$python" -m venv --system-site-packages "$VENV"
-    changed "venv $VENV (python $want_version, system site packages)"
-    api_restart=1
-fi
-if ! "$VENV/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis' 2>/dev/null; then
-    die "Debian's python3-* packages are installed but not importable from $VENV: $("$VENV/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis' 2>&1 | tail -n 1)"
-fi
-if [[ $python_deps == pip ]] && ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
-    die "--python-deps pip: $VENV has no pip (python3-venv should have put it there); rerun, or remove $VENV"
+if [[ -d $BASE/venv ]]; then
+    rm -rf --one-file-system "$BASE/venv"
+    changed "removed the shared venv $BASE/venv (each release has its own)"
 fi
 
-# ---- 5. placeholder release, current -> placeholder only if there is no current ------------
+# ---- 5. placeholder release (what serves until the first release), with its own venv ---------
+live=$(cat "$LIVE_SLOT_FILE" 2>/dev/null || true)
+placeholder_changed=0
 install_content "$PLACEHOLDER/app/__init__.py" 0644 root root "placeholder app" <"$here/server/placeholder/app/__init__.py"
-placeholder_changed=$LAST_CHANGED
+(( LAST_CHANGED )) && placeholder_changed=1
 install_content "$PLACEHOLDER/app/main.py" 0644 root root "placeholder app" <"$here/server/placeholder/app/main.py"
 (( LAST_CHANGED )) && placeholder_changed=1
 for ui in customer:Customer admin:Admin superadmin:SuperAdmin; do
     install_content "$PLACEHOLDER/ui/${ui%%:*}/index.html" 0644 root root "placeholder ${ui#*:} UI" \
         < <(render "$here/server/placeholder/ui/index.html.in" "UI_TITLE=${ui#*:}")
 done
+install_content "$PLACEHOLDER/RELEASE_ID" 0644 root root "placeholder release id" <<<"placeholder"
 find "$PLACEHOLDER" -type d ! -perm 0755 -exec chmod 0755 {} +
-if [[ ! -e $CURRENT && ! -L $CURRENT ]]; then
-    ln -s "$PLACEHOLDER" "$CURRENT"
-    changed "$CURRENT -> $PLACEHOLDER (no release yet)"
-    api_restart=1
-elif [[ ! -e $CURRENT ]]; then
-    log "warning: $CURRENT is a dangling link ($(readlink "$CURRENT")): left alone, the release step owns it"
+if (( placeholder_changed )); then rm -f "$PLACEHOLDER/$RELEASE_COMPLETE"; fi
+if [[ ! -f $PLACEHOLDER/$RELEASE_COMPLETE ]]; then
+    slot prepare placeholder
+    changed "placeholder release prepared (its own venv)"
 fi
-current_is_placeholder=0
-[[ $(readlink -f "$CURRENT" 2>/dev/null) == "$PLACEHOLDER" ]] && current_is_placeholder=1
-(( placeholder_changed && current_is_placeholder )) && api_restart=1
 
-# ---- 6. systemd unit -----------------------------------------------------------------------
-install_content "$UNIT_FILE" 0644 root root "systemd unit $UNIT" \
-    < <(render "$here/server/tableorder-api.service.in" "API_PORT=$api_port" "${MAP_VALUES[@]}")
-if (( LAST_CHANGED )); then
+# ---- 6. systemd unit: one template, an instance per slot ----------------------------------------
+# the change is recorded before it is made and cleared after daemon-reload
+unit_content=$(render "$here/server/tableorder-api@.service.in" "${MAP_VALUES[@]}"; echo x)
+unit_content=${unit_content%x}
+if [[ ! -f $UNIT_FILE ]] || ! cmp -s "$UNIT_FILE" <(printf '%s' "$unit_content"); then
+    mark_pending daemon-reload
+    # the live slot runs the old unit: the build restarts it through the slot switch
+    [[ -z $live ]] || mark_pending api-refresh
+fi
+install_content "$UNIT_FILE" 0644 root root "systemd unit $UNIT_TEMPLATE" < <(printf '%s' "$unit_content")
+stop_point after-unit-write
+if [[ -e $PENDING_DIR/daemon-reload ]]; then
     systemctl daemon-reload
-    api_restart=1
-fi
-if [[ $(systemctl is-enabled "$UNIT" 2>/dev/null || true) != enabled ]]; then
-    systemctl enable --quiet "$UNIT"
-    changed "enabled $UNIT"
+    clear_pending daemon-reload
 fi
 
-# ---- 7. Nginx site --------------------------------------------------------------------------
-nginx_reload=0
-nginx_log_dir=/var/log/nginx
-install_content "$SITE_FILE" 0644 root root "nginx site" \
-    < <(render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http_port" "API_PORT=$api_port" \
-        "CURRENT=$CURRENT" "NGINX_LOG_DIR=$nginx_log_dir")
-(( LAST_CHANGED )) && nginx_reload=1
+# ---- 7. the first slot: the placeholder on blue, live -------------------------------------------
 # the distribution's default sites would also claim a port (80); this server has one site
 for default_site in /etc/nginx/sites-enabled/default /etc/nginx/conf.d/default.conf; do
     if [[ -e $default_site || -L $default_site ]]; then
         rm -f "$default_site"
         changed "removed nginx default site $default_site"
-        nginx_reload=1
+        mark_pending nginx-reload
     fi
 done
+if [[ -z $live ]]; then
+    slot start blue placeholder --port "$api_port"
+    slot switch blue --port "$api_port"
+    changed "slot blue serves the placeholder release"
+    live=blue
+elif (( placeholder_changed )) && [[ $(readlink -f "$CURRENT" 2>/dev/null) == "$PLACEHOLDER" ]]; then
+    mark_pending api-refresh
+fi
+
+# ---- 8. Nginx site: recorded, written by a rename, checked, reloaded -----------------------------
+nginx_log_dir=/var/log/nginx
+site_content=$(render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http_port" "LIVE_CONF=$LIVE_CONF" "NGINX_LOG_DIR=$nginx_log_dir"; echo x)
+site_content=${site_content%x}
+if [[ ! -f $SITE_FILE ]] || ! cmp -s "$SITE_FILE" <(printf '%s' "$site_content"); then
+    mark_pending nginx-reload
+    if [[ -f $SITE_FILE ]]; then cp -p "$SITE_FILE" "$STATE_DIR/site.prev"; fi
+fi
+install_content "$SITE_FILE" 0644 root root "nginx site" < <(printf '%s' "$site_content")
+stop_point after-site-write
 if ! nginx_test=$(nginx -t 2>&1); then
     printf '%s\n' "$nginx_test" >&2
-    die "nginx -t failed (see above): the running nginx was not touched"
+    if [[ -f $STATE_DIR/site.prev ]]; then mv -f "$STATE_DIR/site.prev" "$SITE_FILE"; fi
+    clear_pending nginx-reload
+    die "nginx -t failed with the new site (see above): the previous site is back and the running nginx was not touched"
 fi
+rm -f "$STATE_DIR/site.prev"
 if [[ $(systemctl is-enabled nginx.service 2>/dev/null || true) != enabled ]]; then
     systemctl enable --quiet nginx.service
     changed "enabled nginx.service"
 fi
 if ! systemctl is-active --quiet nginx.service; then
     systemctl start nginx.service
+    clear_pending nginx-reload
     changed "started nginx.service"
-elif (( nginx_reload )); then
+elif [[ -e $PENDING_DIR/nginx-reload ]]; then
     systemctl reload nginx.service
-    changed "reloaded nginx.service"
+    clear_pending nginx-reload
+    changed "reloaded nginx.service (graceful)"
 fi
 
-# ---- 8. logrotate -----------------------------------------------------------------------------
+# ---- 9. logrotate -----------------------------------------------------------------------------
 install_content "$LOGROTATE_FILE" 0644 root root "logrotate config" < <(render "$here/server/logrotate-tableorder" "${MAP_VALUES[@]}")
 # logrotate runs from its systemd timer on Debian; if the package was just
 # installed under our policy-rc.d the timer is enabled but not started yet
@@ -380,26 +420,20 @@ if systemctl cat logrotate.timer >/dev/null 2>&1; then
     fi
 fi
 
-# ---- 9. the API service -----------------------------------------------------------------------
-if ! systemctl is-active --quiet "$UNIT"; then
-    systemctl start "$UNIT"
-    changed "started $UNIT"
-elif (( api_restart )); then
-    systemctl restart "$UNIT"
-    changed "restarted $UNIT"
+# ---- the API: never restarted here ------------------------------------------------------------
+# A change the running API must pick up is recorded as pending api-refresh; the build then starts
+# the live release on the idle slot, switches and drains (no request fails), and clears it.
+if [[ -e $PENDING_DIR/api-refresh ]]; then
+    log "the API needs a restart for this change: pending api-refresh (the build does it through the slot switch)"
 fi
-if (( current_is_placeholder )); then
-    # prove the placeholder answers, directly and through nginx
+if [[ $(readlink -f "$CURRENT" 2>/dev/null) == "$PLACEHOLDER" ]]; then
     ok=0
     for _ in $(seq 1 40); do
-        if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$api_port/api/health" \
-            && curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/api/health"; then
-            ok=1; break
-        fi
+        if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/api/health"; then ok=1; break; fi
         sleep 0.5
     done
-    (( ok )) || { tail -n 20 "$API_LOG" >&2 || true; die "placeholder /api/health did not answer on :$api_port and :$http_port"; }
-    log "placeholder release is serving: /api/health ok on :$api_port and through nginx on :$http_port"
+    (( ok )) || { tail -n 20 "$API_LOG" >&2 || true; die "placeholder /api/health did not answer through nginx on :$http_port"; }
+    log "placeholder release is serving: /api/health ok through nginx on :$http_port"
 else
     log "current -> $(readlink "$CURRENT"): release health is the Activate/Smoke steps' job"
 fi

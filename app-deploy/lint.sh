@@ -17,7 +17,7 @@ if [[ ${1:-} != --server-map || ! -r ${2:-} ]]; then
 fi
 # shellcheck source=/dev/null
 . "$2"
-map_values=("APP_USER=$APP_USER" "BASE=$BASE" "CURRENT=$CURRENT" "VENV=$VENV" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
+map_values=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
 missing=()
 for tool in shellcheck nginx systemd-analyze python3; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
@@ -54,9 +54,11 @@ done
 for ports in "8080 18000" "80 8000"; do
     read -r http api <<<"$ports"
     prefix=$work/nginx-$http
-    mkdir -p "$prefix/logs" "$prefix/current/ui"
-    render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http" "API_PORT=$api" \
-        "CURRENT=$prefix/current" "NGINX_LOG_DIR=$prefix/logs" >"$prefix/site.conf"
+    mkdir -p "$prefix/logs" "$prefix/slots/blue/ui"
+    # the live file as slot.sh writes it, and the site that includes it
+    render "$here/server/nginx-live.conf.in" "API_PORT=$api" "UI_ROOT=$prefix/slots/blue/ui" "SLOT=blue" "RELEASE=lint" >"$prefix/live.conf"
+    render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http" "LIVE_CONF=$prefix/live.conf" \
+        "NGINX_LOG_DIR=$prefix/logs" >"$prefix/site.conf"
     mime=''
     [[ -f /etc/nginx/mime.types ]] && mime='include /etc/nginx/mime.types;'
     cat >"$prefix/nginx.conf" <<EOF
@@ -88,22 +90,24 @@ done
 
 # ---- systemd-analyze verify on the unit, in a scratch root, no warnings allowed -------------
 root=$work/root
-mkdir -p "$root/etc/systemd/system" "$root$VENV/bin" "$root/usr/lib/systemd"
+unit=tableorder-api@blue.service
+mkdir -p "$root/etc/systemd/system" "$root$SLOTS/blue/$RELEASE_VENV/bin" "$root/usr/lib/systemd" "$root$CONF_DIR"
 for d in /usr/lib/systemd/system /lib/systemd/system; do
     if [[ -d $d ]]; then cp -a "$d" "$root/usr/lib/systemd/"; break; fi
 done
-printf '#!/bin/sh\n' >"$root$VENV/bin/python"
-chmod 0755 "$root$VENV/bin/python"
-render "$here/server/tableorder-api.service.in" "API_PORT=8000" "${map_values[@]}" >"$root/etc/systemd/system/$UNIT"
-if grep -q '@[A-Z_]*@' "$root/etc/systemd/system/$UNIT"; then
-    grep '@[A-Z_]*@' "$root/etc/systemd/system/$UNIT" >"$work/out"
+printf '#!/bin/sh\n' >"$root$SLOTS/blue/$RELEASE_VENV/bin/python"
+chmod 0755 "$root$SLOTS/blue/$RELEASE_VENV/bin/python"
+printf 'PORT=8000\n' >"$root$CONF_DIR/slot-blue.env"
+render "$here/server/tableorder-api@.service.in" "${map_values[@]}" >"$root/etc/systemd/system/$UNIT_TEMPLATE"
+if grep -q '@[A-Z_]*@' "$root/etc/systemd/system/$UNIT_TEMPLATE"; then
+    grep '@[A-Z_]*@' "$root/etc/systemd/system/$UNIT_TEMPLATE" >"$work/out"
     failed "unit template fully rendered" "$work/out"
 fi
-if SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no --root="$root" "$UNIT" >"$work/out" 2>&1 \
+if SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no --root="$root" "$unit" >"$work/out" 2>&1 \
     && [[ ! -s $work/out ]]; then
-    ok "systemd-analyze verify $UNIT (no warnings)"
+    ok "systemd-analyze verify $unit (no warnings)"
 else
-    failed "systemd-analyze verify $UNIT (no warnings)" "$work/out"
+    failed "systemd-analyze verify $unit (no warnings)" "$work/out"
 fi
 
 # ---- CloudWatch agent config ------------------------------------------------------------------

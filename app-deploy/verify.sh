@@ -2,7 +2,7 @@
 # shellcheck disable=SC2153,SC2154  # the server map's variables come from server-map.env (sourced below)
 # Testinfra-style checks of a bootstrapped Table Order app server. Run as root on the server:
 #
-#   sudo bash verify.sh --http-port N --api-port N
+#   sudo bash verify.sh --http-port N --api-port N --green-port N
 #
 # Prints "ok: <check>" or "FAILED: <check>: <why>" per check; exits 1 if any failed.
 set -uo pipefail
@@ -13,23 +13,25 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/server-map.env"
 
 usage() {
-    echo "usage: sudo bash verify.sh --http-port N --api-port N   (e.g. --http-port 80 --api-port 8000)" >&2
+    echo "usage: sudo bash verify.sh --http-port N --api-port N --green-port N   (e.g. --http-port 80 --api-port 8000 --green-port 8001)" >&2
     exit 2
 }
-http_port='' api_port=''
+http_port='' api_port='' green_port=''
 while (( $# )); do
     case $1 in
         --http-port) [[ $# -ge 2 ]] || usage; http_port=$2; shift 2 ;;
         --api-port) [[ $# -ge 2 ]] || usage; api_port=$2; shift 2 ;;
         --http-port=*) http_port=${1#*=}; shift ;;
         --api-port=*) api_port=${1#*=}; shift ;;
+        --green-port) [[ $# -ge 2 ]] || usage; green_port=$2; shift 2 ;;
+        --green-port=*) green_port=${1#*=}; shift ;;
         -h|--help) usage ;;
         *) echo "verify: unknown argument '$1'" >&2; usage ;;
     esac
 done
-for p in "$http_port" "$api_port"; do
+for p in "$http_port" "$api_port" "$green_port"; do
     if ! [[ $p =~ ^[0-9]{1,5}$ ]] || (( 10#$p < 1 || 10#$p > 65535 )); then
-        echo "verify: --http-port and --api-port must be port numbers 1-65535, got '$p'" >&2
+        echo "verify: --http-port, --api-port and --green-port must be port numbers 1-65535, got '$p'" >&2
         usage
     fi
 done
@@ -57,20 +59,24 @@ else failed "system is Debian 13 (trixie)" "/etc/os-release says '$os'"; fi
 for p in nginx python3-venv python3-fastapi python3-uvicorn python3-sqlalchemy python3-alembic python3-psycopg2 python3-redis; do
     check "package $p installed" "$p package not installed" pkg_installed "$p"
 done
-check "venv $VENV exists" "no $VENV/bin/python" test -x "$VENV/bin/python"
-if v=$("$VENV/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 13) else 1)' 2>&1); then
-    ok "python in venv >= 3.13 ($v)"
+live=$(cat "$LIVE_SLOT_FILE" 2>/dev/null || true)
+if [[ $live == blue || $live == green ]]; then ok "a live API slot ($live)"; else failed "a live API slot" "$LIVE_SLOT_FILE says '${live:-nothing}'"; live=blue; fi
+venv=$SLOTS/$live/$RELEASE_VENV
+check "the live release has its own venv" "no $venv/bin/python" test -x "$venv/bin/python"
+if v=$("$venv/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 13) else 1)' 2>&1); then
+    ok "python in the live venv >= 3.13 ($v)"
 else
-    failed "python in venv >= 3.13" "got '${v:-none}'"
+    failed "python in the live venv >= 3.13" "got '${v:-none}'"
 fi
-check "venv sees Debian's packages (system site packages)" "include-system-site-packages is not true in pyvenv.cfg" \
-    grep -qx 'include-system-site-packages = true' "$VENV/pyvenv.cfg"
-check "fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis importable in venv" "an import fails in the venv" \
-    "$VENV/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis'
+check "the live venv sees Debian's packages (system site packages)" "include-system-site-packages is not true in pyvenv.cfg" \
+    grep -qx 'include-system-site-packages = true' "$venv/pyvenv.cfg"
+check "fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis importable in the live venv" "an import fails in $venv" \
+    "$venv/bin/python" -c 'import fastapi, uvicorn, sqlalchemy, alembic, psycopg2, redis'
+check "nothing pending on the server" "$(find "$PENDING_DIR" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)" test -z "$(find "$PENDING_DIR" -mindepth 1 -maxdepth 1 2>/dev/null)"
 check "user $APP_USER exists" "no such user" getent passwd "$APP_USER"
 
 # ---- services --------------------------------------------------------------------------
-for unit in nginx.service "$UNIT"; do
+for unit in nginx.service "tableorder-api@$live.service"; do
     state=$(systemctl is-enabled "$unit" 2>&1)
     if [[ $state == enabled ]]; then ok "$unit enabled"; else failed "$unit enabled" "is-enabled says '$state'"; fi
     state=$(systemctl is-active "$unit" 2>&1)
@@ -88,6 +94,7 @@ if [[ $code == 200 ]]; then ok "HTTP GET / on $http_port answers 200"; else fail
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$http_port/api/health" 2>/dev/null)
 if [[ $code == 200 ]]; then ok "API health through nginx answers 200"; else failed "API health through nginx answers 200" "got '$code'"; fi
 
+if [[ $live == green ]]; then api_port=$green_port; fi
 api_addrs=$(listeners "$api_port")
 if [[ -z $api_addrs ]]; then
     failed "API port $api_port listening on loopback only" "nothing listens on TCP $api_port"

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
@@ -11,10 +12,19 @@ namespace TableOrder.Build;
 /// </summary>
 public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 {
+    private readonly List<PosixSignalRegistration> _signals = [];
+
     public override void Setup(BuildContext context, ISetupContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
+
+        // Ctrl-C or a kill must not leave the deploy lock behind: release it, record the run, then stop.
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        {
+            _signals.Add(PosixSignalRegistration.Create(signal, _ => Interrupted(context, signal)));
+        }
+
         context.Log.Information(
             "Environment: {0}  targets: {1}  root: {2}",
             context.Options.EnvironmentName,
@@ -26,6 +36,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
+        _signals.ForEach(s => s.Dispose());
         try
         {
             context.FinishAsync(info.Successful, info.ThrownException).GetAwaiter().GetResult();
@@ -38,6 +49,30 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         finally
         {
             context.Summary.Write(context.Options.StateDirectory, info.Successful, info.ThrownException is null ? null : context.Masker.Apply(info.ThrownException.Message.Split('\n')[0]));
+            context.Close();
+        }
+    }
+
+    /// <summary>
+    /// The build is stopped by a signal: release the lock this build holds (recorded as interrupted
+    /// in the audit log) and write the run summary, within a few seconds; then the signal's default
+    /// action ends the process. Closing the connection ends the remote command with it.
+    /// </summary>
+    private static void Interrupted(BuildContext context, PosixSignal signal)
+    {
+        var error = new OperationCanceledException($"interrupted by {signal}");
+        context.Log.Warning("Interrupted ({0}): releasing the deploy lock and stopping.", signal);
+        try
+        {
+            context.FinishAsync(succeeded: false, error).Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException ex)
+        {
+            context.Log.Warning("Could not release the deploy lock ({0}). Release it with --target=Lock --unlock.", ex.InnerException?.Message);
+        }
+        finally
+        {
+            context.Summary.Write(context.Options.StateDirectory, succeeded: false, error.Message);
             context.Close();
         }
     }

@@ -22,7 +22,7 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     /// <summary>Debian's packages only (no package index here), and no CloudWatch (no AWS).</summary>
     public ServerPolicy Policy { get; } = new(CloudWatchAgent: false, PythonPackages.Distro);
 
-    public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api);
+    public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api, stack.Layout.Ports.ApiGreen);
 
     public bool PlansInfrastructure => false;
 

@@ -8,6 +8,9 @@ namespace TableOrder.Build.Local;
 /// </summary>
 public sealed class HostPackages(LocalProcess process, ICakeLog log)
 {
+    private const string Policy = "/usr/sbin/policy-rc.d";
+    private const string PolicyMarker = "# written by the TableOrder build while it installs packages";
+
     /// <summary>A package and a file that proves it is installed.</summary>
     public static readonly IReadOnlyList<(string Package, string Proof)> Required =
     [
@@ -28,6 +31,8 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
     public void EnsureInstalled()
     {
         var missing = Missing();
+        // A build killed while it installed left its policy-rc.d: no service on this host would start.
+        RemoveLeftoverPolicy();
         if (missing.Count == 0)
         {
             log.Verbose("Host packages: all present.");
@@ -45,12 +50,11 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
 
         // Installing postgresql, redis or nginx must not start the system's own services:
         // the build runs private instances on its own ports. policy-rc.d says so to invoke-rc.d.
-        const string policy = "/usr/sbin/policy-rc.d";
-        var ownPolicy = !File.Exists(policy);
+        var ownPolicy = !File.Exists(Policy);
         if (ownPolicy)
         {
-            File.WriteAllText(policy, "#!/bin/sh\n# written by the TableOrder build while it installs packages\nexit 101\n");
-            File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            File.WriteAllText(Policy, "#!/bin/sh\n" + PolicyMarker + "\nexit 101\n");
+            File.SetUnixFileMode(Policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
 
         try
@@ -63,7 +67,7 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         {
             if (ownPolicy)
             {
-                File.Delete(policy);
+                File.Delete(Policy);
             }
         }
 
@@ -71,6 +75,16 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         if (stillMissing.Count > 0)
         {
             throw new LocalEnvironmentException($"apt-get finished but these are still missing: {string.Join(", ", stillMissing)}.");
+        }
+    }
+
+    /// <summary>Removes a policy-rc.d only when it is ours (its marker line), never someone else's.</summary>
+    private void RemoveLeftoverPolicy()
+    {
+        if (LocalProcess.IsRoot && File.Exists(Policy) && File.ReadAllText(Policy).Contains(PolicyMarker, StringComparison.Ordinal))
+        {
+            File.Delete(Policy);
+            log.Warning("Removed {0}, left by an interrupted package install of an earlier build.", Policy);
         }
     }
 }

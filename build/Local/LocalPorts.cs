@@ -10,9 +10,9 @@ namespace TableOrder.Build.Local;
 /// defaults when they are free; any other state folder (the tests', a second clone's) gets a block
 /// derived from its path, moved on past taken ports. Chosen once and remembered in the state folder.
 /// </summary>
-public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Redis)
+public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Redis, int ApiGreen)
 {
-    public static readonly LocalPorts Defaults = new(2222, 8080, 18000, 15432, 16379);
+    public static readonly LocalPorts Defaults = new(2222, 8080, 18000, 15432, 16379, 18001);
 
     /// <summary>Blocks of ports for other stacks start here; 20000-29999 is below Linux's ephemeral range.</summary>
     private const int FirstBlock = 20000;
@@ -22,14 +22,15 @@ public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Re
     public const string FileName = "ports.json";
 
     [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlyList<int> All => [Ssh, Http, Api, Postgres, Redis];
+    public IReadOnlyList<int> All => [Ssh, Http, Api, Postgres, Redis, ApiGreen];
 
     /// <summary>The remembered ports of this state folder, or new ones chosen (and remembered) now.</summary>
     public static LocalPorts LoadOrChoose(string stateDirectory, bool preferDefaults, Func<int, bool> isTaken)
     {
         ArgumentNullException.ThrowIfNull(isTaken);
         var file = Path.Combine(stateDirectory, FileName);
-        if (File.Exists(file) && JsonSerializer.Deserialize<LocalPorts>(File.ReadAllText(file)) is { } remembered)
+        // A file from before the green slot had a port names no ApiGreen: choose again.
+        if (File.Exists(file) && JsonSerializer.Deserialize<LocalPorts>(File.ReadAllText(file)) is { ApiGreen: > 0 } remembered)
         {
             return remembered;
         }
@@ -59,7 +60,7 @@ public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Re
         for (var i = 0; i < Blocks; i++)
         {
             var first = FirstBlock + ((start + i) % Blocks * BlockSize);
-            var block = new LocalPorts(first, first + 1, first + 2, first + 3, first + 4);
+            var block = new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5);
             if (!block.All.Any(isTaken))
             {
                 return block;

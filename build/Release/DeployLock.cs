@@ -8,14 +8,38 @@ namespace TableOrder.Build.Release;
 /// <summary>Who holds the deploy lock, since when, for what.</summary>
 public sealed record LockHolder(string Actor, DateTime Since, string Action, string? Release, string Token)
 {
-    public override string ToString() => $"{Actor} since {Since:u} ({Action}{(Release is null ? string.Empty : $" of release {Release}")})";
+    /// <summary>The holding build's machine and process: a lock whose process is gone from this machine is stale.</summary>
+    public string? Host { get; init; }
+
+    public int? Pid { get; init; }
+
+    /// <summary>True when the holder ran on this machine and its process is gone (killed, crashed).</summary>
+    public bool IsStaleHere =>
+        Host == Environment.MachineName && Pid is { } pid && !ProcessAlive(pid);
+
+    public override string ToString() => $"{Actor} since {Since:u} ({Action}{(Release is null ? string.Empty : $" of release {Release}")}{(Pid is null ? string.Empty : $", pid {Pid}")})";
+
+    private static bool ProcessAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>Another deploy holds the lock.</summary>
 public sealed class DeployLockedException(LockHolder holder)
     : ReleaseException(
-        $"The server is locked by {holder}. Wait for that deploy to finish, pass --lock-wait=<seconds> to wait for it, " +
-        "or, if it is stale (that build died), release it with --target=Lock --unlock.")
+        holder.IsStaleHere
+            ? $"The server is locked by {holder}, but that build is gone (no process {holder.Pid} on this machine): the lock is stale. Free it with --target=Lock --unlock, then run again."
+            : $"The server is locked by {holder}. Wait for that deploy to finish, pass --lock-wait=<seconds> to wait for it, " +
+              "or, if it is stale (that build died), release it with --target=Lock --unlock.")
 {
     public LockHolder Holder { get; } = holder;
 }
@@ -57,7 +81,11 @@ public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
 
     public async Task<LockHolder> AcquireAsync(string actor, string action, string? release, TimeSpan wait, CancellationToken cancellationToken = default)
     {
-        var holder = new LockHolder(actor, DateTime.UtcNow, action, release, Guid.NewGuid().ToString("N"));
+        var holder = new LockHolder(actor, DateTime.UtcNow, action, release, Guid.NewGuid().ToString("N"))
+        {
+            Host = Environment.MachineName,
+            Pid = Environment.ProcessId,
+        };
         var json = JsonSerializer.Serialize(holder);
         var deadline = DateTime.UtcNow + wait;
         while (true)

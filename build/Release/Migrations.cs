@@ -6,7 +6,7 @@ namespace TableOrder.Build.Release;
 
 /// <summary>
 /// `alembic upgrade head` on the server (the database is private in production), run as the app
-/// user with the app's env file, the same way systemd starts the API: the database URL comes from
+/// user with the app's env file and the release's own venv, the same way systemd starts the API: the database URL comes from
 /// the file, never from a command line.
 /// </summary>
 public static partial class Migrations
@@ -18,7 +18,7 @@ public static partial class Migrations
                 $"--uid={ServerMap.AppUser} --gid={ServerMap.AppUser}",
                 $"--property=EnvironmentFile={ServerMap.EnvFile}",
                 $"--working-directory={ServerMap.Release(releaseId)}",
-                $"{ServerMap.Venv}/bin/python -m alembic upgrade head"),
+                $"{ServerMap.Release(releaseId)}/{ServerMap.ReleaseVenv}/bin/python -m alembic upgrade head"),
             "alembic upgrade head") with
         { Stream = true, AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) };
 

@@ -7,8 +7,9 @@ namespace TableOrder.Build.Release;
 /// <summary>The server commands of releases, as data: pure functions, tested on their text.</summary>
 public static class ReleaseCommands
 {
+    /// <summary>Complete: unpacked, its venv built, its requirements met. A half-made release is made again.</summary>
     public static RemoteCommand Exists(string id) =>
-        RemoteCommand.User($"test -f {ServerMap.Release(id)}/RELEASE_ID", $"look for release {id}") with { AllowFailure = true };
+        RemoteCommand.User($"test -f {ServerMap.Release(id)}/{ServerMap.ReleaseComplete}", $"look for release {id}") with { AllowFailure = true };
 
     /// <summary>
     /// Unpacks an uploaded archive next to its target and renames it into place: a half-unpacked
@@ -29,34 +30,8 @@ public static class ReleaseCommands
         return RemoteCommand.User($"{Shell.Sudo(steps)}; status=$?; rm -f ~/{upload}; exit $status", $"unpack release {id}") with { Stream = true };
     }
 
-    public static RemoteCommand InstallRequirements(string id) =>
-        RemoteCommand.Root(
-            $"{ServerMap.Venv}/bin/pip install --disable-pip-version-check -q -r {ServerMap.Release(id)}/requirements.txt",
-            $"install the requirements of release {id}") with
-        { Stream = true, Timeout = TimeSpan.FromMinutes(15) };
-
     public static RemoteCommand ReadLink(string link) =>
         RemoteCommand.User($"readlink {link} || true", "read " + link);
-
-    /// <summary>Points `current` at the release by renaming a new link over the old one, and remembers the one before.</summary>
-    public static RemoteCommand Switch(string id, string? previous)
-    {
-        var steps = new List<string>();
-        if (previous is not null && previous != id)
-        {
-            steps.Add(AtomicLink(ServerMap.Release(previous), ServerMap.Previous));
-        }
-
-        steps.Add(AtomicLink(ServerMap.Release(id), ServerMap.Current));
-        return RemoteCommand.Root(string.Join(" && ", steps), $"switch current to {id}");
-    }
-
-    public static RemoteCommand RestartApi() =>
-        RemoteCommand.Root($"systemctl restart {ServerMap.ApiUnit}", "restart the API") with { AllowFailure = true };
-
-    /// <summary>Restarts the API only if it runs (after its settings changed).</summary>
-    public static RemoteCommand TryRestartApi() =>
-        RemoteCommand.Root($"systemctl try-restart {ServerMap.ApiUnit}", "restart the API for its new settings");
 
     public static RemoteCommand List() =>
         RemoteCommand.User($"ls -1t {ServerMap.Releases} 2>/dev/null || true", "list the releases");
@@ -70,7 +45,7 @@ public static class ReleaseCommands
 
     public static RemoteCommand ServiceStates() =>
         RemoteCommand.User(
-            $"for unit in {ServerMap.ApiUnit} nginx.service; do printf '%s %s\\n' \"$unit\" \"$(systemctl is-active $unit)\"; done",
+            $"for unit in {ServerMap.ApiUnit("blue")} {ServerMap.ApiUnit("green")} nginx.service; do printf '%s %s\\n' \"$unit\" \"$(systemctl is-active $unit)\"; done",
             "read the service states") with
         { AllowFailure = true };
 
@@ -111,6 +86,4 @@ public static class ReleaseCommands
 
         return [.. newestFirst.Where(r => !keep.Contains(r))];
     }
-
-    private static string AtomicLink(string target, string link) => $"ln -sfn {target} {link}.new && mv -T {link}.new {link}";
 }

@@ -12,8 +12,11 @@ public sealed class ServerReleases(IRemoteShell shell, ICakeLog log)
     public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken = default) =>
         (await shell.RunAsync(ReleaseCommands.Exists(id), cancellationToken)).ExitCode == 0;
 
-    /// <summary>Uploads and unpacks the release unless it is there already; false when nothing was uploaded.</summary>
-    public async Task<bool> EnsureAsync(ReleaseArchive archive, bool installRequirements, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Uploads, unpacks and prepares the release (its own venv, its requirements checked) unless it is
+    /// complete on the server already; false when nothing was uploaded. A half-made one is made again.
+    /// </summary>
+    public async Task<bool> EnsureAsync(ReleaseArchive archive, Server.ServerPolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archive);
         if (await ExistsAsync(archive.Id, cancellationToken))
@@ -30,11 +33,7 @@ public sealed class ServerReleases(IRemoteShell shell, ICakeLog log)
         }
 
         await shell.RunAsync(ReleaseCommands.Unpack(archive.Id, upload), cancellationToken);
-        if (installRequirements)
-        {
-            await shell.RunAsync(ReleaseCommands.InstallRequirements(archive.Id), cancellationToken);
-        }
-
+        await shell.RunAsync(SlotCommands.Prepare(archive.Id, policy), cancellationToken);
         return true;
     }
 
@@ -44,12 +43,6 @@ public sealed class ServerReleases(IRemoteShell shell, ICakeLog log)
 
     public async Task<string?> PreviousAsync(CancellationToken cancellationToken = default) =>
         ReleaseCommands.ReleaseName((await shell.RunAsync(ReleaseCommands.ReadLink(Server.ServerMap.Previous), cancellationToken)).Text);
-
-    public async Task SwitchAsync(string id, string? previous, CancellationToken cancellationToken = default) =>
-        await shell.RunAsync(ReleaseCommands.Switch(id, previous), cancellationToken);
-
-    public async Task RestartApiAsync(CancellationToken cancellationToken = default) =>
-        await shell.RunAsync(ReleaseCommands.RestartApi(), cancellationToken);
 
     /// <summary>Releases on the server, newest first (the placeholder not counted).</summary>
     public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default) =>

@@ -10,7 +10,7 @@ namespace TableOrder.Build.Server;
 /// </summary>
 public static class DeployScripts
 {
-    private static readonly string[] Parts = ["bootstrap.sh", "verify.sh", "server", "cloudwatch"];
+    private static readonly string[] Parts = ["bootstrap.sh", "slot.sh", "verify.sh", "server", "cloudwatch"];
 
     public static async Task UploadAsync(IRemoteShell shell, string appDeployDirectory, CancellationToken cancellationToken = default)
     {

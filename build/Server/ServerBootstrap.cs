@@ -23,9 +23,10 @@ public static partial class ServerBootstrap
             $"bash \"$HOME/{ServerMap.ScriptsFolder}/bootstrap.sh\"",
             "--http-port", ports.Http.ToString(CultureInfo.InvariantCulture),
             "--api-port", ports.Api.ToString(CultureInfo.InvariantCulture),
+            "--green-port", ports.ApiGreen.ToString(CultureInfo.InvariantCulture),
             .. policy.BootstrapFlags(),
         ];
-        return RemoteCommand.User("sudo -n " + string.Join(' ', arguments), "bootstrap.sh") with { Stream = true, Timeout = TimeSpan.FromMinutes(30) };
+        return RemoteCommand.User("sudo -n " + string.Join(' ', arguments) + Release.SlotCommands.StopAtFlag(), "bootstrap.sh") with { Stream = true, Timeout = TimeSpan.FromMinutes(30) };
     }
 
     /// <summary>Waits for cloud-init (where there is one) and systemd to finish booting; prints the system state.</summary>

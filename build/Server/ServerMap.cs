@@ -14,7 +14,8 @@ public static class ServerMap
     public const string Releases = Base + "/releases";
     public const string Current = Base + "/current";
     public const string Previous = Base + "/previous";
-    public const string Venv = Base + "/venv";
+    /// <summary>slots/blue and slots/green: links to the release each API slot runs.</summary>
+    public const string Slots = Base + "/slots";
     public const string ConfigDirectory = "/etc/tableorder";
     public const string EnvFile = ConfigDirectory + "/app.env";
 
@@ -30,8 +31,23 @@ public static class ServerMap
     public const string DeployStateDirectory = "/var/lib/tableorder-deploy";
     public const string Lock = DeployStateDirectory + "/deploy.lock";
     public const string AuditLog = DeployStateDirectory + "/audit.log";
-    public const string ApiUnit = "tableorder-api.service";
-    public const string UnitFile = "/etc/systemd/system/" + ApiUnit;
+    /// <summary>The API's systemd template: one instance per slot (tableorder-api@blue, tableorder-api@green).</summary>
+    public const string ApiUnitTemplate = "tableorder-api@.service";
+    public const string UnitFile = "/etc/systemd/system/" + ApiUnitTemplate;
+
+    /// <summary>Server state the scripts keep: the live slot, pending actions (finished by the next run).</summary>
+    public const string StateDirectory = "/var/lib/tableorder";
+    public const string PendingDirectory = StateDirectory + "/pending";
+    public const string LiveSlotFile = StateDirectory + "/live-slot";
+
+    /// <summary>The one file Nginx switches on: the API upstream and the UI root, together.</summary>
+    public const string NginxLiveFile = "/etc/nginx/tableorder/live.conf";
+
+    /// <summary>Each release's own Python environment, built before it can go live.</summary>
+    public const string ReleaseVenv = ".venv";
+
+    /// <summary>Written last when a release is whole (unpacked, venv built, requirements met).</summary>
+    public const string ReleaseComplete = ".complete";
     public const string NginxSite = "/etc/nginx/conf.d/tableorder.conf";
     public const string NginxAccessLog = "/var/log/nginx/tableorder.access.log";
     public const string NginxErrorLog = "/var/log/nginx/tableorder.error.log";
@@ -46,6 +62,10 @@ public static class ServerMap
 
     public static string Release(string id) => $"{Releases}/{id}";
 
+    public static string ApiUnit(string slot) => $"tableorder-api@{slot}.service";
+
+    public static string Slot(string slot) => $"{Slots}/{slot}";
+
     /// <summary>The map as shell assignments, in the order above; bootstrap.sh and verify.sh source it.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Entries { get; } =
     [
@@ -54,7 +74,9 @@ public static class ServerMap
         new("RELEASES", Releases),
         new("CURRENT", Current),
         new("PREVIOUS", Previous),
-        new("VENV", Venv),
+        new("SLOTS", Slots),
+        new("RELEASE_VENV", ReleaseVenv),
+        new("RELEASE_COMPLETE", ReleaseComplete),
         new("CONF_DIR", ConfigDirectory),
         new("ENV_FILE", EnvFile),
         new("LOG_DIR", LogDirectory),
@@ -62,8 +84,12 @@ public static class ServerMap
         new("DEPLOY_STATE_DIR", DeployStateDirectory),
         new("LOCK_DIR", Lock),
         new("AUDIT_LOG", AuditLog),
-        new("UNIT", ApiUnit),
+        new("UNIT_TEMPLATE", ApiUnitTemplate),
         new("UNIT_FILE", UnitFile),
+        new("STATE_DIR", StateDirectory),
+        new("PENDING_DIR", PendingDirectory),
+        new("LIVE_SLOT_FILE", LiveSlotFile),
+        new("LIVE_CONF", NginxLiveFile),
         new("SITE_FILE", NginxSite),
         new("NGINX_ACCESS_LOG", NginxAccessLog),
         new("NGINX_ERROR_LOG", NginxErrorLog),

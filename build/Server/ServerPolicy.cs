@@ -26,8 +26,14 @@ public sealed record ServerPolicy(bool CloudWatchAgent, PythonPackages PythonPac
     ];
 }
 
-/// <summary>The ports Nginx and the API use on the server: 80/8000 on EC2, their own ports locally.</summary>
-public sealed record ServerPorts(int Http, int Api)
+/// <summary>
+/// The ports Nginx and the API's two slots use on the server (loopback for the slots): 80 and
+/// 8000/8001 on EC2, each local stack's own ports locally.
+/// </summary>
+public sealed record ServerPorts(int Http, int Api, int ApiGreen)
 {
-    public static readonly ServerPorts Production = new(80, 8000);
+    public static readonly ServerPorts Production = new(80, 8000, 8001);
+
+    /// <summary>The loopback port of a slot (blue or green).</summary>
+    public int For(string slot) => slot == "green" ? ApiGreen : Api;
 }

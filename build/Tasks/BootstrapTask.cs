@@ -1,7 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Release;
-using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
@@ -19,14 +18,15 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         await DeployScripts.UploadAsync(server, Path.Combine(context.Options.RootDirectory, "app-deploy"));
         var result = await ServerBootstrap.RunAsync(server, deployment.Ports, deployment.Policy);
         var settingsChanged = await deployment.WriteAppSettingsAsync(server, context.Summary);
-        if (settingsChanged)
-        {
-            await server.RunAsync(ReleaseCommands.TryRestartApi());
-        }
+
+        // New settings or a changed unit reach the API through the slot switch: no request fails.
+        var slots = new SlotSwitch(server, AuditLog.For(server), context.Log, deployment.Ports, context.Options.Release.HealthTimeout);
+        var refresh = settingsChanged || (await slots.StateAsync()).Pending.Contains("api-refresh");
+        var restarted = refresh && await slots.RefreshAsync();
 
         context.Summary.Record("changes", result.Changes);
         context.Summary.Record("settingsChanged", settingsChanged);
-        context.Summary.Record("restarted", settingsChanged);
+        context.Summary.Record("restarted", restarted);
         context.Log.Information(
             result.Changed || settingsChanged
                 ? $"Bootstrap: {result.Changes} changes on the server{(settingsChanged ? ", app settings updated" : string.Empty)}."

@@ -5,7 +5,7 @@ using TableOrder.Build.Release;
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Release")]
-[TaskDescription("Packs the app (id from its content) and puts it in releases/<id> on the server unless it is there already, under the deploy lock.")]
+[TaskDescription("Packs the app (id from its content) and makes releases/<id> on the server (its own venv, its requirements checked, marked complete last) unless it is complete already, under the deploy lock.")]
 [IsDependentOn(typeof(BootstrapTask))]
 public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
 {
@@ -17,7 +17,7 @@ public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
 
         await context.HoldAsync(archive.Id);
         var server = await context.Deployment.ServerAsync();
-        var uploaded = await new ServerReleases(server, context.Log).EnsureAsync(archive, context.Deployment.Policy.InstallsRequirements);
+        var uploaded = await new ServerReleases(server, context.Log).EnsureAsync(archive, context.Deployment.Policy);
         context.Summary.Record("release", archive.Id);
         context.Summary.Record("uploaded", uploaded);
     }

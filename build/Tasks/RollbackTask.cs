@@ -5,7 +5,7 @@ using TableOrder.Build.Server;
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Rollback")]
-[TaskDescription("Switches back to the previous release (or --release=<id>), health-gated, under the deploy lock.")]
+[TaskDescription("Back to the previous release (or --release=<id>) through the same slot switch, health-gated, under the deploy lock: the old release runs with its own dependencies.")]
 public sealed class RollbackTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
@@ -22,8 +22,8 @@ public sealed class RollbackTask : AsyncFrostingTask<BuildContext>
         }
 
         await context.HoldAsync(target);
-        var activation = new ReleaseActivation(server, releases, AuditLog.For(server), context.Log, context.Deployment.Ports.Http, context.Options.Release.HealthTimeout);
+        var slots = new SlotSwitch(server, AuditLog.For(server), context.Log, context.Deployment.Ports, context.Options.Release.HealthTimeout);
         context.Summary.Record("release", target);
-        context.Summary.Record("switched", await activation.ActivateAsync(target, "rollback"));
+        context.Summary.Record("switched", await slots.ActivateAsync(target, "rollback"));
     }
 }

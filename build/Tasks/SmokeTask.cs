@@ -1,17 +1,38 @@
+using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Release;
 using TableOrder.Build.Smoke;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Smoke")]
-[TaskDescription("Smoke checks through Nginx: the three UIs, /api/health (database and Redis ok), an SSE round trip via Redis.")]
+[TaskDescription("Smoke checks through Nginx: the three UIs, /api/health (database and Redis ok), an SSE round trip via Redis. A failure switches back to the previous release.")]
 [IsDependentOn(typeof(ActivateTask))]
 public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var checks = await new SmokeChecks(http, context.Deployment.PublicUrl(), context.Log) { StaffToken = await context.Deployment.StaffTokenAsync() }.RunAllAsync(context.Release?.Id);
-        context.Summary.Record("checks", checks);
+        try
+        {
+            var checks = await new SmokeChecks(http, context.Deployment.PublicUrl(), context.Log) { StaffToken = await context.Deployment.StaffTokenAsync() }.RunAllAsync(context.Release?.Id);
+            context.Summary.Record("checks", checks);
+        }
+        catch (SmokeCheckException failed) when (context.Release is not null)
+        {
+            // What was just activated failed from the outside: the previous release goes back live.
+            var server = await context.Deployment.ServerAsync();
+            var previous = await new ServerReleases(server, context.Log).PreviousAsync();
+            if (previous is null || previous == context.Release.Id)
+            {
+                throw;
+            }
+
+            context.Log.Error("Smoke check '{0}' failed: switching back to release {1}.", failed.Check, previous);
+            await new SlotSwitch(server, AuditLog.For(server), context.Log, context.Deployment.Ports, context.Options.Release.HealthTimeout)
+                .ActivateAsync(previous, "smoke-rollback", force: true);
+            context.Summary.Record("rolledBackTo", previous);
+            throw new ReleaseException($"{failed.Message} Rolled back to release {previous}, which is serving again.");
+        }
     }
 }

@@ -18,6 +18,18 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
         context.Log.Information("Current release:  {0}", current ?? "none");
         context.Log.Information("Previous release: {0}", previous ?? "none");
         context.Log.Information("Kept releases:    {0}", string.Join(", ", await releases.ListAsync()));
+        var slots = await new SlotSwitch(server, AuditLog.For(server), context.Log, context.Deployment.Ports, context.Options.Release.HealthTimeout).StateAsync();
+        context.Log.Information("Live slot:        {0}", slots.Live ?? "none");
+        foreach (var slot in SlotState.Names)
+        {
+            context.Log.Information("Slot {0,-6}      {1} ({2})", slot + ":", slots.Releases.GetValueOrDefault(slot) ?? "empty", slots.Running.GetValueOrDefault(slot) ? "running" : "stopped");
+        }
+
+        if (slots.Pending.Count > 0)
+        {
+            context.Log.Warning("Pending on the server: {0} (the next Bootstrap or Deploy finishes them)", string.Join(", ", slots.Pending));
+        }
+
         var holder = await new DeployLock(server, context.Log).ShowAsync();
         context.Log.Information("Deploy lock:      {0}", holder?.ToString() ?? "free");
         foreach (var line in (await server.RunAsync(ReleaseCommands.ServiceStates())).Output)
@@ -30,6 +42,8 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
         context.Summary.Record("current", current);
         context.Summary.Record("previous", previous);
         context.Summary.Record("lock", holder?.ToString());
+        context.Summary.Record("live", slots.Live);
+        context.Summary.Record("pending", slots.Pending);
         context.Summary.Record("healthy", health.Healthy);
     }
 }

@@ -20,7 +20,11 @@ internal static class BuildRun
     /// <summary>The local environment's state folder below the tests' root.</summary>
     public static string StateDirectory { get; } = Path.Combine(StateRoot, "local");
 
-    public static async Task<BuildResult> RunAsync(TimeSpan timeout, params string[] arguments)
+    public static Task<BuildResult> RunAsync(TimeSpan timeout, params string[] arguments) =>
+        RunAsync(timeout, null, arguments);
+
+    /// <summary>With environment variables for the build (e.g. the test-only stop point of the server scripts).</summary>
+    public static async Task<BuildResult> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         // A summary left by an earlier run must never answer for this one.
         if (Directory.Exists(StateDirectory))
@@ -28,7 +32,7 @@ internal static class BuildRun
             File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
         }
 
-        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, timeout, [.. arguments, $"--state-dir={StateRoot}"]);
+        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, timeout, [.. arguments, $"--state-dir={StateRoot}"], environment);
         return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
     }
 }

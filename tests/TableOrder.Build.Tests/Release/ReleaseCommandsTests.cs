@@ -22,17 +22,44 @@ public sealed class ReleaseCommandsTests
     }
 
     [Fact]
-    public void Switch_renames_new_links_over_current_and_previous()
+    public void The_slot_commands_run_slot_sh_as_root_with_the_slot_its_port_and_the_policy()
     {
-        var command = ReleaseCommands.Switch("new", "old");
+        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/slot.sh\" prepare abc --python-deps distro", SlotCommands.Prepare("abc", new ServerPolicy(false, PythonPackages.Distro)).Text);
+        Assert.EndsWith("prepare abc --python-deps pip", SlotCommands.Prepare("abc", new ServerPolicy(true, PythonPackages.Pip)).Text, StringComparison.Ordinal);
+        var start = SlotCommands.Start("green", "abc", 8001, TimeSpan.FromSeconds(59.5));
+        Assert.EndsWith("slot.sh\" start green abc --port 8001 --timeout 60", start.Text, StringComparison.Ordinal);
+        Assert.True(start.AllowFailure);
+        Assert.EndsWith("slot.sh\" switch blue --port 8000", SlotCommands.Switch("blue", 8000).Text, StringComparison.Ordinal);
+        Assert.EndsWith("slot.sh\" stop green", SlotCommands.Stop("green").Text, StringComparison.Ordinal);
+        Assert.EndsWith("slot.sh\" clear api-refresh", SlotCommands.ClearRefresh().Text, StringComparison.Ordinal);
+        Assert.Equal(8001, ServerPorts.Production.For("green"));
+        Assert.Equal(8000, ServerPorts.Production.For("blue"));
+    }
 
-        Assert.True(command.AsRoot);
-        Assert.Equal(
-            "ln -sfn /opt/tableorder/releases/old /opt/tableorder/previous.new && mv -T /opt/tableorder/previous.new /opt/tableorder/previous && " +
-            "ln -sfn /opt/tableorder/releases/new /opt/tableorder/current.new && mv -T /opt/tableorder/current.new /opt/tableorder/current",
-            command.Text);
-        Assert.DoesNotContain("previous", ReleaseCommands.Switch("same", "same").Text, StringComparison.Ordinal);
-        Assert.DoesNotContain("previous", ReleaseCommands.Switch("first", null).Text, StringComparison.Ordinal);
+    [Fact]
+    public void The_slot_state_names_the_live_slot_each_slots_release_and_what_is_pending()
+    {
+        var state = SlotState.Parse(["live=green", "blue=abc inactive", "green=def active", "pending=switch api-refresh "]);
+        Assert.Equal("green", state.Live);
+        Assert.Equal("def", state.LiveRelease);
+        Assert.Equal("blue", state.Idle);
+        Assert.Equal("abc", state.Releases["blue"]);
+        Assert.False(state.Running["blue"]);
+        Assert.True(state.Running["green"]);
+        Assert.Equal(["switch", "api-refresh"], state.Pending);
+
+        var fresh = SlotState.Parse(["live=none", "blue= inactive", "green= inactive", "pending="]);
+        Assert.Null(fresh.Live);
+        Assert.Null(fresh.LiveRelease);
+        Assert.Equal("blue", fresh.Idle);
+        Assert.Null(fresh.Releases["blue"]);
+        Assert.Empty(fresh.Pending);
+    }
+
+    [Fact]
+    public void A_release_is_there_only_when_it_is_complete()
+    {
+        Assert.Equal("test -f /opt/tableorder/releases/abc/.complete", ReleaseCommands.Exists("abc").Text);
     }
 
     [Fact]
@@ -85,6 +112,22 @@ public sealed class ReleaseCommandsTests
     }
 
     [Fact]
+    public void A_lock_whose_process_is_gone_from_this_machine_is_named_stale_with_the_command_that_frees_it()
+    {
+        var gone = new LockHolder("bob@here", DateTime.UtcNow, "deploy", null, "t") { Host = Environment.MachineName, Pid = 999_999_999 };
+        var alive = gone with { Pid = Environment.ProcessId };
+        var elsewhere = gone with { Host = "another-machine" };
+
+        Assert.True(gone.IsStaleHere);
+        Assert.False(alive.IsStaleHere);
+        Assert.False(elsewhere.IsStaleHere);
+        var error = new DeployLockedException(gone);
+        Assert.Contains("the lock is stale", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--target=Lock --unlock", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--lock-wait", new DeployLockedException(alive).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_audit_log_appends_one_quoted_json_line_as_root()
     {
         var command = AuditLog.Append("{\"action\":\"it's\"}");
@@ -100,7 +143,7 @@ public sealed class ReleaseCommandsTests
         var command = Migrations.Command("abc");
         Assert.Equal(
             "systemd-run --quiet --wait --pipe --collect --uid=tableorder --gid=tableorder --property=EnvironmentFile=/etc/tableorder/app.env " +
-            "--working-directory=/opt/tableorder/releases/abc /opt/tableorder/venv/bin/python -m alembic upgrade head",
+            "--working-directory=/opt/tableorder/releases/abc /opt/tableorder/releases/abc/.venv/bin/python -m alembic upgrade head",
             command.Text);
         Assert.True(command.AllowFailure);
         Assert.Equal("0002_b", Migrations.FailedRevision(["INFO Running upgrade  -> 0001_a", "INFO Running upgrade 0001_a -> 0002_b, add things", "Traceback"]));

@@ -18,11 +18,11 @@ public sealed class ServerCommandsTests
     [Fact]
     public void The_policy_reaches_bootstrap_as_flags_and_nothing_is_decided_from_an_environment_name()
     {
-        var local = ServerBootstrap.Command(new ServerPorts(8080, 18000), new ServerPolicy(false, PythonPackages.Distro));
-        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/bootstrap.sh\" --http-port 8080 --api-port 18000 --python-deps distro --cloudwatch off", local.Text);
+        var local = ServerBootstrap.Command(new ServerPorts(8080, 18000, 18001), new ServerPolicy(false, PythonPackages.Distro));
+        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/bootstrap.sh\" --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off", local.Text);
 
         var production = ServerBootstrap.Command(ServerPorts.Production, new ServerPolicy(true, PythonPackages.Pip));
-        Assert.EndsWith("--http-port 80 --api-port 8000 --python-deps pip --cloudwatch on", production.Text, StringComparison.Ordinal);
+        Assert.EndsWith("--http-port 80 --api-port 8000 --green-port 8001 --python-deps pip --cloudwatch on", production.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("--environment", production.Text, StringComparison.Ordinal);
         Assert.True(new ServerPolicy(true, PythonPackages.Pip).InstallsRequirements);
         Assert.False(new ServerPolicy(false, PythonPackages.Distro).InstallsRequirements);
@@ -48,7 +48,7 @@ public sealed class ServerCommandsTests
         Assert.Equal(
             [new VerificationCheck(true, "nginx -t passes", null), new VerificationCheck(false, "port 80 open", "nothing listens"), new VerificationCheck(false, "bare", null)],
             checks);
-        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/verify.sh\" --http-port 80 --api-port 8000", ServerVerification.Command(ServerPorts.Production).Text);
+        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/verify.sh\" --http-port 80 --api-port 8000 --green-port 8001", ServerVerification.Command(ServerPorts.Production).Text);
     }
 
     [Fact]
@@ -67,11 +67,11 @@ public sealed class ServerCommandsTests
     [Fact]
     public void The_scripts_take_every_path_of_the_map_from_the_map_and_write_none_themselves()
     {
-        foreach (var script in new[] { "bootstrap.sh", "verify.sh" })
+        foreach (var script in new[] { "bootstrap.sh", "slot.sh", "verify.sh" })
         {
             var text = File.ReadAllText(Path.Combine(AppDeploy, script));
             Assert.Contains(ServerMap.ShellFileName, text, StringComparison.Ordinal);
-            foreach (var path in new[] { ServerMap.Base, ServerMap.ConfigDirectory, ServerMap.LogDirectory, ServerMap.ApiUnit, ServerMap.NginxSite })
+            foreach (var path in new[] { ServerMap.Base, ServerMap.ConfigDirectory, ServerMap.LogDirectory, ServerMap.StateDirectory, ServerMap.NginxSite, ServerMap.NginxLiveFile })
             {
                 // A path as a word of its own (server/tableorder-api.service.in is a template's name, not the unit).
                 Assert.False(Regex.IsMatch(text, Regex.Escape(path) + @"(?![\w.-])"), $"{script} writes {path} itself; it must come from {ServerMap.ShellFileName}");
@@ -97,6 +97,8 @@ public sealed class ServerCommandsTests
         }
 
         Assert.Contains("bootstrap.sh", entries.Keys);
+        Assert.Contains("slot.sh", entries.Keys);
+        Assert.Contains("server/nginx-live.conf.in", entries.Keys);
         Assert.Contains("verify.sh", entries.Keys);
         Assert.Contains("server/nginx-site.conf.in", entries.Keys);
         Assert.Equal(ServerMap.ShellFile(), entries[ServerMap.ShellFileName]);
