@@ -33,9 +33,10 @@ public static class DeployLocking
             throw;
         }
 
+        // Handed off at once: an interruption from here on releases it.
+        context.DeployLock = deployLock;
         context.Log.Information("Deploy lock: taken by {0}", holder);
         await AuditLog.For(server).WriteAsync("lock-acquired", new Dictionary<string, string?> { ["for"] = action, ["release"] = release });
-        context.DeployLock = deployLock;
         return deployLock;
     }
 
