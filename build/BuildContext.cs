@@ -46,6 +46,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
     /// <summary>Hand-off: the release this build ships, set by Release.</summary>
     public ReleaseArchive? Release { get; set; }
 
+    /// <summary>Hand-off: started by Rebuild's first step, read by Rebuild at the end.</summary>
+    public System.Diagnostics.Stopwatch? RebuildClock { get; set; }
+
     /// <summary>Hand-off: the server's deploy lock, held from the first task that changes the server to the end.</summary>
     public DeployLock? DeployLock { get; set; }
 

@@ -62,6 +62,16 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         File.Delete(layout.MachinePidFile);
     }
 
+    public void DeleteImages()
+    {
+        var images = Directory.Exists(ImagesDirectory) ? Directory.GetDirectories(ImagesDirectory, "rootfs-*") : [];
+        if (images.Length > 0)
+        {
+            log.Information("Machine image cache: deleting {0}", string.Join(", ", images.Select(Path.GetFileName)));
+            process.Run("rm", ["-rf", "--one-file-system", "--", .. images]);
+        }
+    }
+
     public void DeleteWorkingCopy()
     {
         if (Directory.Exists(layout.MachineDirectory))
