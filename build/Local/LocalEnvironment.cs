@@ -78,8 +78,8 @@ public sealed class LocalEnvironment
 
     /// <summary>
     /// Stops this stack's parts (whatever of them runs: a half-made stack too). Purging deletes its
-    /// state (database, passwords, machine copy) but keeps what identifies the stack and this run:
-    /// its ports, its lock and the run logs.
+    /// state (database, passwords, machine copy, ports) but keeps its lock and the run logs; its ports
+    /// are chosen again on the next start (the old ones may be taken by then).
     /// </summary>
     public void Down(bool purge)
     {
@@ -89,7 +89,7 @@ public sealed class LocalEnvironment
         if (purge && Directory.Exists(_layout.StateDirectory))
         {
             _log.Information("Purging local state: {0} (the machine image cache in {1} is kept)", _layout.StateDirectory, _layout.CacheDirectory);
-            var kept = new[] { _layout.LockFile, Path.Combine(_layout.StateDirectory, LocalPorts.FileName), Path.Combine(_layout.StateDirectory, Diagnostics.RunLog.FolderName) };
+            var kept = new[] { _layout.LockFile, Path.Combine(_layout.StateDirectory, Diagnostics.RunLog.FolderName) };
             var doomed = Directory.GetFileSystemEntries(_layout.StateDirectory).Where(e => !kept.Contains(e, StringComparer.Ordinal)).ToList();
             if (doomed.Count > 0)
             {
@@ -97,6 +97,7 @@ public sealed class LocalEnvironment
             }
 
             _secrets = null;
+            _layout.ForgetPorts();
         }
     }
 
