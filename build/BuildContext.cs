@@ -27,6 +27,24 @@ public sealed class BuildContext : FrostingContext, IDisposable
             System.Environment.GetEnvironmentVariable,
             context.Environment.WorkingDirectory.FullPath);
         Summary = new RunSummary(Options.EnvironmentName, Options.Targets);
+        RunLog = context.Log as RunLog;
+        RunLog?.Masker = Masker;
+    }
+
+    /// <summary>The full record of this run (every command's output); null when the host logs elsewhere (tests).</summary>
+    public RunLog? RunLog { get; }
+
+    /// <summary>Opens this run's log file under the state folder (at the first task: --tree and --dryrun write none).</summary>
+    public void OpenRunLog()
+    {
+        if (RunLog is null || RunLog.FilePath is not null)
+        {
+            return;
+        }
+
+        var name = $"{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)}-{string.Join('-', Options.Targets)}.log";
+        RunLog.Open(Path.Combine(Options.StateDirectory, RunLog.FolderName, name));
+        Summary.LogFile = RunLog.FilePath;
     }
 
     public BuildOptions Options { get; }
@@ -45,6 +63,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     /// <summary>Hand-off: the release this build ships, set by Release.</summary>
     public ReleaseArchive? Release { get; set; }
+
+    /// <summary>Hand-off: started by Rebuild's first step, read by Rebuild at the end.</summary>
+    public System.Diagnostics.Stopwatch? RebuildClock { get; set; }
 
     /// <summary>Hand-off: the server's deploy lock, held from the first task that changes the server to the end.</summary>
     public DeployLock? DeployLock { get; set; }

@@ -48,6 +48,18 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         }
         finally
         {
+            if (!info.Successful && context.RunLog?.FilePath is { } file)
+            {
+                var tail = context.RunLog.Tail(25);
+                context.RunLog.WriteConsole(Verbosity.Quiet, LogLevel.Error, $"Last {tail.Count} lines of the log:");
+                foreach (var line in tail)
+                {
+                    context.RunLog.WriteConsole(Verbosity.Quiet, LogLevel.Error, "  " + line);
+                }
+
+                context.RunLog.WriteConsole(Verbosity.Quiet, LogLevel.Error, $"Full log: {file}");
+            }
+
             context.Summary.Write(context.Options.StateDirectory, info.Successful, info.ThrownException is null ? null : context.Masker.Apply(info.ThrownException.Message.Split('\n')[0]));
             context.Close();
         }

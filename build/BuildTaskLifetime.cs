@@ -10,6 +10,7 @@ public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
+        context.OpenRunLog();
         context.Summary.TaskStarted(info.Task.Name);
     }
 

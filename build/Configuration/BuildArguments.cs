@@ -10,36 +10,9 @@ public static partial class BuildArguments
 {
     public const string MirrorVariable = Terraform.ProviderMirror.EnvironmentVariable;
 
-    // Host options arrive as Cake arguments too; they are known, not typos.
-    private static readonly string[] HostArguments =
-        ["target", "t", "verbosity", "v", "working", "w", "dryrun", "noop", "whatif", "tree", "showtree",
-         "description", "descriptions", "showdescription", "showdescriptions", "exclusive", "e", "noreport"];
-
-    /// <summary>Every argument the build understands, with the line the README's table shows.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["environment"] = "`local` (default) or `production`; production is never implied.",
-        ["terraform-dir"] = "Terraform root module folder (default `terraform/`).",
-        ["var-file"] = "A `.tfvars` file for plan (default for production: `terraform/environments/production/terraform.tfvars` when it exists).",
-        ["backend-config"] = "A backend config file passed to `terraform init -backend-config`.",
-        ["plan-file"] = "Where Plan saves and Provision applies the plan (default `.tableorder/<environment>/terraform.tfplan`).",
-        ["terraform-mirror"] = "Provider mirror folder; terraform then installs providers from it only. Also `TABLEORDER_TERRAFORM_MIRROR`.",
-        ["auto-approve"] = "Apply the saved plan without asking (CI).",
-        ["confirm-destroy"] = "Destroy only runs when this names the environment, e.g. `--confirm-destroy=production`.",
-        ["ssh-key"] = "Private key for SSH to the app server (local default: made by the build).",
-        ["ssh-host-key"] = "The server's SSH host key to pin (`ssh-ed25519 AAAA...` or a file holding it); local: read from the machine's disk.",
-        ["state-dir"] = "Folder for local state (default `.tableorder/`).",
-        ["purge"] = "With LocalDown: also delete the local state (database, passwords, machine copy).",
-        ["app-dir"] = "The app to deploy (default `app-deploy/reference-app/`): a folder with `app/main.py`, `alembic.ini`, `ui/`.",
-        ["release"] = "With Rollback: the release id to go back to (default: the previous release).",
-        ["lock-wait"] = "Seconds to wait for another deploy's lock instead of failing at once (default 0).",
-        ["health-timeout"] = "Seconds a new release gets to answer /api/health before it is rolled back (default 60).",
-        ["log"] = "With Logs: `api` (default) or `nginx`.",
-        ["lines"] = "With Logs: how many lines (default 100).",
-        ["follow"] = "With Logs: keep streaming new lines until Ctrl+C.",
-        ["transport"] = "How the build reaches the server: `ssh` (default) or `ssm` (production only: SSM Run Command, for a closed port 22).",
-        ["unlock"] = "With Lock: remove the deploy lock (a stale one, whose build died).",
-    };
+    /// <summary>Every argument the build understands, with the line --help and the README show (from <see cref="ArgumentCatalog"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Known =
+        ArgumentCatalog.Arguments.ToDictionary(a => a.Name, a => a.Description, StringComparer.OrdinalIgnoreCase);
 
     public static BuildOptions Parse(
         IReadOnlyDictionary<string, string?> arguments,
@@ -50,6 +23,7 @@ public static partial class BuildArguments
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(environmentVariable);
         RejectUnknown(arguments);
+        RejectMissingValues(arguments);
 
         var root = FindRoot(workingDirectory);
         var environment = ParseEnvironment(Value(arguments, "environment"));
@@ -93,6 +67,13 @@ public static partial class BuildArguments
                 "or leave --backend-config out to use local state.");
         }
 
+        var confirmRebuild = Value(arguments, "confirm-rebuild");
+        if (confirmRebuild is not null && !string.Equals(confirmRebuild, environmentName, StringComparison.Ordinal))
+        {
+            throw new BuildArgumentException(
+                $"--confirm-rebuild={confirmRebuild} does not match --environment={environmentName}. To rebuild {environmentName}, type --confirm-rebuild={environmentName}.");
+        }
+
         var planFile = Value(arguments, "plan-file") is { } plan
             ? Path.GetFullPath(plan, root)
             : Path.Combine(stateDirectory, "terraform.tfplan");
@@ -101,15 +82,17 @@ public static partial class BuildArguments
         targets = targets.Count == 0 ? ["Default"] : targets;
         RejectTargetsOutsideTheirEnvironment(targets, environment, confirmDestroy);
 
-        return new BuildOptions
+        var options = new BuildOptions
         {
             Environment = environment,
             Targets = targets,
             RootDirectory = root,
             StateDirectory = stateDirectory,
-            SshKeyPath = ExistingFile(arguments, "ssh-key", root),
-            SshHostKey = HostKey(arguments, root),
+            SshKeyPath = PrivateKey(arguments, root),
+            SshHostKey = HostKey(arguments, root, environment),
             Purge = Flag(arguments, "purge"),
+            PurgeImage = Flag(arguments, "purge-image"),
+            ConfirmRebuild = confirmRebuild,
             Transport = Transport(Value(arguments, "transport"), environment),
             Release = new ReleaseOptions
             {
@@ -133,6 +116,71 @@ public static partial class BuildArguments
                 ConfirmDestroy = confirmDestroy,
             },
         };
+        CheckTargets(arguments, options, TaskGraph.Build);
+        return options;
+    }
+
+    /// <summary>
+    /// Each argument given must be used by a task this run reaches, and each argument those tasks
+    /// require must be there. Targets the build does not have are left to the host, which lists the real ones.
+    /// </summary>
+    internal static void CheckTargets(IReadOnlyDictionary<string, string?> arguments, BuildOptions options, TaskGraph graph)
+    {
+        if (options.Targets.Any(t => !graph.Contains(t)))
+        {
+            return;
+        }
+
+        var reached = graph.Reached(options.Targets);
+        var targets = string.Join(" ", options.Targets.Select(t => $"--target={Canonical(graph, t)}"));
+        foreach (var name in arguments.Keys)
+        {
+            if (ArgumentCatalog.Find(name) is not { AppliesToEveryTarget: false } argument || argument.Targets.Any(reached.Contains))
+            {
+                continue;
+            }
+
+            throw new BuildArgumentException(
+                $"--{argument.Name} does not apply to {targets}: it is for {string.Join(", ", argument.Targets)} only. Leave --{argument.Name} out, or run a target that uses it (e.g. --target={argument.Targets[0]} {argument.Example}).");
+        }
+
+        foreach (var requirement in ArgumentCatalog.Requirements)
+        {
+            if (requirement.Targets.Any(reached.Contains) && requirement.IsRequired(options) && !requirement.IsGiven(options))
+            {
+                var target = options.Targets.Count == 1 ? targets : $"--target={requirement.Targets.First(reached.Contains)}";
+                throw new BuildArgumentException(
+                    $"--{requirement.Argument} is required for {target} with --environment={options.EnvironmentName}: {requirement.Fix(options)}.");
+            }
+        }
+    }
+
+    private static string Canonical(TaskGraph graph, string target) =>
+        graph.Names.FirstOrDefault(n => string.Equals(n, target, StringComparison.OrdinalIgnoreCase)) ?? target;
+
+    /// <summary>An argument written without its value (--environment= or a bare --environment) is an error, never a default.</summary>
+    private static void RejectMissingValues(IReadOnlyDictionary<string, string?> arguments)
+    {
+        foreach (var (name, value) in arguments)
+        {
+            if (ArgumentCatalog.Find(name) is { IsFlag: false } argument && string.IsNullOrWhiteSpace(value))
+            {
+                var values = argument.Name == "environment"
+                    ? string.Join(" or ", ArgumentCatalog.Environments.Select(e => $"--environment={e.Name}"))
+                    : argument.Example;
+                var fallback = argument.Default is null ? string.Empty : $" (the default: {argument.Default})";
+                throw new BuildArgumentException($"--{argument.Name} needs a value: type {values}, or leave --{argument.Name} out{fallback}.");
+            }
+        }
+    }
+
+    /// <summary>A private key SSH can use as it is: a public key, an encrypted key or another format is refused here, not at the first connection.</summary>
+    private static string? PrivateKey(IReadOnlyDictionary<string, string?> arguments, string root)
+    {
+        var path = ExistingFile(arguments, "ssh-key", root);
+        return path is not null && Remote.PrivateKeyCheck.Problem(path) is { } problem
+            ? throw new BuildArgumentException($"--ssh-key: {problem}")
+            : path;
     }
 
     /// <summary>Targets that act on the AWS stack make no sense locally; Destroy needs its confirmation.</summary>
@@ -190,7 +238,9 @@ public static partial class BuildArguments
         };
 
     private static string? ReleaseId(string? value) =>
-        value is null || value == "placeholder" || System.Text.RegularExpressions.Regex.IsMatch(value, "^[0-9a-f]{12}$")
+        value == Server.ServerMap.Placeholder
+            ? throw new BuildArgumentException($"--release={value} is not a release: it is what the server serves before the first deploy. Name a release id from --target=Status (12 hex characters), or leave --release out to go back to the previous one.")
+            : value is null || System.Text.RegularExpressions.Regex.IsMatch(value, "^[0-9a-f]{12}$")
             ? value
             : throw new BuildArgumentException($"--release={value} is not a release id: ids are 12 hex characters, as --target=Status lists them.");
 
@@ -216,11 +266,17 @@ public static partial class BuildArguments
     }
 
     /// <summary>An OpenSSH public key line, given inline or as a file.</summary>
-    private static string? HostKey(IReadOnlyDictionary<string, string?> arguments, string root)
+    private static string? HostKey(IReadOnlyDictionary<string, string?> arguments, string root, DeploymentEnvironment environment)
     {
         if (Value(arguments, "ssh-host-key") is not { } value)
         {
             return arguments.ContainsKey("ssh-host-key") ? throw new BuildArgumentException("--ssh-host-key needs a key: --ssh-host-key=\"ssh-ed25519 AAAA...\" or a file that holds it.") : null;
+        }
+
+        if (environment == DeploymentEnvironment.Local)
+        {
+            throw new BuildArgumentException(
+                "--ssh-host-key does not apply to --environment=local: the build reads the local machine's host key from its disk and pins it. Leave --ssh-host-key out.");
         }
 
         var file = Path.GetFullPath(ExpandHome(value), root);
@@ -232,19 +288,16 @@ public static partial class BuildArguments
     }
 
     private static DeploymentEnvironment ParseEnvironment(string? value) =>
-        value?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "local" => DeploymentEnvironment.Local,
-            "production" => DeploymentEnvironment.Production,
-            _ => throw new BuildArgumentException(
-                $"--environment={value} is not an environment of this build. Use --environment=local (the default: this machine) or --environment=production (AWS)."),
-        };
+        value is null
+            ? ArgumentCatalog.Environments[0].Value
+            : ArgumentCatalog.FindEnvironment(value.Trim())?.Value ?? throw new BuildArgumentException(
+                $"--environment={value} is not an environment of this build. Use {string.Join(" or ", ArgumentCatalog.Environments.Select(e => $"--environment={e.Name} ({e.Description})"))}.");
 
     private static void RejectUnknown(IReadOnlyDictionary<string, string?> arguments)
     {
         foreach (var name in arguments.Keys)
         {
-            if (Known.ContainsKey(name) || HostArguments.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (Known.ContainsKey(name) || ArgumentCatalog.HostArguments.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 continue;
             }

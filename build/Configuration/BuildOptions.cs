@@ -22,6 +22,15 @@ public sealed record BuildOptions
     /// <summary>LocalDown also deletes the local state.</summary>
     public bool Purge { get; init; }
 
+    /// <summary>LocalDown and Rebuild also delete the machine image cache.</summary>
+    public bool PurgeImage { get; init; }
+
+    /// <summary>The environment name typed into --confirm-rebuild; a production Rebuild runs only when it matches.</summary>
+    public string? ConfirmRebuild { get; init; }
+
+    /// <summary>This run rebuilds the stack from nothing before deploying (--target=Rebuild).</summary>
+    public bool Rebuild => Targets.Contains("Rebuild", StringComparer.OrdinalIgnoreCase);
+
     public required ReleaseOptions Release { get; init; }
 
     public ServerTransport Transport { get; init; } = ServerTransport.Ssh;

@@ -38,6 +38,9 @@ public sealed class RunSummary(string environment, IReadOnlyList<string> targets
     private readonly List<TaskOutcome> _tasks = [];
     private readonly Lock _gate = new();
 
+    /// <summary>This run's full log (every command's output).</summary>
+    public string? LogFile { get; set; }
+
     public IReadOnlyList<TaskOutcome> Tasks
     {
         get
@@ -92,6 +95,7 @@ public sealed class RunSummary(string environment, IReadOnlyList<string> targets
                     seconds = Math.Round((finished - _started).TotalSeconds, 3),
                     succeeded,
                     error,
+                    log = LogFile,
                     tasks = _tasks,
                 },
                 Json);

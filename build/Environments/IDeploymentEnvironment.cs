@@ -21,6 +21,9 @@ public interface IDeploymentEnvironment : IDisposable
     /// <summary>Nginx's and the API's ports on the server.</summary>
     ServerPorts Ports { get; }
 
+    /// <summary>How long recovering the app server may take (the design's RTO); null where none is set.</summary>
+    TimeSpan? RecoveryTimeObjective { get; }
+
     /// <summary>True when the stack is planned before it is provisioned (terraform); Plan skips otherwise.</summary>
     bool PlansInfrastructure { get; }
 
@@ -32,6 +35,12 @@ public interface IDeploymentEnvironment : IDisposable
 
     /// <summary>Reads the stack's terraform outputs and keeps them for later tasks.</summary>
     Task<TerraformOutputs> RefreshOutputsAsync();
+
+    /// <summary>
+    /// Rebuild's first step, before Plan: take down what the rebuild replaces (local: stop and purge
+    /// the stack; production: have the next plan replace the app server). The confirmation was checked with the arguments.
+    /// </summary>
+    Task PrepareRebuildAsync(RunSummary summary);
 
     /// <summary>Destroys the stack; the confirmation was checked with the arguments.</summary>
     Task DestroyAsync();

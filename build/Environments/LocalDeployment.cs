@@ -26,6 +26,8 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public bool PlansInfrastructure => false;
 
+    public TimeSpan? RecoveryTimeObjective => null;
+
     public LocalEnvironment Stack => stack;
 
     public Task<PlanResult> PlanAsync(RunSummary summary) =>
@@ -43,6 +45,23 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public Task<TerraformOutputs> RefreshOutputsAsync() =>
         throw new NotInThisEnvironmentException("The local stack has no terraform outputs; --target=LocalStatus shows where its parts run.");
+
+    public Task PrepareRebuildAsync(RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        HoldStack();
+        _server?.Dispose();
+        _server = null;
+        stack.Down(purge: true);
+        if (options.PurgeImage)
+        {
+            stack.PurgeImageCache();
+        }
+
+        summary.Record("purged", true);
+        summary.Record("imagePurged", options.PurgeImage);
+        return Task.CompletedTask;
+    }
 
     public Task DestroyAsync() =>
         throw new NotInThisEnvironmentException("Destroy is for production; the local stack goes with --target=LocalDown --purge.");

@@ -26,6 +26,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     private TerraformCli? _terraform;
     private AwsCredentialsSource? _aws;
     private AmazonEC2Client? _ec2;
+    private bool _replaceServer;
     private AmazonSimpleSystemsManagementClient? _ssm;
     private TerraformOutputs? _outputs;
     private IRemoteShell? _server;
@@ -47,6 +48,21 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     private string Region => LoadOutputs()?.Region ?? DefaultRegion;
 
+    /// <summary>The app server instance in terraform/main.tf (module "compute") and modules/compute (aws_instance.app_server).</summary>
+    /// <summary>The seed's "EC2 failure" recovery objective.</summary>
+    public TimeSpan? RecoveryTimeObjective => TimeSpan.FromMinutes(30);
+
+    public const string AppServerAddress = "module.compute.aws_instance.app_server";
+
+    public Task PrepareRebuildAsync(RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        _replaceServer = true;
+        summary.Record("replace", AppServerAddress);
+        Log.Information("Rebuild: the plan replaces {0} (a new instance from the AMI); review it before it is applied.", AppServerAddress);
+        return Task.CompletedTask;
+    }
+
     public async Task<PlanResult> PlanAsync(RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
@@ -57,6 +73,10 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         Directory.CreateDirectory(Path.GetDirectoryName(terraform.PlanFile)!);
         Terraform.Init(new TerraformInitSettings { BackendConfigFile = terraform.BackendConfigFile });
         var settings = new TerraformPlanSettings { OutFile = terraform.PlanFile };
+        if (_replaceServer)
+        {
+            settings.Replace.Add(AppServerAddress);
+        }
         if (terraform.VarFile is { } varFile)
         {
             settings.VarFiles.Add(varFile);

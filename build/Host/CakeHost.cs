@@ -21,6 +21,7 @@ public sealed class CakeHost
 {
     private readonly ServiceCollection _services = CreateServiceCollection();
     private readonly List<Assembly> _assemblies = [];
+    private Func<string>? _helpText;
 
     public CakeHost()
     {
@@ -50,8 +51,16 @@ public sealed class CakeHost
         return this;
     }
 
+    /// <summary>Text --help shows after the host's own options (the build's arguments, by target).</summary>
+    public CakeHost UseHelpText(Func<string> text)
+    {
+        _helpText = text;
+        return this;
+    }
+
     public int Run(IEnumerable<string> args)
     {
+        ArgumentNullException.ThrowIfNull(args);
         foreach (var task in FindTasks(_assemblies))
         {
             _services.AddSingleton(typeof(IFrostingTask), task);
@@ -70,9 +79,39 @@ public sealed class CakeHost
 
             // "--environment=production" and friends are Cake arguments, not host options.
             config.Settings.ConvertFlagsToRemainingArguments = true;
+            if (_helpText is { } text)
+            {
+                config.SetHelpProvider(new FooterHelpProvider(config.Settings, text));
+            }
+
+            // A command line the parser refuses is a wrong argument like any other: exit code 1.
+            config.SetExceptionHandler((ex, _) =>
+            {
+                AnsiConsole.Console.MarkupLineInterpolated($"[red]Error:[/] {ex.Message}");
+                return 1;
+            });
         });
 
-        return app.Run(args);
+        return app.Run(args.Select(WithoutEmptyValue));
+    }
+
+    /// <summary>
+    /// "--name=" (nothing after '=') is refused by the parser with a message that names nothing; as a
+    /// bare "--name" it reaches the build's arguments, whose check names it and says what to type.
+    /// </summary>
+    private static string WithoutEmptyValue(string arg) =>
+        arg.Length > 3 && arg.StartsWith("--", StringComparison.Ordinal) && arg.EndsWith('=') && arg.IndexOf('=', StringComparison.Ordinal) == arg.Length - 1 && !IsHostOption(arg[2..^1])
+            ? arg[..^1]
+            : arg;
+
+    private static bool IsHostOption(string name) =>
+        name is "target" or "working" or "verbosity" or "description" or "descriptions" or "showdescription" or "showdescriptions"
+            or "tree" or "showtree" or "dryrun" or "noop" or "whatif" or "exclusive" or "version" or "ver" or "info" or "help";
+
+    private sealed class FooterHelpProvider(ICommandAppSettings settings, Func<string> text) : Spectre.Console.Cli.Help.HelpProvider(settings)
+    {
+        public override IEnumerable<Spectre.Console.Rendering.IRenderable> GetFooter(Spectre.Console.Cli.Help.ICommandModel model, Spectre.Console.Cli.Help.ICommandInfo? command) =>
+            [.. base.GetFooter(model, command), new Text(Environment.NewLine + text())];
     }
 
     private static IEnumerable<Type> FindTasks(IEnumerable<Assembly> assemblies) =>

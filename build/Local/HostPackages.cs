@@ -1,4 +1,5 @@
 using Cake.Core.Diagnostics;
+using TableOrder.Build.Diagnostics;
 
 namespace TableOrder.Build.Local;
 
@@ -60,8 +61,10 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         try
         {
             var environment = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
-            process.Run("apt-get", ["update", "-q"], environment: environment, echo: false);
+            using var step = log.Step($"Host packages: apt-get install {string.Join(' ', missing)}");
+            process.Run("apt-get", ["update", "-q"], environment: environment, echo: true);
             process.Run("apt-get", ["install", "-y", "-q", "--no-install-recommends", .. missing], environment: environment, echo: true);
+            step.Done();
         }
         finally
         {

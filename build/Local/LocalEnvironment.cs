@@ -80,6 +80,11 @@ public sealed class LocalEnvironment
         ];
     }
 
+    /// <summary>
+    /// Stops this stack's parts (whatever of them runs: a half-made stack too). Purging deletes its
+    /// state (database, passwords, machine copy, ports) but keeps its lock and the run logs; its ports
+    /// are chosen again on the next start (the old ones may be taken by then).
+    /// </summary>
     public void Down(bool purge)
     {
         Machine.Stop();
@@ -88,10 +93,20 @@ public sealed class LocalEnvironment
         if (purge && Directory.Exists(_layout.StateDirectory))
         {
             _log.Information("Purging local state: {0} (the machine image cache in {1} is kept)", _layout.StateDirectory, _layout.CacheDirectory);
-            _process.Run("rm", ["-rf", "--one-file-system", _layout.StateDirectory]);
+            var kept = new[] { _layout.LockFile, Path.Combine(_layout.StateDirectory, Diagnostics.RunLog.FolderName) };
+            var doomed = Directory.GetFileSystemEntries(_layout.StateDirectory).Where(e => !kept.Contains(e, StringComparer.Ordinal)).ToList();
+            if (doomed.Count > 0)
+            {
+                _process.Run("rm", ["-rf", "--one-file-system", "--", .. doomed]);
+            }
+
             _secrets = null;
+            _layout.ForgetPorts();
         }
     }
+
+    /// <summary>Deletes the cached machine images (the next start builds one with debootstrap); the login key stays, other stacks use it.</summary>
+    public void PurgeImageCache() => Machine.DeleteImages();
 
     public IReadOnlyList<(string Part, string State, string Where)> Status() =>
     [

@@ -22,6 +22,9 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
     /// <summary>This stack's ports, chosen on first use and remembered in the state folder.</summary>
     public LocalPorts Ports => _ports ??= LocalPorts.LoadOrChoose(StateDirectory, IsDeveloperStack, PortCheck.IsListening);
 
+    /// <summary>After a purge: the next use chooses (and remembers) ports again.</summary>
+    public void ForgetPorts() => _ports = null;
+
     public string MachineName => LocalPorts.MachineName(StateDirectory, IsDeveloperStack);
 
     /// <summary>A short id unique to this state folder (for names that must never be shared, like the machine's cgroup).</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Cake.Core.Diagnostics;
+using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Local;
@@ -62,6 +63,16 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         File.Delete(layout.MachinePidFile);
     }
 
+    public void DeleteImages()
+    {
+        var images = Directory.Exists(ImagesDirectory) ? Directory.GetDirectories(ImagesDirectory, "rootfs-*") : [];
+        if (images.Length > 0)
+        {
+            log.Information("Machine image cache: deleting {0}", string.Join(", ", images.Select(Path.GetFileName)));
+            process.Run("rm", ["-rf", "--one-file-system", "--", .. images]);
+        }
+    }
+
     public void DeleteWorkingCopy()
     {
         if (Directory.Exists(layout.MachineDirectory))
@@ -92,10 +103,9 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
             return image;
         }
 
-        log.Information("Machine image: building {0} with debootstrap (a few minutes, once; cached in {1})", Path.GetFileName(image), ImagesDirectory);
-        var started = DateTime.UtcNow;
+        using var step = log.Step($"Machine image: building {Path.GetFileName(image)} with debootstrap (a few minutes, once; cached in {ImagesDirectory})");
         process.Run("bash", [layout.RootfsScript, image, LocalLayout.LoginUser, layout.LoginKey + ".pub", LocalLayout.ImageSshPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], echo: true, timeout: TimeSpan.FromMinutes(30));
-        log.Information("Machine image: ready in {0:0}s", (DateTime.UtcNow - started).TotalSeconds);
+        step.Done();
 
         // Images of older recipes are of no further use.
         foreach (var old in Directory.GetDirectories(ImagesDirectory, "rootfs-*").Where(d => d != image && !d.EndsWith(".tmp", StringComparison.Ordinal)))

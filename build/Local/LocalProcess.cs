@@ -84,10 +84,9 @@ public sealed class LocalProcess(ICakeLog log)
             buffer.AppendLine(line);
         }
 
-        if (echo)
-        {
-            log.Write(Verbosity.Normal, level, "  {0}", line);
-        }
+        // Echoed lines show at normal verbosity (inside a progress step: in the run's log file only);
+        // the others only in the log file (and on the console at diagnostic).
+        log.Write(echo ? Verbosity.Normal : Verbosity.Diagnostic, echo ? level : LogLevel.Debug, "  {0}", line);
     }
 
     private static string Tail(string text)

@@ -156,10 +156,7 @@ public sealed class SshSession : IRemoteShell
         while (await reader.ReadLineAsync() is { } line)
         {
             lines.Add(line);
-            if (echo)
-            {
-                _log.Write(Verbosity.Normal, level, "[{0}] {1}", Label, _masker.Apply(line));
-            }
+            _log.Write(echo ? Verbosity.Normal : Verbosity.Diagnostic, echo ? level : LogLevel.Debug, "[{0}] {1}", Label, _masker.Apply(line));
         }
     }
 

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
 
@@ -16,7 +17,13 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         var server = await deployment.ServerAsync();
         await context.HoldAsync();
         await DeployScripts.UploadAsync(server, Path.Combine(context.Options.RootDirectory, "app-deploy"));
-        var result = await ServerBootstrap.RunAsync(server, deployment.Ports, deployment.Policy);
+        BootstrapResult result;
+        using (var step = context.Log.Step("Bootstrap: bootstrap.sh on the server (apt, venv, units, site)"))
+        {
+            result = await ServerBootstrap.RunAsync(server, deployment.Ports, deployment.Policy);
+            step.Done();
+        }
+
         var settingsChanged = await deployment.WriteAppSettingsAsync(server, context.Summary);
 
         // New settings or a changed unit reach the API through the slot switch: no request fails.

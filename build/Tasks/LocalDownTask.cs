@@ -13,6 +13,12 @@ public sealed class LocalDownTask : FrostingTask<BuildContext>
             ?? throw new NotInThisEnvironmentException("LocalDown stops the local stack: run it with --environment=local (the default).");
         local.HoldStack();
         local.Stack.Down(context.Options.Purge);
+        if (context.Options.PurgeImage)
+        {
+            local.Stack.PurgeImageCache();
+        }
+
         context.Summary.Record("purged", context.Options.Purge);
+        context.Summary.Record("imagePurged", context.Options.PurgeImage);
     }
 }

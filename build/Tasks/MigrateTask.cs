@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Release;
 
 namespace TableOrder.Build.Tasks;
@@ -13,7 +14,13 @@ public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
     {
         var release = context.Release ?? throw new ReleaseException("Migrate runs the migrations of the release that Release uploaded; run --target=Deploy.");
         await context.HoldAsync(release.Id);
-        var applied = await Migrations.UpgradeAsync(await context.Deployment.ServerAsync(), release.Id);
+        IReadOnlyList<string> applied;
+        using (var step = context.Log.Step("Migrate: alembic upgrade head"))
+        {
+            applied = await Migrations.UpgradeAsync(await context.Deployment.ServerAsync(), release.Id);
+            step.Done();
+        }
+
         context.Summary.Record("migrated", applied);
         context.Log.Information(applied.Count == 0 ? "Migrate: the database is at head already." : $"Migrate: applied {string.Join(", ", applied)}.");
     }

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Release;
 
 namespace TableOrder.Build.Tasks;
@@ -17,7 +18,13 @@ public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
 
         await context.HoldAsync(archive.Id);
         var server = await context.Deployment.ServerAsync();
-        var uploaded = await new ServerReleases(server, context.Log).EnsureAsync(archive, context.Deployment.Policy);
+        bool uploaded;
+        using (var step = context.Log.Step($"Release {archive.Id}: upload and unpack (and its Python packages)"))
+        {
+            uploaded = await new ServerReleases(server, context.Log).EnsureAsync(archive, context.Deployment.Policy);
+            step.Done(uploaded ? "uploaded" : "already on the server");
+        }
+
         context.Summary.Record("release", archive.Id);
         context.Summary.Record("uploaded", uploaded);
     }

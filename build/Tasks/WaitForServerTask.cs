@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 
@@ -12,10 +13,17 @@ public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var server = await context.Deployment.WaitForServerAsync();
+        IRemoteShell server;
+        RemoteResult state;
+        using (var step = context.Log.Step("Waiting for the server: SSH with the pinned host key, then boot"))
+        {
+            server = await context.Deployment.WaitForServerAsync();
 
-        // cloud-init (EC2) and the machine's own boot must be done before packages are installed.
-        var state = await server.RunAsync(ServerBootstrap.WaitForBoot());
+            // cloud-init (EC2) and the machine's own boot must be done before packages are installed.
+            state = await server.RunAsync(ServerBootstrap.WaitForBoot());
+            step.Done();
+        }
+
         context.Summary.Record("system", state.Text.Trim());
         context.Log.Information("{0}: reachable; system {1}.", server.Label, state.Text.Trim());
     }

@@ -71,6 +71,11 @@ public static class TerraformArguments
             args.Append("-destroy");
         }
 
+        foreach (var address in settings.Replace)
+        {
+            args.AppendSwitchQuoted("-replace", "=", address);
+        }
+
         AppendVariables(args, settings.VarFiles, settings.Variables);
         foreach (var target in settings.Targets)
         {

@@ -43,6 +43,9 @@ public sealed class TerraformPlanSettings : TerraformSettings
     public IList<string> Targets { get; } = [];
 
     public bool Destroy { get; set; }
+
+    /// <summary>Resource addresses the plan replaces even when unchanged (-replace=ADDRESS).</summary>
+    public IList<string> Replace { get; } = [];
 }
 
 public sealed class TerraformApplySettings : TerraformSettings

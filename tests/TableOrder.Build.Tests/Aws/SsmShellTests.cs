@@ -85,7 +85,8 @@ public sealed class SsmShellTests : IDisposable
         var result = await shell.RunAsync("echo ok");
 
         Assert.Equal(["ok"], result.Output);
-        Assert.Equal(6, _ssm.CountOf("GetCommandInvocation"));
+        // 3 invisible + 2 in progress + the final answer; a loaded machine may add a poll, never skip one.
+        Assert.InRange(_ssm.CountOf("GetCommandInvocation"), 6, 9);
     }
 
     [Fact]

@@ -151,7 +151,7 @@ public sealed class BuildArgumentsTests : IDisposable
     [Fact]
     public void Missing_var_file_names_the_argument_and_the_path()
     {
-        var ex = Fails(new() { ["var-file"] = "nope.tfvars" });
+        var ex = Fails(new() { ["var-file"] = "nope.tfvars" }, ["Deploy"]);
 
         Assert.Contains("--var-file", ex.Message, StringComparison.Ordinal);
         Assert.Contains(_root.Combine("nope.tfvars"), ex.Message, StringComparison.Ordinal);
@@ -160,7 +160,7 @@ public sealed class BuildArgumentsTests : IDisposable
     [Fact]
     public void Var_file_without_a_value_says_what_to_type()
     {
-        var ex = Fails(new() { ["var-file"] = null });
+        var ex = Fails(new() { ["var-file"] = null }, ["Deploy"]);
 
         Assert.Contains("--var-file=<path>", ex.Message, StringComparison.Ordinal);
     }
@@ -170,7 +170,7 @@ public sealed class BuildArgumentsTests : IDisposable
     {
         var file = _root.WriteFile("prod.tfvars", "x = 1\n");
 
-        Assert.Equal(file, Parse(new() { ["var-file"] = "prod.tfvars" }).Terraform.VarFile);
+        Assert.Equal(file, Parse(new() { ["var-file"] = "prod.tfvars" }, ["Deploy"]).Terraform.VarFile);
     }
 
     [Fact]
@@ -188,7 +188,7 @@ public sealed class BuildArgumentsTests : IDisposable
         _root.WriteFile("terraform/environments/production/terraform.tfvars", "x = 1\n");
         var other = _root.WriteFile("other.tfvars", "x = 2\n");
 
-        Assert.Equal(other, Parse(new() { ["environment"] = "production", ["var-file"] = other }).Terraform.VarFile);
+        Assert.Equal(other, Parse(new() { ["environment"] = "production", ["var-file"] = other }, ["Plan"]).Terraform.VarFile);
     }
 
     [Fact]
@@ -315,7 +315,7 @@ public sealed class BuildArgumentsTests : IDisposable
     [InlineData("1")]
     public void Auto_approve_bare_or_true_is_on(string? value)
     {
-        Assert.True(Parse(new() { ["auto-approve"] = value }).Terraform.AutoApprove);
+        Assert.True(Parse(new() { ["auto-approve"] = value }, ["Provision"]).Terraform.AutoApprove);
     }
 
     [Theory]
@@ -324,13 +324,13 @@ public sealed class BuildArgumentsTests : IDisposable
     [InlineData("0")]
     public void Auto_approve_false_is_off(string value)
     {
-        Assert.False(Parse(new() { ["auto-approve"] = value }).Terraform.AutoApprove);
+        Assert.False(Parse(new() { ["auto-approve"] = value }, ["Provision"]).Terraform.AutoApprove);
     }
 
     [Fact]
     public void Auto_approve_maybe_is_an_error()
     {
-        var ex = Fails(new() { ["auto-approve"] = "maybe" });
+        var ex = Fails(new() { ["auto-approve"] = "maybe" }, ["Provision"]);
 
         Assert.Contains("--auto-approve=maybe is not true or false", ex.Message, StringComparison.Ordinal);
     }
@@ -357,7 +357,7 @@ public sealed class BuildArgumentsTests : IDisposable
     [Fact]
     public void Plan_file_argument_is_made_absolute()
     {
-        Assert.Equal(_root.Combine("plans", "p.tfplan"), Parse(new() { ["plan-file"] = "plans/p.tfplan" }).Terraform.PlanFile);
+        Assert.Equal(_root.Combine("plans", "p.tfplan"), Parse(new() { ["plan-file"] = "plans/p.tfplan" }, ["Deploy"]).Terraform.PlanFile);
     }
 
     [Fact]

@@ -60,6 +60,34 @@ public sealed class OrchestratorProcessTests
         Assert.DoesNotContain(TaskHeader, run.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--environment=", "--environment needs a value")]
+    [InlineData("--target=Deploy --purge", "--purge does not apply to --target=Deploy")]
+    [InlineData("--target=Status --release=0123456789ab", "--release does not apply to --target=Status")]
+    [InlineData("--target=Rollback --release=placeholder", "--release=placeholder is not a release")]
+    [InlineData("--target=Status --unlock", "--unlock does not apply to --target=Status")]
+    [InlineData("--target=Status --environment=production", "--ssh-key is required for --target=Status")]
+    public async Task Bad_argument_is_one_error_naming_it_exit_1_before_any_task(string arguments, string expected)
+    {
+        var run = await Orchestrator.RunAsync(arguments.Split(' '));
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains(expected, run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(TaskHeader, run.Output, StringComparison.Ordinal);
+        Assert.Single(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Help_lists_host_options_and_the_arguments_by_target()
+    {
+        var run = await Orchestrator.RunAsync("--help");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("--verbosity", run.Output, StringComparison.Ordinal);
+        Assert.Contains("LocalDown:", run.Output, StringComparison.Ordinal);
+        Assert.Contains("--confirm-rebuild", run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Unknown_target_names_the_known_targets()
     {

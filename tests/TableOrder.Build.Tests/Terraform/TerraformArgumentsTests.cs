@@ -104,6 +104,18 @@ public sealed class TerraformArgumentsTests
             TerraformArguments.Plan(settings).Render());
     }
 
+    [Fact]
+    public void Plan_replace_names_the_app_server_before_variables()
+    {
+        var settings = new TerraformPlanSettings { OutFile = "p.tfplan" };
+        settings.Replace.Add(TableOrder.Build.Environments.ProductionDeployment.AppServerAddress);
+        settings.VarFiles.Add("prod.tfvars");
+
+        Assert.Equal(
+            "plan -input=false -no-color -detailed-exitcode -replace=\"module.compute.aws_instance.app_server\" -var-file=\"prod.tfvars\" -out=\"p.tfplan\"",
+            TerraformArguments.Plan(settings).Render());
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]

@@ -1,0 +1,173 @@
+using System.Text;
+
+namespace TableOrder.Build.Configuration;
+
+/// <summary>One argument of the build: what it means, which targets take it, its default, how to write it.</summary>
+/// <param name="Name">The name without dashes.</param>
+/// <param name="Description">The line --help and the README's table show.</param>
+/// <param name="Targets">The tasks that use it; empty: every target. A target takes it when it or a task it runs is named here.</param>
+/// <param name="Default">What applies when it is left out; null: nothing.</param>
+/// <param name="Example">How to write it, e.g. <c>--environment=production</c>.</param>
+/// <param name="IsFlag">A switch: written alone (<c>--purge</c>), no value needed.</param>
+public sealed record ArgumentSpec(string Name, string Description, IReadOnlyList<string> Targets, string? Default, string Example, bool IsFlag = false)
+{
+    public bool AppliesToEveryTarget => Targets.Count == 0;
+}
+
+/// <summary>A value of --environment: adding an environment adds one line here (and its implementation of the seam).</summary>
+public sealed record EnvironmentSpec(string Name, DeploymentEnvironment Value, string Description);
+
+/// <summary>An argument some targets cannot run without, and when.</summary>
+/// <param name="Argument">The argument that is required.</param>
+/// <param name="Targets">The tasks that need it (as for <see cref="ArgumentSpec.Targets"/>).</param>
+/// <param name="When">Says when, for --help.</param>
+/// <param name="IsRequired">Given the parsed options: is it required in this run?</param>
+/// <param name="IsGiven">Given the parsed options: was it given?</param>
+/// <param name="Fix">What to type, for the error.</param>
+public sealed record ArgumentRequirement(
+    string Argument,
+    IReadOnlyList<string> Targets,
+    string When,
+    Func<BuildOptions, bool> IsRequired,
+    Func<BuildOptions, bool> IsGiven,
+    Func<BuildOptions, string> Fix);
+
+/// <summary>
+/// The one catalog of the build's arguments. The parser, the per-target checks, --help and the
+/// README's "Arguments" table (a unit test compares them) all read it.
+/// </summary>
+public static class ArgumentCatalog
+{
+    public static readonly IReadOnlyList<EnvironmentSpec> Environments =
+    [
+        new("local", DeploymentEnvironment.Local, "this machine: PostgreSQL, Redis and a Debian 13 machine (the default)"),
+        new("production", DeploymentEnvironment.Production, "AWS, through terraform; always named explicitly"),
+    ];
+
+    /// <summary>The tasks that plan, apply or read the terraform stack.</summary>
+    private static readonly string[] TerraformTasks = ["Plan", "Outputs", "Destroy"];
+
+    /// <summary>The tasks that connect to the app server.</summary>
+    private static readonly string[] ServerTasks = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Rollback", "Status", "Logs", "Lock", "Verify"];
+
+    /// <summary>The tasks that take the server's deploy lock.</summary>
+    private static readonly string[] LockingTasks = ["Bootstrap", "Release", "Migrate", "Activate", "Rollback"];
+
+    public static readonly IReadOnlyList<ArgumentSpec> Arguments =
+    [
+        new("environment", $"Where the pipeline runs: {string.Join(" or ", Environments.Select(e => $"`{e.Name}`"))}; production is never implied.", [], "local", "--environment=production"),
+        new("state-dir", "Folder for state; each environment has its own folder below it, and each folder is its own local stack.", [], ".tableorder/", "--state-dir=.tableorder"),
+        new("terraform-dir", "Terraform root module folder.", ["Validate", .. TerraformTasks], "terraform/", "--terraform-dir=terraform"),
+        new("var-file", "A `.tfvars` file for plan.", TerraformTasks, "production: terraform/environments/production/terraform.tfvars when it exists", "--var-file=<path>"),
+        new("backend-config", "A backend config file passed to `terraform init -backend-config`.", TerraformTasks, null, "--backend-config=terraform/environments/production/backend.hcl"),
+        new("plan-file", "Where Plan saves and Provision applies the plan.", ["Plan", "Provision"], ".tableorder/<environment>/terraform.tfplan", "--plan-file=artifacts/production.tfplan"),
+        new("terraform-mirror", "Provider mirror folder; terraform then installs providers from it only. Also `TABLEORDER_TERRAFORM_MIRROR`.", ["Validate", .. TerraformTasks], "found by the build", "--terraform-mirror=<dir>"),
+        new("auto-approve", "Apply the saved plan without asking (CI).", ["Provision"], null, "--auto-approve", IsFlag: true),
+        new("confirm-destroy", "Destroy only runs when this names the environment.", ["Destroy"], null, "--confirm-destroy=production"),
+        new("confirm-rebuild", "A production Rebuild (it replaces the app server) only runs when this names the environment.", ["Rebuild"], null, "--confirm-rebuild=production"),
+        new("ssh-key", "Private key file (unencrypted, OpenSSH or PEM) for SSH to the app server; production needs it unless `--transport=ssm`.", ServerTasks, "local: made by the build", "--ssh-key=~/.ssh/table-order-key.pem"),
+        new("ssh-host-key", "Production: the server's host key to pin (`ssh-ed25519 AAAA...` or a file holding it); local reads it from the machine's disk.", ServerTasks, "production: read from the EC2 console output", "--ssh-host-key=\"ssh-ed25519 AAAA...\""),
+        new("transport", "How the build reaches the server: `ssh` or `ssm` (production only: SSM Run Command, for a closed port 22).", ServerTasks, "ssh", "--transport=ssm"),
+        new("purge", "Also delete the local state (database, passwords, machine copy; the image cache stays).", ["LocalDown"], null, "--purge", IsFlag: true),
+        new("purge-image", "Also delete the machine image cache, so the next start builds it again with debootstrap.", ["LocalDown", "Rebuild"], null, "--purge-image", IsFlag: true),
+        new("app-dir", "The app to deploy: a folder with `app/main.py`, `alembic.ini`, `ui/`.", ["Release"], "app-deploy/reference-app/", "--app-dir=<folder>"),
+        new("release", "The release id to go back to (12 hex digits, as --target=Status lists them).", ["Rollback"], "the previous release", "--release=<id>"),
+        new("lock-wait", "Seconds to wait for another deploy's lock instead of failing at once.", LockingTasks, "0", "--lock-wait=60"),
+        new("health-timeout", "Seconds a new release gets to answer /api/health before it is rolled back.", ["Activate", "Rollback"], "60", "--health-timeout=60"),
+        new("log", "Which log: `api` or `nginx`.", ["Logs"], "api", "--log=nginx"),
+        new("lines", "How many lines of the log.", ["Logs"], "100", "--lines=100"),
+        new("follow", "Keep streaming new lines until Ctrl+C.", ["Logs"], null, "--follow", IsFlag: true),
+        new("unlock", "Remove the deploy lock (a stale one, whose build died).", ["Lock"], null, "--unlock", IsFlag: true),
+    ];
+
+    public static readonly IReadOnlyList<ArgumentRequirement> Requirements =
+    [
+        new(
+            "ssh-key",
+            ServerTasks,
+            "production over SSH (not with --transport=ssm)",
+            o => o.Environment != DeploymentEnvironment.Local && o.Transport == ServerTransport.Ssh,
+            o => o.SshKeyPath is not null,
+            o => $"add --ssh-key=<private key file> (e.g. --ssh-key=~/.ssh/table-order-key.pem), or --transport=ssm to reach the server through SSM instead"),
+        new(
+            "confirm-destroy",
+            ["Destroy"],
+            "always",
+            _ => true,
+            o => o.Terraform.ConfirmDestroy is not null,
+            o => $"it deletes every resource of {o.EnvironmentName}, the database included (a final snapshot is kept). To go ahead, add --confirm-destroy={o.EnvironmentName}"),
+        new(
+            "confirm-rebuild",
+            ["Rebuild"],
+            "outside local",
+            o => o.Environment != DeploymentEnvironment.Local,
+            o => o.ConfirmRebuild is not null,
+            o => $"it replaces the app server of {o.EnvironmentName} (a new instance through a reviewed plan) and deploys to it. To go ahead, add --confirm-rebuild={o.EnvironmentName}"),
+    ];
+
+    /// <summary>Arguments the host understands itself (Frosting's options); they are known, not typos.</summary>
+    public static readonly IReadOnlyList<string> HostArguments =
+        ["target", "t", "verbosity", "v", "working", "w", "dryrun", "noop", "whatif", "tree", "showtree",
+         "description", "descriptions", "showdescription", "showdescriptions", "exclusive", "e", "noreport", "help", "h"];
+
+    public static ArgumentSpec? Find(string name) =>
+        Arguments.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public static EnvironmentSpec? FindEnvironment(string name) =>
+        Environments.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The README's "Arguments" table, generated: a unit test keeps the README equal to it.</summary>
+    public static string MarkdownTable()
+    {
+        var table = new StringBuilder();
+        table.Append("| argument | targets | default | meaning |\n");
+        table.Append("| --- | --- | --- | --- |\n");
+        foreach (var argument in Arguments)
+        {
+            var targets = argument.AppliesToEveryTarget ? "every target" : string.Join(", ", argument.Targets);
+            table.Append(CultureInfoInvariant($"| `--{argument.Name}` | {targets} | {argument.Default ?? "-"} | {argument.Description} |\n"));
+        }
+
+        return table.ToString();
+    }
+
+    /// <summary>The arguments, by target, for --help.</summary>
+    public static string HelpText(IEnumerable<(string Name, string Description)> targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var text = new StringBuilder();
+        text.Append("ARGUMENTS (--name=value; each target takes only its own, and the ones of the tasks it runs):\n");
+        text.Append("  every target:\n");
+        foreach (var argument in Arguments.Where(a => a.AppliesToEveryTarget))
+        {
+            text.Append(CultureInfoInvariant($"    {"--" + argument.Name,-18} {Plain(argument.Description)}{DefaultText(argument)}\n"));
+        }
+
+        foreach (var (name, _) in targets)
+        {
+            var own = Arguments.Where(a => a.Targets.Contains(name, StringComparer.Ordinal)).ToList();
+            if (own.Count == 0)
+            {
+                continue;
+            }
+
+            text.Append(CultureInfoInvariant($"  {name}:\n"));
+            foreach (var argument in own)
+            {
+                var required = Requirements.FirstOrDefault(r => r.Argument == argument.Name && r.Targets.Contains(name, StringComparer.Ordinal));
+                var requiredText = required is null ? string.Empty : $" Required: {required.When}.";
+                text.Append(CultureInfoInvariant($"    {"--" + argument.Name,-18} {Plain(argument.Description)}{DefaultText(argument)}{requiredText}\n"));
+            }
+        }
+
+        text.Append("  Deploy and Rebuild take the arguments of every task they run (Provision ... Smoke).\n");
+        text.Append("ENVIRONMENTS: ").Append(string.Join("; ", Environments.Select(e => $"{e.Name}: {e.Description}"))).Append('\n');
+        return text.ToString();
+    }
+
+    private static string DefaultText(ArgumentSpec argument) => argument.Default is null ? string.Empty : $" (default: {argument.Default})";
+
+    private static string Plain(string markdown) => markdown.Replace("`", string.Empty, StringComparison.Ordinal);
+
+    private static string CultureInfoInvariant(FormattableString text) => FormattableString.Invariant(text);
+}
