@@ -16,7 +16,7 @@ public static class BuildArguments
     /// <summary>Every argument the build understands, with the line the README's table shows.</summary>
     public static readonly IReadOnlyDictionary<string, string> Known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
-        ["environment"] = "`local` (default) or `production`; production is never implied.",
+        ["environment"] = "`local` (default), `rehearsal` (production's code path on this machine) or `production`; production is never implied.",
         ["terraform-dir"] = "Terraform root module folder (default `terraform/`).",
         ["var-file"] = "A `.tfvars` file for plan (default for production: `terraform/environments/production/terraform.tfvars` when it exists).",
         ["backend-config"] = "A backend config file passed to `terraform init -backend-config`.",
@@ -130,7 +130,7 @@ public static class BuildArguments
         foreach (var target in targets)
         {
             var productionOnly = ProductionOnlyTargets.FirstOrDefault(t => string.Equals(t, target, StringComparison.OrdinalIgnoreCase));
-            if (productionOnly is not null && environment != DeploymentEnvironment.Production)
+            if (productionOnly is not null && environment is not (DeploymentEnvironment.Production or DeploymentEnvironment.Rehearsal))
             {
                 throw new BuildArgumentException(
                     $"--target={productionOnly} acts on the AWS stack: add --environment=production. The local environment has no Terraform state; --target=Validate checks the Terraform offline and --target=LocalStatus shows the local stack.");
@@ -173,8 +173,8 @@ public static class BuildArguments
         value?.ToLowerInvariant() switch
         {
             null or "ssh" => ServerTransport.Ssh,
-            "ssm" when environment == DeploymentEnvironment.Production => ServerTransport.Ssm,
-            "ssm" => throw new BuildArgumentException("--transport=ssm reaches EC2 through AWS Systems Manager: it needs --environment=production. The local machine is reached over SSH; leave --transport out."),
+            "ssm" when environment is DeploymentEnvironment.Production or DeploymentEnvironment.Rehearsal => ServerTransport.Ssm,
+            "ssm" => throw new BuildArgumentException("--transport=ssm reaches EC2 through AWS Systems Manager: it needs --environment=production (or --environment=rehearsal). The local machine is reached over SSH; leave --transport out."),
             _ => throw new BuildArgumentException($"--transport={value} is not a transport. Use --transport=ssh (default) or --transport=ssm (production)."),
         };
 
@@ -225,8 +225,9 @@ public static class BuildArguments
         {
             null or "" or "local" => DeploymentEnvironment.Local,
             "production" => DeploymentEnvironment.Production,
+            "rehearsal" => DeploymentEnvironment.Rehearsal,
             _ => throw new BuildArgumentException(
-                $"--environment={value} is not an environment of this build. Use --environment=local (the default: this machine) or --environment=production (AWS)."),
+                $"--environment={value} is not an environment of this build. Use --environment=local (the default: this machine), --environment=rehearsal (production's code path on this machine) or --environment=production (AWS)."),
         };
 
     private static void RejectUnknown(IReadOnlyDictionary<string, string?> arguments)

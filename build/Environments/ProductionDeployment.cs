@@ -6,6 +6,7 @@ using Cake.Core.Diagnostics;
 using TableOrder.Build.Aws;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Local;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
@@ -13,121 +14,75 @@ using TableOrder.Build.Terraform;
 namespace TableOrder.Build.Environments;
 
 /// <summary>
-/// Production: the stack is the terraform root module on AWS (plan, then apply exactly that plan);
-/// the server is the EC2 instance, reached over SSH with its host key pinned from the console
-/// output (or --ssh-host-key), or through SSM Run Command; the database password is read on the
-/// server with the instance role and never reaches this machine.
+/// Production: the stack is the terraform root module on the <see cref="IProductionSite"/> (AWS, or
+/// the rehearsal's stand-in); the server is the EC2 instance, reached over SSH with its host key pinned
+/// from the console output (or --ssh-host-key), or through SSM Run Command; the database password is
+/// read on the server with the instance role and never reaches this machine.
 /// </summary>
-public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker) : IDeploymentEnvironment
+public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder
 {
-    private const string DefaultRegion = "ap-northeast-2";
     private static readonly JsonSerializerOptions OutputsJson = new() { WriteIndented = true };
 
-    private TerraformCli? _terraform;
-    private AwsCredentialsSource? _aws;
     private AmazonEC2Client? _ec2;
     private AmazonSimpleSystemsManagementClient? _ssm;
     private TerraformOutputs? _outputs;
     private IRemoteShell? _server;
 
-    public string Name => "production";
+    public ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker)
+        : this(cake, options, masker, new AwsSite(cake, options, masker))
+    {
+    }
 
-    /// <summary>The CloudWatch agent on; Debian's packages first, pip for what a release's requirements add.</summary>
-    public ServerPolicy Policy { get; } = new(CloudWatchAgent: true, PythonPackages.Pip);
+    public string Name => site.Name;
 
-    public ServerPorts Ports => ServerPorts.Production;
+    /// <summary>The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a release's requirements add).</summary>
+    public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages);
+
+    public ServerPorts Ports => site.Ports;
 
     public bool PlansInfrastructure => true;
 
-    private ICakeLog Log => cake.Log;
+    /// <summary>The rehearsal's instance, database and cache run here; production has none.</summary>
+    public LocalEnvironment? LocalStack => (site as ILocalStackHolder)?.LocalStack;
 
-    private TerraformCli Terraform => _terraform ??= TerraformTool.Create(cake, options, masker, options.Terraform.WorkingDirectory);
+    public void HoldStack() => (site as ILocalStackHolder)?.HoldStack();
+
+    private ICakeLog Log => cake.Log;
 
     private string OutputsFile => Path.Combine(options.StateDirectory, "terraform-outputs.json");
 
-    private string Region => LoadOutputs()?.Region ?? DefaultRegion;
-
-    public async Task<PlanResult> PlanAsync(RunSummary summary)
-    {
-        ArgumentNullException.ThrowIfNull(summary);
-
-        // Before anything touches production: credentials, or a message that says how to provide them.
-        await CredentialsAsync();
-        var terraform = options.Terraform;
-        Directory.CreateDirectory(Path.GetDirectoryName(terraform.PlanFile)!);
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = terraform.BackendConfigFile });
-        var settings = new TerraformPlanSettings { OutFile = terraform.PlanFile };
-        if (terraform.VarFile is { } varFile)
-        {
-            settings.VarFiles.Add(varFile);
-        }
-
-        var plan = Terraform.Plan(settings);
-        summary.Record("changes", plan.HasChanges);
-        return plan;
-    }
+    public Task<PlanResult> PlanAsync(RunSummary summary) => site.PlanAsync(summary);
 
     public async Task ProvisionAsync(PlanResult? plan, RunSummary summary)
     {
-        ArgumentNullException.ThrowIfNull(summary);
-        await CredentialsAsync();
-        plan ??= ReviewedPlan();
-        if (!plan.HasChanges)
-        {
-            Log.Information("The plan has no changes: nothing to apply.");
-        }
-        else
-        {
-            PlanApproval.Require(options.Terraform.AutoApprove, Name, plan.Summary);
-            Terraform.Apply(new TerraformApplySettings { PlanFile = plan.PlanFile });
-        }
-
-        summary.Record("applied", plan.HasChanges);
-        var outputs = SaveOutputs(Terraform.Output());
-        Log.Information("Instance {0} at {1} ({2}).", outputs.InstanceId, outputs.PublicIp, outputs.Region);
+        var outputs = SaveOutputs(await site.ProvisionAsync(plan, summary));
+        var stack = StackOutputs.From(outputs);
+        Log.Information("Instance {0} at {1} ({2}).", stack.InstanceId, stack.Host, stack.Region);
     }
 
     public async Task<TerraformOutputs> RefreshOutputsAsync()
     {
-        await CredentialsAsync();
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        var outputs = Terraform.Output();
+        var outputs = await site.OutputsAsync();
         if (outputs.IsEmpty)
         {
-            throw new TerraformException("The stack has no outputs yet: nothing has been applied. Run --target=Provision --environment=production first.");
+            throw new TerraformException($"The stack has no outputs yet: nothing has been applied. Run --target=Provision --environment={Name} first.");
         }
 
         return SaveOutputs(outputs);
     }
 
-    public async Task DestroyAsync()
-    {
-        await CredentialsAsync();
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        var settings = new TerraformDestroySettings { AutoApprove = true };
-        if (options.Terraform.VarFile is { } varFile)
-        {
-            settings.VarFiles.Add(varFile);
-        }
-
-        Log.Warning("Destroying {0}: the database keeps a final snapshot.", Name);
-        Terraform.Destroy(settings);
-    }
+    public Task DestroyAsync() => site.DestroyAsync();
 
     public async Task<IRemoteShell> WaitForServerAsync()
     {
-        var instanceId = Outputs().InstanceId ?? throw new TerraformException("The terraform outputs have no instance_id.");
-        await new Ec2Instances(await Ec2Async(), Log).WaitUntilReadyAsync(instanceId, TimeSpan.FromMinutes(10));
+        var outputs = Outputs();
+        await new Ec2Instances(await Ec2Async(), Log).WaitUntilReadyAsync(outputs.InstanceId, TimeSpan.FromMinutes(10));
         return await ConnectAsync(TimeSpan.FromMinutes(3));
     }
 
     public async Task<IRemoteShell> ServerAsync() => await ConnectAsync(TimeSpan.FromSeconds(30));
 
-    public Uri PublicUrl()
-    {
-        var outputs = Outputs();
-        return new Uri($"http://{outputs.PublicIp ?? outputs.PublicDns}/");
-    }
+    public Uri PublicUrl() => new UriBuilder("http", Outputs().Host, Ports.Http).Uri;
 
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
     {
@@ -138,23 +93,23 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         var outputs = Outputs();
         var script = ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
         {
-            SecretArn = outputs.DbSecretArn ?? throw new TerraformException("The terraform outputs have no db_secret_arn."),
-            Region = outputs.Region ?? DefaultRegion,
-            DbHost = outputs.DbEndpoint ?? throw new TerraformException("The terraform outputs have no db_endpoint."),
-            DbPort = outputs.DbPort ?? 5432,
-            DbName = outputs.DbName ?? "tableorder",
-            RedisUrl = $"redis://{outputs.RedisEndpoint}:{outputs.RedisPort ?? 6379}/0",
+            SecretArn = outputs.DbSecretArn,
+            Region = outputs.Region,
+            DbHost = outputs.DbEndpoint,
+            DbPort = outputs.DbPort,
+            DbName = outputs.DbName,
+            RedisUrl = $"redis://{outputs.RedisEndpoint}:{outputs.RedisPort}/0",
             EnvFilePath = ServerMap.EnvFile,
             Owner = ServerMap.AppUser,
             Settings = new Dictionary<string, string>
             {
                 ["TABLEORDER_ENVIRONMENT"] = Name,
-                ["S3_BUCKET"] = outputs.BucketName ?? string.Empty,
-                ["AWS_REGION"] = outputs.Region ?? DefaultRegion,
+                ["S3_BUCKET"] = outputs.BucketName,
+                ["AWS_REGION"] = outputs.Region,
             },
         });
         var written = await server.RunAsync(RemoteCommand.Root(script, "write the env file from the RDS secret"));
-        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log).SyncAsync(ParameterStoreSettings.FromOutputs(outputs));
+        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log).SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
         summary.Record("parametersWritten", parameters.Count);
         return written.Output.Any(l => l.Trim() == "changed");
     }
@@ -167,13 +122,14 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         _ec2 = null;
         _ssm?.Dispose();
         _ssm = null;
+        site.Dispose();
     }
 
-    /// <summary>The outputs of the stack, as Provision or Outputs saved them.</summary>
-    private TerraformOutputs Outputs() =>
-        LoadOutputs() ?? throw new TerraformException("No terraform outputs saved for production yet: run --target=Provision --environment=production (or --target=Outputs) first.");
+    /// <summary>The outputs of the stack, as Provision or Outputs saved them, validated.</summary>
+    private StackOutputs Outputs() =>
+        StackOutputs.From(SavedOutputs() ?? throw new TerraformException($"No terraform outputs saved for {Name} yet: run --target=Provision --environment={Name} (or --target=Outputs) first."));
 
-    private TerraformOutputs? LoadOutputs() =>
+    private TerraformOutputs? SavedOutputs() =>
         _outputs ??= File.Exists(OutputsFile) ? JsonSerializer.Deserialize<TerraformOutputs>(File.ReadAllText(OutputsFile), OutputsJson) : null;
 
     /// <summary>Keeps the outputs for later tasks and runs (they hold no secrets: the password stays in Secrets Manager).</summary>
@@ -185,38 +141,9 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return outputs;
     }
 
-    /// <summary>
-    /// With --exclusive (CI applying a plan that was reviewed earlier), Plan did not run in this build:
-    /// apply the saved plan file as it is, never a new plan.
-    /// </summary>
-    private PlanResult ReviewedPlan()
-    {
-        var planFile = options.Terraform.PlanFile;
-        if (!File.Exists(planFile))
-        {
-            throw new TerraformException($"There is no saved plan at {planFile}. Run --target=Provision (it plans first), or --target=Plan and then --target=Provision --exclusive --plan-file={planFile}.");
-        }
+    private async Task<AmazonEC2Client> Ec2Async() => _ec2 ??= AwsClients.Ec2(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
 
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        var summary = PlanSummary.Parse(Terraform.Show(planFile));
-        Log.Information("Applying the saved plan {0}: {1}", planFile, summary);
-        return new PlanResult(summary.HasChanges, planFile, summary);
-    }
-
-    private async Task<AwsCredentialsSource> CredentialsAsync()
-    {
-        if (_aws is null)
-        {
-            _aws = await AwsCredentialsCheck.ResolveAsync();
-            Log.Information("AWS credentials: {0}", _aws.Source);
-        }
-
-        return _aws;
-    }
-
-    private async Task<AmazonEC2Client> Ec2Async() => _ec2 ??= AwsClients.Ec2(Region, (await CredentialsAsync()).Credentials);
-
-    private async Task<AmazonSimpleSystemsManagementClient> SsmAsync() => _ssm ??= AwsClients.Ssm(Region, (await CredentialsAsync()).Credentials);
+    private async Task<AmazonSimpleSystemsManagementClient> SsmAsync() => _ssm ??= AwsClients.Ssm(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
 
     /// <summary>
     /// Over SSH with the host key pinned (--ssh-host-key, else the EC2 console's), or through SSM.
@@ -230,14 +157,14 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         }
 
         var outputs = Outputs();
-        var instanceId = outputs.InstanceId ?? throw new TerraformException("The terraform outputs have no instance_id.");
+        var instanceId = outputs.InstanceId;
         if (options.Transport == ServerTransport.Ssm)
         {
-            _server = new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser ?? "admin" });
+            _server = new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser });
             return _server;
         }
 
-        var key = options.SshKeyPath ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
+        var key = options.SshKeyPath ?? site.DefaultSshKey ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
         var hostKey = options.SshHostKey;
         if (hostKey is null)
         {
@@ -245,8 +172,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             hostKey = await new ConsoleHostKeys(await Ec2Async(), Log).WaitForHostKeyAsync(instanceId, TimeSpan.FromMinutes(5));
         }
 
-        var host = outputs.PublicIp ?? outputs.PublicDns ?? throw new TerraformException("The terraform outputs have no public_ip.");
-        var target = new SshTarget(host, 22, outputs.SshUser ?? "admin", key, PinnedHostKey.Parse(hostKey));
+        var target = new SshTarget(outputs.Host, outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
         Log.Information("Host key pinned: {0} {1}", target.HostKey.Algorithm, target.HostKey.Fingerprint);
         _server = await SshSession.ConnectAsync(target, Log, masker, waitFor);
         return _server;

@@ -199,6 +199,8 @@ public sealed class AwsApiStandIn : IDisposable
         "DescribeInstanceStatus" => DescribeInstanceStatus(form),
         "DescribeInstances" => DescribeInstances(form),
         "GetConsoleOutput" => GetConsoleOutput(form),
+        "DescribeImages" => DescribeImages(),
+        "GetInstanceUefiData" => Xml($"<GetInstanceUefiDataResponse xmlns=\"{Ec2Namespace}\"><requestId>{Guid.NewGuid()}</requestId><instanceId>{form["InstanceId"]}</instanceId><uefiData></uefiData></GetInstanceUefiDataResponse>"),
         _ => XmlError(400, "InvalidAction", $"The action {action} is not valid for this web service (the stand-in does not serve it)."),
     };
 
@@ -292,6 +294,34 @@ public sealed class AwsApiStandIn : IDisposable
             </GetConsoleOutputResponse>
             """);
     }
+
+    /// <summary>One image: the Debian 13 AMI terraform's data source looks for (owner Debian, debian-13-amd64-*).</summary>
+    private static StandInReply DescribeImages() => Xml($"""
+        <DescribeImagesResponse xmlns="{Ec2Namespace}">
+          <requestId>{Guid.NewGuid()}</requestId>
+          <imagesSet>
+            <item>
+              <imageId>ami-0standin0debian13</imageId>
+              <imageLocation>136693071363/debian-13-amd64-20261101-0000</imageLocation>
+              <imageState>available</imageState>
+              <imageOwnerId>136693071363</imageOwnerId>
+              <creationDate>2026-11-01T00:00:00.000Z</creationDate>
+              <isPublic>true</isPublic>
+              <architecture>x86_64</architecture>
+              <imageType>machine</imageType>
+              <name>debian-13-amd64-20261101-0000</name>
+              <description>Debian 13 (stand-in image of the rehearsal)</description>
+              <rootDeviceType>ebs</rootDeviceType>
+              <rootDeviceName>/dev/xvda</rootDeviceName>
+              <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><snapshotId>snap-0standin</snapshotId><volumeSize>8</volumeSize><deleteOnTermination>true</deleteOnTermination><volumeType>gp3</volumeType><encrypted>false</encrypted></ebs></item></blockDeviceMapping>
+              <virtualizationType>hvm</virtualizationType>
+              <hypervisor>xen</hypervisor>
+              <enaSupport>true</enaSupport>
+              <bootMode>uefi-preferred</bootMode>
+            </item>
+          </imagesSet>
+        </DescribeImagesResponse>
+        """);
 
     private static int StateCode(string state) => state switch
     {
@@ -488,6 +518,14 @@ public sealed class AwsApiStandIn : IDisposable
 
     private StandInReply SecretsManager(string operation, JsonObject body)
     {
+        if (operation == "GetRandomPassword")
+        {
+            var length = body["PasswordLength"]?.GetValue<long>() ?? 32;
+            const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            var random = System.Security.Cryptography.RandomNumberGenerator.GetString(alphabet, (int)length);
+            return Json(new JsonObject { ["RandomPassword"] = random });
+        }
+
         var id = body["SecretId"]?.GetValue<string>() ?? string.Empty;
         var secret = State.FindSecret(id);
         return operation switch
