@@ -165,7 +165,18 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         }
 
         var key = options.SshKeyPath ?? site.DefaultSshKey ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
+
+        // The pin: --ssh-host-key (on purpose), else the one kept after the first verified connection,
+        // else the console's (cloud-init prints the keys on first boot only).
+        var kept = new KeptHostKey(await SsmAsync(), Log, Path.Combine(options.StateDirectory, "ssh-host-key.pin"), KeptHostKey.ParameterFor(Name));
         var hostKey = options.SshHostKey;
+        var fromKept = false;
+        if (hostKey is null && await kept.ReadAsync() is { } keptKey)
+        {
+            hostKey = keptKey;
+            fromKept = true;
+        }
+
         if (hostKey is null)
         {
             Log.Information("Host key: reading {0}'s SSH host keys from its console output (cloud-init prints them).", instanceId);
@@ -173,8 +184,21 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         }
 
         var target = new SshTarget(outputs.Host, outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
-        Log.Information("Host key pinned: {0} {1}", target.HostKey.Algorithm, target.HostKey.Fingerprint);
-        _server = await SshSession.ConnectAsync(target, Log, masker, waitFor);
+        Log.Information("Host key pinned{0}: {1} {2}", fromKept ? " (kept)" : string.Empty, target.HostKey.Algorithm, target.HostKey.Fingerprint);
+        try
+        {
+            _server = await SshSession.ConnectAsync(target, Log, masker, waitFor);
+        }
+        catch (HostKeyMismatchException ex) when (fromKept)
+        {
+            throw new RemoteException(
+                $"{ex.Message} The pin is kept in {kept.File} and in Parameter Store {kept.ParameterName}; it is not replaced silently. " +
+                $"If the server was replaced on purpose, read its new key from the console (aws ec2 get-console-output --latest --output text --instance-id {instanceId}) " +
+                $"and re-pin: dotnet run --project build -- --target=WaitForServer --environment={Name} --ssh-host-key=\"ssh-ed25519 AAAA...\"",
+                ex);
+        }
+
+        await kept.KeepAsync(hostKey);
         return _server;
     }
 }

@@ -39,10 +39,28 @@ public sealed class RehearsalInstance(LocalLayout layout, LocalMachine machine) 
 
     /// <summary>
     /// Stand-in for cloud-init's keys-to-console module, until the machine boots with real cloud-init:
-    /// the machine's own host public keys in cloud-init's block format, said to be a stand-in.
+    /// the machine's own host public keys in cloud-init's block format, said to be a stand-in, and, as
+    /// cloud-init does, on the first boot of this machine copy only (a restarted instance shows none).
     /// </summary>
     private string KeysToConsole()
     {
+        var firstBoot = Path.Combine(layout.MachineDirectory, "first-boot.pid");
+        var pid = machine.RunningPid?.ToString(CultureInfo.InvariantCulture);
+        if (pid is null)
+        {
+            return string.Empty;
+        }
+
+        if (!File.Exists(firstBoot))
+        {
+            File.WriteAllText(firstBoot, pid);
+        }
+
+        if (File.ReadAllText(firstBoot).Trim() != pid)
+        {
+            return string.Empty;
+        }
+
         var keys = Directory.Exists(Path.GetDirectoryName(layout.MachineHostKey))
             ? Directory.GetFiles(Path.GetDirectoryName(layout.MachineHostKey)!, "ssh_host_*_key.pub").Order(StringComparer.Ordinal).Select(File.ReadAllText).Select(k => k.Trim()).ToList()
             : [];
