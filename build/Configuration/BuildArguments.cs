@@ -89,6 +89,7 @@ public static class BuildArguments
         var mirror = MirrorDirectory(arguments, environmentVariable, root);
         targets = targets.Count == 0 ? ["Default"] : targets;
         RejectTargetsOutsideTheirEnvironment(targets, environment, confirmDestroy);
+        RequireSshKeyForServerTargets(targets, environment, ExistingFile(arguments, "ssh-key", root), Transport(Value(arguments, "transport"), environment));
 
         return new BuildOptions
         {
@@ -146,6 +147,25 @@ public static class BuildArguments
     }
 
     private static readonly string[] ProductionOnlyTargets = ["Plan", "Outputs", "Destroy"];
+
+    /// <summary>Targets that connect to the server (Deploy through its dependencies).</summary>
+    private static readonly string[] ServerTargets = ["Deploy", "WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Rollback", "Status", "Logs", "Lock", "Verify"];
+
+    /// <summary>Production over SSH needs the key pair's private key: said before Provision, not after it.</summary>
+    private static void RequireSshKeyForServerTargets(IEnumerable<string> targets, DeploymentEnvironment environment, string? sshKey, ServerTransport transport)
+    {
+        if (environment != DeploymentEnvironment.Production || transport != ServerTransport.Ssh || sshKey is not null)
+        {
+            return;
+        }
+
+        var target = targets.FirstOrDefault(t => ServerTargets.Contains(t, StringComparer.OrdinalIgnoreCase));
+        if (target is not null)
+        {
+            throw new BuildArgumentException(
+                $"--target={target} --environment=production connects to the server over SSH and needs the EC2 key pair's private key: add --ssh-key=~/.ssh/table-order-key.pem, or use --transport=ssm (no SSH key).");
+        }
+    }
 
     private static string AppDirectory(IReadOnlyDictionary<string, string?> arguments, string root)
     {
