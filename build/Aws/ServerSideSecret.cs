@@ -27,6 +27,12 @@ public sealed record ServerSideSecretSettings
 
     public string EnvFilePath { get; init; } = "/etc/tableorder/app.env";
 
+    /// <summary>
+    /// A bash pipeline that prints the credentials as RDS-style JSON instead of reading <see cref="SecretArn"/>
+    /// (the app's own role: <see cref="AppDatabaseRole.CredentialsJsonCommand"/>); null reads the secret.
+    /// </summary>
+    public string? SecretJsonCommand { get; init; }
+
     /// <summary>Owner (user and group) of the env file; the app's service user.</summary>
     public string Owner { get; init; } = "tableorder";
 }
@@ -116,7 +122,7 @@ public static partial class ServerSideSecret
             "command -v python3 >/dev/null 2>&1 || { echo 'tableorder: python3 is not on this server.' >&2; exit 3; }",
             $"tmp=$(mktemp {directory}/.app.env.XXXXXX)",
             "trap 'rm -f \"$tmp\"' EXIT",
-            $"aws secretsmanager get-secret-value --region {Shell.Quote(settings.Region)} --secret-id {Shell.Quote(settings.SecretArn)} --query SecretString --output text \\",
+            (settings.SecretJsonCommand ?? $"aws secretsmanager get-secret-value --region {Shell.Quote(settings.Region)} --secret-id {Shell.Quote(settings.SecretArn)} --query SecretString --output text") + " \\",
             $"  | TO_DB_HOST={Shell.Quote(settings.DbHost)} TO_DB_PORT={settings.DbPort.ToString(CultureInfo.InvariantCulture)} TO_DB_NAME={Shell.Quote(settings.DbName)} \\",
             $"    TO_REDIS_URL={Shell.Quote(settings.RedisUrl)} TO_SETTINGS={Shell.Quote(extra.ToString())} \\",
             $"    python3 -c {Shell.Quote(PythonProgram)} > \"$tmp\"",

@@ -89,10 +89,36 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(summary);
 
-        // The database password never leaves AWS: the server reads the RDS-managed secret with its instance role.
+        // No database password reaches this machine: the server reads them with its instance role.
+        // The app logs in as its own role (a master-password rotation changes nothing for it); the master
+        // secret only creates and grants that role, and is the owner's URL for migrations (root-only file).
         var outputs = Outputs();
+        var role = new AppDatabaseRoleSettings
+        {
+            MasterSecretArn = outputs.DbSecretArn,
+            PasswordParameter = $"/tableorder/{Name}/db-app-password",
+            Region = outputs.Region,
+            DbHost = outputs.DbEndpoint,
+            DbPort = outputs.DbPort,
+            DbName = outputs.DbName,
+        };
+        var roleResult = await server.RunAsync(RemoteCommand.Root(AppDatabaseRole.Script(role), "the app's database role"));
+        var migration = await server.RunAsync(RemoteCommand.Root(
+            ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+            {
+                SecretArn = outputs.DbSecretArn,
+                Region = outputs.Region,
+                DbHost = outputs.DbEndpoint,
+                DbPort = outputs.DbPort,
+                DbName = outputs.DbName,
+                RedisUrl = $"redis://{outputs.RedisEndpoint}:{outputs.RedisPort}/0",
+                EnvFilePath = ServerMap.MigrationEnvFile,
+                Owner = "root",
+            }),
+            "write the migration env file from the RDS secret"));
         var script = ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
         {
+            SecretJsonCommand = AppDatabaseRole.CredentialsJsonCommand(role),
             SecretArn = outputs.DbSecretArn,
             Region = outputs.Region,
             DbHost = outputs.DbEndpoint,
@@ -108,9 +134,13 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 ["AWS_REGION"] = outputs.Region,
             },
         });
-        var written = await server.RunAsync(RemoteCommand.Root(script, "write the env file from the RDS secret"));
+        var written = await server.RunAsync(RemoteCommand.Root(script, "write the app's env file with its own role"));
         var parameters = await new ParameterStoreSettings(await SsmAsync(), Log).SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
         summary.Record("parametersWritten", parameters.Count);
+        summary.Record("appRoleChanged", roleResult.Output.Any(l => l.Trim() == "changed"));
+        summary.Record("migrationEnvChanged", migration.Output.Any(l => l.Trim() == "changed"));
+
+        // Only the app's own env file restarts the app: the master password (migrations) is not its concern.
         return written.Output.Any(l => l.Trim() == "changed");
     }
 

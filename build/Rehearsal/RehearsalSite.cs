@@ -183,6 +183,12 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             // What RDS stores for a managed master password: JSON with username and password.
             StandIn.State.PutSecret(DbSecretName, JsonSerializer.Serialize(new Dictionary<string, string> { ["username"] = LocalLayout.DatabaseUser, ["password"] = secrets.DatabasePassword }));
         }
+        else
+        {
+            // As with RDS, the secret is the master password's truth (a rotation changed both): the local
+            // stack's start set its own; the secret's current one wins.
+            MasterPasswordFromSecret();
+        }
 
         summary.Record("applied", false);
         summary.Record("machine", stack.Layout.MachineName);
@@ -255,6 +261,30 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         File.SetUnixFileMode(Path.Combine(folder, "credentials"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
+    private void MasterPasswordFromSecret()
+    {
+        using var document = JsonDocument.Parse(StandIn.State.FindSecret(DbSecretName)!.Value);
+        var password = document.RootElement.GetProperty("password").GetString()!;
+        masker.Add(password);
+        using var connection = SuperuserConnection();
+        connection.Open();
+
+        // Role passwords cannot be bound parameters; the literal is quoted.
+#pragma warning disable CA2100
+        using var alter = new NpgsqlCommand($"ALTER ROLE {LocalLayout.DatabaseUser} PASSWORD '{password.Replace("'", "''", StringComparison.Ordinal)}'", connection);
+#pragma warning restore CA2100
+        alter.ExecuteNonQuery();
+    }
+
+    private NpgsqlConnection SuperuserConnection() => new(new NpgsqlConnectionStringBuilder
+    {
+        Host = stack.Layout.PostgresSocketDirectory,
+        Port = stack.Layout.Ports.Postgres,
+        Username = "postgres",
+        Database = "postgres",
+        Pooling = false,
+    }.ConnectionString);
+
     /// <summary>RDS takes TLS (the env file says sslmode=require): the rehearsal's PostgreSQL gets a self-signed certificate.</summary>
     private void RequireTlsLikeRds()
     {
@@ -267,15 +297,14 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             process.Run("chmod", ["0600", Path.Combine(data, "server.key")]);
         }
 
-        using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = stack.Layout.PostgresSocketDirectory,
-            Port = stack.Layout.Ports.Postgres,
-            Username = "postgres",
-            Database = "postgres",
-            Pooling = false,
-        }.ConnectionString);
+        using var connection = SuperuserConnection();
         connection.Open();
+        // RDS's master user may create roles (CREATEROLE): so may the rehearsal's.
+        using (var createRole = new NpgsqlCommand($"ALTER ROLE {LocalLayout.DatabaseUser} CREATEROLE", connection))
+        {
+            createRole.ExecuteNonQuery();
+        }
+
         using var show = new NpgsqlCommand("SHOW ssl", connection);
         if ((string?)show.ExecuteScalar() == "on")
         {

@@ -17,6 +17,9 @@ public static class ServerMap
     public const string Venv = Base + "/venv";
     public const string ConfigDirectory = "/etc/tableorder";
     public const string EnvFile = ConfigDirectory + "/app.env";
+
+    /// <summary>Root-only (0600 root): the database owner's URL for migrations, read by systemd, never by the app user. Absent locally.</summary>
+    public const string MigrationEnvFile = ConfigDirectory + "/migrate.env";
     public const string LogDirectory = "/var/log/tableorder";
     public const string ApiLog = LogDirectory + "/api.log";
     public const string Lock = Base + "/deploy.lock";
