@@ -135,7 +135,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             },
         });
         var written = await server.RunAsync(RemoteCommand.Root(script, "write the app's env file with its own role"));
-        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log).SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
+        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log, $"/tableorder/{Name}").SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
         summary.Record("parametersWritten", parameters.Count);
         summary.Record("appRoleChanged", roleResult.Output.Any(l => l.Trim() == "changed"));
         summary.Record("migrationEnvChanged", migration.Output.Any(l => l.Trim() == "changed"));
