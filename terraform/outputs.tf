@@ -20,6 +20,11 @@ output "ssh_user" {
   value       = module.compute.ssh_user
 }
 
+output "ssh_port" {
+  description = "The port sshd listens on and the security group opens to ssh_allowed_cidrs (the build connects there)."
+  value       = 22
+}
+
 output "db_endpoint" {
   description = "PostgreSQL host name (no port)."
   value       = module.database.endpoint

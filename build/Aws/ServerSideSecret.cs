@@ -38,6 +38,12 @@ public sealed record ServerSideSecretSettings
 
     public string EnvFilePath { get; init; } = "/etc/tableorder/app.env";
 
+    /// <summary>
+    /// A bash pipeline that prints the credentials as RDS-style JSON instead of reading <see cref="SecretArn"/>
+    /// (the app's own role: <see cref="AppDatabaseRole.CredentialsJsonCommand"/>); null reads the secret.
+    /// </summary>
+    public string? SecretJsonCommand { get; init; }
+
     /// <summary>Owner (user and group) of the env file; the app's service user.</summary>
     public string Owner { get; init; } = "tableorder";
 }
@@ -161,7 +167,7 @@ public static partial class ServerSideSecret
             $"tmp=$(mktemp {directory}/.app.env.XXXXXX)",
             "trap 'rm -f \"$tmp\"' EXIT",
             "{",
-            $"  {ReadSecret(settings.Region, settings.SecretArn)}",
+            $"  {settings.SecretJsonCommand ?? ReadSecret(settings.Region, settings.SecretArn)}",
             settings.RedisAuthSecretArn is { } tokenArn ? $"  {ReadSecret(settings.Region, tokenArn)}" : "  :",
             "} \\",
             $"  | TO_DB_HOST={Shell.Quote(settings.DbHost)} TO_DB_PORT={settings.DbPort.ToString(CultureInfo.InvariantCulture)} TO_DB_NAME={Shell.Quote(settings.DbName)} \\",

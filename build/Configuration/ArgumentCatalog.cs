@@ -41,6 +41,7 @@ public static class ArgumentCatalog
     public static readonly IReadOnlyList<EnvironmentSpec> Environments =
     [
         new("local", DeploymentEnvironment.Local, "this machine: PostgreSQL, Redis and a Debian 13 machine (the default)"),
+        new("rehearsal", DeploymentEnvironment.Rehearsal, "production's code path on this machine: the AWS APIs answered by a stand-in, the local stack as the instance"),
         new("production", DeploymentEnvironment.Production, "AWS, through terraform; always named explicitly"),
     ];
 

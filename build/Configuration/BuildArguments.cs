@@ -189,7 +189,7 @@ public static partial class BuildArguments
         foreach (var target in targets)
         {
             var productionOnly = ProductionOnlyTargets.FirstOrDefault(t => string.Equals(t, target, StringComparison.OrdinalIgnoreCase));
-            if (productionOnly is not null && environment != DeploymentEnvironment.Production)
+            if (productionOnly is not null && environment is not (DeploymentEnvironment.Production or DeploymentEnvironment.Rehearsal))
             {
                 throw new BuildArgumentException(
                     $"--target={productionOnly} acts on the AWS stack: add --environment=production. The local environment has no Terraform state; --target=Validate checks the Terraform offline and --target=LocalStatus shows the local stack.");
@@ -232,8 +232,8 @@ public static partial class BuildArguments
         value?.ToLowerInvariant() switch
         {
             null or "ssh" => ServerTransport.Ssh,
-            "ssm" when environment == DeploymentEnvironment.Production => ServerTransport.Ssm,
-            "ssm" => throw new BuildArgumentException("--transport=ssm reaches EC2 through AWS Systems Manager: it needs --environment=production. The local machine is reached over SSH; leave --transport out."),
+            "ssm" when environment is DeploymentEnvironment.Production or DeploymentEnvironment.Rehearsal => ServerTransport.Ssm,
+            "ssm" => throw new BuildArgumentException("--transport=ssm reaches EC2 through AWS Systems Manager: it needs --environment=production (or --environment=rehearsal). The local machine is reached over SSH; leave --transport out."),
             _ => throw new BuildArgumentException($"--transport={value} is not a transport. Use --transport=ssh (default) or --transport=ssm (production)."),
         };
 

@@ -12,7 +12,7 @@ namespace TableOrder.Build.Environments;
 /// Local: the stack is this machine's (PostgreSQL, Redis, the app-server machine), reached over
 /// SSH with the host key read from the machine's disk; settings are written from the local secrets.
 /// </summary>
-public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment
+public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment, ILocalStackHolder
 {
     private IRemoteShell? _server;
     private LocalLock? _lock;
@@ -29,6 +29,8 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     public TimeSpan? RecoveryTimeObjective => null;
 
     public LocalEnvironment Stack => stack;
+
+    public LocalEnvironment? LocalStack => stack;
 
     public Task<PlanResult> PlanAsync(RunSummary summary) =>
         throw new NotInThisEnvironmentException("The local stack has no plan: --target=Provision starts it.");

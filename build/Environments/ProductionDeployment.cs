@@ -6,6 +6,7 @@ using Cake.Core.Diagnostics;
 using TableOrder.Build.Aws;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Local;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
@@ -13,188 +14,158 @@ using TableOrder.Build.Terraform;
 namespace TableOrder.Build.Environments;
 
 /// <summary>
-/// Production: the stack is the terraform root module on AWS (plan, then apply exactly that plan);
-/// the server is the EC2 instance, reached over SSH with its host key pinned from the console
-/// output (or --ssh-host-key), or through SSM Run Command; the database password is read on the
-/// server with the instance role and never reaches this machine.
+/// Production: the stack is the terraform root module on the <see cref="IProductionSite"/> (AWS, or
+/// the rehearsal's stand-in); the server is the EC2 instance, reached over SSH with its host key pinned
+/// from the console output (or --ssh-host-key), or through SSM Run Command; the database password is
+/// read on the server with the instance role and never reaches this machine.
 /// </summary>
-public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker) : IDeploymentEnvironment
+public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder
 {
-    private const string DefaultRegion = "ap-northeast-2";
     private static readonly JsonSerializerOptions OutputsJson = new() { WriteIndented = true };
 
-    private TerraformCli? _terraform;
-    private AwsCredentialsSource? _aws;
     private AmazonEC2Client? _ec2;
-    private bool _replaceServer;
     private AmazonSimpleSystemsManagementClient? _ssm;
     private TerraformOutputs? _outputs;
     private IRemoteShell? _server;
 
-    public string Name => "production";
+    public ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker)
+        : this(cake, options, masker, new AwsSite(cake, options, masker))
+    {
+    }
 
-    /// <summary>The CloudWatch agent on; Debian's packages first, pip for what a release's requirements add.</summary>
-    public ServerPolicy Policy { get; } = new(CloudWatchAgent: true, PythonPackages.Pip);
+    public string Name => site.Name;
 
-    public ServerPorts Ports => ServerPorts.Production;
+    /// <summary>The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a release's requirements add).</summary>
+    public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages);
+
+    public ServerPorts Ports => site.Ports;
 
     public bool PlansInfrastructure => true;
 
-    private ICakeLog Log => cake.Log;
+    /// <summary>The rehearsal's instance, database and cache run here; production has none.</summary>
+    public LocalEnvironment? LocalStack => (site as ILocalStackHolder)?.LocalStack;
 
-    private TerraformCli Terraform => _terraform ??= TerraformTool.Create(cake, options, masker, options.Terraform.WorkingDirectory);
+    public void HoldStack() => (site as ILocalStackHolder)?.HoldStack();
+
+    private ICakeLog Log => cake.Log;
 
     private string OutputsFile => Path.Combine(options.StateDirectory, "terraform-outputs.json");
 
-    private string Region => LoadOutputs()?.Region ?? DefaultRegion;
-
     /// <summary>The app server instance in terraform/main.tf (module "compute") and modules/compute (aws_instance.app_server).</summary>
+    public const string AppServerAddress = "module.compute.aws_instance.app_server";
+
     /// <summary>The seed's "EC2 failure" recovery objective.</summary>
     public TimeSpan? RecoveryTimeObjective => TimeSpan.FromMinutes(30);
-
-    public const string AppServerAddress = "module.compute.aws_instance.app_server";
 
     public Task PrepareRebuildAsync(RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        _replaceServer = true;
+        if (site is not AwsSite aws)
+        {
+            throw new NotInThisEnvironmentException($"Rebuild replaces the AWS instance; the {Name} has no instance to replace: run --target=Deploy --environment={Name}.");
+        }
+
+        aws.ReplaceServer = true;
         summary.Record("replace", AppServerAddress);
         Log.Information("Rebuild: the plan replaces {0} (a new instance from the AMI); review it before it is applied.", AppServerAddress);
         return Task.CompletedTask;
     }
 
-    public async Task<PlanResult> PlanAsync(RunSummary summary)
-    {
-        ArgumentNullException.ThrowIfNull(summary);
-
-        // Before anything touches production: credentials, or a message that says how to provide them.
-        await CredentialsAsync();
-        var terraform = options.Terraform;
-        Directory.CreateDirectory(Path.GetDirectoryName(terraform.PlanFile)!);
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = terraform.BackendConfigFile });
-        var settings = new TerraformPlanSettings { OutFile = terraform.PlanFile };
-        if (_replaceServer)
-        {
-            settings.Replace.Add(AppServerAddress);
-        }
-        if (terraform.VarFile is { } varFile)
-        {
-            settings.VarFiles.Add(varFile);
-        }
-
-        var plan = Terraform.Plan(settings);
-        summary.Record("changes", plan.HasChanges);
-        return plan;
-    }
+    public Task<PlanResult> PlanAsync(RunSummary summary) => site.PlanAsync(summary);
 
     public async Task ProvisionAsync(PlanResult? plan, RunSummary summary)
     {
-        ArgumentNullException.ThrowIfNull(summary);
-        await CredentialsAsync();
-        plan ??= ReviewedPlan();
-        if (!plan.HasChanges)
-        {
-            Log.Information("The plan has no changes: nothing to apply.");
-        }
-        else
-        {
-            PlanApproval.Require(options.Terraform.AutoApprove, Name, plan.Summary);
-            Terraform.Apply(new TerraformApplySettings { PlanFile = plan.PlanFile });
-        }
-
-        summary.Record("applied", plan.HasChanges);
-        var outputs = SaveOutputs(Terraform.Output());
-        Log.Information("Instance {0} at {1} ({2}).", outputs.InstanceId, outputs.PublicIp, outputs.Region);
+        var outputs = SaveOutputs(await site.ProvisionAsync(plan, summary));
+        var stack = StackOutputs.From(outputs);
+        Log.Information("Instance {0} at {1} ({2}).", stack.InstanceId, stack.Host, stack.Region);
     }
 
     public async Task<TerraformOutputs> RefreshOutputsAsync()
     {
-        await CredentialsAsync();
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        var outputs = Terraform.Output();
+        var outputs = await site.OutputsAsync();
         if (outputs.IsEmpty)
         {
-            throw new TerraformException("The stack has no outputs yet: nothing has been applied. Run --target=Provision --environment=production first.");
+            throw new TerraformException($"The stack has no outputs yet: nothing has been applied. Run --target=Provision --environment={Name} first.");
         }
 
         return SaveOutputs(outputs);
     }
 
-    /// <summary>
-    /// Two steps (see <see cref="ProductionDestroy"/>): deletion protection off (a targeted plan,
-    /// applied only when it changes nothing but the database in place), then terraform destroy.
-    /// </summary>
-    public async Task DestroyAsync()
-    {
-        await CredentialsAsync();
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        Directory.CreateDirectory(options.StateDirectory);
-        var unprotectPlan = Path.Combine(options.StateDirectory, "unprotect.tfplan");
-        var varFile = options.Terraform.VarFile;
-
-        Log.Information("Destroy, step 1 of 2: turning the database's deletion protection off ({0}).", ProductionDestroy.DatabaseAddress);
-        var plan = Terraform.Plan(ProductionDestroy.UnprotectPlan(unprotectPlan, varFile));
-        var kept = ProductionDestroy.ReadDataKept(Terraform.Show(unprotectPlan));
-        if (plan.HasChanges)
-        {
-            ProductionDestroy.RequireOnlyInPlaceChanges(plan.Summary);
-            Terraform.Apply(new TerraformApplySettings { PlanFile = unprotectPlan });
-        }
-        else
-        {
-            Log.Information("Deletion protection is already off.");
-        }
-
-        File.Delete(unprotectPlan);
-        Log.Warning("Destroy, step 2 of 2: destroying {0}: {1}.", Name, kept);
-        Terraform.Destroy(ProductionDestroy.DestroyAll(varFile));
-    }
+    public Task DestroyAsync() => site.DestroyAsync();
 
     public async Task<IRemoteShell> WaitForServerAsync()
     {
-        var instanceId = Outputs().InstanceId ?? throw new TerraformException("The terraform outputs have no instance_id.");
-        await new Ec2Instances(await Ec2Async(), Log).WaitUntilReadyAsync(instanceId, TimeSpan.FromMinutes(10));
+        var outputs = Outputs();
+        await new Ec2Instances(await Ec2Async(), Log).WaitUntilReadyAsync(outputs.InstanceId, TimeSpan.FromMinutes(10));
         return await ConnectAsync(TimeSpan.FromMinutes(3));
     }
 
     public async Task<IRemoteShell> ServerAsync() => await ConnectAsync(TimeSpan.FromSeconds(30));
 
-    public Uri PublicUrl()
-    {
-        var outputs = Outputs();
-        return new Uri($"http://{outputs.PublicIp ?? outputs.PublicDns}/");
-    }
+    public Uri PublicUrl() => new UriBuilder("http", Outputs().Host, Ports.Http).Uri;
 
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(summary);
 
-        // The database password and the Redis AUTH token never leave AWS: the server reads both secrets with its instance role.
+        // No database password or Redis AUTH token reaches this machine: the server reads the secrets with its instance role.
+        // The app logs in as its own role (a master-password rotation changes nothing for it); the master
+        // secret only creates and grants that role, and is the owner's URL for migrations (root-only file).
         var outputs = Outputs();
+        var role = new AppDatabaseRoleSettings
+        {
+            MasterSecretArn = outputs.DbSecretArn,
+            PasswordParameter = $"/tableorder/{Name}/db-app-password",
+            Region = outputs.Region,
+            DbHost = outputs.DbEndpoint,
+            DbPort = outputs.DbPort,
+            DbName = outputs.DbName,
+        };
+        var roleResult = await server.RunAsync(RemoteCommand.Root(AppDatabaseRole.Script(role), "the app's database role"));
+        var migration = await server.RunAsync(RemoteCommand.Root(
+            ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+            {
+                SecretArn = outputs.DbSecretArn,
+                Region = outputs.Region,
+                DbHost = outputs.DbEndpoint,
+                DbPort = outputs.DbPort,
+                DbName = outputs.DbName,
+                RedisHost = outputs.RedisEndpoint,
+                RedisPort = outputs.RedisPort,
+                RedisTls = outputs.RedisTls,
+                EnvFilePath = ServerMap.MigrationEnvFile,
+                Owner = "root",
+            }),
+            "write the migration env file from the RDS secret"));
         var script = ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
         {
-            SecretArn = outputs.DbSecretArn ?? throw new TerraformException("The terraform outputs have no db_secret_arn."),
-            Region = outputs.Region ?? DefaultRegion,
-            DbHost = outputs.DbEndpoint ?? throw new TerraformException("The terraform outputs have no db_endpoint."),
-            DbPort = outputs.DbPort ?? 5432,
-            DbName = outputs.DbName ?? "tableorder",
-            RedisHost = outputs.RedisEndpoint ?? throw new TerraformException("The terraform outputs have no redis_endpoint."),
-            RedisPort = outputs.RedisPort ?? 6379,
-            RedisTls = outputs.RedisTls ?? true,
-            RedisAuthSecretArn = outputs.RedisAuthSecretArn ?? throw new TerraformException("The terraform outputs have no redis_auth_secret_arn (Redis takes an AUTH token): apply the current terraform first."),
+            SecretJsonCommand = AppDatabaseRole.CredentialsJsonCommand(role),
+            SecretArn = outputs.DbSecretArn,
+            Region = outputs.Region,
+            DbHost = outputs.DbEndpoint,
+            DbPort = outputs.DbPort,
+            DbName = outputs.DbName,
+            RedisHost = outputs.RedisEndpoint,
+            RedisPort = outputs.RedisPort,
+            RedisTls = outputs.RedisTls,
+            RedisAuthSecretArn = outputs.RedisAuthSecretArn,
             EnvFilePath = ServerMap.EnvFile,
             Owner = ServerMap.AppUser,
             Settings = new Dictionary<string, string>
             {
                 ["TABLEORDER_ENVIRONMENT"] = Name,
-                ["S3_BUCKET"] = outputs.BucketName ?? string.Empty,
-                ["AWS_REGION"] = outputs.Region ?? DefaultRegion,
+                ["S3_BUCKET"] = outputs.BucketName,
+                ["AWS_REGION"] = outputs.Region,
             },
         });
-        var written = await server.RunAsync(RemoteCommand.Root(script, "write the env file from the RDS and Redis secrets"));
-        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log).SyncAsync(ParameterStoreSettings.FromOutputs(outputs));
+        var written = await server.RunAsync(RemoteCommand.Root(script, "write the app's env file with its own role and the Redis token"));
+        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log, $"/tableorder/{Name}").SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
         summary.Record("parametersWritten", parameters.Count);
+        summary.Record("appRoleChanged", roleResult.Output.Any(l => l.Trim() == "changed"));
+        summary.Record("migrationEnvChanged", migration.Output.Any(l => l.Trim() == "changed"));
+
+        // Only the app's own env file restarts the app: the master password (migrations) is not its concern.
         return written.Output.Any(l => l.Trim() == "changed");
     }
 
@@ -220,13 +191,14 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         _ec2 = null;
         _ssm?.Dispose();
         _ssm = null;
+        site.Dispose();
     }
 
-    /// <summary>The outputs of the stack, as Provision or Outputs saved them.</summary>
-    private TerraformOutputs Outputs() =>
-        LoadOutputs() ?? throw new TerraformException("No terraform outputs saved for production yet: run --target=Provision --environment=production (or --target=Outputs) first.");
+    /// <summary>The outputs of the stack, as Provision or Outputs saved them, validated.</summary>
+    private StackOutputs Outputs() =>
+        StackOutputs.From(SavedOutputs() ?? throw new TerraformException($"No terraform outputs saved for {Name} yet: run --target=Provision --environment={Name} (or --target=Outputs) first."));
 
-    private TerraformOutputs? LoadOutputs() =>
+    private TerraformOutputs? SavedOutputs() =>
         _outputs ??= File.Exists(OutputsFile) ? JsonSerializer.Deserialize<TerraformOutputs>(File.ReadAllText(OutputsFile), OutputsJson) : null;
 
     /// <summary>Keeps the outputs for later tasks and runs (they hold no secrets: the password stays in Secrets Manager).</summary>
@@ -238,38 +210,9 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return outputs;
     }
 
-    /// <summary>
-    /// With --exclusive (CI applying a plan that was reviewed earlier), Plan did not run in this build:
-    /// apply the saved plan file as it is, never a new plan.
-    /// </summary>
-    private PlanResult ReviewedPlan()
-    {
-        var planFile = options.Terraform.PlanFile;
-        if (!File.Exists(planFile))
-        {
-            throw new TerraformException($"There is no saved plan at {planFile}. Run --target=Provision (it plans first), or --target=Plan and then --target=Provision --exclusive --plan-file={planFile}.");
-        }
+    private async Task<AmazonEC2Client> Ec2Async() => _ec2 ??= AwsClients.Ec2(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
 
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
-        var summary = PlanSummary.Parse(Terraform.Show(planFile));
-        Log.Information("Applying the saved plan {0}: {1}", planFile, summary);
-        return new PlanResult(summary.HasChanges, planFile, summary);
-    }
-
-    private async Task<AwsCredentialsSource> CredentialsAsync()
-    {
-        if (_aws is null)
-        {
-            _aws = await AwsCredentialsCheck.ResolveAsync();
-            Log.Information("AWS credentials: {0}", _aws.Source);
-        }
-
-        return _aws;
-    }
-
-    private async Task<AmazonEC2Client> Ec2Async() => _ec2 ??= AwsClients.Ec2(Region, (await CredentialsAsync()).Credentials);
-
-    private async Task<AmazonSimpleSystemsManagementClient> SsmAsync() => _ssm ??= AwsClients.Ssm(Region, (await CredentialsAsync()).Credentials);
+    private async Task<AmazonSimpleSystemsManagementClient> SsmAsync() => _ssm ??= AwsClients.Ssm(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
 
     /// <summary>
     /// Over SSH with the host key pinned (--ssh-host-key, else the EC2 console's), or through SSM.
@@ -283,25 +226,48 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         }
 
         var outputs = Outputs();
-        var instanceId = outputs.InstanceId ?? throw new TerraformException("The terraform outputs have no instance_id.");
+        var instanceId = outputs.InstanceId;
         if (options.Transport == ServerTransport.Ssm)
         {
-            _server = new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser ?? "admin" });
+            _server = new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser });
             return _server;
         }
 
-        var key = options.SshKeyPath ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
+        var key = options.SshKeyPath ?? site.DefaultSshKey ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
+
+        // The pin: --ssh-host-key (on purpose), else the one kept after the first verified connection,
+        // else the console's (cloud-init prints the keys on first boot only).
+        var kept = new KeptHostKey(await SsmAsync(), Log, Path.Combine(options.StateDirectory, "ssh-host-key.pin"), KeptHostKey.ParameterFor(Name));
         var hostKey = options.SshHostKey;
+        var fromKept = false;
+        if (hostKey is null && await kept.ReadAsync() is { } keptKey)
+        {
+            hostKey = keptKey;
+            fromKept = true;
+        }
+
         if (hostKey is null)
         {
             Log.Information("Host key: reading {0}'s SSH host keys from its console output (cloud-init prints them).", instanceId);
             hostKey = await new ConsoleHostKeys(await Ec2Async(), Log).WaitForHostKeyAsync(instanceId, TimeSpan.FromMinutes(5));
         }
 
-        var host = outputs.PublicIp ?? outputs.PublicDns ?? throw new TerraformException("The terraform outputs have no public_ip.");
-        var target = new SshTarget(host, 22, outputs.SshUser ?? "admin", key, PinnedHostKey.Parse(hostKey));
-        Log.Information("Host key pinned: {0} {1}", target.HostKey.Algorithm, target.HostKey.Fingerprint);
-        _server = await SshSession.ConnectAsync(target, Log, masker, waitFor);
+        var target = new SshTarget(outputs.Host, outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
+        Log.Information("Host key pinned{0}: {1} {2}", fromKept ? " (kept)" : string.Empty, target.HostKey.Algorithm, target.HostKey.Fingerprint);
+        try
+        {
+            _server = await SshSession.ConnectAsync(target, Log, masker, waitFor);
+        }
+        catch (HostKeyMismatchException ex) when (fromKept)
+        {
+            throw new RemoteException(
+                $"{ex.Message} The pin is kept in {kept.File} and in Parameter Store {kept.ParameterName}; it is not replaced silently. " +
+                $"If the server was replaced on purpose, read its new key from the console (aws ec2 get-console-output --latest --output text --instance-id {instanceId}) " +
+                $"and re-pin: dotnet run --project build -- --target=WaitForServer --environment={Name} --ssh-host-key=\"ssh-ed25519 AAAA...\"",
+                ex);
+        }
+
+        await kept.KeepAsync(hostKey);
         return _server;
     }
 }

@@ -17,6 +17,7 @@ public static partial class Migrations
                 "systemd-run --quiet --wait --pipe --collect",
                 $"--uid={ServerMap.AppUser} --gid={ServerMap.AppUser}",
                 $"--property=EnvironmentFile={ServerMap.EnvFile}",
+                $"--property=EnvironmentFile=-{ServerMap.MigrationEnvFile}",
                 $"--working-directory={ServerMap.Release(releaseId)}",
                 $"{ServerMap.Release(releaseId)}/{ServerMap.ReleaseVenv}/bin/python -m alembic upgrade head"),
             "alembic upgrade head") with

@@ -21,6 +21,9 @@ public static class ServerMap
 
     /// <summary>Local only: the CA of the local Redis's certificate (0644); production's ElastiCache uses a public CA.</summary>
     public const string RedisCaFile = ConfigDirectory + "/redis-ca.pem";
+
+    /// <summary>Root-only (0600 root): the database owner's URL for migrations, read by systemd, never by the app user. Absent locally.</summary>
+    public const string MigrationEnvFile = ConfigDirectory + "/migrate.env";
     public const string LogDirectory = "/var/log/tableorder";
     public const string ApiLog = LogDirectory + "/api.log";
 

@@ -9,13 +9,15 @@ public sealed class LocalDownTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var local = context.Deployment as LocalDeployment
-            ?? throw new NotInThisEnvironmentException("LocalDown stops the local stack: run it with --environment=local (the default).");
+        var local = context.Deployment as ILocalStackHolder
+            ?? throw new NotInThisEnvironmentException("LocalDown stops the local stack: run it with --environment=local (the default) or --environment=rehearsal.");
+        var stack = local.LocalStack
+            ?? throw new NotInThisEnvironmentException("LocalDown stops the local stack: run it with --environment=local (the default) or --environment=rehearsal.");
         local.HoldStack();
-        local.Stack.Down(context.Options.Purge);
+        stack.Down(context.Options.Purge);
         if (context.Options.PurgeImage)
         {
-            local.Stack.PurgeImageCache();
+            stack.PurgeImageCache();
         }
 
         context.Summary.Record("purged", context.Options.Purge);

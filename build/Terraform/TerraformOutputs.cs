@@ -16,6 +16,8 @@ public sealed record TerraformOutputs
 
     public string? SshUser { get; init; }
 
+    public int? SshPort { get; init; }
+
     public string? DbEndpoint { get; init; }
 
     public int? DbPort { get; init; }
@@ -77,6 +79,7 @@ public sealed record TerraformOutputs
             PublicIp = Text("public_ip"),
             PublicDns = Text("public_dns"),
             SshUser = Text("ssh_user"),
+            SshPort = Number("ssh_port"),
             DbEndpoint = Text("db_endpoint"),
             DbPort = Number("db_port"),
             DbName = Text("db_name"),

@@ -137,7 +137,7 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid] == ["MenuImagesBucketList", "MenuImagesObjectsReadWrite", "AppLogGroupsWrite", "AppSecretsRead", "AppParametersRead", "CloudWatchAgentMetrics"]
+    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid] == ["MenuImagesBucketList", "MenuImagesObjectsReadWrite", "AppLogGroupsWrite", "AppSecretsRead", "AppParametersRead", "AppDatabasePasswordKeep", "CloudWatchAgentMetrics"]
     error_message = "Exactly the designed app statements."
   }
 

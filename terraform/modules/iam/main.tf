@@ -42,6 +42,14 @@ locals {
       Resource = [local.parameter_arn, "${local.parameter_arn}/*"]
     },
     {
+      # The app database role's password: made on the server on first bootstrap and kept as a
+      # SecureString (the build never sees it); this one parameter only.
+      Sid      = "AppDatabasePasswordKeep"
+      Effect   = "Allow"
+      Action   = ["ssm:PutParameter"]
+      Resource = ["${local.parameter_arn}/db-app-password"]
+    },
+    {
       # The CloudWatch agent's memory, disk and swap metrics (and the memory alarm's
       # mem_used_percent). PutMetricData has no resource-level permissions, so AWS only
       # accepts Resource "*"; the condition pins it to the agent's namespace.

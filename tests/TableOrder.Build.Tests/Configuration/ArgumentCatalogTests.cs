@@ -87,7 +87,7 @@ public sealed class ArgumentCatalogTests : IDisposable
     }
 
     [Theory]
-    [InlineData("environment", "--environment=local or --environment=production")]
+    [InlineData("environment", "--environment=local or --environment=rehearsal or --environment=production")]
     [InlineData("release", "--release=<id>")]
     [InlineData("lines", "--lines=100")]
     public void Empty_value_names_the_argument_and_what_to_type(string name, string expected)

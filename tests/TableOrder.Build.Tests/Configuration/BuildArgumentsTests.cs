@@ -387,4 +387,26 @@ public sealed class BuildArgumentsTests : IDisposable
         Assert.Contains("environment", BuildArguments.Known.Keys);
         Assert.Contains("confirm-destroy", BuildArguments.Known.Keys);
     }
+
+    [Fact]
+    public void Production_over_ssh_without_an_ssh_key_fails_before_any_task()
+    {
+        var ex = Fails(new() { ["environment"] = "production" }, ["Deploy"]);
+
+        Assert.Contains("--ssh-key=", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--transport=ssm", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(ServerTransport.Ssm, Parse(new() { ["environment"] = "production", ["transport"] = "ssm" }, ["Deploy"]).Transport);
+        Assert.Equal(["Plan"], Parse(new() { ["environment"] = "production" }, ["Plan"]).Targets);
+    }
+
+    [Fact]
+    public void Rehearsal_is_an_environment_with_ssm_and_terraform_targets()
+    {
+        var options = Parse(new() { ["environment"] = "rehearsal", ["transport"] = "ssm" }, ["Deploy"]);
+
+        Assert.Equal(DeploymentEnvironment.Rehearsal, options.Environment);
+        Assert.Equal(_root.Combine(".tableorder", "rehearsal"), options.StateDirectory);
+        Assert.Equal(ServerTransport.Ssm, options.Transport);
+        Assert.Equal(["Plan"], Parse(new() { ["environment"] = "rehearsal" }, ["Plan"]).Targets);
+    }
 }

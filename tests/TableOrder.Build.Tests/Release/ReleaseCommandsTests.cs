@@ -142,7 +142,7 @@ public sealed class ReleaseCommandsTests
     {
         var command = Migrations.Command("abc");
         Assert.Equal(
-            "systemd-run --quiet --wait --pipe --collect --uid=tableorder --gid=tableorder --property=EnvironmentFile=/etc/tableorder/app.env " +
+            "systemd-run --quiet --wait --pipe --collect --uid=tableorder --gid=tableorder --property=EnvironmentFile=/etc/tableorder/app.env --property=EnvironmentFile=-/etc/tableorder/migrate.env " +
             "--working-directory=/opt/tableorder/releases/abc /opt/tableorder/releases/abc/.venv/bin/python -m alembic upgrade head",
             command.Text);
         Assert.True(command.AllowFailure);

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace TableOrder.Build.Aws.StandIn;
+
+/// <summary>A parameter as the stand-in keeps it.</summary>
+public sealed record StandInParameter(string Type, string Value, long Version, DateTimeOffset Modified);
+
+/// <summary>A secret as the stand-in keeps it (the current version only).</summary>
+public sealed record StandInSecret(string Name, string Arn, string Value, string VersionId, DateTimeOffset Modified);
+
+/// <summary>
+/// What the stand-in's services hold between runs (SSM parameters, secrets, log groups), saved after
+/// every change to one JSON file (0600: it holds the rehearsal's secrets, like the local secrets.json),
+/// or kept in memory only when <paramref name="file"/> is null (tests).
+/// </summary>
+public sealed class AwsStandInState(string? file, string region)
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private readonly Lock _gate = new();
+
+    public ConcurrentDictionary<string, StandInParameter> Parameters { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, StandInSecret> Secrets { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, byte> LogGroupSet { get; } = new(StringComparer.Ordinal);
+
+    public IEnumerable<string> LogGroups => LogGroupSet.Keys;
+
+    public static AwsStandInState Load(string? file, string region)
+    {
+        var state = new AwsStandInState(file, region);
+        if (file is null || !File.Exists(file))
+        {
+            return state;
+        }
+
+        var saved = JsonSerializer.Deserialize<Saved>(File.ReadAllText(file)) ?? new Saved();
+        foreach (var (name, parameter) in saved.Parameters)
+        {
+            state.Parameters[name] = parameter;
+        }
+
+        foreach (var (name, secret) in saved.Secrets)
+        {
+            state.Secrets[name] = secret;
+        }
+
+        foreach (var group in saved.LogGroups)
+        {
+            state.LogGroupSet[group] = 0;
+        }
+
+        return state;
+    }
+
+    /// <summary>Writes a parameter; the new version, or null when it exists and <paramref name="overwrite"/> is false.</summary>
+    public long? PutParameter(string name, string type, string value, bool overwrite)
+    {
+        lock (_gate)
+        {
+            if (Parameters.TryGetValue(name, out var existing) && !overwrite)
+            {
+                return null;
+            }
+
+            var version = (existing?.Version ?? 0) + 1;
+            Parameters[name] = new StandInParameter(type, value, version, DateTimeOffset.UtcNow);
+            Save();
+            return version;
+        }
+    }
+
+    public bool DeleteParameter(string name)
+    {
+        lock (_gate)
+        {
+            var removed = Parameters.TryRemove(name, out _);
+            Save();
+            return removed;
+        }
+    }
+
+    /// <summary>The secret by name or ARN.</summary>
+    public StandInSecret? FindSecret(string id) =>
+        Secrets.TryGetValue(id, out var byName) ? byName : Secrets.Values.FirstOrDefault(s => s.Arn == id);
+
+    /// <summary>Creates or replaces a secret's current value (what a rotation does).</summary>
+    public StandInSecret PutSecret(string name, string value)
+    {
+        lock (_gate)
+        {
+            var arn = Secrets.TryGetValue(name, out var existing)
+                ? existing.Arn
+                : $"arn:aws:secretsmanager:{region}:{AwsApiStandIn.AccountId}:secret:{name}-{Suffix(name)}";
+            var secret = new StandInSecret(name, arn, value, Guid.NewGuid().ToString(), DateTimeOffset.UtcNow);
+            Secrets[name] = secret;
+            Save();
+            return secret;
+        }
+    }
+
+    public bool AddLogGroup(string name)
+    {
+        lock (_gate)
+        {
+            var added = LogGroupSet.TryAdd(name, 0);
+            Save();
+            return added;
+        }
+    }
+
+    private void Save()
+    {
+        if (file is null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        var saved = new Saved
+        {
+            Parameters = new SortedDictionary<string, StandInParameter>(Parameters, StringComparer.Ordinal),
+            Secrets = new SortedDictionary<string, StandInSecret>(Secrets, StringComparer.Ordinal),
+            LogGroups = [.. LogGroupSet.Keys.Order(StringComparer.Ordinal)],
+        };
+        var temporary = file + ".tmp";
+        File.WriteAllText(temporary, string.Empty);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(temporary, JsonSerializer.Serialize(saved, Indented));
+        File.Move(temporary, file, overwrite: true);
+    }
+
+    /// <summary>Secrets Manager's six random characters after the name, here derived from it (stable between runs).</summary>
+    private static string Suffix(string name) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..6];
+
+    private sealed class Saved
+    {
+        public IDictionary<string, StandInParameter> Parameters { get; init; } = new Dictionary<string, StandInParameter>();
+
+        public IDictionary<string, StandInSecret> Secrets { get; init; } = new Dictionary<string, StandInSecret>();
+
+        public IList<string> LogGroups { get; init; } = [];
+    }
+}
+
+/// <summary>Every call the stand-in answered: service, operation, how often, how many failed.</summary>
+public sealed class AwsStandInJournal
+{
+    private readonly ConcurrentDictionary<(string Service, string Operation), (int Count, int Errors)> _calls = new();
+
+    public void Record(string service, string operation, bool succeeded) =>
+        _calls.AddOrUpdate((service, operation), _ => (1, succeeded ? 0 : 1), (_, c) => (c.Count + 1, c.Errors + (succeeded ? 0 : 1)));
+
+    public int Count(string service, string operation) => _calls.TryGetValue((service, operation), out var c) ? c.Count : 0;
+
+    public int Total => _calls.Values.Sum(c => c.Count);
+
+    public IReadOnlyList<(string Service, string Operation, int Count, int Errors)> Entries =>
+        [.. _calls.OrderBy(c => c.Key.Service, StringComparer.Ordinal).ThenBy(c => c.Key.Operation, StringComparer.Ordinal)
+            .Select(c => (c.Key.Service, c.Key.Operation, c.Value.Count, c.Value.Errors))];
+
+    /// <summary>The journal as a table, one line per service and operation.</summary>
+    public string Render()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"service",-16} {"operation",-30} {"calls",5} {"errors",6}");
+        foreach (var (service, operation, count, errors) in Entries)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{service,-16} {operation,-30} {count,5} {errors,6}");
+        }
+
+        return text.ToString();
+    }
+}

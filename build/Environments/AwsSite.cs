@@ -1,0 +1,147 @@
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using TableOrder.Build.Aws;
+using TableOrder.Build.Configuration;
+using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Server;
+using TableOrder.Build.Terraform;
+
+namespace TableOrder.Build.Environments;
+
+/// <summary>Production's site: the real AWS account; the stack is the terraform root module (plan, then apply exactly that plan).</summary>
+public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMasker masker) : IProductionSite
+{
+    private TerraformCli? _terraform;
+    private AwsCredentialsSource? _aws;
+
+    /// <summary>Set by a Rebuild: the next plan replaces the app server (the seed's "EC2 failure" recovery).</summary>
+    public bool ReplaceServer { get; set; }
+
+    public string Name => "production";
+
+    public ServerPorts Ports => ServerPorts.Production;
+
+    public PythonPackages PythonPackages => PythonPackages.Pip;
+
+    public string? ServiceUrl => null;
+
+    public string? DefaultSshKey => null;
+
+    private ICakeLog Log => cake.Log;
+
+    private TerraformCli Terraform => _terraform ??= TerraformTool.Create(cake, options, masker, options.Terraform.WorkingDirectory);
+
+    public async Task<AwsCredentialsSource> CredentialsAsync()
+    {
+        if (_aws is null)
+        {
+            _aws = await AwsCredentialsCheck.ResolveAsync();
+            Log.Information("AWS credentials: {0}", _aws.Source);
+        }
+
+        return _aws;
+    }
+
+    public async Task<PlanResult> PlanAsync(RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+
+        // Before anything touches production: credentials, or a message that says how to provide them.
+        await CredentialsAsync();
+        var terraform = options.Terraform;
+        Directory.CreateDirectory(Path.GetDirectoryName(terraform.PlanFile)!);
+        Terraform.Init(new TerraformInitSettings { BackendConfigFile = terraform.BackendConfigFile });
+        var settings = new TerraformPlanSettings { OutFile = terraform.PlanFile };
+        if (ReplaceServer)
+        {
+            settings.Replace.Add(ProductionDeployment.AppServerAddress);
+        }
+
+        if (terraform.VarFile is { } varFile)
+        {
+            settings.VarFiles.Add(varFile);
+        }
+
+        var plan = Terraform.Plan(settings);
+        summary.Record("changes", plan.HasChanges);
+        return plan;
+    }
+
+    public async Task<TerraformOutputs> ProvisionAsync(PlanResult? plan, RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        await CredentialsAsync();
+        plan ??= ReviewedPlan();
+        if (!plan.HasChanges)
+        {
+            Log.Information("The plan has no changes: nothing to apply.");
+        }
+        else
+        {
+            PlanApproval.Require(options.Terraform.AutoApprove, Name, plan.Summary);
+            Terraform.Apply(new TerraformApplySettings { PlanFile = plan.PlanFile });
+        }
+
+        summary.Record("applied", plan.HasChanges);
+        return Terraform.Output();
+    }
+
+    public async Task<TerraformOutputs> OutputsAsync()
+    {
+        await CredentialsAsync();
+        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
+        return Terraform.Output();
+    }
+
+    /// <summary>
+    /// Two steps (see <see cref="ProductionDestroy"/>): deletion protection off (a targeted plan,
+    /// applied only when it changes nothing but the database in place), then terraform destroy.
+    /// </summary>
+    public async Task DestroyAsync()
+    {
+        await CredentialsAsync();
+        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
+        Directory.CreateDirectory(options.StateDirectory);
+        var unprotectPlan = Path.Combine(options.StateDirectory, "unprotect.tfplan");
+        var varFile = options.Terraform.VarFile;
+
+        Log.Information("Destroy, step 1 of 2: turning the database's deletion protection off ({0}).", ProductionDestroy.DatabaseAddress);
+        var plan = Terraform.Plan(ProductionDestroy.UnprotectPlan(unprotectPlan, varFile));
+        var kept = ProductionDestroy.ReadDataKept(Terraform.Show(unprotectPlan));
+        if (plan.HasChanges)
+        {
+            ProductionDestroy.RequireOnlyInPlaceChanges(plan.Summary);
+            Terraform.Apply(new TerraformApplySettings { PlanFile = unprotectPlan });
+        }
+        else
+        {
+            Log.Information("Deletion protection is already off.");
+        }
+
+        File.Delete(unprotectPlan);
+        Log.Warning("Destroy, step 2 of 2: destroying {0}: {1}.", Name, kept);
+        Terraform.Destroy(ProductionDestroy.DestroyAll(varFile));
+    }
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>
+    /// With --exclusive (CI applying a plan that was reviewed earlier), Plan did not run in this build:
+    /// apply the saved plan file as it is, never a new plan.
+    /// </summary>
+    private PlanResult ReviewedPlan()
+    {
+        var planFile = options.Terraform.PlanFile;
+        if (!File.Exists(planFile))
+        {
+            throw new TerraformException($"There is no saved plan at {planFile}. Run --target=Provision (it plans first), or --target=Plan and then --target=Provision --exclusive --plan-file={planFile}.");
+        }
+
+        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
+        var summary = PlanSummary.Parse(Terraform.Show(planFile));
+        Log.Information("Applying the saved plan {0}: {1}", planFile, summary);
+        return new PlanResult(summary.HasChanges, planFile, summary);
+    }
+}

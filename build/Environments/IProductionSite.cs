@@ -1,0 +1,42 @@
+using TableOrder.Build.Aws;
+using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Server;
+using TableOrder.Build.Terraform;
+
+namespace TableOrder.Build.Environments;
+
+/// <summary>
+/// Where <see cref="ProductionDeployment"/>'s AWS is: the real AWS account with terraform plan and apply
+/// (<see cref="AwsSite"/>), or the rehearsal on this machine (<see cref="RehearsalSite"/>: the AWS APIs
+/// answered by a stand-in, the local stack as the instance). Everything else of the production path
+/// (the status wait, host keys, Parameter Store, the server-side secret, SSH or SSM) is the same code.
+/// </summary>
+public interface IProductionSite : IDisposable
+{
+    /// <summary>Names the state folder and the audit entries: production, rehearsal.</summary>
+    string Name { get; }
+
+    /// <summary>Nginx's and the API's ports on the server.</summary>
+    ServerPorts Ports { get; }
+
+    /// <summary>Where the server's Python packages come from (production: Debian first, then pip).</summary>
+    PythonPackages PythonPackages { get; }
+
+    /// <summary>The endpoint every AWS client uses; null for AWS's own regional endpoints.</summary>
+    string? ServiceUrl { get; }
+
+    /// <summary>The private key of the instance's key pair when --ssh-key is not given; null when it must be given.</summary>
+    string? DefaultSshKey { get; }
+
+    Task<AwsCredentialsSource> CredentialsAsync();
+
+    Task<PlanResult> PlanAsync(RunSummary summary);
+
+    /// <summary>Creates or starts the stack and returns its outputs.</summary>
+    Task<TerraformOutputs> ProvisionAsync(PlanResult? plan, RunSummary summary);
+
+    /// <summary>The stack's outputs as they are now.</summary>
+    Task<TerraformOutputs> OutputsAsync();
+
+    Task DestroyAsync();
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using TableOrder.Build.Aws;
+using TableOrder.Build.Aws.StandIn;
+using TableOrder.Build.Local;
+
+namespace TableOrder.Build.Rehearsal;
+
+/// <summary>
+/// The local app-server machine as the stand-in's EC2 instance: running while systemd-nspawn runs,
+/// status checks ok once its sshd listens, its console is the machine's console log, and Run Command
+/// scripts run inside it as root by entering its namespaces (nsenter into the machine's PID 1), as the
+/// SSM agent runs them: no SSH involved.
+/// </summary>
+public sealed class RehearsalInstance(LocalLayout layout, LocalMachine machine) : IStandInInstance
+{
+    /// <summary>An EC2-shaped id (i- and 17 hex digits), fixed per state folder.</summary>
+    public string InstanceId { get; } = "i-00000" + layout.StackId;
+
+    public string State => machine.RunningPid is null ? "stopped" : "running";
+
+    public string StatusCheck => machine.RunningPid is not null && PortCheck.IsListening(layout.Ports.Ssh) ? "ok" : "initializing";
+
+    /// <summary>The last 64 KiB of the console, as EC2 keeps only the most recent output.</summary>
+    public string ConsoleOutput()
+    {
+        if (!File.Exists(layout.MachineConsoleLog))
+        {
+            return string.Empty;
+        }
+
+        using var stream = new FileStream(layout.MachineConsoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Max(0, stream.Length - 65_536), SeekOrigin.Begin);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var console = reader.ReadToEnd();
+        return console.Contains(ConsoleHostKeys.BeginMarker, StringComparison.Ordinal) ? console : console + KeysToConsole();
+    }
+
+    /// <summary>
+    /// Stand-in for cloud-init's keys-to-console module, until the machine boots with real cloud-init:
+    /// the machine's own host public keys in cloud-init's block format, said to be a stand-in, and, as
+    /// cloud-init does, on the first boot of this machine copy only (a restarted instance shows none).
+    /// </summary>
+    private string KeysToConsole()
+    {
+        var firstBoot = Path.Combine(layout.MachineDirectory, "first-boot.pid");
+        var pid = machine.RunningPid?.ToString(CultureInfo.InvariantCulture);
+        if (pid is null)
+        {
+            return string.Empty;
+        }
+
+        if (!File.Exists(firstBoot))
+        {
+            File.WriteAllText(firstBoot, pid);
+        }
+
+        if (File.ReadAllText(firstBoot).Trim() != pid)
+        {
+            return string.Empty;
+        }
+
+        var keys = Directory.Exists(Path.GetDirectoryName(layout.MachineHostKey))
+            ? Directory.GetFiles(Path.GetDirectoryName(layout.MachineHostKey)!, "ssh_host_*_key.pub").Order(StringComparer.Ordinal).Select(File.ReadAllText).Select(k => k.Trim()).ToList()
+            : [];
+        if (keys.Count == 0 || machine.RunningPid is null)
+        {
+            return string.Empty;
+        }
+
+        return "tableorder-rehearsal: the host keys below are printed by the rehearsal's stand-in for cloud-init's keys-to-console\n" +
+            ConsoleHostKeys.BeginMarker + "\n" + string.Join("\n", keys) + "\n" + ConsoleHostKeys.EndMarker + "\n";
+    }
+
+    public async Task<StandInCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken)
+    {
+        var init = InitPid() ?? throw new AwsException($"Instance {InstanceId}: the machine is not running.");
+        var start = new ProcessStartInfo("nsenter")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--target", init.ToString(CultureInfo.InvariantCulture), "--mount", "--uts", "--ipc", "--net", "--pid", "--", "/usr/bin/env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", "/bin/bash", "-s" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new AwsException("nsenter did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+
+        // The script goes in on stdin: never in a process's arguments.
+        await process.StandardInput.WriteAsync(script);
+        process.StandardInput.Close();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new StandInCommandResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The machine's PID 1 (systemd), the child of systemd-nspawn.</summary>
+    private int? InitPid()
+    {
+        if (machine.RunningPid is not { } nspawn)
+        {
+            return null;
+        }
+
+        foreach (var task in Directory.GetDirectories($"/proc/{nspawn.ToString(CultureInfo.InvariantCulture)}/task"))
+        {
+            var children = File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (children.Length > 0)
+            {
+                return int.Parse(children[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,397 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.Runtime;
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using Npgsql;
+using TableOrder.Build.Aws;
+using TableOrder.Build.Aws.StandIn;
+using TableOrder.Build.Configuration;
+using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Environments;
+using TableOrder.Build.Local;
+using TableOrder.Build.Server;
+using TableOrder.Build.Terraform;
+
+namespace TableOrder.Build.Rehearsal;
+
+/// <summary>
+/// The production rehearsal's site: production's code path, on this machine. The AWS APIs are the
+/// <see cref="AwsApiStandIn"/> (started with the build, stopped at its end, its journal printed); the
+/// instance is this state folder's local machine, the database and cache its PostgreSQL and Redis, the
+/// RDS-managed secret a secret in the stand-in. terraform apply is the one production step not rehearsed.
+/// </summary>
+public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, SecretMasker masker, LocalEnvironment stack) : IProductionSite, ILocalStackHolder
+{
+    /// <summary>The root module's default region (terraform/variables.tf): the stand-in answers as that region.</summary>
+    public const string Region = "ap-northeast-2";
+
+    public const string DbSecretName = "rds!db-tableorder-rehearsal";
+
+    /// <summary>Stands in for terraform's ElastiCache AUTH token secret.</summary>
+    public const string RedisAuthSecretName = "tableorder-rehearsal-redis-auth";
+    public const string BucketName = "tableorder-rehearsal-menu-images";
+
+    /// <summary>The services the root module's resources and data sources use: all of them go to the stand-in.</summary>
+    private static readonly string[] ProviderEndpoints = ["ec2", "sts", "ssm", "secretsmanager", "logs", "iam", "rds", "elasticache", "s3", "cloudwatch", "kms", "sns"];
+
+    private const string StandInSecretKey = "rehearsal-stand-in-secret";
+
+    private AwsApiStandIn? _standIn;
+    private RehearsalInstance? _instance;
+    private LocalLock? _lock;
+    private Dictionary<string, JsonElement>? _plannedOutputs;
+
+    public string Name => "rehearsal";
+
+    public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api, stack.Layout.Ports.ApiGreen);
+
+    /// <summary>Debian's packages only: PyPI is not reachable from this machine (the one server-policy difference from production).</summary>
+    public PythonPackages PythonPackages => PythonPackages.Distro;
+
+    public string? ServiceUrl => StandIn.Url;
+
+    /// <summary>The instance's key pair is the local machine's login key.</summary>
+    public string? DefaultSshKey => stack.Layout.LoginKey;
+
+    public LocalEnvironment? LocalStack => stack;
+
+    public void HoldStack() => _lock ??= stack.Lock();
+
+    private ICakeLog Log => cake.Log;
+
+    private string StateFile => Path.Combine(options.StateDirectory, "aws-standin.json");
+
+    private string JournalFile => Path.Combine(options.StateDirectory, "aws-standin-journal.txt");
+
+    /// <summary>The stand-in, started on first use (any target that calls AWS).</summary>
+    public AwsApiStandIn StandIn
+    {
+        get
+        {
+            if (_standIn is null)
+            {
+                _lock ??= stack.Lock();
+                _standIn = new AwsApiStandIn(Region, AwsStandInState.Load(StateFile, Region));
+                _instance = new RehearsalInstance(stack.Layout, stack.Machine);
+                _standIn.AddInstance(_instance);
+                Log.Information("AWS APIs: the rehearsal's stand-in tableorder-aws-standin on {0} (no AWS host is contacted).", _standIn.Url);
+                WriteInstanceAwsConfig();
+            }
+
+            return _standIn;
+        }
+    }
+
+    public Task<AwsCredentialsSource> CredentialsAsync()
+    {
+        masker.Add(StandInSecretKey);
+        return Task.FromResult(new AwsCredentialsSource(new BasicAWSCredentials("AKIAREHEARSALSTANDIN", StandInSecretKey), "the rehearsal's stand-in credentials (no AWS account)"));
+    }
+
+    /// <summary>
+    /// A real terraform plan of the root module with the real provider, in a copy of the root whose
+    /// provider block gets an override file: every endpoint on the stand-in, stand-in keys, no
+    /// credential or account checks. The real root is never edited. Data sources are answered by the stand-in.
+    /// </summary>
+    public Task<PlanResult> PlanAsync(RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var copy = Path.Combine(options.StateDirectory, "terraform-root");
+        if (Directory.Exists(copy))
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+
+        CopyModule(options.Terraform.WorkingDirectory, copy);
+        var url = StandIn.Url;
+        var endpoints = string.Join("\n", ProviderEndpoints.Select(service => $"    {service} = \"{url}\""));
+        File.WriteAllText(Path.Combine(copy, "rehearsal_override.tf"), $$"""
+            # Written by the rehearsal (build/Rehearsal/RehearsalSite.cs) into a copy of the root module:
+            # every AWS endpoint is the stand-in on this machine; the real root is never edited.
+            provider "aws" {
+              access_key                  = "AKIAREHEARSALSTANDIN"
+              secret_key                  = "{{StandInSecretKey}}"
+              skip_credentials_validation = true
+              skip_requesting_account_id  = true
+              skip_metadata_api_check     = true
+              skip_region_validation      = true
+              s3_use_path_style           = true
+              endpoints {
+            {{endpoints}}
+              }
+            }
+            """.Replace("\r", string.Empty, StringComparison.Ordinal));
+        var varFile = Path.Combine(options.StateDirectory, "rehearsal.tfvars");
+        File.WriteAllText(varFile, $"region = \"{Region}\"\nssh_allowed_cidrs = [\"127.0.0.1/32\"]\n");
+        var terraform = TerraformTool.Create(cake, options, masker, copy);
+        terraform.Init(new TerraformInitSettings());
+        var settings = new TerraformPlanSettings { OutFile = Path.Combine(options.StateDirectory, "rehearsal.tfplan") };
+        settings.VarFiles.Add(varFile);
+        var plan = terraform.Plan(settings);
+        _plannedOutputs = PlannedOutputs(terraform.Show(settings.OutFile));
+        summary.Record("changes", plan.HasChanges);
+        Log.Information("Rehearsal: the plan above is real (terraform and the aws provider, endpoints on the stand-in); it is not applied.");
+        return Task.FromResult(plan);
+    }
+
+    /// <summary>The root module's outputs whose values the plan already knows (region, ssh_user, ssh_port, db_name, ...).</summary>
+    private static Dictionary<string, JsonElement> PlannedOutputs(string planJson)
+    {
+        using var document = JsonDocument.Parse(planJson);
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (document.RootElement.TryGetProperty("planned_values", out var planned) && planned.TryGetProperty("outputs", out var outputs))
+        {
+            foreach (var output in outputs.EnumerateObject())
+            {
+                if (output.Value.TryGetProperty("value", out var value))
+                {
+                    result[output.Name] = value.Clone();
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static void CopyModule(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(from, file);
+            if (relative.StartsWith(".terraform", StringComparison.Ordinal) || relative.Contains("tfstate", StringComparison.Ordinal) || relative.EndsWith(".tfvars", StringComparison.Ordinal) || relative.StartsWith("tests", StringComparison.Ordinal) || relative == "backend.tf")
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(to, relative))!);
+            File.Copy(file, Path.Combine(to, relative));
+        }
+    }
+
+    public Task<TerraformOutputs> ProvisionAsync(PlanResult? plan, RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        _lock ??= stack.Lock();
+        Log.Warning("Rehearsal: terraform apply is the one production step not rehearsed; the instance, database and cache are this machine's local stack.");
+        stack.Up();
+        var secrets = stack.Secrets;
+        RequireTlsLikeRds();
+        TrustRedisLikeElastiCache();
+        _ = StandIn;
+        EnsureCloudWatchAgentStandIn();
+        WriteInstanceAwsConfig();
+        // ElastiCache's AUTH token secret: the local Redis's password, a plain string as terraform makes it.
+        StandIn.State.PutSecret(RedisAuthSecretName, secrets.RedisPassword);
+        if (StandIn.State.FindSecret(DbSecretName) is null)
+        {
+            // What RDS stores for a managed master password: JSON with username and password.
+            StandIn.State.PutSecret(DbSecretName, JsonSerializer.Serialize(new Dictionary<string, string> { ["username"] = LocalLayout.DatabaseUser, ["password"] = secrets.DatabasePassword }));
+        }
+        else
+        {
+            // As with RDS, the secret is the master password's truth (a rotation changed both): the local
+            // stack's start set its own; the secret's current one wins.
+            MasterPasswordFromSecret();
+        }
+
+        summary.Record("applied", false);
+        summary.Record("machine", stack.Layout.MachineName);
+        return Task.FromResult(Outputs());
+    }
+
+    public Task<TerraformOutputs> OutputsAsync() => Task.FromResult(Outputs());
+
+    public Task DestroyAsync() =>
+        throw new NotInThisEnvironmentException("The rehearsal has nothing in AWS to destroy: --target=LocalDown --environment=rehearsal stops its stack (--purge deletes it).");
+
+    public void Dispose()
+    {
+        if (_standIn is not null)
+        {
+            var journal = _standIn.Journal.Render();
+            Log.Information("AWS stand-in journal (every AWS call of this run; none left this machine):\n{0}", journal);
+            File.WriteAllText(JournalFile, journal);
+            _standIn.Dispose();
+            _standIn = null;
+        }
+
+        _lock?.Dispose();
+        _lock = null;
+    }
+
+    /// <summary>The outputs terraform would give for this stack: the local stack's addresses.</summary>
+    private TerraformOutputs Outputs()
+    {
+        var ports = stack.Layout.Ports;
+        var secret = StandIn.State.FindSecret(DbSecretName);
+        string? Planned(string name) => _plannedOutputs is { } planned && planned.TryGetValue(name, out var value) ? value.ToString() : null;
+        return new TerraformOutputs
+        {
+            InstanceId = new RehearsalInstance(stack.Layout, stack.Machine).InstanceId,
+            PublicIp = "127.0.0.1",
+            PublicDns = "localhost",
+            SshUser = Planned("ssh_user") ?? LocalLayout.LoginUser,
+            SshPort = ports.Ssh,
+            DbEndpoint = "127.0.0.1",
+            DbPort = ports.Postgres,
+            DbName = Planned("db_name") ?? LocalLayout.DatabaseName,
+            DbUsername = LocalLayout.DatabaseUser,
+            DbSecretArn = secret?.Arn,
+            RedisEndpoint = "127.0.0.1",
+            RedisPort = ports.Redis,
+            RedisTls = true,
+            RedisAuthSecretArn = StandIn.State.FindSecret(RedisAuthSecretName)?.Arn,
+            BucketName = BucketName,
+            LogGroupFastApi = "/tableorder/rehearsal/fastapi",
+            LogGroupNginx = "/tableorder/rehearsal/nginx",
+            Region = Region,
+        };
+    }
+
+    /// <summary>
+    /// The instance role's stand-in: root's AWS CLI config in the machine names the stand-in's endpoint
+    /// (it changes every run) and stand-in keys. On EC2 the instance metadata service gives the role's keys.
+    /// </summary>
+    private void WriteInstanceAwsConfig()
+    {
+        var root = stack.Layout.MachineRootfs;
+        if (_standIn is null || !Directory.Exists(Path.Combine(root, "root")))
+        {
+            return;
+        }
+
+        var folder = Path.Combine(root, "root", ".aws");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config"), $"[default]\nregion = {Region}\nendpoint_url = {_standIn.Url}\n");
+        File.WriteAllText(Path.Combine(folder, "credentials"), "[default]\naws_access_key_id = AKIAREHEARSALSTANDIN\naws_secret_access_key = rehearsal-stand-in-secret\n");
+        File.SetUnixFileMode(Path.Combine(folder, "credentials"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    private void MasterPasswordFromSecret()
+    {
+        using var document = JsonDocument.Parse(StandIn.State.FindSecret(DbSecretName)!.Value);
+        var password = document.RootElement.GetProperty("password").GetString()!;
+        masker.Add(password);
+        using var connection = SuperuserConnection();
+        connection.Open();
+
+        // Role passwords cannot be bound parameters; the literal is quoted.
+#pragma warning disable CA2100
+        using var alter = new NpgsqlCommand($"ALTER ROLE {LocalLayout.DatabaseUser} PASSWORD '{password.Replace("'", "''", StringComparison.Ordinal)}'", connection);
+#pragma warning restore CA2100
+        alter.ExecuteNonQuery();
+    }
+
+    private NpgsqlConnection SuperuserConnection() => new(new NpgsqlConnectionStringBuilder
+    {
+        Host = stack.Layout.PostgresSocketDirectory,
+        Port = stack.Layout.Ports.Postgres,
+        Username = "postgres",
+        Database = "postgres",
+        Pooling = false,
+    }.ConnectionString);
+
+    /// <summary>RDS takes TLS (the env file says sslmode=require): the rehearsal's PostgreSQL gets a self-signed certificate.</summary>
+    private void RequireTlsLikeRds()
+    {
+        var data = stack.Layout.PostgresData;
+        var process = new LocalProcess(Log);
+        if (!File.Exists(Path.Combine(data, "server.crt")))
+        {
+            process.Run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=127.0.0.1", "-keyout", Path.Combine(data, "server.key"), "-out", Path.Combine(data, "server.crt")]);
+            process.Run("chown", ["postgres:postgres", Path.Combine(data, "server.key"), Path.Combine(data, "server.crt")]);
+            process.Run("chmod", ["0600", Path.Combine(data, "server.key")]);
+        }
+
+        using var connection = SuperuserConnection();
+        connection.Open();
+        // RDS's master user may create roles (CREATEROLE): so may the rehearsal's.
+        using (var createRole = new NpgsqlCommand($"ALTER ROLE {LocalLayout.DatabaseUser} CREATEROLE", connection))
+        {
+            createRole.ExecuteNonQuery();
+        }
+
+        using var show = new NpgsqlCommand("SHOW ssl", connection);
+        if ((string?)show.ExecuteScalar() == "on")
+        {
+            return;
+        }
+
+        using var set = new NpgsqlCommand("ALTER SYSTEM SET ssl = on", connection);
+        set.ExecuteNonQuery();
+        using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
+        reload.ExecuteNonQuery();
+        Log.Information("Rehearsal: PostgreSQL takes TLS connections, as RDS does.");
+    }
+
+    /// <summary>
+    /// ElastiCache answers TLS only, with a certificate from a public CA the server's system store
+    /// trusts. The local Redis answers TLS only too, with the stack's own CA: the machine's system
+    /// store is given that CA (the one step stood in), so the production env file (rediss://, no CA
+    /// file) connects as it does on EC2.
+    /// </summary>
+    private void TrustRedisLikeElastiCache()
+    {
+        var anchor = Path.Combine(stack.Layout.MachineRootfs, "usr", "local", "share", "ca-certificates", "tableorder-rehearsal-redis.crt");
+        var ca = File.ReadAllText(stack.Redis.CaCertificateFile);
+        if (File.Exists(anchor) && File.ReadAllText(anchor) == ca)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(anchor)!);
+        File.WriteAllText(anchor, ca);
+        new LocalProcess(Log).Run("chroot", [stack.Layout.MachineRootfs, "update-ca-certificates"]);
+        Log.Information("Rehearsal: the machine trusts the local Redis's CA, as EC2 trusts ElastiCache's.");
+    }
+
+    /// <summary>
+    /// The one download the rehearsal stands in for: AWS's CloudWatch agent .deb (S3). A package of the
+    /// same name whose amazon-cloudwatch-agent-ctl checks the config is JSON, keeps it, and reports
+    /// running; it says it is a stand-in. bootstrap.sh then finds it installed and configures it as on EC2.
+    /// </summary>
+    private void EnsureCloudWatchAgentStandIn()
+    {
+        var root = stack.Layout.MachineRootfs;
+        if (File.Exists(Path.Combine(root, "var", "lib", "dpkg", "info", "amazon-cloudwatch-agent.list")))
+        {
+            return;
+        }
+
+        var work = Path.Combine(options.StateDirectory, "cloudwatch-agent-standin");
+        var package = Path.Combine(work, "pkg");
+        var bin = Path.Combine(package, "opt", "aws", "amazon-cloudwatch-agent", "bin");
+        Directory.CreateDirectory(bin);
+        Directory.CreateDirectory(Path.Combine(package, "DEBIAN"));
+        File.WriteAllText(Path.Combine(package, "DEBIAN", "control"), "Package: amazon-cloudwatch-agent\nVersion: 0.0.0-tableorder-rehearsal-standin\nArchitecture: all\nMaintainer: TableOrder rehearsal <noreply@example.invalid>\nDescription: STAND-IN for the Amazon CloudWatch agent (rehearsal only)\n");
+        var ctl = Path.Combine(bin, "amazon-cloudwatch-agent-ctl");
+        File.WriteAllText(ctl, """
+            #!/bin/bash
+            # STAND-IN for amazon-cloudwatch-agent-ctl (the TableOrder production rehearsal): checks and keeps the config, sends nothing.
+            set -euo pipefail
+            state=/var/lib/amazon-cloudwatch-agent-standin
+            mkdir -p "$state"
+            action='' config=''
+            while (($#)); do case $1 in -a) action=$2; shift 2 ;; -c) config=${2#file:}; shift 2 ;; *) shift ;; esac; done
+            case $action in
+              fetch-config) python3 -m json.tool "$config" >/dev/null; cp "$config" "$state/config.json"; echo running > "$state/status"; echo "stand-in: CloudWatch agent config accepted" ;;
+              status) if [[ -f $state/status ]]; then echo '{"status": "running", "version": "standin"}'; else echo '{"status": "stopped", "version": "standin"}'; fi ;;
+              stop) rm -f "$state/status" ;;
+              *) echo "stand-in: action $action" ;;
+            esac
+            """.Replace("\r", string.Empty, StringComparison.Ordinal));
+        File.SetUnixFileMode(ctl, (UnixFileMode)0x1ED);
+        var deb = Path.Combine(work, "amazon-cloudwatch-agent-standin.deb");
+        new LocalProcess(Log).Run("dpkg-deb", ["--root-owner-group", "--build", package, deb]);
+        var inMachine = Path.Combine(root, "var", "cache", "amazon-cloudwatch-agent-standin.deb");
+        File.Copy(deb, inMachine, overwrite: true);
+        var installed = _instance!.RunScriptAsync("dpkg -i /var/cache/amazon-cloudwatch-agent-standin.deb", CancellationToken.None).GetAwaiter().GetResult();
+        if (installed.ExitCode != 0)
+        {
+            throw new LocalEnvironmentException("Rehearsal: the CloudWatch agent stand-in did not install: " + installed.Stderr.Trim());
+        }
+
+        Log.Information("Rehearsal: the CloudWatch agent is a stand-in package (its download from AWS cannot happen here).");
+    }
+}

@@ -1,0 +1,80 @@
+namespace TableOrder.Build.Terraform;
+
+/// <summary>
+/// The root module's outputs that the production path needs, validated once: every required output
+/// present, or one error that names all the missing ones. No defaults are invented here or anywhere
+/// else (login user, region, ports come from terraform).
+/// </summary>
+public sealed record StackOutputs(
+    string InstanceId,
+    string Host,
+    int SshPort,
+    string SshUser,
+    string Region,
+    string DbEndpoint,
+    int DbPort,
+    string DbName,
+    string DbSecretArn,
+    string RedisEndpoint,
+    int RedisPort,
+    bool RedisTls,
+    string RedisAuthSecretArn,
+    string BucketName)
+{
+    public static StackOutputs From(TerraformOutputs outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var missing = new List<string>();
+        T Need<T>(T? value, string name)
+            where T : class
+        {
+            if (value is null || value is string { Length: 0 })
+            {
+                missing.Add(name);
+            }
+
+            return value!;
+        }
+
+        int NeedNumber(int? value, string name)
+        {
+            if (value is null)
+            {
+                missing.Add(name);
+            }
+
+            return value ?? 0;
+        }
+
+        bool NeedFlag(bool? value, string name)
+        {
+            if (value is null)
+            {
+                missing.Add(name);
+            }
+
+            return value ?? false;
+        }
+
+        var record = new StackOutputs(
+            Need(outputs.InstanceId, "instance_id"),
+            Need(outputs.PublicIp ?? outputs.PublicDns, "public_ip (or public_dns)"),
+            NeedNumber(outputs.SshPort, "ssh_port"),
+            Need(outputs.SshUser, "ssh_user"),
+            Need(outputs.Region, "region"),
+            Need(outputs.DbEndpoint, "db_endpoint"),
+            NeedNumber(outputs.DbPort, "db_port"),
+            Need(outputs.DbName, "db_name"),
+            Need(outputs.DbSecretArn, "db_secret_arn"),
+            Need(outputs.RedisEndpoint, "redis_endpoint"),
+            NeedNumber(outputs.RedisPort, "redis_port"),
+            NeedFlag(outputs.RedisTls, "redis_tls"),
+            Need(outputs.RedisAuthSecretArn, "redis_auth_secret_arn"),
+            Need(outputs.BucketName, "bucket_name"));
+        return missing.Count == 0
+            ? record
+            : throw new TerraformException(
+                $"The terraform outputs lack {string.Join(", ", missing)}: the stack was applied with an older root module, or not at all. " +
+                "Run --target=Provision (it plans and applies the current root module), then --target=Outputs.");
+    }
+}
