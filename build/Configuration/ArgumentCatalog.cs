@@ -87,7 +87,8 @@ public static class ArgumentCatalog
             "ssh-key",
             ServerTasks,
             "production over SSH (not with --transport=ssm)",
-            o => o.Environment != DeploymentEnvironment.Local && o.Transport == ServerTransport.Ssh,
+            // production's key pair is the user's; the rehearsal brings the local stack's own login key
+            o => o.Environment == DeploymentEnvironment.Production && o.Transport == ServerTransport.Ssh,
             o => o.SshKeyPath is not null,
             o => $"add --ssh-key=<private key file> (e.g. --ssh-key=~/.ssh/table-order-key.pem), or --transport=ssm to reach the server through SSM instead"),
         new(

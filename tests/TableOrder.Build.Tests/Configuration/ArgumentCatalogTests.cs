@@ -123,6 +123,9 @@ public sealed class ArgumentCatalogTests : IDisposable
 
         Parse(new() { ["environment"] = "production", ["transport"] = "ssm" }, ["Deploy"]);
         Parse(new() { ["environment"] = "production" }, ["Plan"]);
+
+        // the rehearsal reaches the local machine with the local stack's own login key
+        Parse(new() { ["environment"] = "rehearsal" }, ["Deploy"]);
     }
 
     [Fact]
