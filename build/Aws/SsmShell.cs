@@ -15,7 +15,7 @@ public sealed record SsmShellOptions
     /// <summary>
     /// Run commands as this user (a login shell: its HOME and working directory), like SSH does with
     /// the SSH user; null runs them as root in /root (the SSM agent's own user). Production should
-    /// pass the instance's SSH user (ec2-user) so relative paths mean the same as over SSH.
+    /// pass the instance's SSH user (admin on the Debian 13 AMI) so relative paths mean the same as over SSH.
     /// </summary>
     public string? RunAsUser { get; init; }
 

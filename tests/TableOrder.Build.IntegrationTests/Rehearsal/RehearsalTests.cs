@@ -118,7 +118,7 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         }
 
         // New connections of the running app: it logs in as its own role, untouched by the rotation.
-        RunInMachine("systemctl restart tableorder-api.service");
+        RunInMachine($"systemctl restart \"tableorder-api@$(cat {Server.ServerMap.LiveSlotFile}).service\"");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var httpPort = ports.GetProperty("Http").GetInt32().ToString(CultureInfo.InvariantCulture);
         string health = string.Empty;
