@@ -21,11 +21,10 @@ namespace TableOrder.Build.IntegrationTests.Release;
 [Collection(LocalEnvironmentGroup.Name)]
 public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper output) : IDisposable
 {
-    private static readonly string ReferenceApp = Path.Combine(RepositoryRoot.Path, "app-deploy", "reference-app");
     private readonly TempDirectory _apps = new("apps");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    private static string ReferenceRelease => ReleaseArchive.FromDirectory(ReferenceApp).Id;
+    private static string ReferenceRelease => ReferenceApp.Release;
 
     [Fact]
     public async Task Deploy_brings_the_reference_app_live_and_passes_the_smoke_checks()
@@ -166,23 +165,7 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
         return run;
     }
 
-    private async Task<string?> ServingRelease()
-    {
-        using var health = await _http.GetAsync(new Uri($"http://127.0.0.1:{stack.Layout.Ports.Http}/api/health"));
-        var body = await health.Content.ReadFromJsonAsync<JsonElement>();
-        return body.TryGetProperty("release", out var release) ? release.GetString() : null;
-    }
+    private Task<string?> ServingRelease() => ReferenceApp.ServingReleaseAsync(_http, stack.Layout.Ports.Http);
 
-    private string CopyReferenceApp(string name)
-    {
-        var target = Path.Combine(_apps.Path, name);
-        foreach (var file in Directory.GetFiles(ReferenceApp, "*", SearchOption.AllDirectories).Where(f => !f.Contains("__pycache__", StringComparison.Ordinal)))
-        {
-            var destination = Path.Combine(target, Path.GetRelativePath(ReferenceApp, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-
-        return target;
-    }
+    private string CopyReferenceApp(string name) => ReferenceApp.CopyTo(_apps.Path, name);
 }

@@ -22,11 +22,10 @@ namespace TableOrder.Build.IntegrationTests.Release;
 [Collection(LocalEnvironmentGroup.Name)]
 public sealed class ZeroDowntimeTests(LocalEnvironmentFixture stack, ITestOutputHelper output) : IDisposable
 {
-    private static readonly string ReferenceApp = Path.Combine(RepositoryRoot.Path, "app-deploy", "reference-app");
     private readonly TempDirectory _apps = new("zd-apps");
     private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
 
-    private static string ReferenceRelease => ReleaseArchive.FromDirectory(ReferenceApp).Id;
+    private static string ReferenceRelease => ReferenceApp.Release;
 
     [Theory]
     [InlineData("after-live-write")]
@@ -235,24 +234,12 @@ public sealed class ZeroDowntimeTests(LocalEnvironmentFixture stack, ITestOutput
         return response.StatusCode;
     }
 
-    private async Task<string?> ServingRelease()
-    {
-        using var health = await _http.GetAsync(new Uri($"http://127.0.0.1:{stack.Layout.Ports.Http}/api/health"));
-        var body = await health.Content.ReadFromJsonAsync<JsonElement>();
-        return body.TryGetProperty("release", out var release) ? release.GetString() : null;
-    }
+    private Task<string?> ServingRelease() => ReferenceApp.ServingReleaseAsync(_http, stack.Layout.Ports.Http);
 
     /// <summary>A copy of the reference app with one UI file changed: another release.</summary>
     private string ChangedApp(string name)
     {
-        var target = Path.Combine(_apps.Path, name);
-        foreach (var file in Directory.GetFiles(ReferenceApp, "*", SearchOption.AllDirectories).Where(f => !f.Contains("__pycache__", StringComparison.Ordinal)))
-        {
-            var destination = Path.Combine(target, Path.GetRelativePath(ReferenceApp, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-
+        var target = ReferenceApp.CopyTo(_apps.Path, name);
         var page = Path.Combine(target, "ui", "customer", "index.html");
         File.WriteAllText(page, File.ReadAllText(page).Replace("</body>", $"<!-- {name} --></body>", StringComparison.Ordinal));
         return target;
