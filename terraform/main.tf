@@ -1,4 +1,5 @@
-# Table Order production stack: one app server, PostgreSQL, Redis, an image bucket.
+# Table Order production stack: one app server (or, scaled out, an Auto Scaling group of them
+# behind a load balancer), PostgreSQL, Redis, an image bucket.
 # Each concern is a module under modules/; this file only wires them together.
 
 locals {
@@ -16,6 +17,11 @@ locals {
   log_retention_days       = 7                     # application logs and VPC flow logs
 
   bucket_name = "${var.name_prefix}-menu-images-${data.aws_caller_identity.current.account_id}"
+
+  # Scaled out (README "Scaling out"): an Auto Scaling group behind a load balancer instead of
+  # the single instance, and a release bucket new servers install from.
+  scale_out           = var.app_server_count > 1 || var.enable_load_balancer
+  release_bucket_name = "${var.name_prefix}-releases-${data.aws_caller_identity.current.account_id}"
 }
 
 data "aws_caller_identity" "current" {
@@ -26,22 +32,36 @@ data "aws_caller_identity" "current" {
       condition     = startswith(var.availability_zone, var.region) && startswith(var.secondary_availability_zone, var.region)
       error_message = "availability_zone (${var.availability_zone}) and secondary_availability_zone (${var.secondary_availability_zone}) must both be in region ${var.region}."
     }
+    postcondition {
+      condition     = var.instance_refresh_batch_size <= var.app_server_count
+      error_message = "instance_refresh_batch_size (${var.instance_refresh_batch_size}) must be at most app_server_count (${var.app_server_count}): the Auto Scaling group cannot replace more servers at a time than it has."
+    }
+    postcondition {
+      condition     = (var.domain_name == null) == (var.route53_zone_id == null)
+      error_message = "domain_name and route53_zone_id go together: the certificate is validated through that Route 53 zone. Set both for HTTPS, or neither for HTTP only."
+    }
+    postcondition {
+      condition     = var.domain_name == null || local.scale_out
+      error_message = "domain_name applies to the load balancer only: set app_server_count above 1 or enable_load_balancer = true (the single server has no load balancer to hold the certificate)."
+    }
   }
 }
 
 module "network" {
   source = "./modules/network"
 
-  name_prefix                   = var.name_prefix
-  vpc_cidr                      = var.vpc_cidr
-  public_subnet_cidr            = var.public_subnet_cidr
-  private_subnet_cidr           = var.private_subnet_cidr
-  secondary_private_subnet_cidr = var.secondary_private_subnet_cidr
-  availability_zone             = var.availability_zone
-  secondary_availability_zone   = var.secondary_availability_zone
-  flow_log_retention_days       = local.log_retention_days
-  region                        = var.region
-  account_id                    = data.aws_caller_identity.current.account_id
+  name_prefix                    = var.name_prefix
+  vpc_cidr                       = var.vpc_cidr
+  public_subnet_cidr             = var.public_subnet_cidr
+  private_subnet_cidr            = var.private_subnet_cidr
+  secondary_private_subnet_cidr  = var.secondary_private_subnet_cidr
+  availability_zone              = var.availability_zone
+  secondary_availability_zone    = var.secondary_availability_zone
+  create_secondary_public_subnet = local.scale_out
+  secondary_public_subnet_cidr   = var.secondary_public_subnet_cidr
+  flow_log_retention_days        = local.log_retention_days
+  region                         = var.region
+  account_id                     = data.aws_caller_identity.current.account_id
 }
 
 module "security" {
@@ -51,6 +71,7 @@ module "security" {
   vpc_id                = module.network.vpc_id
   ssh_allowed_cidrs     = var.ssh_allowed_cidrs
   fastapi_ingress_cidrs = var.fastapi_ingress_cidrs
+  load_balancer         = local.scale_out
 }
 
 module "storage" {
@@ -60,16 +81,39 @@ module "storage" {
   name_tag    = "${var.name_prefix}-images"
 }
 
+# Scaled out: releases/ for servers Auto Scaling adds (the contract: terraform/README.md,
+# "Release bucket"). The same private, encrypted, TLS-only bucket as the images one.
+module "release_storage" {
+  source = "./modules/storage"
+  count  = local.scale_out ? 1 : 0
+
+  bucket_name = local.release_bucket_name
+  name_tag    = "${var.name_prefix}-releases"
+}
+
+module "load_balancer" {
+  source = "./modules/load_balancer"
+  count  = local.scale_out ? 1 : 0
+
+  name_prefix       = var.name_prefix
+  vpc_id            = module.network.vpc_id
+  subnet_ids        = module.network.public_subnet_ids
+  security_group_id = module.security.alb_security_group_id
+  domain_name       = var.domain_name
+  route53_zone_id   = var.route53_zone_id
+}
+
 module "monitoring" {
   source = "./modules/monitoring"
 
-  name_prefix      = var.name_prefix
-  retention_days   = local.log_retention_days
-  enable_alarms    = var.enable_alarms
-  instance_id      = module.compute.instance_id
-  cpu_threshold    = var.alarm_cpu_threshold
-  memory_threshold = var.alarm_memory_threshold
-  alarm_actions    = var.alarm_actions
+  name_prefix            = var.name_prefix
+  retention_days         = local.log_retention_days
+  enable_alarms          = var.enable_alarms
+  instance_id            = module.compute.instance_id
+  autoscaling_group_name = module.compute.autoscaling_group_name
+  cpu_threshold          = var.alarm_cpu_threshold
+  memory_threshold       = var.alarm_memory_threshold
+  alarm_actions          = var.alarm_actions
 }
 
 module "database" {
@@ -79,6 +123,7 @@ module "database" {
   subnet_ids                = module.network.private_subnet_ids
   security_group_ids        = [module.security.rds_security_group_id]
   availability_zone         = var.availability_zone
+  multi_az                  = var.multi_az_database
   engine_version            = var.db_engine_version
   instance_class            = var.db_instance_class
   allocated_storage         = var.db_allocated_storage
@@ -94,13 +139,15 @@ module "database" {
 module "cache" {
   source = "./modules/cache"
 
-  name_prefix        = var.name_prefix
-  subnet_ids         = [module.network.private_subnet_id]
-  security_group_ids = [module.security.redis_security_group_id]
-  availability_zone  = var.availability_zone
-  engine_version     = var.redis_engine_version
-  node_type          = var.redis_node_type
-  maintenance_window = local.redis_maintenance_window
+  name_prefix                 = var.name_prefix
+  subnet_ids                  = var.redis_replicas > 0 ? module.network.private_subnet_ids : [module.network.private_subnet_id]
+  security_group_ids          = [module.security.redis_security_group_id]
+  availability_zone           = var.availability_zone
+  replicas                    = var.redis_replicas
+  secondary_availability_zone = var.secondary_availability_zone
+  engine_version              = var.redis_engine_version
+  node_type                   = var.redis_node_type
+  maintenance_window          = local.redis_maintenance_window
 }
 
 module "iam" {
@@ -114,6 +161,7 @@ module "iam" {
   region                = var.region
   account_id            = data.aws_caller_identity.current.account_id
   parameter_path_prefix = var.ssm_parameter_path
+  release_bucket_arn    = local.scale_out ? module.release_storage[0].bucket_arn : null
 }
 
 module "compute" {
@@ -128,4 +176,13 @@ module "compute" {
   key_pair_name         = var.key_pair_name
   ssh_public_key        = var.ssh_public_key
   instance_profile_name = module.iam.instance_profile_name
+
+  scale_out                   = local.scale_out
+  app_server_count            = var.app_server_count
+  instance_refresh_batch_size = var.instance_refresh_batch_size
+  fleet_subnet_ids            = module.network.public_subnet_ids
+  target_group_arns           = local.scale_out ? [module.load_balancer[0].target_group_arn] : []
+  release_bucket_name         = local.scale_out ? local.release_bucket_name : null
+  region                      = var.region
+  launch_tags                 = local.default_tags
 }

@@ -211,6 +211,88 @@ variable "ssh_public_key" {
 }
 
 # ---------------------------------------------------------------------------------
+# Scale-out (README "Scaling out"). The defaults are the seed's single server.
+# ---------------------------------------------------------------------------------
+
+variable "app_server_count" {
+  type        = number
+  description = "Number of app servers. 1 (default): the single instance, no load balancer. Above 1: an Auto Scaling group of this many behind an Application Load Balancer."
+  default     = 1
+
+  validation {
+    condition     = var.app_server_count >= 1 && var.app_server_count <= 20 && floor(var.app_server_count) == var.app_server_count
+    error_message = "app_server_count must be a whole number from 1 to 20 (1: the single server with no load balancer; 2 or more: an Auto Scaling group behind a load balancer)."
+  }
+}
+
+variable "enable_load_balancer" {
+  type        = bool
+  description = "Put the load balancer and the Auto Scaling group in front even with app_server_count = 1 (implied above 1)."
+  default     = false
+}
+
+variable "instance_refresh_batch_size" {
+  type        = number
+  description = "Scaled out: how many servers the Auto Scaling group replaces at a time when the launch template changes (instance refresh). At most app_server_count."
+  default     = 1
+
+  validation {
+    condition     = var.instance_refresh_batch_size >= 1 && var.instance_refresh_batch_size <= 20 && floor(var.instance_refresh_batch_size) == var.instance_refresh_batch_size
+    error_message = "instance_refresh_batch_size must be a whole number from 1 to 20, and at most app_server_count."
+  }
+}
+
+variable "secondary_public_subnet_cidr" {
+  type        = string
+  description = "Scaled out: IPv4 CIDR of the second public subnet (in secondary_availability_zone, for the load balancer and the Auto Scaling group); inside vpc_cidr."
+  default     = "10.0.4.0/24"
+
+  validation {
+    condition     = can(cidrhost(var.secondary_public_subnet_cidr, 0)) && !strcontains(var.secondary_public_subnet_cidr, ":") && try(cidrhost(var.secondary_public_subnet_cidr, 0) == split("/", var.secondary_public_subnet_cidr)[0], false) && try(tonumber(split("/", var.secondary_public_subnet_cidr)[1]) >= 16 && tonumber(split("/", var.secondary_public_subnet_cidr)[1]) <= 28, false)
+    error_message = "secondary_public_subnet_cidr must be an IPv4 network address with a /16 to /28 prefix, e.g. 10.0.4.0/24."
+  }
+}
+
+variable "domain_name" {
+  type        = string
+  description = "Scaled out: the site's domain (e.g. order.example.com). With route53_zone_id: an ACM certificate validated by DNS, HTTPS on the load balancer, HTTP redirected, an alias record. null: HTTP only."
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", coalesce(var.domain_name, "x")))
+    error_message = "domain_name must be a lower-case DNS name such as order.example.com (no scheme, no trailing dot)."
+  }
+}
+
+variable "route53_zone_id" {
+  type        = string
+  description = "Scaled out: the Route 53 hosted zone of domain_name (set both or neither)."
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", coalesce(var.route53_zone_id, "x")))
+    error_message = "route53_zone_id must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ."
+  }
+}
+
+variable "multi_az_database" {
+  type        = bool
+  description = "RDS Multi-AZ: a synchronous standby in another zone with automatic failover (doubles the instance cost). false: single-AZ, as designed."
+  default     = false
+}
+
+variable "redis_replicas" {
+  type        = number
+  description = "Redis replicas in the replication group (0: the single node, as designed). 1 or more: automatic failover and Multi-AZ, nodes alternating between the two zones."
+  default     = 0
+
+  validation {
+    condition     = var.redis_replicas >= 0 && var.redis_replicas <= 5 && floor(var.redis_replicas) == var.redis_replicas
+    error_message = "redis_replicas must be a whole number from 0 to 5."
+  }
+}
+
+# ---------------------------------------------------------------------------------
 # Database
 # ---------------------------------------------------------------------------------
 

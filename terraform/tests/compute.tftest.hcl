@@ -41,42 +41,42 @@ run "app_server_as_designed_mock" {
   }
 
   assert {
-    condition     = aws_instance.app_server.instance_type == "t3.medium" && aws_instance.app_server.ami == "ami-0a1b2c3d4e5f60718"
+    condition     = aws_instance.app_server[0].instance_type == "t3.medium" && aws_instance.app_server[0].ami == "ami-0a1b2c3d4e5f60718"
     error_message = "App server must be a t3.medium from the Debian 13 lookup."
   }
 
   assert {
-    condition     = aws_instance.app_server.subnet_id == "subnet-0000000000public" && aws_instance.app_server.vpc_security_group_ids == toset(["sg-00000000000000ec2"])
+    condition     = aws_instance.app_server[0].subnet_id == "subnet-0000000000public" && aws_instance.app_server[0].vpc_security_group_ids == toset(["sg-00000000000000ec2"])
     error_message = "App server must run in the public subnet with the EC2 security group."
   }
 
   assert {
-    condition     = aws_instance.app_server.root_block_device[0].volume_size == 30 && aws_instance.app_server.root_block_device[0].volume_type == "gp3" && aws_instance.app_server.root_block_device[0].encrypted
+    condition     = aws_instance.app_server[0].root_block_device[0].volume_size == 30 && aws_instance.app_server[0].root_block_device[0].volume_type == "gp3" && aws_instance.app_server[0].root_block_device[0].encrypted
     error_message = "Root volume must be 30 GB gp3, encrypted."
   }
 
   assert {
-    condition     = aws_instance.app_server.metadata_options[0].http_tokens == "required" && aws_instance.app_server.metadata_options[0].http_endpoint == "enabled" && aws_instance.app_server.metadata_options[0].http_put_response_hop_limit == 1
+    condition     = aws_instance.app_server[0].metadata_options[0].http_tokens == "required" && aws_instance.app_server[0].metadata_options[0].http_endpoint == "enabled" && aws_instance.app_server[0].metadata_options[0].http_put_response_hop_limit == 1
     error_message = "IMDSv2 must be required."
   }
 
   assert {
-    condition     = aws_instance.app_server.key_name == "table-order-key" && length(aws_key_pair.this) == 0
+    condition     = aws_instance.app_server[0].key_name == "table-order-key" && length(aws_key_pair.this) == 0
     error_message = "Without a public key the existing key pair table-order-key is used and none is created."
   }
 
   assert {
-    condition     = aws_instance.app_server.iam_instance_profile == "table-order-ec2-profile"
+    condition     = aws_instance.app_server[0].iam_instance_profile == "table-order-ec2-profile"
     error_message = "App server must carry the instance profile."
   }
 
   assert {
-    condition     = !aws_instance.app_server.monitoring
+    condition     = !aws_instance.app_server[0].monitoring
     error_message = "Basic (5-minute) monitoring, as designed."
   }
 
   assert {
-    condition     = aws_instance.app_server.tags["Name"] == "table-order-app-server"
+    condition     = aws_instance.app_server[0].tags["Name"] == "table-order-app-server"
     error_message = "App server Name tag must be table-order-app-server."
   }
 
@@ -99,7 +99,7 @@ run "app_server_as_designed_mock" {
   }
 
   assert {
-    condition     = aws_instance.app_server.user_data == output.user_data && startswith(output.user_data, "#!/bin/bash\n") && strcontains(output.user_data, "set -euo pipefail")
+    condition     = aws_instance.app_server[0].user_data == output.user_data && startswith(output.user_data, "#!/bin/bash\n") && strcontains(output.user_data, "set -euo pipefail")
     error_message = "The instance boots the rendered Debian user data, a bash script that stops at the first error."
   }
 
@@ -139,13 +139,13 @@ run "app_server_real_provider" {
 
   assert {
     condition = alltrue([for t in [
-      aws_instance.app_server.tags_all,
+      aws_instance.app_server[0].tags_all,
     ] : t["Environment"] == "production" && t["Name"] != ""])
     error_message = "Every resource carries Name and, from the provider's default tags, Environment = production."
   }
 
   assert {
-    condition     = aws_instance.app_server.root_block_device[0].tags["Name"] == "table-order-app-server-root"
+    condition     = aws_instance.app_server[0].root_block_device[0].tags["Name"] == "table-order-app-server-root"
     error_message = "The root volume carries a Name tag."
   }
 
@@ -155,7 +155,7 @@ run "app_server_real_provider" {
   }
 
   assert {
-    condition     = aws_instance.app_server.instance_type == "t3.medium" && aws_instance.app_server.root_block_device[0].volume_size == 30 && aws_instance.app_server.root_block_device[0].encrypted && aws_instance.app_server.metadata_options[0].http_tokens == "required"
+    condition     = aws_instance.app_server[0].instance_type == "t3.medium" && aws_instance.app_server[0].root_block_device[0].volume_size == 30 && aws_instance.app_server[0].root_block_device[0].encrypted && aws_instance.app_server[0].metadata_options[0].http_tokens == "required"
     error_message = "t3.medium, 30 GB encrypted root volume, IMDSv2."
   }
 }
@@ -172,7 +172,7 @@ run "pinned_ami_skips_lookup" {
   }
 
   assert {
-    condition     = aws_instance.app_server.ami == "ami-0123456789abcdef0" && length(data.aws_ami.debian) == 0
+    condition     = aws_instance.app_server[0].ami == "ami-0123456789abcdef0" && length(data.aws_ami.debian) == 0
     error_message = "A pinned AMI is used as-is, without lookups."
   }
 }

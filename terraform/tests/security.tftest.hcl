@@ -71,7 +71,7 @@ run "security_groups_as_designed_mock" {
   }
 
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.ec2_https.from_port == 443 && aws_vpc_security_group_ingress_rule.ec2_https.to_port == 443 && aws_vpc_security_group_ingress_rule.ec2_https.cidr_ipv4 == "0.0.0.0/0"
+    condition     = aws_vpc_security_group_ingress_rule.ec2_https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.ec2_https[0].to_port == 443 && aws_vpc_security_group_ingress_rule.ec2_https[0].cidr_ipv4 == "0.0.0.0/0"
     error_message = "HTTPS (443) must be open to 0.0.0.0/0."
   }
 
@@ -129,7 +129,7 @@ run "security_groups_real_provider" {
       aws_security_group.redis.tags_all,
       aws_default_security_group.default.tags_all,
       aws_vpc_security_group_ingress_rule.ec2_http.tags_all,
-      aws_vpc_security_group_ingress_rule.ec2_https.tags_all,
+      aws_vpc_security_group_ingress_rule.ec2_https[0].tags_all,
       aws_vpc_security_group_ingress_rule.rds_postgres.tags_all,
       aws_vpc_security_group_ingress_rule.redis.tags_all,
       aws_vpc_security_group_egress_rule.ec2_all.tags_all,

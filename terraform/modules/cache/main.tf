@@ -5,6 +5,9 @@
 
 locals {
   engine_major = split(".", var.engine_version)[0]
+
+  # Replicas alternate between the zones, starting with the second one.
+  node_zones = [for i in range(1 + var.replicas) : i % 2 == 0 ? var.availability_zone : var.secondary_availability_zone]
 }
 
 resource "aws_elasticache_subnet_group" "redis" {
@@ -57,21 +60,21 @@ resource "aws_secretsmanager_secret_version" "auth_token" {
 
 resource "aws_elasticache_replication_group" "redis" {
   replication_group_id = "${var.name_prefix}-redis"
-  description          = "Table Order Redis: Pub/Sub broker for SSE (one node, TLS, AUTH)"
+  description          = var.replicas == 0 ? "Table Order Redis: Pub/Sub broker for SSE (one node, TLS, AUTH)" : "Table Order Redis: Pub/Sub broker for SSE (primary and replicas, automatic failover, TLS, AUTH)"
 
   engine               = "redis"
   engine_version       = var.engine_version # major.minor, e.g. "7.1"
   node_type            = var.node_type
-  num_cache_clusters   = 1 # the seed's single node
+  num_cache_clusters   = 1 + var.replicas # the seed's single node, plus replicas when scaled out
   port                 = 6379
   parameter_group_name = "default.redis${local.engine_major}"
 
-  automatic_failover_enabled = false # needs a replica
-  multi_az_enabled           = false
+  automatic_failover_enabled = var.replicas > 0 # needs a replica
+  multi_az_enabled           = var.replicas > 0
 
   subnet_group_name           = aws_elasticache_subnet_group.redis.name
   security_group_ids          = var.security_group_ids
-  preferred_cache_cluster_azs = [var.availability_zone]
+  preferred_cache_cluster_azs = local.node_zones
   network_type                = "ipv4"
 
   at_rest_encryption_enabled = "true" # AWS-managed key

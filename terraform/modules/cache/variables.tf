@@ -32,3 +32,15 @@ variable "maintenance_window" {
   type        = string
   description = "Weekly maintenance window, UTC (ddd:hh24:mi-ddd:hh24:mi)."
 }
+
+variable "replicas" {
+  type        = number
+  description = "Read replicas (0: the seed's single node). With one or more: automatic failover and Multi-AZ; subnet_ids must then span both zones."
+  default     = 0
+}
+
+variable "secondary_availability_zone" {
+  type        = string
+  description = "Zone of every other replica (used only when replicas > 0)."
+  default     = null
+}

@@ -1,26 +1,26 @@
 output "instance_id" {
   description = "ID of the app server."
-  value       = aws_instance.app_server.id
+  value       = one(aws_instance.app_server[*].id)
 }
 
 output "instance_type" {
   description = "Instance type of the app server."
-  value       = aws_instance.app_server.instance_type
+  value       = one(aws_instance.app_server[*].instance_type)
 }
 
 output "public_ip" {
   description = "Public IPv4 address of the app server (changes on stop/start)."
-  value       = aws_instance.app_server.public_ip
+  value       = one(aws_instance.app_server[*].public_ip)
 }
 
 output "public_dns" {
   description = "Public DNS name of the app server."
-  value       = aws_instance.app_server.public_dns
+  value       = one(aws_instance.app_server[*].public_dns)
 }
 
 output "ami_id" {
   description = "AMI the instance was launched from."
-  value       = aws_instance.app_server.ami
+  value       = one(aws_instance.app_server[*].ami)
 }
 
 output "ssh_user" {
@@ -36,12 +36,24 @@ output "user_data" {
 output "resources" {
   description = "The module's resources as planned, for the root module's tests (tests/root.tftest.hcl)."
   value = {
-    instance = aws_instance.app_server
-    key_pair = one(aws_key_pair.this)
+    instance          = one(aws_instance.app_server)
+    launch_template   = one(aws_launch_template.app_server)
+    autoscaling_group = one(aws_autoscaling_group.app_servers)
+    key_pair          = one(aws_key_pair.this)
   }
 }
 
 output "key_name" {
   description = "Key pair name the instance uses."
-  value       = aws_instance.app_server.key_name
+  value       = one(aws_instance.app_server[*].key_name)
+}
+
+output "fleet_user_data" {
+  description = "The scaled-out servers' first-boot script (no secrets); null for the single server."
+  value       = local.fleet_user_data
+}
+
+output "autoscaling_group_name" {
+  description = "Name of the app servers' Auto Scaling group; null for the single server."
+  value       = one(aws_autoscaling_group.app_servers[*].name)
 }

@@ -66,3 +66,57 @@ variable "cloudwatch_agent_deb_url" {
     error_message = "cloudwatch_agent_deb_url must be an https:// URL of a .deb package."
   }
 }
+
+variable "scale_out" {
+  type        = bool
+  description = "true: an Auto Scaling group of app_server_count servers over a launch template instead of the single instance."
+  default     = false
+}
+
+variable "app_server_count" {
+  type        = number
+  description = "Number of app servers in the Auto Scaling group (scale_out only)."
+  default     = 1
+}
+
+variable "instance_refresh_batch_size" {
+  type        = number
+  description = "Servers the Auto Scaling group replaces at a time when the launch template changes."
+  default     = 1
+}
+
+variable "health_check_grace_period" {
+  type        = number
+  description = "Seconds a new server has to pass the load balancer's health check (first boot installs packages and the release)."
+  default     = 900
+}
+
+variable "fleet_subnet_ids" {
+  type        = list(string)
+  description = "Subnets of the Auto Scaling group (two zones; scale_out only)."
+  default     = []
+}
+
+variable "target_group_arns" {
+  type        = list(string)
+  description = "The load balancer's target group the Auto Scaling group registers its servers in (scale_out only)."
+  default     = []
+}
+
+variable "release_bucket_name" {
+  type        = string
+  description = "Bucket holding releases/ (scale_out only): a new server installs the current release from it."
+  default     = null
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region (the user data's S3 calls)."
+  default     = null
+}
+
+variable "launch_tags" {
+  type        = map(string)
+  description = "Tags for what the Auto Scaling group launches (the provider's default tags do not reach them)."
+  default     = {}
+}

@@ -76,8 +76,8 @@ resource "aws_db_instance" "postgres" {
   vpc_security_group_ids = var.security_group_ids
   parameter_group_name   = aws_db_parameter_group.postgres.name
   publicly_accessible    = false
-  multi_az               = false
-  availability_zone      = var.availability_zone
+  multi_az               = var.multi_az
+  availability_zone      = var.multi_az ? null : var.availability_zone # Multi-AZ: RDS places the standby
 
   backup_retention_period    = var.backup_retention_days
   delete_automated_backups   = false # the 7 days of backups outlive the instance

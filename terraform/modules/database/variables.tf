@@ -78,3 +78,9 @@ variable "deletion_protection" {
   type        = bool
   description = "Block deletion of the instance."
 }
+
+variable "multi_az" {
+  type        = bool
+  description = "A synchronous standby in another zone with automatic failover (scale-out option); false: single-AZ in availability_zone, as designed."
+  default     = false
+}

@@ -61,6 +61,17 @@ locals {
     },
   ]
 
+  # Scale-out: a new app server installs the current release from the release bucket at first
+  # boot. Read-only, and only the releases/ prefix (the build writes there, never the servers).
+  release_statements = var.release_bucket_arn == null ? [] : [
+    {
+      Sid      = "ReleasesRead"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject"]
+      Resource = ["${var.release_bucket_arn}/releases/*"]
+    },
+  ]
+
   # What the SSM agent needs for Run Command and Session Manager, instead of
   # AmazonSSMManagedInstanceCore (which also reads every Parameter Store value and every
   # SSM document, and lists associations and inventory).
@@ -111,7 +122,7 @@ resource "aws_iam_role" "ec2_role" {
 resource "aws_iam_role_policy" "app" {
   name   = "${var.name_prefix}-app"
   role   = aws_iam_role.ec2_role.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.app_statements })
+  policy = jsonencode({ Version = "2012-10-17", Statement = concat(local.app_statements, local.release_statements) })
 }
 
 # Run Command and Session Manager (the build's SSM transport) without opening more ports.

@@ -58,3 +58,9 @@ variable "agent_metrics_namespace" {
   description = "CloudWatch namespace the agent publishes to (metrics.namespace in app-deploy/cloudwatch/amazon-cloudwatch-agent.json)."
   default     = "CWAgent"
 }
+
+variable "release_bucket_arn" {
+  type        = string
+  description = "ARN of the release bucket (scale-out); the role may then read objects under releases/ in it. null: no release bucket."
+  default     = null
+}

@@ -19,14 +19,15 @@ resource "aws_cloudwatch_log_group" "nginx_logs" {
   }
 }
 
+# Scaled out: the Auto Scaling group's average (EC2 publishes it per group).
 resource "aws_cloudwatch_metric_alarm" "cpu_high" {
   count = var.enable_alarms ? 1 : 0
 
   alarm_name          = "${var.name_prefix}-app-server-cpu-high"
-  alarm_description   = "App server CPU above ${var.cpu_threshold}% for 10 minutes"
+  alarm_description   = var.autoscaling_group_name == null ? "App server CPU above ${var.cpu_threshold}% for 10 minutes" : "App servers' average CPU above ${var.cpu_threshold}% for 10 minutes"
   namespace           = "AWS/EC2"
   metric_name         = "CPUUtilization"
-  dimensions          = { InstanceId = var.instance_id }
+  dimensions          = var.autoscaling_group_name == null ? { InstanceId = var.instance_id } : { AutoScalingGroupName = var.autoscaling_group_name }
   statistic           = "Average"
   period              = 300
   evaluation_periods  = 2
@@ -42,9 +43,10 @@ resource "aws_cloudwatch_metric_alarm" "cpu_high" {
 }
 
 # mem_used_percent is published by the CloudWatch agent (namespace CWAgent) with an
-# InstanceId dimension (append_dimensions in the agent configuration).
+# InstanceId dimension (append_dimensions in the agent configuration). Scaled out there is no
+# one instance, and the agent publishes no per-group aggregate yet: no memory alarm then.
 resource "aws_cloudwatch_metric_alarm" "memory_high" {
-  count = var.enable_alarms ? 1 : 0
+  count = var.enable_alarms && var.autoscaling_group_name == null ? 1 : 0
 
   alarm_name          = "${var.name_prefix}-app-server-memory-high"
   alarm_description   = "App server memory above ${var.memory_threshold}% for 10 minutes"

@@ -42,3 +42,9 @@ variable "alarm_actions" {
   description = "ARNs (e.g. SNS topics) notified when an alarm changes state."
   default     = []
 }
+
+variable "autoscaling_group_name" {
+  type        = string
+  description = "Scaled out: the app servers' Auto Scaling group (the CPU alarm watches its average; instance_id is null then)."
+  default     = null
+}

@@ -10,6 +10,7 @@ locals {
     public            = var.public_subnet_cidr
     private           = var.private_subnet_cidr
     private_secondary = var.secondary_private_subnet_cidr
+    public_secondary  = var.secondary_public_subnet_cidr
   }
   subnet_in_vpc = {
     for k, cidr in local.subnets : k => (
@@ -90,6 +91,33 @@ resource "aws_subnet" "private_secondary" {
   }
 }
 
+# Scale-out only: an Application Load Balancer needs subnets in two availability zones, and
+# the Auto Scaling group spreads the app servers over both. Public like the first (no NAT:
+# the servers reach Debian's mirror, S3 and the AWS APIs through the internet gateway).
+resource "aws_subnet" "public_secondary" {
+  count = var.create_secondary_public_subnet ? 1 : 0
+
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = var.secondary_public_subnet_cidr
+  availability_zone       = var.secondary_availability_zone
+  map_public_ip_on_launch = true
+
+  tags = {
+    Name = "${var.name_prefix}-public-subnet-secondary"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.subnet_in_vpc.public_secondary
+      error_message = "secondary_public_subnet_cidr (${var.secondary_public_subnet_cidr}) must lie inside vpc_cidr (${var.vpc_cidr})."
+    }
+    precondition {
+      condition     = length(distinct(values(local.subnets))) == length(local.subnets)
+      error_message = "secondary_public_subnet_cidr (${var.secondary_public_subnet_cidr}) must differ from the other subnets' CIDRs."
+    }
+  }
+}
+
 resource "aws_internet_gateway" "main" {
   vpc_id = aws_vpc.main.id
 
@@ -124,6 +152,13 @@ resource "aws_route_table" "private" {
 
 resource "aws_route_table_association" "public" {
   subnet_id      = aws_subnet.public.id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_route_table_association" "public_secondary" {
+  count = var.create_secondary_public_subnet ? 1 : 0
+
+  subnet_id      = aws_subnet.public_secondary[0].id
   route_table_id = aws_route_table.public.id
 }
 

@@ -13,6 +13,11 @@ output "public_subnet_id" {
   value       = aws_subnet.public.id
 }
 
+output "public_subnet_ids" {
+  description = "IDs of the public subnets: the first, and the second one when create_secondary_public_subnet (load balancer, Auto Scaling group)."
+  value       = concat([aws_subnet.public.id], aws_subnet.public_secondary[*].id)
+}
+
 output "private_subnet_id" {
   description = "ID of the private subnet in the primary AZ (RDS, Redis)."
   value       = aws_subnet.private.id
@@ -50,6 +55,8 @@ output "resources" {
     public_subnet         = aws_subnet.public
     private_subnet        = aws_subnet.private
     private_secondary     = aws_subnet.private_secondary
+    public_secondary      = one(aws_subnet.public_secondary)
+    public_secondary_assn = one(aws_route_table_association.public_secondary)
     internet_gateway      = aws_internet_gateway.main
     public_route_table    = aws_route_table.public
     private_route_table   = aws_route_table.private

@@ -57,3 +57,15 @@ variable "account_id" {
   type        = string
   description = "AWS account ID of the stack (for the flow log role's ARNs)."
 }
+
+variable "create_secondary_public_subnet" {
+  type        = bool
+  description = "Create a second public subnet in secondary_availability_zone (scale-out: the load balancer and the Auto Scaling group span two zones)."
+  default     = false
+}
+
+variable "secondary_public_subnet_cidr" {
+  type        = string
+  description = "IPv4 CIDR of the second public subnet; used only when create_secondary_public_subnet."
+  default     = "10.0.4.0/24"
+}

@@ -1,9 +1,11 @@
 # Security groups: EC2 (public entry point), RDS and Redis (reachable from EC2 only).
 # Rules are separate aws_vpc_security_group_*_rule resources, one per port and source.
+# Scaled out (load_balancer = true) the ALB's group is the public entry point instead: the
+# app servers take HTTP from that group only, and TLS ends at the load balancer.
 
 resource "aws_security_group" "ec2" {
   name        = "${var.name_prefix}-ec2-sg"
-  description = "Table Order app server: SSH from the allow-list, HTTP/HTTPS from anywhere"
+  description = var.load_balancer ? "Table Order app servers: SSH from the allow-list, HTTP from the load balancer only" : "Table Order app server: SSH from the allow-list, HTTP/HTTPS from anywhere"
   vpc_id      = var.vpc_id
 
   tags = {
@@ -27,19 +29,23 @@ resource "aws_vpc_security_group_ingress_rule" "ec2_ssh" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "ec2_http" {
-  security_group_id = aws_security_group.ec2.id
-  description       = "HTTP from anywhere"
-  ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
-  cidr_ipv4         = "0.0.0.0/0"
+  security_group_id            = aws_security_group.ec2.id
+  description                  = var.load_balancer ? "HTTP from the load balancer only" : "HTTP from anywhere"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  cidr_ipv4                    = var.load_balancer ? null : "0.0.0.0/0"
+  referenced_security_group_id = var.load_balancer ? aws_security_group.alb[0].id : null
 
   tags = {
     Name = "${var.name_prefix}-ec2-http"
   }
 }
 
+# Behind the load balancer TLS ends there: no HTTPS on the servers.
 resource "aws_vpc_security_group_ingress_rule" "ec2_https" {
+  count = var.load_balancer ? 0 : 1
+
   security_group_id = aws_security_group.ec2.id
   description       = "HTTPS from anywhere"
   ip_protocol       = "tcp"
@@ -75,6 +81,55 @@ resource "aws_vpc_security_group_egress_rule" "ec2_all" {
 
   tags = {
     Name = "${var.name_prefix}-ec2-egress"
+  }
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.ec2_https
+  to   = aws_vpc_security_group_ingress_rule.ec2_https[0]
+}
+
+# The load balancer's group (scale-out only): 80 and 443 from anywhere in, and out only to
+# the app servers' HTTP port (requests and health checks).
+resource "aws_security_group" "alb" {
+  count = var.load_balancer ? 1 : 0
+
+  name        = "${var.name_prefix}-alb-sg"
+  description = "Table Order load balancer: HTTP/HTTPS from anywhere, HTTP to the app servers only"
+  vpc_id      = var.vpc_id
+
+  tags = {
+    Name = "${var.name_prefix}-alb-sg"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb" {
+  for_each = var.load_balancer ? { http = 80, https = 443 } : {}
+
+  security_group_id = aws_security_group.alb[0].id
+  description       = "${upper(each.key)} from anywhere"
+  ip_protocol       = "tcp"
+  from_port         = each.value
+  to_port           = each.value
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = {
+    Name = "${var.name_prefix}-alb-${each.key}"
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_servers" {
+  count = var.load_balancer ? 1 : 0
+
+  security_group_id            = aws_security_group.alb[0].id
+  description                  = "HTTP to the app servers (requests and health checks)"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  referenced_security_group_id = aws_security_group.ec2.id
+
+  tags = {
+    Name = "${var.name_prefix}-alb-to-servers"
   }
 }
 

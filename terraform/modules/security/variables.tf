@@ -33,3 +33,9 @@ variable "fastapi_port" {
   description = "TCP port uvicorn listens on."
   default     = 8000
 }
+
+variable "load_balancer" {
+  type        = bool
+  description = "Scaled out: create the load balancer's group; the app servers then take HTTP from it only (no HTTP/HTTPS from anywhere)."
+  default     = false
+}
