@@ -1,17 +1,19 @@
-# The build (C#) reads these names; do not rename them.
+# The build (C#) reads these names; do not rename them. Scaled out (app_server_count > 1 or
+# enable_load_balancer) instance_id, public_ip and public_dns are null (the Auto Scaling group
+# owns the servers) and the scale-out outputs at the end are set; with the default, the reverse.
 
 output "instance_id" {
-  description = "ID of the app server."
+  description = "ID of the app server; null when scaled out."
   value       = module.compute.instance_id
 }
 
 output "public_ip" {
-  description = "Public IPv4 address of the app server."
+  description = "Public IPv4 address of the app server; null when scaled out."
   value       = module.compute.public_ip
 }
 
 output "public_dns" {
-  description = "Public DNS name of the app server."
+  description = "Public DNS name of the app server; null when scaled out."
   value       = module.compute.public_dns
 }
 
@@ -88,4 +90,43 @@ output "log_group_nginx" {
 output "region" {
   description = "AWS region of the stack."
   value       = var.region
+}
+
+# ---------------------------------------------------------------------------------
+# Scale-out (null with the default single server)
+# ---------------------------------------------------------------------------------
+
+output "app_server_count" {
+  description = "Number of app servers (1: the single instance, unless enable_load_balancer)."
+  value       = var.app_server_count
+}
+
+output "scaled_out" {
+  description = "true: an Auto Scaling group behind a load balancer; false: the single instance."
+  value       = local.scale_out
+}
+
+output "load_balancer_dns_name" {
+  description = "DNS name of the Application Load Balancer; null for the single server."
+  value       = one(module.load_balancer[*].dns_name)
+}
+
+output "site_url" {
+  description = "Where the site answers behind the load balancer (https://<domain_name>, else http://<load balancer DNS name>); null for the single server."
+  value       = one(module.load_balancer[*].url)
+}
+
+output "target_group_arn" {
+  description = "ARN of the app servers' target group (the build deregisters, waits for the drain, registers); null for the single server."
+  value       = one(module.load_balancer[*].target_group_arn)
+}
+
+output "autoscaling_group_name" {
+  description = "Name of the app servers' Auto Scaling group (the build lists its servers there); null for the single server."
+  value       = module.compute.autoscaling_group_name
+}
+
+output "release_bucket_name" {
+  description = "Bucket holding releases/ (terraform/README.md, \"Release bucket\"); null for the single server."
+  value       = one(module.release_storage[*].bucket_name)
 }

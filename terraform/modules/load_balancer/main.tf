@@ -4,7 +4,8 @@
 # 443, HTTP redirected to it, and an alias record for the domain. Without one: HTTP only.
 
 locals {
-  https = var.domain_name != null
+  # Both or neither (the root module rejects one without the other).
+  https = var.domain_name != null && var.route53_zone_id != null
 }
 
 resource "aws_lb" "this" {

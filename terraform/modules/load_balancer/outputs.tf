@@ -10,7 +10,7 @@ output "target_group_arn" {
 
 output "url" {
   description = "Where the site answers: https://<domain> with a domain, else http://<load balancer DNS name>."
-  value       = var.domain_name != null ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
+  value       = local.https ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
 }
 
 output "resources" {
