@@ -334,6 +334,7 @@ run "three_servers_behind_a_load_balancer" {
       "bash \"$scripts/slot.sh\" start green \"$id\" --port 8001",
       "bash \"$scripts/slot.sh\" switch green --port 8001",
       "scripts=\"/home/admin/tableorder-deploy\"",
+      "trap 'fail \"a step failed (exit $?)\"' ERR",
     ] : strcontains(module.compute.fleet_user_data, s)])
     error_message = "The user data fetches the deploy scripts, bootstraps with production's ports, writes the env file, and installs releases/current from the bucket through slot.sh."
   }
@@ -366,8 +367,13 @@ run "three_servers_behind_a_load_balancer" {
   }
 
   assert {
-    condition     = [for s in jsondecode(module.iam.resources.app_policy.policy).Statement : [s.Action, s.Resource] if s.Sid == "ReleasesRead"] == [[["s3:GetObject"], ["arn:aws:s3:::table-order-releases-123456789012/releases/*"]]]
-    error_message = "The instance role may only read objects under releases/ in the release bucket."
+    condition     = [for s in jsondecode(module.iam.resources.app_policy.policy).Statement : [s.Action, s.Resource] if startswith(s.Sid, "Releases")] == [[["s3:ListBucket"], ["arn:aws:s3:::table-order-releases-123456789012"]], [["s3:GetObject"], ["arn:aws:s3:::table-order-releases-123456789012/releases/*"]]]
+    error_message = "The instance role may only list and read objects under releases/ in the release bucket."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(module.iam.resources.app_policy.policy).Statement : s.Condition.StringLike["s3:prefix"] if s.Sid == "ReleasesList"]) == ["releases/*"]
+    error_message = "Listing the release bucket is limited to the releases/ prefix."
   }
 
   # Alarms: the CPU alarm watches the group; there is no single instance to watch memory on.

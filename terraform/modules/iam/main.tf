@@ -63,14 +63,23 @@ locals {
 
   # Scale-out: a new app server installs the current release from the release bucket at first
   # boot. Read-only, and only the releases/ prefix (the build writes there, never the servers).
-  release_statements = var.release_bucket_arn == null ? [] : [
+  release_bucket_arn = coalesce(var.release_bucket_arn, "arn:aws:s3:::none")
+  release_statements = [for statement in [
+    {
+      # Listing below releases/ only: a missing releases/current is then a 404, not a 403.
+      Sid       = "ReleasesList"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = [local.release_bucket_arn]
+      Condition = { StringLike = { "s3:prefix" = ["releases/*"] } }
+    },
     {
       Sid      = "ReleasesRead"
       Effect   = "Allow"
       Action   = ["s3:GetObject"]
-      Resource = ["${var.release_bucket_arn}/releases/*"]
+      Resource = ["${local.release_bucket_arn}/releases/*"]
     },
-  ]
+  ] : statement if var.release_bucket_arn != null]
 
   # What the SSM agent needs for Run Command and Session Manager, instead of
   # AmazonSSMManagedInstanceCore (which also reads every Parameter Store value and every
