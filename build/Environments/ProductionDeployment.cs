@@ -51,8 +51,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     private string OutputsFile => Path.Combine(options.StateDirectory, "terraform-outputs.json");
 
-    /// <summary>The app server instance in terraform/main.tf (module "compute") and modules/compute (aws_instance.app_server).</summary>
-    public const string AppServerAddress = "module.compute.aws_instance.app_server";
+    /// <summary>The single app server in terraform/main.tf (module "compute") and modules/compute (aws_instance.app_server, counted: none when scaled out).</summary>
+    public const string AppServerAddress = "module.compute.aws_instance.app_server[0]";
 
     /// <summary>The seed's "EC2 failure" recovery objective.</summary>
     public TimeSpan? RecoveryTimeObjective => TimeSpan.FromMinutes(30);

@@ -112,7 +112,7 @@ public sealed class TerraformArgumentsTests
         settings.VarFiles.Add("prod.tfvars");
 
         Assert.Equal(
-            "plan -input=false -no-color -detailed-exitcode -replace=\"module.compute.aws_instance.app_server\" -var-file=\"prod.tfvars\" -out=\"p.tfplan\"",
+            "plan -input=false -no-color -detailed-exitcode -replace=\"module.compute.aws_instance.app_server[0]\" -var-file=\"prod.tfvars\" -out=\"p.tfplan\"",
             TerraformArguments.Plan(settings).Render());
     }
 
