@@ -105,6 +105,7 @@ public static partial class BuildArguments
                 Follow = Flag(arguments, "follow"),
                 Unlock = Flag(arguments, "unlock"),
             },
+            Scale = Scale(arguments, environment),
             Terraform = new TerraformOptions
             {
                 WorkingDirectory = terraformDirectory,
@@ -251,6 +252,23 @@ public static partial class BuildArguments
             "nginx" => "nginx",
             _ => throw new BuildArgumentException($"--log={value} is not a log of the server. Use --log=api or --log=nginx."),
         };
+
+    /// <summary>--servers is the local stack's; production's count is terraform's app_server_count.</summary>
+    private static ScaleOptions Scale(IReadOnlyDictionary<string, string?> arguments, DeploymentEnvironment environment)
+    {
+        if (arguments.ContainsKey("servers") && environment != DeploymentEnvironment.Local)
+        {
+            throw new BuildArgumentException(
+                "--servers is for the local stack only (it boots that many machines behind HAProxy). Leave --servers out; in AWS the count is terraform's app_server_count (see README, Scaling out).");
+        }
+
+        return new ScaleOptions
+        {
+            Servers = arguments.ContainsKey("servers") ? Number(arguments, "servers", 1, 1, 8) : null,
+            BatchSize = Number(arguments, "batch-size", 1, 1, 8),
+            DrainTimeout = TimeSpan.FromSeconds(Number(arguments, "drain-timeout", 10, 0, 600)),
+        };
+    }
 
     private static int Number(IReadOnlyDictionary<string, string?> arguments, string name, int fallback, int min, int max)
     {

@@ -33,6 +33,9 @@ public sealed record BuildOptions
 
     public required ReleaseOptions Release { get; init; }
 
+    /// <summary>Several app servers behind a load balancer (local: --servers) and the rolling roll-out across them.</summary>
+    public ScaleOptions Scale { get; init; } = new();
+
     public ServerTransport Transport { get; init; } = ServerTransport.Ssh;
 
     /// <summary>The targets asked for on the command line.</summary>

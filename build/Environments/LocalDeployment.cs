@@ -12,8 +12,9 @@ namespace TableOrder.Build.Environments;
 /// Local: the stack is this machine's (PostgreSQL, Redis, the app-server machine), reached over
 /// SSH with the host key read from the machine's disk; settings are written from the local secrets.
 /// </summary>
-public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment, ILocalStackHolder
+public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet
 {
+    private readonly Dictionary<int, IRemoteShell> _others = [];
     private IRemoteShell? _server;
     private LocalLock? _lock;
 
@@ -40,8 +41,14 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
         ArgumentNullException.ThrowIfNull(summary);
         HoldStack();
         stack.Up();
+        stack.Fleet.ScaleTo(options.Scale.Servers ?? stack.Fleet.Count);
         summary.Record("machine", stack.Layout.MachineName);
         summary.Record("ports", stack.Layout.Ports);
+        if (stack.Fleet.Count > 1)
+        {
+            summary.Record("servers", stack.Fleet.Servers.Select(s => new { name = s.Name, machine = s.Layout.MachineName, http = s.Layout.Ports.Http, ssh = s.Layout.Ports.Ssh }).ToList());
+            summary.Record("loadBalancer", stack.Fleet.LoadBalancer.PublicUrl.ToString());
+        }
         return Task.CompletedTask;
     }
 
@@ -72,7 +79,17 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public async Task<IRemoteShell> ServerAsync() => await ConnectAsync(TimeSpan.FromSeconds(30));
 
-    public Uri PublicUrl() => new($"http://127.0.0.1:{stack.Layout.Ports.Http}/");
+    public Uri PublicUrl() => LoadBalancer?.PublicUrl ?? new($"http://127.0.0.1:{stack.Layout.Ports.Http}/");
+
+    /// <summary>Machine 1 is the stack's own (the lock and the migrations run there); the others are reached the same way.</summary>
+    public IReadOnlyList<AppServer> Servers =>
+        [.. stack.Fleet.Servers.Select(s => new AppServer(
+            s.Name,
+            new ServerPorts(s.Layout.Ports.Http, s.Layout.Ports.Api, s.Layout.Ports.ApiGreen),
+            wait => s.Index == 1 ? ConnectAsync(wait) : ConnectAsync(s, wait)))];
+
+    /// <summary>HAProxy, when the stack has several servers.</summary>
+    public ILoadBalancer? LoadBalancer => stack.Fleet.Count > 1 ? stack.Fleet.LoadBalancer : null;
 
     /// <summary>The local Redis's CA certificate (the app verifies Redis against it), then the env file.</summary>
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
@@ -92,6 +109,12 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     {
         _server?.Dispose();
         _server = null;
+        foreach (var other in _others.Values)
+        {
+            other.Dispose();
+        }
+
+        _others.Clear();
         _lock?.Dispose();
         _lock = null;
     }
@@ -116,5 +139,28 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
         _server = await SshSession.ConnectAsync(target, log, masker, waitFor);
         return _server;
+    }
+
+    private async Task<IRemoteShell> ConnectAsync(LocalAppServer server, TimeSpan waitFor)
+    {
+        if (_others.TryGetValue(server.Index, out var open))
+        {
+            return open;
+        }
+
+        if (server.Machine.RunningPid is null)
+        {
+            throw new LocalEnvironmentException($"The local app-server machine {server.Name} ({server.Layout.MachineName}) is not running. Start it with --target=Provision (or Deploy).");
+        }
+
+        var target = server.Machine.SshTarget;
+        if (options.SshKeyPath is { } key)
+        {
+            target = target with { PrivateKeyPath = key };
+        }
+
+        var session = await SshSession.ConnectAsync(target, log, masker, waitFor);
+        _others[server.Index] = session;
+        return session;
     }
 }

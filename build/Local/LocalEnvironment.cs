@@ -26,6 +26,7 @@ public sealed class LocalEnvironment
         Postgres = new LocalPostgres(layout, _process, log);
         Redis = new LocalRedis(layout, _process, log);
         Machine = new LocalMachine(layout, _process, log);
+        Fleet = new LocalFleet(layout, Machine, _process, log);
     }
 
     public LocalPostgres Postgres { get; }
@@ -33,6 +34,9 @@ public sealed class LocalEnvironment
     public LocalRedis Redis { get; }
 
     public LocalMachine Machine { get; }
+
+    /// <summary>Every app-server machine (--servers=N; the first is <see cref="Machine"/>) and HAProxy in front of several.</summary>
+    public LocalFleet Fleet { get; }
 
     public LocalLayout Layout => _layout;
 
@@ -87,6 +91,7 @@ public sealed class LocalEnvironment
     /// </summary>
     public void Down(bool purge)
     {
+        Fleet.StopExtra();
         Machine.Stop();
         Redis.Stop();
         Postgres.Stop();
@@ -110,6 +115,10 @@ public sealed class LocalEnvironment
 
     public IReadOnlyList<(string Part, string State, string Where)> Status() =>
     [
+        .. Fleet.Count > 1
+            ? new[] { ("HAProxy (load balancer)", Fleet.LoadBalancer.RunningPid is { } h ? $"running (pid {h})" : "stopped", $"{Fleet.LoadBalancer.PublicUrl}, runtime API {Fleet.LoadBalancer.Socket}") }
+            : [],
+        .. Fleet.Servers.Skip(1).Select(s => ("App server " + s.Layout.MachineName, s.Machine.RunningPid is { } p ? $"running (pid {p})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {s.Layout.Ports.Ssh}, http://127.0.0.1:{s.Layout.Ports.Http}/")),
         ("PostgreSQL 15", Postgres.IsRunning ? "running" : "stopped", $"127.0.0.1:{_layout.Ports.Postgres}, data {_layout.PostgresData}"),
         ("Redis 7", Redis.RunningPid is { } r ? $"running (pid {r})" : "stopped", $"127.0.0.1:{_layout.Ports.Redis} (TLS only, password; CA {Redis.CaCertificateFile})"),
         ("App server " + _layout.MachineName, Machine.RunningPid is { } m ? $"running (pid {m})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {_layout.Ports.Ssh}, http://127.0.0.1:{_layout.Ports.Http}/, api 127.0.0.1:{_layout.Ports.Api}"),

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using Cake.Core.Diagnostics;
+
+namespace TableOrder.Build.Local;
+
+/// <summary>One app-server machine of a local stack: its index, its own layout (ports, name, machine copy) and the machine.</summary>
+public sealed record LocalAppServer(int Index, LocalLayout Layout, LocalMachine Machine)
+{
+    /// <summary>The load balancer's name for it.</summary>
+    public string Name => $"app-{Index.ToString(CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>
+/// The app-server machines of one local stack (--servers=N). Machine 1 is the stack's own, exactly
+/// as with one server; machine k (k &gt; 1) lives in servers/app-k/ below the state folder, with
+/// its own ports, name and copy of the same image. All of them share the stack's PostgreSQL and
+/// Redis. The count is remembered (servers.json), so Status, Logs and LocalDown reach every machine;
+/// above 1, HAProxy in front is the stack's public URL.
+/// </summary>
+public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProcess process, ICakeLog log)
+{
+    public const string FileName = "servers.json";
+
+    private string CountFile => Path.Combine(layout.StateDirectory, FileName);
+
+    public LocalLoadBalancer LoadBalancer { get; } = new(layout, process, log);
+
+    /// <summary>The remembered count; 1 for a stack that never had more.</summary>
+    public int Count =>
+        File.Exists(CountFile) && JsonSerializer.Deserialize<Remembered>(File.ReadAllText(CountFile)) is { Servers: > 0 } remembered ? remembered.Servers : 1;
+
+    public IReadOnlyList<LocalAppServer> Servers => [.. Enumerable.Range(1, Count).Select(Server)];
+
+    public LocalAppServer Server(int index)
+    {
+        if (index == 1)
+        {
+            return new LocalAppServer(1, layout, first);
+        }
+
+        var own = new LocalLayout(Path.Combine(layout.StateDirectory, "servers", $"app-{index.ToString(CultureInfo.InvariantCulture)}"), layout.CacheDirectory, layout.RepositoryRoot);
+        return new LocalAppServer(index, own, new LocalMachine(own, process, log));
+    }
+
+    /// <summary>
+    /// Boots machines 2..<paramref name="count"/> (machine 1 is started with the stack), stops the
+    /// ones beyond it, and runs HAProxy in front when there are several (stopped with one).
+    /// </summary>
+    public void ScaleTo(int count)
+    {
+        var before = Count;
+        for (var index = 2; index <= Math.Max(before, count); index++)
+        {
+            if (index <= count)
+            {
+                Server(index).Machine.Start();
+            }
+            else
+            {
+                Server(index).Machine.Stop();
+            }
+        }
+
+        Directory.CreateDirectory(layout.StateDirectory);
+        File.WriteAllText(CountFile, JsonSerializer.Serialize(new Remembered(count)));
+        if (count > 1)
+        {
+            LoadBalancer.Start([.. Servers.Select(s => (s.Name, s.Layout.Ports.Http))]);
+        }
+        else
+        {
+            LoadBalancer.Stop();
+        }
+    }
+
+    /// <summary>Stops HAProxy and every machine but the first (the stack stops that one); whatever of them runs.</summary>
+    public void StopExtra()
+    {
+        LoadBalancer.Stop();
+        var folder = Path.Combine(layout.StateDirectory, "servers");
+        var known = Directory.Exists(folder) ? Directory.GetDirectories(folder, "app-*").Length + 1 : 1;
+        for (var index = 2; index <= Math.Max(known, Count); index++)
+        {
+            Server(index).Machine.Stop();
+        }
+    }
+
+    private sealed record Remembered(int Servers);
+}
