@@ -24,6 +24,7 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         ("shellcheck", "shellcheck"),
         ("nginx", "nginx"),
         ("iproute2", "ss"),
+        ("haproxy", "haproxy"),
     ];
 
     public static IReadOnlyList<string> Missing() =>

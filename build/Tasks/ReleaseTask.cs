@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
 
 namespace TableOrder.Build.Tasks;
@@ -17,12 +18,23 @@ public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
         context.Log.Information("Release {0}: {1} ({2} files)", archive.Id, archive.SourceDirectory, archive.Files.Count);
 
         await context.HoldAsync(archive.Id);
-        var server = await context.Deployment.ServerAsync();
-        bool uploaded;
-        using (var step = context.Log.Step($"Release {archive.Id}: upload and unpack (and its Python packages)"))
+        var servers = context.Deployment.AppServers();
+        var uploaded = false;
+        var perServer = new List<object>();
+        foreach (var app in servers)
         {
-            uploaded = await new ServerReleases(server, context.Log).EnsureAsync(archive, context.Deployment.Policy);
-            step.Done(uploaded ? "uploaded" : "already on the server");
+            var server = await app.Connect(TimeSpan.FromSeconds(30));
+            var where = servers.Count > 1 ? $" to {app.Name}" : string.Empty;
+            using var step = context.Log.Step($"Release {archive.Id}: upload{where} and unpack (and its Python packages)");
+            var here = await new ServerReleases(server, context.Log).EnsureAsync(archive, context.Deployment.Policy);
+            step.Done(here ? "uploaded" : "already on the server");
+            uploaded |= here;
+            perServer.Add(new { server = app.Name, uploaded = here });
+        }
+
+        if (servers.Count > 1)
+        {
+            context.Summary.Record("servers", perServer);
         }
 
         context.Summary.Record("release", archive.Id);

@@ -29,8 +29,7 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
             }
 
             context.Log.Error("Smoke check '{0}' failed: switching back to release {1}.", failed.Check, previous);
-            await new SlotSwitch(server, AuditLog.For(server), context.Log, context.Deployment.Ports, context.Options.Release.HealthTimeout)
-                .ActivateAsync(previous, "smoke-rollback", force: true);
+            await context.RollOutAsync(previous, "smoke-rollback", force: true);
             context.Summary.Record("rolledBackTo", previous);
             throw new ReleaseException($"{failed.Message} Rolled back to release {previous}, which is serving again.");
         }

@@ -1,49 +1,85 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Status")]
-[TaskDescription("Shows the current release, the kept releases, the deploy lock and the state of the services.")]
+[TaskDescription("Shows the current release, the kept releases, the deploy lock and the state of the services (of every app server, and the load balancer's view of them).")]
 public sealed class StatusTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var server = await context.Deployment.ServerAsync();
-        var releases = new ServerReleases(server, context.Log);
-        var current = await releases.CurrentAsync();
-        var previous = await releases.PreviousAsync();
-        context.Log.Information("Current release:  {0}", current ?? "none");
-        context.Log.Information("Previous release: {0}", previous ?? "none");
-        context.Log.Information("Kept releases:    {0}", string.Join(", ", await releases.ListAsync()));
-        var slots = await new SlotSwitch(server, AuditLog.For(server), context.Log, context.Deployment.Ports, context.Options.Release.HealthTimeout).StateAsync();
-        context.Log.Information("Live slot:        {0}", slots.Live ?? "none");
-        foreach (var slot in SlotState.Names)
+        var servers = context.Deployment.AppServers();
+        var balancer = context.Deployment.LoadBalancer();
+        var balanced = balancer is null ? [] : await balancer.ServersAsync();
+        var perServer = new List<object>();
+        foreach (var app in servers)
         {
-            context.Log.Information("Slot {0,-6}      {1} ({2})", slot + ":", slots.Releases.GetValueOrDefault(slot) ?? "empty", slots.Running.GetValueOrDefault(slot) ? "running" : "stopped");
+            if (servers.Count > 1)
+            {
+                context.Log.Information("Server {0}:", app.Name);
+            }
+
+            var server = await app.Connect(TimeSpan.FromSeconds(30));
+            var releases = new ServerReleases(server, context.Log);
+            var current = await releases.CurrentAsync();
+            var previous = await releases.PreviousAsync();
+            context.Log.Information("Current release:  {0}", current ?? "none");
+            context.Log.Information("Previous release: {0}", previous ?? "none");
+            context.Log.Information("Kept releases:    {0}", string.Join(", ", await releases.ListAsync()));
+            var slots = await new SlotSwitch(server, AuditLog.For(server), context.Log, app.Ports, context.Options.Release.HealthTimeout).StateAsync();
+            context.Log.Information("Live slot:        {0}", slots.Live ?? "none");
+            foreach (var slot in SlotState.Names)
+            {
+                context.Log.Information("Slot {0,-6}      {1} ({2})", slot + ":", slots.Releases.GetValueOrDefault(slot) ?? "empty", slots.Running.GetValueOrDefault(slot) ? "running" : "stopped");
+            }
+
+            if (slots.Pending.Count > 0)
+            {
+                context.Log.Warning("Pending on the server: {0} (the next Bootstrap or Deploy finishes them)", string.Join(", ", slots.Pending));
+            }
+
+            // The deploy lock lives on the first server only: one lock for the whole fleet.
+            string? holder = null;
+            if (app == servers[0])
+            {
+                holder = (await new DeployLock(server, context.Log).ShowAsync())?.ToString();
+                context.Log.Information("Deploy lock:      {0}", holder ?? "free");
+            }
+
+            foreach (var line in (await server.RunAsync(ReleaseCommands.ServiceStates())).Output)
+            {
+                context.Log.Information("Service:          {0}", line);
+            }
+
+            var health = await HealthGate.WaitAsync(server, app.Ports.Http, null, TimeSpan.FromSeconds(3));
+            context.Log.Information("Health:           {0}", health.Detail);
+            var inBalancer = balanced.FirstOrDefault(b => b.Name == app.Name);
+            if (inBalancer is not null)
+            {
+                context.Log.Information("Load balancer:    {0} ({1} open sessions)", inBalancer.Status, inBalancer.Sessions);
+            }
+
+            if (app == servers[0])
+            {
+                context.Summary.Record("current", current);
+                context.Summary.Record("previous", previous);
+                context.Summary.Record("lock", holder);
+                context.Summary.Record("live", slots.Live);
+                context.Summary.Record("pending", slots.Pending);
+                context.Summary.Record("healthy", health.Healthy);
+            }
+
+            perServer.Add(new { server = app.Name, current, previous, live = slots.Live, pending = slots.Pending, healthy = health.Healthy, balancer = inBalancer?.Status });
         }
 
-        if (slots.Pending.Count > 0)
+        if (servers.Count > 1)
         {
-            context.Log.Warning("Pending on the server: {0} (the next Bootstrap or Deploy finishes them)", string.Join(", ", slots.Pending));
+            context.Summary.Record("servers", perServer);
         }
-
-        var holder = await new DeployLock(server, context.Log).ShowAsync();
-        context.Log.Information("Deploy lock:      {0}", holder?.ToString() ?? "free");
-        foreach (var line in (await server.RunAsync(ReleaseCommands.ServiceStates())).Output)
-        {
-            context.Log.Information("Service:          {0}", line);
-        }
-
-        var health = await HealthGate.WaitAsync(server, context.Deployment.Ports.Http, null, TimeSpan.FromSeconds(3));
-        context.Log.Information("Health:           {0}", health.Detail);
-        context.Summary.Record("current", current);
-        context.Summary.Record("previous", previous);
-        context.Summary.Record("lock", holder?.ToString());
-        context.Summary.Record("live", slots.Live);
-        context.Summary.Record("pending", slots.Pending);
-        context.Summary.Record("healthy", health.Healthy);
     }
 }

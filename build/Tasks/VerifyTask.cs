@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Environments;
 using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
@@ -10,9 +11,16 @@ public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var server = await context.Deployment.ServerAsync();
-        await DeployScripts.UploadAsync(server, Path.Combine(context.Options.RootDirectory, "app-deploy"));
-        var checks = await ServerVerification.RunAsync(server, context.Deployment.Ports);
+        var servers = context.Deployment.AppServers();
+        var checks = new List<VerificationCheck>();
+        foreach (var app in servers)
+        {
+            var server = await app.Connect(TimeSpan.FromSeconds(30));
+            await DeployScripts.UploadAsync(server, Path.Combine(context.Options.RootDirectory, "app-deploy"));
+            var own = await ServerVerification.RunAsync(server, app.Ports);
+            checks.AddRange(servers.Count > 1 ? own.Select(c => c with { Name = $"{app.Name}: {c.Name}" }) : own);
+        }
+
         var failed = checks.Where(c => !c.Passed).ToList();
         context.Summary.Record("checks", checks.Count);
         context.Summary.Record("failed", failed.Select(f => f.Name).ToList());

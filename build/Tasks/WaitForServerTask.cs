@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Environments;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 
@@ -26,5 +27,13 @@ public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
 
         context.Summary.Record("system", state.Text.Trim());
         context.Log.Information("{0}: reachable; system {1}.", server.Label, state.Text.Trim());
+
+        // The other app servers (several behind a load balancer) the same way.
+        foreach (var other in context.Deployment.AppServers().Skip(1))
+        {
+            var shell = await other.Connect(TimeSpan.FromMinutes(3));
+            var booted = await shell.RunAsync(ServerBootstrap.WaitForBoot());
+            context.Log.Information("{0} ({1}): reachable; system {2}.", other.Name, shell.Label, booted.Text.Trim());
+        }
     }
 }

@@ -1,0 +1,34 @@
+using TableOrder.Build.Environments;
+
+namespace TableOrder.Build.Release;
+
+/// <summary>The tasks' one way to put a release live on every app server (Activate, Rollback, Smoke's way back).</summary>
+public static class RollingDeploys
+{
+    /// <summary>Rolls <paramref name="release"/> out and records each server's result (with several servers) in the run summary.</summary>
+    public static async Task<IReadOnlyList<ServerRollout>> RollOutAsync(this BuildContext context, string release, string action, bool force = false)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var servers = context.Deployment.AppServers();
+        var rolling = new RollingActivation(servers, context.Deployment.LoadBalancer(), context.Log, context.Options.Release.HealthTimeout, context.Options.Scale.BatchSize, context.Options.Scale.DrainTimeout);
+        try
+        {
+            var results = await rolling.ActivateAsync(release, action, force);
+            Record(context, servers, results);
+            return results;
+        }
+        catch (RolloutException stopped)
+        {
+            Record(context, servers, stopped.Servers);
+            throw;
+        }
+    }
+
+    private static void Record(BuildContext context, IReadOnlyList<AppServer> servers, IReadOnlyList<ServerRollout> results)
+    {
+        if (servers.Count > 1)
+        {
+            context.Summary.Record("servers", results.Select(r => new { server = r.Server, from = r.From, release = r.Release, switched = r.Switched, result = r.Result }).ToList());
+        }
+    }
+}

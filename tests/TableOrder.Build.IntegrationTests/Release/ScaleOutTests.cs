@@ -1,0 +1,228 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using TableOrder.Build.Diagnostics;
+using TableOrder.Build.IntegrationTests.Support;
+using TableOrder.Build.Local;
+using TableOrder.Build.Release;
+using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
+using TableOrder.Build.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TableOrder.Build.IntegrationTests.Release;
+
+/// <summary>
+/// One 3-machine local stack (--servers=3, HAProxy in front) in a state folder of its own, shared
+/// by the scale-out tests: booting three machines costs minutes, so it happens once.
+/// </summary>
+public sealed class ScaleOutFixture : IAsyncLifetime
+{
+    public static string StateRoot { get; } = Path.Combine(RepositoryRoot.Path, ".tableorder", "test-scale");
+
+    public static string StateDirectory { get; } = Path.Combine(StateRoot, "local");
+
+    public BuildResult Deploy { get; private set; } = null!;
+
+    public LocalLayout Layout { get; } = new(StateDirectory, LocalLayout.CacheFor(RepositoryRoot.Path), RepositoryRoot.Path);
+
+    /// <summary>Machine k's own layout (its ports, its rootfs), as the build makes it.</summary>
+    public LocalLayout LayoutOf(int index) => new LocalFleet(Layout, new LocalMachine(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)), new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).Server(index).Layout;
+
+    public Uri LoadBalancerUrl => new LocalLoadBalancer(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).PublicUrl;
+
+    public static async Task<BuildResult> RunAsync(params string[] arguments)
+    {
+        if (Directory.Exists(StateDirectory))
+        {
+            File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
+        }
+
+        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, TimeSpan.FromMinutes(25), [.. arguments, $"--state-dir={StateRoot}"]);
+        return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
+    }
+
+    public async Task InitializeAsync()
+    {
+        await RunAsync("--target=LocalDown", "--purge");
+        Deploy = await RunAsync("--target=Deploy", "--servers=3");
+    }
+
+    public async Task DisposeAsync() => await RunAsync("--target=LocalDown");
+}
+
+[CollectionDefinition(Name)]
+public sealed class ScaleOutGroup : ICollectionFixture<ScaleOutFixture>
+{
+    public const string Name = "Scale out";
+}
+
+/// <summary>
+/// Several app servers behind HAProxy: the stack boots, a rolling Deploy reaches every machine with
+/// no failed request, and a failure on machine 2 stops the roll-out and puts machine 1 back.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(ScaleOutGroup.Name)]
+public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _apps = new("scale-apps");
+
+    [Fact]
+    public async Task A_three_machine_stack_boots_behind_haproxy_and_every_machine_serves_the_release()
+    {
+        Assert.True(stack.Deploy.ExitCode == 0, stack.Deploy.ToString());
+        Assert.Equal(3, stack.Deploy.Run.Outcome("Provision", "servers")?.GetArrayLength());
+        Assert.Equal(stack.LoadBalancerUrl.ToString(), stack.Deploy.Run.Text("Provision", "loadBalancer"));
+
+        var status = await Run("--target=Status");
+        Assert.Equal(0, status.ExitCode);
+        var servers = Servers(status.Run, "Status");
+        Assert.Equal(["app-1", "app-2", "app-3"], servers.Select(s => s.GetProperty("server").GetString()));
+        Assert.All(servers, s => Assert.Equal("UP", s.GetProperty("balancer").GetString()));
+        var current = servers[0].GetProperty("current").GetString();
+        Assert.All(servers, s => Assert.Equal(current, s.GetProperty("current").GetString()));
+
+        // each machine answers for itself on its own Nginx, and HAProxy spreads requests over all three
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var index in new[] { 1, 2, 3 })
+        {
+            Assert.Equal(current, await ReferenceApp.ServingReleaseAsync(http, stack.LayoutOf(index).Ports.Http));
+        }
+
+        Assert.Equal(current, await ReferenceApp.ServingReleaseAsync(http, stack.LoadBalancerUrl.Port));
+    }
+
+    [Fact]
+    public async Task A_rolling_deploy_changes_every_machine_with_no_failed_request()
+    {
+        var next = ChangedApp("roll-" + Guid.NewGuid().ToString("N")[..8]);
+        var nextId = ReleaseArchive.FromDirectory(next).Id;
+
+        using var loop = new ClientLoop(stack.LoadBalancerUrl);
+        var deploy = await Run("--target=Deploy", $"--app-dir={next}");
+        var (requests, failed, failures) = await loop.StopAsync();
+        output.WriteLine($"client loop: {requests} requests, {failed} failed {string.Join("; ", failures.Take(5))}");
+
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.True(requests >= 100, $"the client loop made only {requests} requests");
+        Assert.Equal(0, failed);
+        var rolled = Servers(deploy.Run, "Activate");
+        Assert.Equal(3, rolled.Count);
+        Assert.All(rolled, r => Assert.Equal(("switched", nextId), (r.GetProperty("result").GetString(), r.GetProperty("release").GetString())));
+
+        var status = await Run("--target=Status");
+        Assert.All(Servers(status.Run, "Status"), s => Assert.Equal(nextId, s.GetProperty("current").GetString()));
+    }
+
+    [Fact]
+    public async Task A_failure_on_machine_2_stops_the_roll_out_and_switches_machine_1_back()
+    {
+        var before = (await Run("--target=Status")).Run.Text("Status", "current");
+        Assert.NotNull(before);
+        var broken = ChangedApp("broken-on-2-" + Guid.NewGuid().ToString("N")[..8]);
+
+        // Machine 2's idle API slot port is taken: the new release cannot start there, so its health check fails.
+        var two = stack.LayoutOf(2);
+        var live = (await Ssh(two, $"cat {ServerMap.LiveSlotFile}")).Trim();
+        var idlePort = live == "green" ? two.Ports.Api : two.Ports.ApiGreen;
+        await Ssh(two, $"systemd-run --unit=tableorder-test-blocker python3 -m http.server --bind 127.0.0.1 {idlePort}");
+        try
+        {
+            var deploy = await Run("--target=Deploy", $"--app-dir={broken}", "--health-timeout=8");
+
+            Assert.Equal(1, deploy.ExitCode);
+            Assert.Equal("failed", deploy.Run.Status("Activate"));
+            Assert.DoesNotContain("Smoke", deploy.Run.TaskNames);
+            var results = Servers(deploy.Run, "Activate").ToDictionary(r => r.GetProperty("server").GetString()!, r => r.GetProperty("result").GetString());
+            Assert.Equal("rolled-back", results["app-1"]);
+            Assert.Equal("failed", results["app-2"]);
+            Assert.Equal("not-reached", results["app-3"]);
+
+            var status = await Run("--target=Status");
+            Assert.All(Servers(status.Run, "Status"), s => Assert.Equal((before, "UP"), (s.GetProperty("current").GetString(), s.GetProperty("balancer").GetString())));
+        }
+        finally
+        {
+            await Ssh(two, "systemctl stop tableorder-test-blocker");
+        }
+    }
+
+    public void Dispose() => _apps.Dispose();
+
+    private static List<JsonElement> Servers(LastRun run, string task) =>
+        run.Outcome(task, "servers") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray()] : throw new Xunit.Sdk.XunitException($"{task} recorded no servers:\n{run}");
+
+    private async Task<BuildResult> Run(params string[] arguments)
+    {
+        var run = await ScaleOutFixture.RunAsync(arguments);
+        output.WriteLine(run.ToString());
+        return run;
+    }
+
+    private async Task<string> Ssh(LocalLayout layout, string rootCommand)
+    {
+        var log = new RecordingLog(output);
+        using var session = await SshSession.ConnectAsync(new LocalMachine(layout, new LocalProcess(log), log).SshTarget, log, new SecretMasker(), TimeSpan.FromSeconds(30));
+        return (await session.RunAsync(RemoteCommand.Root(rootCommand, "test step") with { AllowFailure = true })).Text;
+    }
+
+    private string ChangedApp(string name)
+    {
+        var target = ReferenceApp.CopyTo(_apps.Path, name);
+        var page = Path.Combine(target, "ui", "customer", "index.html");
+        File.WriteAllText(page, File.ReadAllText(page).Replace("</body>", $"<!-- {name} --></body>", StringComparison.Ordinal));
+        return target;
+    }
+
+    /// <summary>Requests through the load balancer, one after the other, until stopped; counts what failed (any error or non-2xx/3xx).</summary>
+    private sealed class ClientLoop : IDisposable
+    {
+        private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<string> _failures = [];
+        private readonly Task _loop;
+        private int _requests;
+
+        public ClientLoop(Uri baseUrl)
+        {
+            _loop = Task.Run(async () =>
+            {
+                string[] paths = ["api/health", string.Empty, "admin/"];
+                while (!_stop.IsCancellationRequested)
+                {
+                    var path = paths[_requests % paths.Length];
+                    _requests++;
+                    try
+                    {
+                        using var response = await _http.GetAsync(new Uri(baseUrl, path));
+                        if ((int)response.StatusCode >= 400)
+                        {
+                            _failures.Add($"{path}: {(int)response.StatusCode}");
+                        }
+                    }
+                    catch (HttpRequestException e)
+                    {
+                        _failures.Add($"{path}: {e.Message}");
+                    }
+                    catch (TaskCanceledException e) when (!_stop.IsCancellationRequested)
+                    {
+                        _failures.Add($"{path}: timeout {e.Message}");
+                    }
+                }
+            });
+        }
+
+        public async Task<(int Requests, int Failed, IReadOnlyList<string> Failures)> StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            return (_requests, _failures.Count, _failures);
+        }
+
+        public void Dispose()
+        {
+            _stop.Dispose();
+            _http.Dispose();
+        }
+    }
+}
