@@ -42,12 +42,13 @@ def sse_loop():
                 time.sleep(0.2)
                 continue
             sse["connects"] += 1
-            connection.sock.settimeout(1)
+            # Blocking reads: a socket file that timed out once can never be read again
+            # ("cannot read from timed out object"), which would reconnect the stream every
+            # second and leave half-closed streams behind. The app's keepalive comments arrive
+            # regularly, and the thread is a daemon: the process ends without it.
+            connection.sock.settimeout(None)
             while not done.is_set():
-                try:
-                    line = response.fp.readline()
-                except TimeoutError:
-                    continue
+                line = response.fp.readline()
                 if not line:
                     break
                 if line.startswith(b"event: ready"):
