@@ -49,15 +49,15 @@ public sealed class RollingActivation(IReadOnlyList<AppServer> servers, ILoadBal
 
     private async Task<(ServerRollout Rollout, Exception? Error)> OneAsync(AppServer server, string id, string action, bool force, CancellationToken cancellationToken)
     {
-        var shell = await server.Connect(TimeSpan.FromSeconds(30));
-        var slots = new SlotSwitch(shell, AuditLog.For(shell), log, server.Ports, healthTimeout);
-        var before = (await slots.StateAsync(cancellationToken)).LiveRelease;
-        var drain = balancer is not null && (force || before != id);
         ServerRollout rollout;
         ReleaseException? error = null;
+        string? before = null;
         try
         {
-            if (drain)
+            var shell = await server.Connect(TimeSpan.FromSeconds(30));
+            var slots = new SlotSwitch(shell, AuditLog.For(shell), log, server.Ports, healthTimeout);
+            before = (await slots.StateAsync(cancellationToken)).LiveRelease;
+            if (balancer is not null && (force || before != id))
             {
                 await DrainAsync(server.Name, cancellationToken);
             }
@@ -65,25 +65,31 @@ public sealed class RollingActivation(IReadOnlyList<AppServer> servers, ILoadBal
             var switched = await slots.ActivateAsync(id, action, force, cancellationToken);
             rollout = new ServerRollout(server.Name, before, id, switched, switched ? "switched" : "unchanged");
         }
-        catch (ReleaseException failed)
+        catch (Exception failed) when (failed is not OperationCanceledException)
         {
+            // A failed switch leaves the old release serving; a machine that died or dropped its
+            // connection is out of the pool by the load balancer's own health checks.
             log.Error("{0}: {1}", server.Name, failed.Message);
             rollout = new ServerRollout(server.Name, before, before, false, "failed");
-            error = failed;
+            error = failed as ReleaseException ?? new ReleaseException($"{server.Name}: {failed.Message}");
         }
 
-        // Also after a failure (the server still serves its old release) and after a killed run
-        // left it drained: a healthy server always goes back into the pool.
+        // Also after a failure and after a killed run left it drained: the server goes back into
+        // the pool, and the roll-out goes on only once the load balancer calls it UP.
         if (balancer is not null)
         {
             try
             {
-                await ReadyAsync(server.Name, cancellationToken);
+                await balancer.ReadyAsync(server.Name, cancellationToken);
+                if (error is null)
+                {
+                    await WaitUpAsync(server.Name, cancellationToken);
+                }
             }
-            catch (ReleaseException notUp) when (error is null)
+            catch (Exception notUp) when (error is null && notUp is not OperationCanceledException)
             {
                 rollout = rollout with { Result = "failed" };
-                error = notUp;
+                error = notUp as ReleaseException ?? new ReleaseException($"{server.Name}: {notUp.Message}");
             }
         }
 
@@ -129,10 +135,9 @@ public sealed class RollingActivation(IReadOnlyList<AppServer> servers, ILoadBal
     private async Task<int> SessionsAsync(string server, CancellationToken cancellationToken) =>
         (await balancer!.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == server)?.Sessions ?? 0;
 
-    /// <summary>Back into the pool, and UP by the load balancer's own health checks before the roll-out goes on.</summary>
-    private async Task ReadyAsync(string server, CancellationToken cancellationToken)
+    /// <summary>UP by the load balancer's own health checks before the roll-out goes on.</summary>
+    private async Task WaitUpAsync(string server, CancellationToken cancellationToken)
     {
-        await balancer!.ReadyAsync(server, cancellationToken);
         var deadline = DateTime.UtcNow + healthTimeout;
         var state = await StatusAsync(server, cancellationToken);
         while (!state.IsUp && DateTime.UtcNow < deadline)
