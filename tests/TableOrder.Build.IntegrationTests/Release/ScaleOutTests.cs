@@ -147,6 +147,72 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
         }
     }
 
+    [Fact]
+    public async Task A_machine_that_dies_during_the_roll_out_stops_it_and_the_others_keep_serving()
+    {
+        var before = (await Run("--target=Status")).Run.Text("Status", "current");
+        var next = ChangedApp("dies-" + Guid.NewGuid().ToString("N")[..8]);
+        var three = new LocalMachine(stack.LayoutOf(3), new LocalProcess(new RecordingLog(output)), new RecordingLog(output));
+
+        using var loop = new ClientLoop(stack.LoadBalancerUrl);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot.Path, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { OrchestratorProcess.AssemblyPath, "--target=Deploy", $"--app-dir={next}", $"--state-dir={ScaleOutFixture.StateRoot}" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        File.Delete(Path.Combine(ScaleOutFixture.StateDirectory, LastRun.FileName));
+        using var build = System.Diagnostics.Process.Start(start)!;
+        build.BeginErrorReadLine();
+        while (await build.StandardOutput.ReadLineAsync() is { } line)
+        {
+            // machine 3 goes down (an orderly shutdown, as a stopped instance) once machine 1 is on the new release
+            if (line.Contains("app-1: UP in the load balancer", StringComparison.Ordinal))
+            {
+                three.Stop();
+                break;
+            }
+        }
+
+        _ = build.StandardOutput.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10)))
+        {
+            await build.WaitForExitAsync(timeout.Token);
+        }
+
+        var (requests, failed, failures) = await loop.StopAsync();
+        output.WriteLine($"client loop: {requests} requests, {failed} failed {string.Join("; ", failures.Take(5))}");
+        try
+        {
+            Assert.Equal(1, build.ExitCode);
+            var run = LastRun.Read(ScaleOutFixture.StateDirectory)!;
+            Assert.Equal("failed", run.Status("Activate"));
+            var results = Servers(run, "Activate").ToDictionary(r => r.GetProperty("server").GetString()!, r => r.GetProperty("result").GetString());
+            Assert.Equal("failed", results["app-3"]);
+            Assert.Equal("rolled-back", results["app-1"]);
+            Assert.Equal("rolled-back", results["app-2"]);
+            Assert.Equal(0, failed);
+
+            // HAProxy keeps the dead machine out; the other two serve the release they had
+            var balanced = await new LocalLoadBalancer(stack.Layout, new LocalProcess(new RecordingLog(output)), new RecordingLog(output)).ServersAsync();
+            Assert.Equal(["UP", "UP", "DOWN"], balanced.Select(b => b.Status.Split(' ')[0]));
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            Assert.Equal(before, await ReferenceApp.ServingReleaseAsync(http, stack.LayoutOf(1).Ports.Http));
+            Assert.Equal(before, await ReferenceApp.ServingReleaseAsync(http, stack.LayoutOf(2).Ports.Http));
+        }
+        finally
+        {
+            // machine 3 boots again with what it had: the stack is whole for the next test
+            Assert.Equal(0, (await Run("--target=Provision")).ExitCode);
+            var balancer = new LocalLoadBalancer(stack.Layout, new LocalProcess(new RecordingLog(output)), new RecordingLog(output));
+            for (var i = 0; i < 120 && !(await balancer.ServersAsync()).All(b => b.IsUp); i++)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
     public void Dispose() => _apps.Dispose();
 
     private static List<JsonElement> Servers(LastRun run, string task) =>
