@@ -130,3 +130,8 @@ output "release_bucket_name" {
   description = "Bucket holding releases/ (terraform/README.md, \"Release bucket\"); null for the single server."
   value       = one(module.release_storage[*].bucket_name)
 }
+
+output "user_data" {
+  description = "The app server's first-boot script as terraform renders it (no secrets; the instance keeps only its SHA-1). The rehearsal boots its machine through cloud-init with this text."
+  value       = module.compute.user_data
+}

@@ -20,6 +20,12 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
 
     public int? RunningPid => ProcessIds.ReadAlive(layout.MachinePidFile, "systemd-nspawn");
 
+    /// <summary>
+    /// What an environment adds to its copy before each boot, the machine stopped (the rehearsal:
+    /// cloud-init and its NoCloud seed). The local environment adds nothing: its image stays as built.
+    /// </summary>
+    public Action? BeforeBoot { get; set; }
+
     /// <summary>How to reach the machine: its login user, the build's key, and its host key, pinned.</summary>
     public SshTarget SshTarget => new(
         "127.0.0.1",
@@ -47,7 +53,27 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         EnsureWorkingCopy(image);
         PortCheck.EnsureFree(layout.Ports.Ssh, "app-server machine's sshd");
         SetSshPort();
+        BeforeBoot?.Invoke();
         Boot();
+    }
+
+    /// <summary>
+    /// Runs one command inside the stopped copy (systemd-nspawn without --boot: its own /proc, /dev
+    /// and /sys, this machine's network), as root; what it changes stays in this copy, never on the host.
+    /// </summary>
+    public void RunInStoppedCopy(IReadOnlyList<string> command, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (RunningPid is not null)
+        {
+            throw new LocalEnvironmentException($"Machine {MachineName} is running: a command for its stopped copy would race its own boot.");
+        }
+
+        process.Run(
+            "systemd-nspawn",
+            ["--register=no", "--keep-unit", "--quiet", $"--directory={layout.MachineRootfs}", "--setenv=DEBIAN_FRONTEND=noninteractive", "--", .. command],
+            echo: true,
+            timeout: timeout);
     }
 
     public void Stop()
@@ -176,13 +202,15 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         log.Information("Machine {0}: booting with systemd-nspawn (console log: {1})", MachineName, layout.MachineConsoleLog);
         File.Delete(layout.MachinePidFile);
 
+        // --console=read-only: what the machine writes to its console (systemd, cloud-init's host keys)
+        // lands in the console log, which the rehearsal serves as EC2's console output ("passive" drops it).
         // setsid detaches the machine from this build's process group so it outlives the build;
         // `exec` keeps the pid written to the pid file the pid of systemd-nspawn itself.
         var nspawn = string.Join(' ',
             "exec systemd-nspawn --boot --register=no --keep-unit --quiet",
             $"--directory={Remote.Shell.Quote(layout.MachineRootfs)}",
             $"--machine={MachineName}",
-            "--console=passive --link-journal=no");
+            "--console=read-only --link-journal=no");
         var script = $"{OwnCgroup()} echo $$ > {Remote.Shell.Quote(layout.MachinePidFile)}; {nspawn}";
         process.Run(
             "bash",

@@ -9,7 +9,8 @@ namespace TableOrder.Build.Rehearsal;
 
 /// <summary>
 /// The local app-server machine as the stand-in's EC2 instance: running while systemd-nspawn runs,
-/// status checks ok once its sshd listens, its console is the machine's console log, and Run Command
+/// status checks ok once its sshd listens, its console is the machine's console log (where its real
+/// cloud-init prints the host keys, see <see cref="RehearsalMachine"/>), and Run Command
 /// scripts run inside it as root by entering its namespaces (nsenter into the machine's PID 1), as the
 /// SSM agent runs them: no SSH involved.
 /// </summary>
@@ -22,7 +23,10 @@ public sealed class RehearsalInstance(LocalLayout layout, LocalMachine machine) 
 
     public string StatusCheck => machine.RunningPid is not null && PortCheck.IsListening(layout.Ports.Ssh) ? "ok" : "initializing";
 
-    /// <summary>The last 64 KiB of the console, as EC2 keeps only the most recent output.</summary>
+    /// <summary>
+    /// The last 64 KiB of the machine's console (its log is started afresh at each boot), as EC2 keeps
+    /// only the most recent output: cloud-init prints the host keys there on the instance's first boot.
+    /// </summary>
     public string ConsoleOutput()
     {
         if (!File.Exists(layout.MachineConsoleLog))
@@ -33,44 +37,7 @@ public sealed class RehearsalInstance(LocalLayout layout, LocalMachine machine) 
         using var stream = new FileStream(layout.MachineConsoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         stream.Seek(Math.Max(0, stream.Length - 65_536), SeekOrigin.Begin);
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        var console = reader.ReadToEnd();
-        return console.Contains(ConsoleHostKeys.BeginMarker, StringComparison.Ordinal) ? console : console + KeysToConsole();
-    }
-
-    /// <summary>
-    /// Stand-in for cloud-init's keys-to-console module, until the machine boots with real cloud-init:
-    /// the machine's own host public keys in cloud-init's block format, said to be a stand-in, and, as
-    /// cloud-init does, on the first boot of this machine copy only (a restarted instance shows none).
-    /// </summary>
-    private string KeysToConsole()
-    {
-        var firstBoot = Path.Combine(layout.MachineDirectory, "first-boot.pid");
-        var pid = machine.RunningPid?.ToString(CultureInfo.InvariantCulture);
-        if (pid is null)
-        {
-            return string.Empty;
-        }
-
-        if (!File.Exists(firstBoot))
-        {
-            File.WriteAllText(firstBoot, pid);
-        }
-
-        if (File.ReadAllText(firstBoot).Trim() != pid)
-        {
-            return string.Empty;
-        }
-
-        var keys = Directory.Exists(Path.GetDirectoryName(layout.MachineHostKey))
-            ? Directory.GetFiles(Path.GetDirectoryName(layout.MachineHostKey)!, "ssh_host_*_key.pub").Order(StringComparer.Ordinal).Select(File.ReadAllText).Select(k => k.Trim()).ToList()
-            : [];
-        if (keys.Count == 0 || machine.RunningPid is null)
-        {
-            return string.Empty;
-        }
-
-        return "tableorder-rehearsal: the host keys below are printed by the rehearsal's stand-in for cloud-init's keys-to-console\n" +
-            ConsoleHostKeys.BeginMarker + "\n" + string.Join("\n", keys) + "\n" + ConsoleHostKeys.EndMarker + "\n";
+        return reader.ReadToEnd();
     }
 
     public async Task<StandInCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken)

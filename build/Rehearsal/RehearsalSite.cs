@@ -41,6 +41,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     private RehearsalInstance? _instance;
     private LocalLock? _lock;
     private Dictionary<string, JsonElement>? _plannedOutputs;
+    private RehearsalMachine? _machine;
 
     public string Name => "rehearsal";
 
@@ -55,6 +56,11 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     public string? DefaultSshKey => stack.Layout.LoginKey;
 
     public LocalEnvironment? LocalStack => stack;
+
+    /// <summary>The machine as the instance boots it: cloud-init with the NoCloud seed.</summary>
+    public RehearsalMachine Machine => _machine ??= new RehearsalMachine(stack.Layout, stack.Machine, cake.Log, options.StateDirectory);
+
+    private string InstanceId => new RehearsalInstance(stack.Layout, stack.Machine).InstanceId;
 
     public void HoldStack() => _lock ??= stack.Lock();
 
@@ -129,7 +135,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         var settings = new TerraformPlanSettings { OutFile = Path.Combine(options.StateDirectory, "rehearsal.tfplan") };
         settings.VarFiles.Add(varFile);
         var plan = terraform.Plan(settings);
-        _plannedOutputs = PlannedOutputs(terraform.Show(settings.OutFile));
+        var planJson = terraform.Show(settings.OutFile);
+        _plannedOutputs = PlannedOutputs(planJson);
+        Machine.SaveUserData(PlannedUserData(planJson, _plannedOutputs));
         summary.Record("changes", plan.HasChanges);
         Log.Information("Rehearsal: the plan above is real (terraform and the aws provider, endpoints on the stand-in); it is not applied.");
         return Task.FromResult(plan);
@@ -154,6 +162,72 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         return result;
     }
 
+    /// <summary>
+    /// The user data as terraform rendered it (the root output user_data), checked against what the plan
+    /// gives the instance (the provider keeps only its SHA-1): the machine boots with exactly that text.
+    /// </summary>
+    public static string PlannedUserData(string planJson, IReadOnlyDictionary<string, JsonElement> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (!outputs.TryGetValue("user_data", out var output) || output.ValueKind != JsonValueKind.String)
+        {
+            throw new TerraformException("Rehearsal: the plan has no user_data output (terraform/outputs.tf): the machine boots with the user data terraform renders, and the plan did not give it.");
+        }
+
+        var userData = output.GetString()!;
+        var planned = InstanceUserDataHash(planJson);
+        // SHA-1 is what the aws provider keeps for user_data: a comparison, not a protection.
+#pragma warning disable CA5350
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(userData)));
+#pragma warning restore CA5350
+        if (planned is not null && planned != hash)
+        {
+            throw new TerraformException($"Rehearsal: the user_data output (SHA-1 {hash}) is not what the plan gives {ProductionDeployment.AppServerAddress} ({planned}).");
+        }
+
+        return userData;
+    }
+
+    /// <summary>The planned user_data of the app server (the provider plans its SHA-1), or null when the plan does not show it.</summary>
+    private static string? InstanceUserDataHash(string planJson)
+    {
+        using var document = JsonDocument.Parse(planJson);
+        if (!document.RootElement.TryGetProperty("planned_values", out var planned) || !planned.TryGetProperty("root_module", out var root))
+        {
+            return null;
+        }
+
+        static string? Find(JsonElement module)
+        {
+            if (module.TryGetProperty("resources", out var resources))
+            {
+                foreach (var resource in resources.EnumerateArray())
+                {
+                    if (resource.GetProperty("address").GetString() == ProductionDeployment.AppServerAddress &&
+                        resource.TryGetProperty("values", out var values) && values.TryGetProperty("user_data", out var userData) && userData.ValueKind == JsonValueKind.String)
+                    {
+                        return userData.GetString();
+                    }
+                }
+            }
+
+            if (module.TryGetProperty("child_modules", out var children))
+            {
+                foreach (var child in children.EnumerateArray())
+                {
+                    if (Find(child) is { } found)
+                    {
+                        return found;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        return Find(root);
+    }
+
     private static void CopyModule(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
@@ -174,12 +248,23 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         ArgumentNullException.ThrowIfNull(summary);
         _lock ??= stack.Lock();
         Log.Warning("Rehearsal: terraform apply is the one production step not rehearsed; the instance, database and cache are this machine's local stack.");
+        if (stack.Machine.RunningPid is not null && !Machine.HasCloudInit)
+        {
+            throw new LocalEnvironmentException(
+                $"Rehearsal: the running machine {stack.Layout.MachineName} was made before the rehearsal booted through cloud-init. Start it afresh: --target=LocalDown --environment=rehearsal --purge, then Deploy again.");
+        }
+
+        // Before each boot: Debian's cloud-init, the agents' stand-ins, the NoCloud seed with the plan's user data.
+        stack.Machine.BeforeBoot = () =>
+        {
+            TrustRedisLikeElastiCache();
+            Machine.Prepare(InstanceId);
+        };
         stack.Up();
         var secrets = stack.Secrets;
         RequireTlsLikeRds();
         TrustRedisLikeElastiCache();
         _ = StandIn;
-        EnsureCloudWatchAgentStandIn();
         WriteInstanceAwsConfig();
         // ElastiCache's AUTH token secret: the local Redis's password, a plain string as terraform makes it.
         StandIn.State.PutSecret(RedisAuthSecretName, secrets.RedisPassword);
@@ -228,7 +313,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         string? Planned(string name) => _plannedOutputs is { } planned && planned.TryGetValue(name, out var value) ? value.ToString() : null;
         return new TerraformOutputs
         {
-            InstanceId = new RehearsalInstance(stack.Layout, stack.Machine).InstanceId,
+            InstanceId = InstanceId,
             PublicIp = "127.0.0.1",
             PublicDns = "localhost",
             SshUser = Planned("ssh_user") ?? LocalLayout.LoginUser,
@@ -344,54 +429,5 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         File.WriteAllText(anchor, ca);
         new LocalProcess(Log).Run("chroot", [stack.Layout.MachineRootfs, "update-ca-certificates"]);
         Log.Information("Rehearsal: the machine trusts the local Redis's CA, as EC2 trusts ElastiCache's.");
-    }
-
-    /// <summary>
-    /// The one download the rehearsal stands in for: AWS's CloudWatch agent .deb (S3). A package of the
-    /// same name whose amazon-cloudwatch-agent-ctl checks the config is JSON, keeps it, and reports
-    /// running; it says it is a stand-in. bootstrap.sh then finds it installed and configures it as on EC2.
-    /// </summary>
-    private void EnsureCloudWatchAgentStandIn()
-    {
-        var root = stack.Layout.MachineRootfs;
-        if (File.Exists(Path.Combine(root, "var", "lib", "dpkg", "info", "amazon-cloudwatch-agent.list")))
-        {
-            return;
-        }
-
-        var work = Path.Combine(options.StateDirectory, "cloudwatch-agent-standin");
-        var package = Path.Combine(work, "pkg");
-        var bin = Path.Combine(package, "opt", "aws", "amazon-cloudwatch-agent", "bin");
-        Directory.CreateDirectory(bin);
-        Directory.CreateDirectory(Path.Combine(package, "DEBIAN"));
-        File.WriteAllText(Path.Combine(package, "DEBIAN", "control"), "Package: amazon-cloudwatch-agent\nVersion: 0.0.0-tableorder-rehearsal-standin\nArchitecture: all\nMaintainer: TableOrder rehearsal <noreply@example.invalid>\nDescription: STAND-IN for the Amazon CloudWatch agent (rehearsal only)\n");
-        var ctl = Path.Combine(bin, "amazon-cloudwatch-agent-ctl");
-        File.WriteAllText(ctl, """
-            #!/bin/bash
-            # STAND-IN for amazon-cloudwatch-agent-ctl (the TableOrder production rehearsal): checks and keeps the config, sends nothing.
-            set -euo pipefail
-            state=/var/lib/amazon-cloudwatch-agent-standin
-            mkdir -p "$state"
-            action='' config=''
-            while (($#)); do case $1 in -a) action=$2; shift 2 ;; -c) config=${2#file:}; shift 2 ;; *) shift ;; esac; done
-            case $action in
-              fetch-config) python3 -m json.tool "$config" >/dev/null; cp "$config" "$state/config.json"; echo running > "$state/status"; echo "stand-in: CloudWatch agent config accepted" ;;
-              status) if [[ -f $state/status ]]; then echo '{"status": "running", "version": "standin"}'; else echo '{"status": "stopped", "version": "standin"}'; fi ;;
-              stop) rm -f "$state/status" ;;
-              *) echo "stand-in: action $action" ;;
-            esac
-            """.Replace("\r", string.Empty, StringComparison.Ordinal));
-        File.SetUnixFileMode(ctl, (UnixFileMode)0x1ED);
-        var deb = Path.Combine(work, "amazon-cloudwatch-agent-standin.deb");
-        new LocalProcess(Log).Run("dpkg-deb", ["--root-owner-group", "--build", package, deb]);
-        var inMachine = Path.Combine(root, "var", "cache", "amazon-cloudwatch-agent-standin.deb");
-        File.Copy(deb, inMachine, overwrite: true);
-        var installed = _instance!.RunScriptAsync("dpkg -i /var/cache/amazon-cloudwatch-agent-standin.deb", CancellationToken.None).GetAwaiter().GetResult();
-        if (installed.ExitCode != 0)
-        {
-            throw new LocalEnvironmentException("Rehearsal: the CloudWatch agent stand-in did not install: " + installed.Stderr.Trim());
-        }
-
-        Log.Information("Rehearsal: the CloudWatch agent is a stand-in package (its download from AWS cannot happen here).");
     }
 }

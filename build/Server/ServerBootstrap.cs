@@ -10,6 +10,13 @@ public sealed record BootstrapResult(int Changes)
     public bool Changed => Changes > 0;
 }
 
+/// <summary>How the server's boot ended: systemd's state (running, degraded, ...) and cloud-init's status (done, error, none, ...).</summary>
+public sealed record BootState(string System, string CloudInit)
+{
+    /// <summary>cloud-init ran the user data and stopped with an error: the first-boot packages may be missing.</summary>
+    public bool CloudInitFailed => CloudInit.StartsWith("error", StringComparison.Ordinal);
+}
+
 /// <summary>Runs the idempotent bootstrap.sh on the server as root and reads its last line.</summary>
 public static partial class ServerBootstrap
 {
@@ -29,12 +36,25 @@ public static partial class ServerBootstrap
         return RemoteCommand.User("sudo -n " + string.Join(' ', arguments) + Release.SlotCommands.StopAtFlag(), "bootstrap.sh") with { Stream = true, Timeout = TimeSpan.FromMinutes(30) };
     }
 
-    /// <summary>Waits for cloud-init (where there is one) and systemd to finish booting; prints the system state.</summary>
+    /// <summary>
+    /// Waits for cloud-init (where there is one: EC2 and the rehearsal) to be done with the first boot's
+    /// user data, then for systemd to finish booting; prints both states (<see cref="ParseBootState"/>).
+    /// </summary>
     public static RemoteCommand WaitForBoot() =>
         RemoteCommand.User(
-            "if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null || true; fi; systemctl is-system-running --wait || true",
+            "if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null 2>&1; echo \"cloud-init: $(cloud-init status 2>/dev/null | sed -n 's/^status: //p')\"; else echo 'cloud-init: none'; fi; " +
+            "echo \"system: $(systemctl is-system-running --wait 2>/dev/null)\"",
             "wait for boot to finish") with
-        { Timeout = TimeSpan.FromMinutes(10) };
+        { Timeout = TimeSpan.FromMinutes(20) };
+
+    /// <summary>Reads <see cref="WaitForBoot"/>'s two lines: systemd's state, and cloud-init's status ("none" where there is no cloud-init).</summary>
+    public static BootState ParseBootState(IEnumerable<string> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        string Value(string name) =>
+            output.Select(l => l.Trim()).Where(l => l.StartsWith(name + ": ", StringComparison.Ordinal)).Select(l => l[(name.Length + 2)..].Trim()).LastOrDefault() is { Length: > 0 } value ? value : "unknown";
+        return new BootState(Value("system"), Value("cloud-init"));
+    }
 
     public static async Task<BootstrapResult> RunAsync(IRemoteShell shell, ServerPorts ports, ServerPolicy policy, CancellationToken cancellationToken = default)
     {

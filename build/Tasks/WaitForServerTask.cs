@@ -15,25 +15,31 @@ public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         IRemoteShell server;
-        RemoteResult state;
+        BootState state;
         using (var step = context.Log.Step("Waiting for the server: SSH with the pinned host key, then boot"))
         {
             server = await context.Deployment.WaitForServerAsync();
 
             // cloud-init (EC2) and the machine's own boot must be done before packages are installed.
-            state = await server.RunAsync(ServerBootstrap.WaitForBoot());
+            state = ServerBootstrap.ParseBootState((await server.RunAsync(ServerBootstrap.WaitForBoot())).Output);
             step.Done();
         }
 
-        context.Summary.Record("system", state.Text.Trim());
-        context.Log.Information("{0}: reachable; system {1}.", server.Label, state.Text.Trim());
+        context.Summary.Record("system", state.System);
+        context.Summary.Record("cloudInit", state.CloudInit);
+        context.Log.Information("{0}: reachable; system {1}; cloud-init {2}.", server.Label, state.System, state.CloudInit);
+        if (state.CloudInitFailed)
+        {
+            // Bootstrap installs Debian's packages itself; what it cannot install (AWS's agents) it reports.
+            context.Log.Warning("{0}: cloud-init ended with an error; the first-boot script's output is in /var/log/cloud-init-output.log on the server.", server.Label);
+        }
 
         // The other app servers (several behind a load balancer) the same way.
         foreach (var other in context.Deployment.AppServers().Skip(1))
         {
             var shell = await other.Connect(TimeSpan.FromMinutes(3));
-            var booted = await shell.RunAsync(ServerBootstrap.WaitForBoot());
-            context.Log.Information("{0} ({1}): reachable; system {2}.", other.Name, shell.Label, booted.Text.Trim());
+            var booted = ServerBootstrap.ParseBootState((await shell.RunAsync(ServerBootstrap.WaitForBoot())).Output);
+            context.Log.Information("{0} ({1}): reachable; system {2}; cloud-init {3}.", other.Name, shell.Label, booted.System, booted.CloudInit);
         }
     }
 }

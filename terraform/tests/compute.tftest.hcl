@@ -119,6 +119,11 @@ run "app_server_as_designed_mock" {
   }
 
   assert {
+    condition     = length(regexall("if ! installed amazon-(ssm|cloudwatch)-agent; then\n  curl ", output.user_data)) == 2 && strcontains(output.user_data, "installed() { [[ \"$(dpkg-query -W -f='$${Status}' \"$1\" 2>/dev/null)\" == \"install ok installed\" ]]; }")
+    error_message = "Each agent is downloaded only when dpkg does not have it installed (rendered with bash's own $${Status}, not a template hole)."
+  }
+
+  assert {
     condition     = length(regexall("https://[^\"]+", output.user_data)) == 2 && alltrue([for u in regexall("https://[^\"]+", output.user_data) : can(regex("^https://[a-z0-9.-]*amazonaws\\.com/", u))])
     error_message = "User data downloads from AWS only (the two agent packages), over HTTPS."
   }

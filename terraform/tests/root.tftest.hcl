@@ -132,7 +132,7 @@ run "seed_values_at_the_resources" {
   }
 
   assert {
-    condition     = module.compute.resources.instance.user_data == sha1(module.compute.user_data) && strcontains(module.compute.user_data, "amazon-ssm-agent.deb") && strcontains(module.compute.user_data, "amazon-cloudwatch-agent.deb") && strcontains(module.compute.user_data, "apt-get -y install")
+    condition     = module.compute.resources.instance.user_data == sha1(module.compute.user_data) && output.user_data == module.compute.user_data && strcontains(module.compute.user_data, "amazon-ssm-agent.deb") && strcontains(module.compute.user_data, "amazon-cloudwatch-agent.deb") && strcontains(module.compute.user_data, "apt-get -y install")
     error_message = "The app server boots the Debian user data (the real provider plans its SHA-1): Debian packages, AWS's SSM and CloudWatch agent .debs."
   }
 
