@@ -30,6 +30,9 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             context.Options.EnvironmentName,
             string.Join(", ", info.TasksToExecute.Select(t => t.Name)),
             context.Options.RootDirectory);
+
+        // What the tasks will read from the stack (terraform outputs) is checked now: one error, no task run.
+        context.Deployment.CheckBeforeTasks([.. info.TasksToExecute.Select(t => t.Name)]);
     }
 
     public override void Teardown(BuildContext context, ITeardownContext info)

@@ -27,6 +27,15 @@ public interface IDeploymentEnvironment : IDisposable
     /// <summary>True when the stack is planned before it is provisioned (terraform); Plan skips otherwise.</summary>
     bool PlansInfrastructure { get; }
 
+    /// <summary>
+    /// Runs in the build's setup, before the first task body: checks what this run's tasks will need
+    /// from the stack, so that a missing piece is one error up front (production: the terraform
+    /// outputs). Reads only. The local stack needs nothing checked.
+    /// </summary>
+    void CheckBeforeTasks(IReadOnlyCollection<string> tasks)
+    {
+    }
+
     /// <summary>Plans the stack and saves the plan for Provision.</summary>
     Task<PlanResult> PlanAsync(RunSummary summary);
 

@@ -71,6 +71,38 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return Task.CompletedTask;
     }
 
+    /// <summary>The tasks that read the terraform outputs (the server's address, login, secrets' ARNs, ...).</summary>
+    private static readonly string[] OutputReaders = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Smoke", "Rollback", "Status", "Logs", "Lock", "Verify"];
+
+    /// <summary>
+    /// The outputs the run's tasks read, checked before any of them runs: a run that provisions checks
+    /// that the root module declares every required one (it applies first, then reads them); any other
+    /// run checks the outputs saved by the last Provision or Outputs.
+    /// </summary>
+    public void CheckBeforeTasks(IReadOnlyCollection<string> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        if (!tasks.Any(OutputReaders.Contains))
+        {
+            return;
+        }
+
+        if (tasks.Contains("Provision"))
+        {
+            var missing = StackOutputs.MissingFrom(RootModuleOutputs.Declared(options.Terraform.WorkingDirectory));
+            if (missing.Count > 0)
+            {
+                throw new TerraformException(
+                    $"The root module {options.Terraform.WorkingDirectory} declares no output {string.Join(", ", missing)}: the tasks after Provision read them. " +
+                    "Add them to its outputs.tf (the repository's terraform/outputs.tf has them all), or point --terraform-dir at the repository's terraform/.");
+            }
+
+            return;
+        }
+
+        _ = Outputs();
+    }
+
     public Task<PlanResult> PlanAsync(RunSummary summary) => site.PlanAsync(summary);
 
     public async Task ProvisionAsync(PlanResult? plan, RunSummary summary)

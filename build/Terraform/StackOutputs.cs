@@ -21,6 +21,25 @@ public sealed record StackOutputs(
     string RedisAuthSecretArn,
     string BucketName)
 {
+    /// <summary>
+    /// The root module's outputs this record needs, each as its alternatives (any one will do):
+    /// what <see cref="From"/> checks, and what a Provision checks the root module declares before it starts.
+    /// </summary>
+    public static readonly IReadOnlyList<IReadOnlyList<string>> Required =
+    [
+        ["instance_id"], ["public_ip", "public_dns"], ["ssh_port"], ["ssh_user"], ["region"], ["db_endpoint"], ["db_port"], ["db_name"],
+        ["db_secret_arn"], ["redis_endpoint"], ["redis_port"], ["redis_tls"], ["redis_auth_secret_arn"], ["bucket_name"],
+    ];
+
+    /// <summary>The required outputs <paramref name="declared"/> lacks, named as <see cref="From"/> names them.</summary>
+    public static IReadOnlyList<string> MissingFrom(IReadOnlySet<string> declared)
+    {
+        ArgumentNullException.ThrowIfNull(declared);
+        return [.. Required.Where(names => !names.Any(declared.Contains)).Select(Name)];
+    }
+
+    private static string Name(IReadOnlyList<string> names) => names.Count == 1 ? names[0] : $"{names[0]} (or {string.Join(", ", names.Skip(1))})";
+
     public static StackOutputs From(TerraformOutputs outputs)
     {
         ArgumentNullException.ThrowIfNull(outputs);
