@@ -39,6 +39,7 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         var first = await Rehearse("--target=Deploy");
         Assert.Equal(0, first.ExitCode);
         Assert.Contains("terraform apply is the one production step not rehearsed", first.Output, StringComparison.Ordinal);
+        Assert.Equal("done", first.Run.Text("WaitForServer", "cloudInit"));
         var journal = await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "aws-standin-journal.txt"));
         Assert.Contains("DescribeInstanceStatus", journal, StringComparison.Ordinal);
         Assert.Contains("GetSecretValue", journal, StringComparison.Ordinal);
@@ -59,13 +60,33 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
     [Fact]
     public async Task After_a_restart_the_console_shows_no_keys_and_the_kept_pin_connects_but_a_changed_key_is_refused()
     {
-        Assert.Equal(0, (await Rehearse("--target=Deploy")).ExitCode);
-        Assert.True(File.Exists(PinFile));
+        var deployed = await Rehearse("--target=Deploy");
+        Assert.Equal(0, deployed.ExitCode);
+        Assert.Equal("done", deployed.Run.Text("WaitForServer", "cloudInit"));
+
+        // The pin is the key real cloud-init made for this instance (its ssh module replaced the image's keys)
+        // and printed to the console, where the first connection read it.
+        var instance = Directory.GetDirectories(Path.Combine(MachineRootfs, "var", "lib", "cloud", "instances")).Single();
+        Assert.True(File.Exists(Path.Combine(instance, "sem", "config_ssh")));
+        Assert.True(File.Exists(Path.Combine(instance, "sem", "config_keys_to_console")));
+        var machineKey = KeyOf(await File.ReadAllTextAsync(Path.Combine(MachineRootfs, "etc", "ssh", "ssh_host_ed25519_key.pub")));
+        var imageKey = KeyOf(await File.ReadAllTextAsync(Path.Combine(ImageRootfs(), "etc", "ssh", "ssh_host_ed25519_key.pub")));
+        Assert.NotEqual(imageKey, machineKey);
+        Assert.Equal(machineKey, KeyOf(await File.ReadAllTextAsync(PinFile)));
         Assert.Equal(0, (await Rehearse("--target=LocalDown")).ExitCode);
 
+        var restartedAt = DateTime.UtcNow;
         var restarted = await Rehearse("--target=Deploy");
         Assert.Equal(0, restarted.ExitCode);
         Assert.DoesNotContain("GetConsoleOutput", await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "aws-standin-journal.txt")), StringComparison.Ordinal);
+
+        // cloud-init ran this boot too (WaitForServer waited for it), but its per-instance modules did not:
+        // the same keys, none printed to this boot's console.
+        Assert.Equal("done", restarted.Run.Text("WaitForServer", "cloudInit"));
+        Assert.True(File.GetLastWriteTimeUtc(Path.Combine(instance, "boot-finished")) > restartedAt);
+        Assert.True(File.GetLastWriteTimeUtc(Path.Combine(instance, "sem", "config_keys_to_console")) < restartedAt);
+        Assert.Equal(machineKey, KeyOf(await File.ReadAllTextAsync(Path.Combine(MachineRootfs, "etc", "ssh", "ssh_host_ed25519_key.pub"))));
+        Assert.DoesNotContain(TableOrder.Build.Aws.ConsoleHostKeys.BeginMarker, await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "machine", "console.log")), StringComparison.Ordinal);
 
         var kept = await File.ReadAllTextAsync(PinFile);
         try
@@ -138,6 +159,15 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         Assert.Contains("\"database\":\"ok\"", health, StringComparison.Ordinal);
         Assert.Equal(0, (await Rehearse("--target=Deploy")).ExitCode);
     }
+
+    private static string MachineRootfs => Path.Combine(RehearsalFixture.StateDirectory, "machine", "rootfs");
+
+    /// <summary>The image the rehearsal's machine was copied from (its name is in the machine folder's marker).</summary>
+    private static string ImageRootfs() =>
+        Path.Combine(RepositoryRoot.Path, ".tableorder", "cache", "machine", File.ReadAllText(Path.Combine(RehearsalFixture.StateDirectory, "machine", "image")).Trim());
+
+    /// <summary>"type base64" of an OpenSSH public key line (without its comment).</summary>
+    private static string KeyOf(string line) => string.Join(' ', line.Trim().Split(' ').Take(2));
 
     private static string OtherHostKey()
     {
