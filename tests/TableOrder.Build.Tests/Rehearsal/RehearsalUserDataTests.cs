@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using TableOrder.Build.Environments;
 using TableOrder.Build.Rehearsal;
 using TableOrder.Build.Terraform;
 using Xunit;
@@ -26,7 +27,7 @@ public sealed class RehearsalUserDataTests
         var plan = Plan(UserData, Sha1("#!/bin/bash\necho other\n"));
 
         var ex = Assert.Throws<TerraformException>(() => RehearsalSite.PlannedUserData(plan, Outputs(plan)));
-        Assert.Contains("module.compute.aws_instance.app_server", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ProductionDeployment.AppServerAddress, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class RehearsalUserDataTests
                     new
                     {
                         address = "module.compute",
-                        resources = new[] { new { address = "module.compute.aws_instance.app_server", values = new { user_data = instanceHash } } },
+                        resources = new[] { new { address = ProductionDeployment.AppServerAddress, values = new { user_data = instanceHash } } },
                     },
                 },
             },
