@@ -9,7 +9,7 @@
 # (local/make-rootfs.sh). Any other system is refused before anything is changed.
 #
 #   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
-#        [--python-deps distro|pip] [--cloudwatch on|off]
+#        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT]
 #
 # Idempotent: every file is compared before it is written, every service is reloaded or
 # restarted only when something it uses changed. Each change prints "changed: <what>".
@@ -53,7 +53,7 @@ trap on_exit EXIT
 usage() {
     cat >&2 <<'EOF'
 usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
-                              [--python-deps distro|pip] [--cloudwatch on|off]
+                              [--python-deps distro|pip] [--cloudwatch on|off] [--stamp SHA256]
   --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
   --api-port      loopback port of the API's blue slot (production 8000, local 18000)
   --green-port    loopback port of the API's green slot (production 8001, local 18001)
@@ -65,16 +65,19 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                           packages (needs PyPI for those)
   --cloudwatch    install and configure the CloudWatch agent (default: off). The build
                   decides: on where there is AWS (production), off locally
+  --stamp         the build's fingerprint of this script's inputs (64 hex digits): removed
+                  when the run starts, kept in the deploy state folder when it finishes, so
+                  the build's one-call probe can tell that nothing changed since
 example: sudo bash bootstrap.sh --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off
 EOF
     exit 2
 }
 
 # ---- arguments: all validated before the first side effect ----------------------------
-http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch=''
+http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch='' stamp=''
 while (( $# )); do
     case $1 in
-        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at)
+        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp)
             (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
             case $1 in
                 --http-port) http_port=$2 ;;
@@ -83,6 +86,7 @@ while (( $# )); do
                 --stop-at) stop_at=$2 ;;
                 --python-deps) python_deps=$2 ;;
                 --cloudwatch) cloudwatch=$2 ;;
+                --stamp) stamp=$2 ;;
             esac
             shift 2 ;;
         --http-port=*) http_port=${1#*=}; shift ;;
@@ -91,6 +95,7 @@ while (( $# )); do
         --stop-at=*) stop_at=${1#*=}; shift ;;
         --python-deps=*) python_deps=${1#*=}; shift ;;
         --cloudwatch=*) cloudwatch=${1#*=}; shift ;;
+        --stamp=*) stamp=${1#*=}; shift ;;
         -h|--help) usage ;;
         *) echo "bootstrap: error: unknown argument '$1'" >&2; usage ;;
     esac
@@ -108,6 +113,7 @@ http_port=$((10#$http_port)) api_port=$((10#$api_port)) green_port=$((10#$green_
     || die "--python-deps must be 'distro' or 'pip', got '$python_deps'"
 [[ -n $cloudwatch ]] || cloudwatch=off
 [[ $cloudwatch == on || $cloudwatch == off ]] || die "--cloudwatch must be 'on' or 'off', got '$cloudwatch'"
+[[ -z $stamp || $stamp =~ ^[0-9a-f]{64}$ ]] || die "--stamp must be 64 lowercase hex digits (the build's fingerprint), got '$stamp'"
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
 for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
@@ -125,6 +131,8 @@ if [[ $os_id != debian ]] || [[ $os_version != 13 && $os_codename != trixie ]]; 
     die "unsupported system '$os_name': this bootstrap supports $SUPPORTED"
 fi
 log "http-port=$http_port api-ports=$api_port,$green_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
+# Whatever happens from here, the last finished run's stamp no longer says what is installed.
+rm -f "$BOOTSTRAP_STAMP"
 
 # ---- helpers ------------------------------------------------------------------------------
 # A crash at a named point (--stop-at, tests only): the next run must converge.
@@ -467,6 +475,11 @@ else
 fi
 
 # ---- done ----------------------------------------------------------------------------------------
+if [[ -n $stamp ]]; then
+    install -d -m 0700 -o root -g root "$DEPLOY_STATE_DIR"
+    printf '%s\n' "$stamp" >"$BOOTSTRAP_STAMP.tmp"
+    mv -f "$BOOTSTRAP_STAMP.tmp" "$BOOTSTRAP_STAMP"
+fi
 finished=1
 if (( changes == 0 )); then
     echo "bootstrap: no changes"

@@ -67,6 +67,15 @@ public sealed class BuildContext : FrostingContext, IDisposable
     /// <summary>Hand-off: started by Rebuild's first step, read by Rebuild at the end.</summary>
     public System.Diagnostics.Stopwatch? RebuildClock { get; set; }
 
+    /// <summary>
+    /// Hand-off: what the server was when WaitForServer probed it (one call); later tasks skip what
+    /// already matches. Null when there was no probe, or once a task changed the server.
+    /// </summary>
+    public Server.ServerState? ServerState { get; set; }
+
+    /// <summary>What the run asked of the server so far; null when no environment was made.</summary>
+    public Remote.RemoteMeter? RemoteMeter => _deployment?.Meter;
+
     /// <summary>Hand-off: the server's deploy lock, held from the first task that changes the server to the end.</summary>
     public DeployLock? DeployLock { get; set; }
 

@@ -63,6 +63,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
                 context.RunLog.WriteConsole(Verbosity.Quiet, LogLevel.Error, $"Full log: {file}");
             }
 
+            context.Summary.Remote = context.RemoteMeter;
             context.Summary.Write(context.Options.StateDirectory, info.Successful, info.ThrownException is null ? null : context.Masker.Apply(info.ThrownException.Message.Split('\n')[0]));
             context.Close();
         }
@@ -87,6 +88,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         }
         finally
         {
+            context.Summary.Remote = context.RemoteMeter;
             context.Summary.Write(context.Options.StateDirectory, succeeded: false, error.Message);
             context.Close();
         }

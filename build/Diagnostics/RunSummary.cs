@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Diagnostics;
 
@@ -40,6 +41,9 @@ public sealed class RunSummary(string environment, IReadOnlyList<string> targets
 
     /// <summary>This run's full log (every command's output).</summary>
     public string? LogFile { get; set; }
+
+    /// <summary>What the run asked of the server (connections, commands, uploads, seconds); null when it never connected.</summary>
+    public RemoteMeter? Remote { get; set; }
 
     public IReadOnlyList<TaskOutcome> Tasks
     {
@@ -96,6 +100,8 @@ public sealed class RunSummary(string environment, IReadOnlyList<string> targets
                     succeeded,
                     error,
                     log = LogFile,
+                    taskSeconds = Math.Round(_tasks.Sum(t => t.Seconds), 3),
+                    remote = Remote is { } meter ? new { meter.Connects, meter.Commands, meter.Uploads, meter.Calls, meter.Seconds } : null,
                     tasks = _tasks,
                 },
                 Json);

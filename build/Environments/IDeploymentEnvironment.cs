@@ -60,8 +60,18 @@ public interface IDeploymentEnvironment : IDisposable
     /// <summary>The build's one connection to the server, over the environment's transport.</summary>
     Task<IRemoteShell> ServerAsync();
 
+    /// <summary>What this run asked of the server (connections, commands, uploads, seconds).</summary>
+    RemoteMeter Meter { get; }
+
     /// <summary>The service as users reach it.</summary>
     Uri PublicUrl();
+
+    /// <summary>
+    /// The SHA-256 of each settings file <see cref="WriteAppSettingsAsync"/> would write (server path
+    /// to checksum), where this machine knows their content (local); null where the server makes them
+    /// from secrets only it reads (production), so they are always written there.
+    /// </summary>
+    IReadOnlyDictionary<string, string>? SettingsChecksums();
 
     /// <summary>Writes the app's settings (secrets included) on the server; true when they changed.</summary>
     Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary);

@@ -91,6 +91,15 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     /// <summary>HAProxy, when the stack has several servers.</summary>
     public ILoadBalancer? LoadBalancer => stack.Fleet.Count > 1 ? stack.Fleet.LoadBalancer : null;
 
+    public RemoteMeter Meter { get; } = new();
+
+    /// <summary>The Redis CA and the env file, as <see cref="WriteAppSettingsAsync"/> writes them.</summary>
+    public IReadOnlyDictionary<string, string>? SettingsChecksums() => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [ServerMap.RedisCaFile] = Checksum(File.ReadAllBytes(stack.Redis.CaCertificateFile)),
+        [ServerMap.EnvFile] = Checksum(System.Text.Encoding.UTF8.GetBytes(AppEnvironmentFile.Render(stack.AppSettings()))),
+    };
+
     /// <summary>The local Redis's CA certificate (the app verifies Redis against it), then the env file.</summary>
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
     {
@@ -119,6 +128,8 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
         _lock = null;
     }
 
+    private static string Checksum(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
     private async Task<IRemoteShell> ConnectAsync(TimeSpan waitFor)
     {
         if (_server is not null)
@@ -137,7 +148,7 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
             target = target with { PrivateKeyPath = key };
         }
 
-        _server = await SshSession.ConnectAsync(target, log, masker, waitFor);
+        _server = Meter.Wrap(await Meter.ConnectAsync(async () => (IRemoteShell)await SshSession.ConnectAsync(target, log, masker, waitFor)));
         return _server;
     }
 

@@ -136,6 +136,11 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     public Uri PublicUrl() => new UriBuilder("http", Outputs().Host, Ports.Http).Uri;
 
+    public RemoteMeter Meter { get; } = new();
+
+    /// <summary>The server writes the env files from secrets this machine never sees: they are always written.</summary>
+    public IReadOnlyDictionary<string, string>? SettingsChecksums() => null;
+
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(server);
@@ -261,7 +266,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         var instanceId = outputs.InstanceId;
         if (options.Transport == ServerTransport.Ssm)
         {
-            _server = new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser });
+            _server = Meter.Wrap(new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser }));
             return _server;
         }
 
@@ -288,7 +293,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         Log.Information("Host key pinned{0}: {1} {2}", fromKept ? " (kept)" : string.Empty, target.HostKey.Algorithm, target.HostKey.Fingerprint);
         try
         {
-            _server = await SshSession.ConnectAsync(target, Log, masker, waitFor);
+            _server = Meter.Wrap(await Meter.ConnectAsync(async () => (IRemoteShell)await SshSession.ConnectAsync(target, Log, masker, waitFor)));
         }
         catch (HostKeyMismatchException ex) when (fromKept)
         {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using TableOrder.Build.Remote;
 
@@ -10,7 +11,38 @@ namespace TableOrder.Build.Server;
 /// </summary>
 public static class DeployScripts
 {
+    /// <summary>Uploaded with the scripts: the fingerprint of what was uploaded, which the server probe reads back.</summary>
+    public const string FingerprintFile = "inputs.sha256";
+
     private static readonly string[] Parts = ["bootstrap.sh", "slot.sh", "verify.sh", "server", "cloudwatch"];
+
+    /// <summary>
+    /// The SHA-256 of what <see cref="Pack"/> uploads (every file's path and bytes, and the server
+    /// map): the same scripts give the same fingerprint on every machine.
+    /// </summary>
+    public static string Fingerprint(string appDeployDirectory)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (name, bytes) in Inputs(appDeployDirectory))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{name}\0{bytes.Length}\0"));
+            hash.AppendData(bytes);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// What bootstrap.sh would install: the scripts' fingerprint and its flags (ports, policy).
+    /// bootstrap.sh keeps it on the server when it finishes, so a run can tell nothing changed.
+    /// </summary>
+    public static string BootstrapFingerprint(string scriptsFingerprint, ServerPorts ports, ServerPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        ArgumentNullException.ThrowIfNull(policy);
+        var flags = $"{ports.Http} {ports.Api} {ports.ApiGreen} {string.Join(' ', policy.BootstrapFlags())}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scriptsFingerprint + "\n" + flags)));
+    }
 
     public static async Task UploadAsync(IRemoteShell shell, string appDeployDirectory, CancellationToken cancellationToken = default)
     {
@@ -30,6 +62,21 @@ public static class DeployScripts
 
     public static MemoryStream Pack(string appDeployDirectory)
     {
+        var files = Files(appDeployDirectory);
+        return TarGz.Pack(appDeployDirectory, files, new Dictionary<string, byte[]>
+        {
+            [ServerMap.ShellFileName] = Encoding.UTF8.GetBytes(ServerMap.ShellFile()),
+            [FingerprintFile] = Encoding.UTF8.GetBytes(Fingerprint(appDeployDirectory) + "\n"),
+        });
+    }
+
+    private static IEnumerable<(string Name, byte[] Bytes)> Inputs(string appDeployDirectory) =>
+        Files(appDeployDirectory)
+            .Select(f => (f.Replace('\\', '/'), File.ReadAllBytes(Path.Combine(appDeployDirectory, f))))
+            .Append((ServerMap.ShellFileName, Encoding.UTF8.GetBytes(ServerMap.ShellFile())));
+
+    private static List<string> Files(string appDeployDirectory)
+    {
         var files = new List<string>();
         foreach (var part in Parts)
         {
@@ -40,6 +87,6 @@ public static class DeployScripts
             files.AddRange(found.Select(f => Path.GetRelativePath(appDeployDirectory, f)));
         }
 
-        return TarGz.Pack(appDeployDirectory, files, new Dictionary<string, byte[]> { [ServerMap.ShellFileName] = Encoding.UTF8.GetBytes(ServerMap.ShellFile()) });
+        return files;
     }
 }

@@ -20,8 +20,11 @@ public sealed record BootState(string System, string CloudInit)
 /// <summary>Runs the idempotent bootstrap.sh on the server as root and reads its last line.</summary>
 public static partial class ServerBootstrap
 {
-    /// <summary>bootstrap.sh with the ports and the environment's policy as flags.</summary>
-    public static RemoteCommand Command(ServerPorts ports, ServerPolicy policy)
+    /// <summary>
+    /// bootstrap.sh with the ports and the environment's policy as flags; with a stamp (the inputs'
+    /// fingerprint), which it keeps on the server when it finishes (and removes when it starts).
+    /// </summary>
+    public static RemoteCommand Command(ServerPorts ports, ServerPolicy policy, string? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(ports);
         ArgumentNullException.ThrowIfNull(policy);
@@ -32,6 +35,7 @@ public static partial class ServerBootstrap
             "--api-port", ports.Api.ToString(CultureInfo.InvariantCulture),
             "--green-port", ports.ApiGreen.ToString(CultureInfo.InvariantCulture),
             .. policy.BootstrapFlags(),
+            .. stamp is null ? Array.Empty<string>() : ["--stamp", stamp],
         ];
         return RemoteCommand.User("sudo -n " + string.Join(' ', arguments) + Release.SlotCommands.StopAtFlag(), "bootstrap.sh") with { Stream = true, Timeout = TimeSpan.FromMinutes(30) };
     }
@@ -56,10 +60,10 @@ public static partial class ServerBootstrap
         return new BootState(Value("system"), Value("cloud-init"));
     }
 
-    public static async Task<BootstrapResult> RunAsync(IRemoteShell shell, ServerPorts ports, ServerPolicy policy, CancellationToken cancellationToken = default)
+    public static async Task<BootstrapResult> RunAsync(IRemoteShell shell, ServerPorts ports, ServerPolicy policy, string? stamp = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        var result = await shell.RunAsync(Command(ports, policy), cancellationToken);
+        var result = await shell.RunAsync(Command(ports, policy, stamp), cancellationToken);
         return ParseLastLine(result.Output.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)));
     }
 

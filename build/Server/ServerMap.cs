@@ -34,6 +34,9 @@ public static class ServerMap
     public const string DeployStateDirectory = "/var/lib/tableorder-deploy";
     public const string Lock = DeployStateDirectory + "/deploy.lock";
     public const string AuditLog = DeployStateDirectory + "/audit.log";
+
+    /// <summary>The fingerprint of the inputs of the last bootstrap.sh that finished (removed when one starts).</summary>
+    public const string BootstrapStamp = DeployStateDirectory + "/bootstrap.stamp";
     /// <summary>The API's systemd template: one instance per slot (tableorder-api@blue, tableorder-api@green).</summary>
     public const string ApiUnitTemplate = "tableorder-api@.service";
     public const string UnitFile = "/etc/systemd/system/" + ApiUnitTemplate;
@@ -87,6 +90,7 @@ public static class ServerMap
         new("DEPLOY_STATE_DIR", DeployStateDirectory),
         new("LOCK_DIR", Lock),
         new("AUDIT_LOG", AuditLog),
+        new("BOOTSTRAP_STAMP", BootstrapStamp),
         new("UNIT_TEMPLATE", ApiUnitTemplate),
         new("UNIT_FILE", UnitFile),
         new("STATE_DIR", StateDirectory),

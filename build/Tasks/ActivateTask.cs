@@ -1,6 +1,8 @@
+using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
 
@@ -12,7 +14,20 @@ public sealed class ActivateTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var release = context.Release ?? throw new ReleaseException("Activate switches to the release that Release uploaded; run --target=Deploy.");
+        // One server (the probe's), the release live on one slot, the other stopped, healthy through
+        // Nginx, nothing pending, nothing to prune.
+        if (context.ServerState is { Locked: false } state && state.Slots.LiveRelease == release.Id && !state.Slots.Running.GetValueOrDefault(state.Slots.Idle) &&
+            state.Slots.Pending.Count == 0 && state.HealthyFor(release.Id) && state.Releases.Count(r => r != ServerMap.Placeholder) <= ServerReleases.Kept)
+        {
+            context.Summary.Record("skipped", ServerState.UpToDate);
+            context.Summary.Record("switched", false);
+            context.Summary.Record("slot", state.Slots.Live);
+            context.Log.Information("Activate: release {0} is live on slot {1} and healthy; nothing switched.", release.Id, state.Slots.Live);
+            return;
+        }
+
         await context.HoldAsync(release.Id);
+        context.ServerState = null;
         var rollout = await context.RollOutAsync(release.Id, "activate");
         context.Summary.Record("switched", rollout.Any(r => r.Switched));
         var servers = context.Deployment.AppServers();

@@ -15,6 +15,25 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var deployment = context.Deployment;
+        var appDeploy = Path.Combine(context.Options.RootDirectory, "app-deploy");
+        var scripts = DeployScripts.Fingerprint(appDeploy);
+
+        // One server (the probe is for one) on which what bootstrap.sh would install was installed by
+        // the last one that finished, nothing is pending, and the settings files are what this machine
+        // would write: nothing to do on the server.
+        var state = context.ServerState;
+        var settings = deployment.SettingsChecksums();
+        if (state is { Locked: false } && state.Scripts == scripts && state.Bootstrap == DeployScripts.BootstrapFingerprint(scripts, deployment.Ports, deployment.Policy) &&
+            state.Slots.Pending.Count == 0 && settings is not null && settings.All(s => state.Files.GetValueOrDefault(s.Key) == s.Value))
+        {
+            context.Summary.Record("skipped", ServerState.UpToDate);
+            context.Summary.Record("changes", 0);
+            context.Summary.Record("settingsChanged", false);
+            context.Summary.Record("restarted", false);
+            context.Log.Information("Bootstrap: up to date (same scripts and settings, nothing pending).");
+            return;
+        }
+
         await deployment.ServerAsync();
         await context.HoldAsync();
         var servers = deployment.AppServers();
@@ -23,12 +42,12 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         foreach (var app in servers)
         {
             var server = await app.Connect(TimeSpan.FromSeconds(30));
-            await DeployScripts.UploadAsync(server, Path.Combine(context.Options.RootDirectory, "app-deploy"));
+            await DeployScripts.UploadAsync(server, appDeploy);
             BootstrapResult result;
             var where = servers.Count > 1 ? $" on {app.Name}" : " on the server";
             using (var step = context.Log.Step($"Bootstrap: bootstrap.sh{where} (apt, venv, units, site)"))
             {
-                result = await ServerBootstrap.RunAsync(server, app.Ports, deployment.Policy);
+                result = await ServerBootstrap.RunAsync(server, app.Ports, deployment.Policy, DeployScripts.BootstrapFingerprint(scripts, app.Ports, deployment.Policy));
                 step.Done();
             }
 
@@ -46,6 +65,12 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
                     : servers.Count > 1 ? $"Bootstrap: no changes{where}." : "Bootstrap: no changes.");
         }
 
+        if (changes > 0 || anySettings || anyRestarted)
+        {
+            context.ServerState = null;
+        }
+
+        context.Summary.Record("scriptsRan", true);
         context.Summary.Record("changes", changes);
         context.Summary.Record("settingsChanged", anySettings);
         context.Summary.Record("restarted", anyRestarted);

@@ -2,6 +2,7 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Release;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
 
@@ -13,12 +14,26 @@ public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var release = context.Release ?? throw new ReleaseException("Migrate runs the migrations of the release that Release uploaded; run --target=Deploy.");
+        // The database's revision (read by the probe) is the release's head already: Alembic need not start.
+        if (context.ServerState is { Locked: false, DatabaseRevisions: { } revisions } && MigrationHeads.Of(release) is { } heads && revisions.SetEquals(heads))
+        {
+            context.Summary.Record("skipped", ServerState.UpToDate);
+            context.Summary.Record("migrated", Array.Empty<string>());
+            context.Log.Information("Migrate: the database is at head ({0}) already.", string.Join(", ", heads));
+            return;
+        }
+
         await context.HoldAsync(release.Id);
         IReadOnlyList<string> applied;
         using (var step = context.Log.Step("Migrate: alembic upgrade head"))
         {
             applied = await Migrations.UpgradeAsync(await context.Deployment.ServerAsync(), release.Id);
             step.Done();
+        }
+
+        if (applied.Count > 0)
+        {
+            context.ServerState = null;
         }
 
         context.Summary.Record("migrated", applied);

@@ -3,6 +3,7 @@ using Cake.Frosting;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
+using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
 
@@ -16,6 +17,15 @@ public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
         var archive = ReleaseArchive.FromDirectory(context.Options.Release.AppDirectory);
         context.Release = archive;
         context.Log.Information("Release {0}: {1} ({2} files)", archive.Id, archive.SourceDirectory, archive.Files.Count);
+
+        context.Summary.Record("release", archive.Id);
+        if (context.ServerState is { Locked: false } state && state.Releases.Contains(archive.Id))
+        {
+            context.Summary.Record("skipped", ServerState.UpToDate);
+            context.Summary.Record("uploaded", false);
+            context.Log.Information("Release {0}: already on the server; nothing uploaded.", archive.Id);
+            return;
+        }
 
         await context.HoldAsync(archive.Id);
         var servers = context.Deployment.AppServers();
@@ -37,7 +47,11 @@ public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
             context.Summary.Record("servers", perServer);
         }
 
-        context.Summary.Record("release", archive.Id);
+        if (uploaded)
+        {
+            context.ServerState = null;
+        }
+
         context.Summary.Record("uploaded", uploaded);
     }
 }

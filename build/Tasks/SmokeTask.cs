@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Release;
+using TableOrder.Build.Server;
 using TableOrder.Build.Smoke;
 
 namespace TableOrder.Build.Tasks;
@@ -12,6 +13,15 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
+        // Nothing in this run changed the server, and the probe found this release live and healthy
+        // through Nginx (database and Redis ok): the smoke checks passed when it went live.
+        if (context.Release is { } release && context.ServerState is { } state && state.Slots.LiveRelease == release.Id && state.HealthyFor(release.Id))
+        {
+            context.Summary.Record("skipped", ServerState.UpToDate);
+            context.Log.Information("Smoke: nothing changed; release {0} is live and healthy.", release.Id);
+            return;
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         try
         {

@@ -20,13 +20,33 @@ public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
         {
             server = await context.Deployment.WaitForServerAsync();
 
-            // cloud-init (EC2) and the machine's own boot must be done before packages are installed.
-            state = ServerBootstrap.ParseBootState((await server.RunAsync(ServerBootstrap.WaitForBoot())).Output);
+            // One call learns the whole server; later tasks skip what already matches it.
+            var probe = await ServerProbe.ReadAsync(server, context.Deployment.Ports.Http);
+            if (probe.Booted)
+            {
+                context.ServerState = probe;
+                state = new BootState(probe.System, probe.CloudInit);
+            }
+            else
+            {
+                // cloud-init (EC2) and the machine's own boot must be done before packages are installed;
+                // what the probe saw while booting is not what the tasks will find: no skipping.
+                state = ServerBootstrap.ParseBootState((await server.RunAsync(ServerBootstrap.WaitForBoot())).Output);
+            }
+
             step.Done();
+        }
+
+        // The probe speaks for one server; a fleet (several behind a load balancer) takes the full path.
+        var others = context.Deployment.AppServers().Skip(1).ToList();
+        if (others.Count > 0)
+        {
+            context.ServerState = null;
         }
 
         context.Summary.Record("system", state.System);
         context.Summary.Record("cloudInit", state.CloudInit);
+        context.Summary.Record("probed", context.ServerState is not null);
         context.Log.Information("{0}: reachable; system {1}; cloud-init {2}.", server.Label, state.System, state.CloudInit);
         if (state.CloudInitFailed)
         {
@@ -35,7 +55,7 @@ public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
         }
 
         // The other app servers (several behind a load balancer) the same way.
-        foreach (var other in context.Deployment.AppServers().Skip(1))
+        foreach (var other in others)
         {
             var shell = await other.Connect(TimeSpan.FromMinutes(3));
             var booted = ServerBootstrap.ParseBootState((await shell.RunAsync(ServerBootstrap.WaitForBoot())).Output);
