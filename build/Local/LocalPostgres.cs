@@ -14,15 +14,27 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
 
     private static string? RunAs => LocalProcess.IsRoot ? ServiceUser : null;
 
-    public bool IsRunning =>
-        Directory.Exists(layout.PostgresData) &&
-        process.Run(Path.Combine(BinDirectory, "pg_ctl"), ["status", "-D", layout.PostgresData], RunAs, allowFailure: true).ExitCode == 0;
+    /// <summary>The postmaster of this data folder runs: its pid file's first line is a live postgres process (what pg_ctl status checks, without starting it).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            var pidFile = Path.Combine(layout.PostgresData, "postmaster.pid");
+            var first = File.Exists(pidFile) ? File.ReadLines(pidFile).FirstOrDefault() : null;
+            return int.TryParse(first, out var pid) && File.Exists($"/proc/{pid}/comm") && File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres";
+        }
+    }
+
+    /// <summary>Written when the role, its password and the database were made or checked for this cluster run.</summary>
+    private string EnsuredFile => Path.Combine(layout.PostgresDirectory, "ensured");
 
     public void Start(LocalSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(secrets);
+        var ensured = Ensured(secrets.DatabasePassword);
         if (!IsRunning)
         {
+            File.Delete(EnsuredFile);
             PortCheck.EnsureFree(layout.Ports.Postgres, "PostgreSQL");
             Initialize();
             log.Information("PostgreSQL: starting on 127.0.0.1:{0}", layout.Ports.Postgres);
@@ -35,9 +47,25 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         else
         {
             log.Information("PostgreSQL: already running on 127.0.0.1:{0}", layout.Ports.Postgres);
+
+            // The role, its password and the database were made for this very postmaster: a no-op run
+            // need not connect again (a restarted or new cluster, or a new password, is checked again).
+            if (File.Exists(EnsuredFile) && File.ReadAllText(EnsuredFile) == ensured)
+            {
+                return;
+            }
         }
 
         EnsureDatabase(secrets.DatabasePassword);
+        File.WriteAllText(EnsuredFile, Ensured(secrets.DatabasePassword));
+    }
+
+    /// <summary>This cluster run (the postmaster's pid file, start time included) and the password, hashed.</summary>
+    private string Ensured(string password)
+    {
+        var pidFile = Path.Combine(layout.PostgresData, "postmaster.pid");
+        var run = File.Exists(pidFile) ? string.Join('|', File.ReadLines(pidFile).Take(3)) : string.Empty;
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{run}|{layout.Ports.Postgres}|{password}")));
     }
 
     public void Stop()

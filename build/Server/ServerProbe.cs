@@ -76,7 +76,12 @@ public sealed partial record ServerState
         var health = values.GetValueOrDefault("health", string.Empty);
         var space = health.IndexOf(' ', StringComparison.Ordinal);
         var code = space < 0 ? health : health[..space];
-        var database = values.GetValueOrDefault("db", "?");
+        var body = space < 0 ? string.Empty : health[(space + 1)..];
+
+        // The reference app's health tells loopback callers the revision it reads from alembic_version;
+        // other apps' are read by the probe itself (db=).
+        var reported = ReportedRevision().Match(body);
+        var database = values.GetValueOrDefault("db") ?? (reported.Success ? reported.Groups["revision"].Value.Replace(',', ' ') : "?");
         return new ServerState
         {
             System = values.GetValueOrDefault("system", string.Empty),
@@ -89,13 +94,16 @@ public sealed partial record ServerState
             Files = files,
             DatabaseRevisions = database == "?" ? null : Words(database),
             HealthStatus = int.TryParse(code, NumberStyles.None, CultureInfo.InvariantCulture, out var status) ? status : 0,
-            HealthBody = space < 0 ? string.Empty : health[(space + 1)..],
+            HealthBody = body,
         };
     }
 
     private static HashSet<string> Words(string text) => [.. text.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
 
     private static Regex ReleaseIs(string release) => new($"\"release\": ?\"{Regex.Escape(release)}\"", RegexOptions.CultureInvariant);
+
+    [GeneratedRegex("\"revision\": ?\"(?<revision>[^\"]*)\"")]
+    private static partial Regex ReportedRevision();
 
     [GeneratedRegex("\"status\": ?\"ok\"")]
     private static partial Regex StatusOk();
@@ -155,8 +163,8 @@ public static class ServerProbe
             $"printf 'releases=%s\\n' \"$(cd {ServerMap.Releases} 2>/dev/null && for r in *; do [ -f \"$r/{ServerMap.ReleaseComplete}\" ] && printf '%s ' \"$r\"; done)\"",
             $"for file in {string.Join(' ', SettingsFiles)}; do printf 'file %s=%s\\n' \"$file\" \"$(sha256sum \"$file\" 2>/dev/null | cut -d' ' -f1)\"; done",
             $"out=$(curl -s --max-time 3 -w '\\n%{{http_code}}' {url} 2>/dev/null) || true",
-            "printf 'health=%s %s\\n' \"${out##*$'\\n'}\" \"$(printf '%s' \"${out%$'\\n'*}\" | tr -d '\\n')\"",
-            $"python3 -c {Shell.Quote(python)} 2>/dev/null || echo 'db=?'",
+            "body=$(printf '%s' \"${out%$'\\n'*}\" | tr -d '\\n'); printf 'health=%s %s\\n' \"${out##*$'\\n'}\" \"$body\"",
+            $"case $body in *'\"revision\":'*) ;; *) python3 -c {Shell.Quote(python)} 2>/dev/null || echo 'db=?' ;; esac",
         ];
         return RemoteCommand.Root(string.Join('\n', lines), "read the server's state") with { AllowFailure = true, Timeout = TimeSpan.FromMinutes(1) };
     }
