@@ -20,6 +20,13 @@ public sealed class LastRun
 
     public double Seconds => _root.GetProperty("seconds").GetDouble();
 
+    /// <summary>One count of what the run asked of the server (connects, commands, uploads, calls); -1 when it never connected.</summary>
+    public int Remote(string key) =>
+        _root.TryGetProperty("remote", out var remote) && remote.TryGetProperty(key, out var value) ? value.GetInt32() : -1;
+
+    /// <summary>The sum of the tasks' seconds: the part of a run spent in tasks, without the host's start-up.</summary>
+    public double TaskSecondsTotal => _root.GetProperty("taskSeconds").GetDouble();
+
     public IReadOnlyList<string> TaskNames => [.. _root.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("name").GetString()!)];
 
     public static LastRun? Read(string stateDirectory)
