@@ -34,7 +34,11 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         var ensured = Ensured(secrets.DatabasePassword);
         if (!IsRunning)
         {
-            File.Delete(EnsuredFile);
+            if (File.Exists(EnsuredFile))
+            {
+                File.Delete(EnsuredFile);
+            }
+
             PortCheck.EnsureFree(layout.Ports.Postgres, "PostgreSQL");
             Initialize();
             log.Information("PostgreSQL: starting on 127.0.0.1:{0}", layout.Ports.Postgres);
