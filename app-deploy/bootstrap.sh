@@ -132,7 +132,7 @@ if [[ $os_id != debian ]] || [[ $os_version != 13 && $os_codename != trixie ]]; 
 fi
 log "http-port=$http_port api-ports=$api_port,$green_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
 # Whatever happens from here, the last finished run's stamp no longer says what is installed.
-rm -f "$BOOTSTRAP_STAMP"
+rm -f "$BOOTSTRAP_STAMP" "$BOOTSTRAP_FILES"
 
 # ---- helpers ------------------------------------------------------------------------------
 # A crash at a named point (--stop-at, tests only): the next run must converge.
@@ -477,6 +477,11 @@ fi
 # ---- done ----------------------------------------------------------------------------------------
 if [[ -n $stamp ]]; then
     install -d -m 0700 -o root -g root "$DEPLOY_STATE_DIR"
+    # What this run installed, as sha256sum -c reads it: the probe tells a file changed since.
+    installed_files=("$UNIT_FILE" "$SITE_FILE" "$LOGROTATE_FILE" "$CONF_DIR/server.conf" "$PLACEHOLDER/app/main.py")
+    if [[ $cloudwatch == on ]]; then installed_files+=("$CW_CONFIG"); fi
+    sha256sum "${installed_files[@]}" >"$BOOTSTRAP_FILES.tmp"
+    mv -f "$BOOTSTRAP_FILES.tmp" "$BOOTSTRAP_FILES"
     printf '%s\n' "$stamp" >"$BOOTSTRAP_STAMP.tmp"
     mv -f "$BOOTSTRAP_STAMP.tmp" "$BOOTSTRAP_STAMP"
 fi

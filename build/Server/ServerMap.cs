@@ -37,6 +37,9 @@ public static class ServerMap
 
     /// <summary>The fingerprint of the inputs of the last bootstrap.sh that finished (removed when one starts).</summary>
     public const string BootstrapStamp = DeployStateDirectory + "/bootstrap.stamp";
+
+    /// <summary>The checksums of the files that bootstrap.sh installed (sha256sum -c form), kept with its stamp.</summary>
+    public const string BootstrapFiles = DeployStateDirectory + "/bootstrap.files";
     /// <summary>The API's systemd template: one instance per slot (tableorder-api@blue, tableorder-api@green).</summary>
     public const string ApiUnitTemplate = "tableorder-api@.service";
     public const string UnitFile = "/etc/systemd/system/" + ApiUnitTemplate;
@@ -91,6 +94,7 @@ public static class ServerMap
         new("LOCK_DIR", Lock),
         new("AUDIT_LOG", AuditLog),
         new("BOOTSTRAP_STAMP", BootstrapStamp),
+        new("BOOTSTRAP_FILES", BootstrapFiles),
         new("UNIT_TEMPLATE", ApiUnitTemplate),
         new("UNIT_FILE", UnitFile),
         new("STATE_DIR", StateDirectory),

@@ -26,6 +26,9 @@ public sealed partial record ServerState
 
     public string Bootstrap { get; init; } = string.Empty;
 
+    /// <summary>The files the last finished bootstrap.sh installed (unit, site, logrotate, settings) are still as it left them.</summary>
+    public bool Intact { get; init; }
+
     public bool Locked { get; init; }
 
     public SlotState Slots { get; init; } = SlotState.Parse([]);
@@ -88,6 +91,7 @@ public sealed partial record ServerState
             CloudInit = values.GetValueOrDefault("cloudinit", string.Empty),
             Scripts = values.GetValueOrDefault("scripts", string.Empty),
             Bootstrap = values.GetValueOrDefault("bootstrap", string.Empty),
+            Intact = values.GetValueOrDefault("installed") == "intact",
             Locked = values.GetValueOrDefault("lock") != "free",
             Slots = SlotState.Parse(lines),
             Releases = Words(values.GetValueOrDefault("releases", string.Empty)),
@@ -150,6 +154,7 @@ public static class ServerProbe
             $"home=$(getent passwd \"${{SUDO_USER:-root}}\" | cut -d: -f6)",
             $"printf 'scripts=%s\\n' \"$(cat \"$home/{ServerMap.ScriptsFolder}/{DeployScripts.FingerprintFile}\" 2>/dev/null)\"",
             $"printf 'bootstrap=%s\\n' \"$(cat {ServerMap.BootstrapStamp} 2>/dev/null)\"",
+            $"if sha256sum --quiet -c {ServerMap.BootstrapFiles} >/dev/null 2>/dev/null; then echo installed=intact; else echo installed=changed; fi",
             $"if [ -e {ServerMap.Lock} ]; then echo lock=held; else echo lock=free; fi",
             "system=$(systemctl is-system-running 2>/dev/null)",
             "if command -v cloud-init >/dev/null && [ ! -f /var/lib/cloud/instance/boot-finished ]; then system=cloud-init; fi",

@@ -23,7 +23,7 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         // would write: nothing to do on the server.
         var state = context.ServerState;
         var settings = deployment.SettingsChecksums();
-        if (state is { Locked: false } && state.Scripts == scripts && state.Bootstrap == DeployScripts.BootstrapFingerprint(scripts, deployment.Ports, deployment.Policy) &&
+        if (state is { Locked: false, Intact: true } && state.Scripts == scripts && state.Bootstrap == DeployScripts.BootstrapFingerprint(scripts, deployment.Ports, deployment.Policy) &&
             state.Slots.Pending.Count == 0 && settings is not null && settings.All(s => state.Files.GetValueOrDefault(s.Key) == s.Value))
         {
             context.Summary.Record("skipped", ServerState.UpToDate);

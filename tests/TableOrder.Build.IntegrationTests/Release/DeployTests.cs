@@ -29,6 +29,12 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
     [Fact]
     public async Task Deploy_brings_the_reference_app_live_and_passes_the_smoke_checks()
     {
+        // Another release live first: a Deploy of what is live already skips its smoke checks (one probe said it is healthy).
+        var other = CopyReferenceApp("before-reference");
+        var page = Path.Combine(other, "ui", "customer", "index.html");
+        await File.WriteAllTextAsync(page, (await File.ReadAllTextAsync(page)).Replace("</body>", "<!-- before --></body>", StringComparison.Ordinal));
+        Assert.Equal(0, (await Deploy($"--app-dir={other}")).ExitCode);
+
         var deploy = await Deploy();
         Assert.Equal(0, deploy.ExitCode);
         var checks = deploy.Run.Outcome("Smoke", "checks")!.Value.EnumerateArray().Select(c => c.GetString()).ToList();

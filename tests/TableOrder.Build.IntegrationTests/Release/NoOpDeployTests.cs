@@ -69,6 +69,19 @@ public sealed class NoOpDeployTests(LocalEnvironmentFixture stack, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_file_bootstrap_installed_and_someone_changed_on_the_server_is_put_back()
+    {
+        await DeployReferenceApp();
+        await AsRoot($"sed -i 's#return 301 /admin/;#return 404;#' {ServerMap.NginxSite}");
+
+        var deploy = await Deploy();
+        Assert.Equal(0, deploy.ExitCode);
+        Assert.True(deploy.Run.Flag("Bootstrap", "scriptsRan"), deploy.Run.ToString());
+        Assert.True(deploy.Run.Number("Bootstrap", "changes") > 0, deploy.Run.ToString());
+        Assert.Equal(0, (await AsRoot($"grep -q 'return 301 /admin/;' {ServerMap.NginxSite}")).ExitCode);
+    }
+
+    [Fact]
     public async Task A_pending_action_on_the_server_is_finished()
     {
         await DeployReferenceApp();

@@ -15,6 +15,7 @@ public sealed class ServerProbeTests
     [
         "scripts=" + new string('a', 64),
         "bootstrap=" + new string('b', 64),
+        "installed=intact",
         "lock=free",
         "system=running",
         "live=green",
@@ -32,6 +33,7 @@ public sealed class ServerProbeTests
     {
         var state = ServerState.Parse(Probed);
         Assert.True(state.Booted);
+        Assert.True(state.Intact);
         Assert.False(state.Locked);
         Assert.Equal(new string('a', 64), state.Scripts);
         Assert.Equal(new string('b', 64), state.Bootstrap);
@@ -49,6 +51,7 @@ public sealed class ServerProbeTests
 
     [Theory]
     [InlineData("lock=held")]
+    [InlineData("installed=changed")]
     [InlineData("system=starting")]
     [InlineData("system=cloud-init")]
     [InlineData("health=502 <html>bad gateway</html>")]
@@ -58,7 +61,7 @@ public sealed class ServerProbeTests
     {
         var key = line[..line.IndexOf('=', StringComparison.Ordinal)];
         var state = ServerState.Parse([.. Probed.Where(l => !l.StartsWith(key + "=", StringComparison.Ordinal)), line]);
-        Assert.False(!state.Locked && state.Booted && state.HealthyFor("3333bbbb4444") && state.Slots.Pending.Count == 0, line);
+        Assert.False(!state.Locked && state.Intact && state.Booted && state.HealthyFor("3333bbbb4444") && state.Slots.Pending.Count == 0, line);
     }
 
     [Fact]
@@ -75,6 +78,7 @@ public sealed class ServerProbeTests
     {
         var state = ServerState.Parse([]);
         Assert.True(state.Locked);
+        Assert.False(state.Intact);
         Assert.False(state.Booted);
         Assert.Null(state.DatabaseRevisions);
         Assert.Empty(state.Releases);
@@ -86,7 +90,7 @@ public sealed class ServerProbeTests
         var command = ServerProbe.Command(8080);
         Assert.True(command.AsRoot);
         Assert.True(command.AllowFailure);
-        foreach (var path in new[] { ServerMap.BootstrapStamp, ServerMap.Lock, ServerMap.LiveSlotFile, ServerMap.PendingDirectory, ServerMap.Releases, ServerMap.EnvFile, ServerMap.RedisCaFile, "http://127.0.0.1:8080/api/health", DeployScripts.FingerprintFile })
+        foreach (var path in new[] { ServerMap.BootstrapStamp, ServerMap.BootstrapFiles, ServerMap.Lock, ServerMap.LiveSlotFile, ServerMap.PendingDirectory, ServerMap.Releases, ServerMap.EnvFile, ServerMap.RedisCaFile, "http://127.0.0.1:8080/api/health", DeployScripts.FingerprintFile })
         {
             Assert.Contains(path, command.Text, StringComparison.Ordinal);
         }
