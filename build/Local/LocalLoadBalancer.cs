@@ -124,7 +124,11 @@ public sealed class LocalLoadBalancer(LocalLayout layout, LocalProcess process, 
             ProcessIds.Terminate(pid, TimeSpan.FromSeconds(10));
         }
 
-        File.Delete(PidFile);
+        // A stack made before the load balancer existed has no folder for it.
+        if (File.Exists(PidFile))
+        {
+            File.Delete(PidFile);
+        }
     }
 
     public Task DrainAsync(string server, CancellationToken cancellationToken = default) =>
