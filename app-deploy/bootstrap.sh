@@ -9,7 +9,8 @@
 # (local/make-rootfs.sh). Any other system is refused before anything is changed.
 #
 #   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
-#        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT]
+#        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT] \
+#        [--domain NAME --https-port N [--acme-server URL] [--acme-ca FILE] [--acme-root FILE]]
 #
 # Idempotent: every file is compared before it is written, every service is reloaded or
 # restarted only when something it uses changed. Each change prints "changed: <what>".
@@ -54,6 +55,8 @@ usage() {
     cat >&2 <<'EOF'
 usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                               [--python-deps distro|pip] [--cloudwatch on|off] [--stamp SHA256]
+                              [--domain NAME --https-port N [--acme-server URL]
+                               [--acme-ca FILE] [--acme-root FILE]]
   --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
   --api-port      loopback port of the API's blue slot (production 8000, local 18000)
   --green-port    loopback port of the API's green slot (production 8001, local 18001)
@@ -68,6 +71,14 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
   --stamp         the build's fingerprint of this script's inputs (64 hex digits): removed
                   when the run starts, kept in the deploy state folder when it finishes, so
                   the build's one-call probe can tell that nothing changed since
+  --domain        serve HTTPS for this name: certbot gets its certificate over ACME HTTP-01
+                  through Nginx, its timer renews it, plain HTTP redirects (default: none,
+                  HTTP only)
+  --https-port    port Nginx serves HTTPS on (production 443)
+  --acme-server   the ACME directory URL (default: Let's Encrypt's)
+  --acme-ca       a CA file certbot trusts for the ACME server only (a local test CA)
+  --acme-root     the root the served certificate must chain to; one that does not is
+                  issued again (a local test CA that started over)
 example: sudo bash bootstrap.sh --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off
 EOF
     exit 2
@@ -75,9 +86,10 @@ EOF
 
 # ---- arguments: all validated before the first side effect ----------------------------
 http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch='' stamp=''
+domain='' https_port='' acme_server='' acme_ca='' acme_root=''
 while (( $# )); do
     case $1 in
-        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp)
+        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root)
             (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
             case $1 in
                 --http-port) http_port=$2 ;;
@@ -87,6 +99,11 @@ while (( $# )); do
                 --python-deps) python_deps=$2 ;;
                 --cloudwatch) cloudwatch=$2 ;;
                 --stamp) stamp=$2 ;;
+                --domain) domain=$2 ;;
+                --https-port) https_port=$2 ;;
+                --acme-server) acme_server=$2 ;;
+                --acme-ca) acme_ca=$2 ;;
+                --acme-root) acme_root=$2 ;;
             esac
             shift 2 ;;
         --http-port=*) http_port=${1#*=}; shift ;;
@@ -96,6 +113,11 @@ while (( $# )); do
         --python-deps=*) python_deps=${1#*=}; shift ;;
         --cloudwatch=*) cloudwatch=${1#*=}; shift ;;
         --stamp=*) stamp=${1#*=}; shift ;;
+        --domain=*) domain=${1#*=}; shift ;;
+        --https-port=*) https_port=${1#*=}; shift ;;
+        --acme-server=*) acme_server=${1#*=}; shift ;;
+        --acme-ca=*) acme_ca=${1#*=}; shift ;;
+        --acme-root=*) acme_root=${1#*=}; shift ;;
         -h|--help) usage ;;
         *) echo "bootstrap: error: unknown argument '$1'" >&2; usage ;;
     esac
@@ -114,8 +136,22 @@ http_port=$((10#$http_port)) api_port=$((10#$api_port)) green_port=$((10#$green_
 [[ -n $cloudwatch ]] || cloudwatch=off
 [[ $cloudwatch == on || $cloudwatch == off ]] || die "--cloudwatch must be 'on' or 'off', got '$cloudwatch'"
 [[ -z $stamp || $stamp =~ ^[0-9a-f]{64}$ ]] || die "--stamp must be 64 lowercase hex digits (the build's fingerprint), got '$stamp'"
+if [[ -n $domain ]]; then
+    [[ $domain =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$ ]] \
+        || die "--domain must be a lower-case DNS name such as shop.example.com, got '$domain'"
+    valid_port "$https_port" || die "--https-port must be a port number 1-65535, got '$https_port' (e.g. --https-port 443)"
+    https_port=$((10#$https_port))
+    (( https_port != http_port && https_port != api_port && https_port != green_port )) \
+        || die "--https-port ($https_port) must differ from the other ports"
+    [[ -n $acme_server ]] || acme_server=https://acme-v02.api.letsencrypt.org/directory
+    [[ $acme_server == https://* ]] || die "--acme-server must be an https:// URL, got '$acme_server'"
+    [[ -z $acme_ca || -r $acme_ca ]] || die "--acme-ca: no readable file '$acme_ca'"
+    [[ -z $acme_root || -r $acme_root ]] || die "--acme-root: no readable file '$acme_root'"
+elif [[ -n $https_port$acme_server$acme_ca$acme_root ]]; then
+    die "--https-port, --acme-server, --acme-ca and --acme-root need --domain NAME"
+fi
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
-for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-live.conf.in server/logrotate-tableorder \
+for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
     [[ -f $here/$f ]] || die "$here/$f is missing: upload the whole app-deploy/ folder, not just bootstrap.sh"
 done
@@ -133,6 +169,7 @@ fi
 log "http-port=$http_port api-ports=$api_port,$green_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
 # Whatever happens from here, the last finished run's stamp no longer says what is installed.
 rm -f "$BOOTSTRAP_STAMP" "$BOOTSTRAP_FILES"
+if [[ -n $domain ]]; then log "https: $domain on :$https_port, certificate from $acme_server"; else log "https: off (no --domain): this server serves HTTP only"; fi
 
 # ---- helpers ------------------------------------------------------------------------------
 # A crash at a named point (--stop-at, tests only): the next run must converge.
@@ -270,6 +307,8 @@ apt_pkgs=(ca-certificates curl logrotate procps nginx "${PYTHON_PKGS[@]}")
 # production: the build writes the env file from the RDS secret with the AWS CLI on the server
 # the AWS CLI reads the database secret on the server where there is AWS (the CloudWatch agent marks it)
 if [[ $cloudwatch == on ]] && ! command -v aws >/dev/null; then apt_pkgs+=(awscli); fi
+# certbot (Debian's): webroot HTTP-01 through our Nginx; its package brings certbot.timer
+if [[ -n $domain ]]; then apt_pkgs+=(certbot openssl); fi
 if ! pkg_installed nginx && [[ ! -e /usr/sbin/policy-rc.d ]]; then
     # Debian's nginx postinst starts nginx with its default site on port 80. The local
     # machine shares the host's network, so port 80 may be taken: keep services from
@@ -314,6 +353,8 @@ BLUE_PORT=$api_port
 GREEN_PORT=$green_port
 PYTHON_DEPS=$python_deps
 PYTHON=$python
+DOMAIN=$domain
+HTTPS_PORT=$https_port
 EOF
 install -d -m 0755 "$STATE_DIR"
 
@@ -384,33 +425,125 @@ fi
 
 # ---- 8. Nginx site: recorded, written by a rename, checked, reloaded -----------------------------
 nginx_log_dir=/var/log/nginx
-site_content=$(render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http_port" "LIVE_CONF=$LIVE_CONF" "NGINX_LOG_DIR=$nginx_log_dir"; echo x)
-site_content=${site_content%x}
-if [[ ! -f $SITE_FILE ]] || ! cmp -s "$SITE_FILE" <(printf '%s' "$site_content"); then
-    mark_pending nginx-reload
-    if [[ -f $SITE_FILE ]]; then cp -p "$SITE_FILE" "$STATE_DIR/site.prev"; fi
+# render_site TLS(0|1) -> stdout: the site with the plain HTTP server serving the app (0) or
+# redirecting to the HTTPS one (1); with a domain, HTTP also answers the ACME challenge
+render_site() {
+    local tls=$1 template app redirect_port=''
+    (( https_port == 443 )) || redirect_port=":$https_port"
+    template=$(cat "$here/server/nginx-site.conf.in"; echo x)
+    template=${template%x}
+    template=$(printf '%s' "$template" | sed \
+        -e "$( (( tls )) && echo 's/^@TLS@//' || echo '/^@TLS@/d')" \
+        -e "$( (( tls )) && echo '/^@PLAIN@/d' || echo 's/^@PLAIN@//')" \
+        -e "$( [[ -n $domain ]] && echo 's/^@ACME@//' || echo '/^@ACME@/d')"; echo x)
+    template=${template%x}
+    app=$(cat "$here/server/nginx-app.conf.in"; echo x)
+    app=${app%x}
+    template=${template//@APP@/${app%$'\n'}}
+    local tmp
+    tmp=$(mktemp)
+    printf '%s' "$template" >"$tmp"
+    render "$tmp" "HTTP_PORT=$http_port" "HTTPS_PORT=$https_port" "HTTPS_REDIRECT_PORT=$redirect_port" \
+        "DOMAIN=$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" "NGINX_LOG_DIR=$nginx_log_dir" \
+        "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT"
+    rm -f "$tmp"
+}
+
+# apply_site TLS: write the site if it differs (recording the reload first), check it, reload
+apply_site() {
+    local site_content nginx_test
+    site_content=$(render_site "$1"; echo x)
+    site_content=${site_content%x}
+    if [[ ! -f $SITE_FILE ]] || ! cmp -s "$SITE_FILE" <(printf '%s' "$site_content"); then
+        mark_pending nginx-reload
+        if [[ -f $SITE_FILE ]]; then cp -p "$SITE_FILE" "$STATE_DIR/site.prev"; fi
+    fi
+    install_content "$SITE_FILE" 0644 root root "nginx site" < <(printf '%s' "$site_content")
+    stop_point after-site-write
+    if ! nginx_test=$(nginx -t 2>&1); then
+        printf '%s\n' "$nginx_test" >&2
+        if [[ -f $STATE_DIR/site.prev ]]; then mv -f "$STATE_DIR/site.prev" "$SITE_FILE"; fi
+        clear_pending nginx-reload
+        die "nginx -t failed with the new site (see above): the previous site is back and the running nginx was not touched"
+    fi
+    rm -f "$STATE_DIR/site.prev"
+    if [[ $(systemctl is-enabled nginx.service 2>/dev/null || true) != enabled ]]; then
+        systemctl enable --quiet nginx.service
+        changed "enabled nginx.service"
+    fi
+    if ! systemctl is-active --quiet nginx.service; then
+        systemctl start nginx.service
+        clear_pending nginx-reload
+        changed "started nginx.service"
+    elif [[ -e $PENDING_DIR/nginx-reload ]]; then
+        systemctl reload nginx.service
+        clear_pending nginx-reload
+        changed "reloaded nginx.service (graceful)"
+    fi
+}
+
+# The certificate is usable when certbot's live files are there and (with --acme-root) chain to
+# that root: a local test CA that started over has a new root, so its old certificates are not.
+live_cert=/etc/letsencrypt/live/$domain
+cert_usable() {
+    [[ -n $domain && -s $live_cert/fullchain.pem && -s $live_cert/privkey.pem ]] || return 1
+    [[ -z $acme_root ]] && return 0
+    openssl verify -CAfile "$CONF_DIR/acme-root.pem" -untrusted "$live_cert/chain.pem" "$live_cert/cert.pem" >/dev/null 2>&1
+}
+
+if [[ -n $domain ]]; then
+    ensure_dir "$ACME_WEBROOT" 0755 root root
+    # after every renewal (certbot.timer): check the config, then a graceful reload (no request dropped)
+    install_content "$CERTBOT_DEPLOY_HOOK" 0755 root root "certbot deploy hook" <<'EOF'
+#!/bin/sh
+# Managed by app-deploy/bootstrap.sh: a renewed certificate goes live by a graceful reload.
+nginx -t -q && systemctl reload nginx.service
+EOF
+    acme_env=()
+    if [[ -n $acme_ca ]]; then
+        install_content "$CONF_DIR/acme-ca.pem" 0644 root root "ACME server CA" <"$acme_ca"
+        acme_env=("REQUESTS_CA_BUNDLE=$CONF_DIR/acme-ca.pem")
+        # the timer's renewals talk to the same ACME server: certbot (only) trusts its CA
+        install_content "$CERTBOT_DROP_IN" 0644 root root "certbot ACME CA" <<EOF
+# Managed by app-deploy/bootstrap.sh: certbot trusts the (test) ACME server's CA, nothing else does.
+[Service]
+Environment=REQUESTS_CA_BUNDLE=$CONF_DIR/acme-ca.pem
+EOF
+        if (( LAST_CHANGED )); then systemctl daemon-reload; fi
+    fi
+    if [[ -n $acme_root ]]; then
+        install_content "$CONF_DIR/acme-root.pem" 0644 root root "ACME root" <"$acme_root"
+    fi
+    for unit in enable start; do
+        if [[ $unit == enable && $(systemctl is-enabled certbot.timer 2>/dev/null || true) != enabled ]]; then
+            systemctl enable --quiet certbot.timer
+            changed "enabled certbot.timer"
+        elif [[ $unit == start ]] && ! systemctl is-active --quiet certbot.timer; then
+            systemctl start certbot.timer
+            changed "started certbot.timer"
+        fi
+    done
 fi
-install_content "$SITE_FILE" 0644 root root "nginx site" < <(printf '%s' "$site_content")
-stop_point after-site-write
-if ! nginx_test=$(nginx -t 2>&1); then
-    printf '%s\n' "$nginx_test" >&2
-    if [[ -f $STATE_DIR/site.prev ]]; then mv -f "$STATE_DIR/site.prev" "$SITE_FILE"; fi
-    clear_pending nginx-reload
-    die "nginx -t failed with the new site (see above): the previous site is back and the running nginx was not touched"
-fi
-rm -f "$STATE_DIR/site.prev"
-if [[ $(systemctl is-enabled nginx.service 2>/dev/null || true) != enabled ]]; then
-    systemctl enable --quiet nginx.service
-    changed "enabled nginx.service"
-fi
-if ! systemctl is-active --quiet nginx.service; then
-    systemctl start nginx.service
-    clear_pending nginx-reload
-    changed "started nginx.service"
-elif [[ -e $PENDING_DIR/nginx-reload ]]; then
-    systemctl reload nginx.service
-    clear_pending nginx-reload
-    changed "reloaded nginx.service (graceful)"
+
+if cert_usable; then
+    apply_site 1
+else
+    # HTTP first (the challenge must be reachable), then the certificate, then HTTPS
+    apply_site 0
+    if [[ -n $domain ]]; then
+        reissue=()
+        if [[ -s $live_cert/cert.pem ]]; then reissue=(--force-renewal); log "the certificate for $domain does not chain to --acme-root: issuing it again"; fi
+        log "certbot: a certificate for $domain from $acme_server (HTTP-01 through Nginx on :$http_port)"
+        env "${acme_env[@]}" certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
+            --webroot --webroot-path "$ACME_WEBROOT" --cert-name "$domain" --domains "$domain" \
+            --server "$acme_server" --keep-until-expiring "${reissue[@]}" \
+            || die "certbot could not get a certificate for $domain (see above): is its DNS record pointing at this server and port $http_port open?"
+        changed "certificate for $domain issued"
+        stop_point after-certificate
+        cert_usable || die "certbot finished but $live_cert does not hold a usable certificate"
+        mark_pending nginx-reload
+        apply_site 1
+    fi
 fi
 
 # ---- 9. logrotate -----------------------------------------------------------------------------
@@ -435,13 +568,21 @@ if [[ -e $PENDING_DIR/api-refresh ]]; then
     log "the API needs a restart for this change: pending api-refresh (the build does it through the slot switch)"
 fi
 if [[ $(readlink -f "$CURRENT" 2>/dev/null) == "$PLACEHOLDER" ]]; then
+    # through the site as a client sees it: HTTPS (certificate checked) when there is a domain
+    health_url=http://127.0.0.1:$http_port/api/health
+    health_opts=()
+    if [[ -n $domain ]]; then
+        health_url=https://$domain:$https_port/api/health
+        health_opts=(--resolve "$domain:$https_port:127.0.0.1")
+        if [[ -n $acme_root ]]; then health_opts+=(--cacert "$CONF_DIR/acme-root.pem"); fi
+    fi
     ok=0
     for _ in $(seq 1 40); do
-        if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/api/health"; then ok=1; break; fi
+        if curl -fs -o /dev/null --max-time 2 "${health_opts[@]}" "$health_url"; then ok=1; break; fi
         sleep 0.5
     done
-    (( ok )) || { tail -n 20 "$API_LOG" >&2 || true; die "placeholder /api/health did not answer through nginx on :$http_port"; }
-    log "placeholder release is serving: /api/health ok through nginx on :$http_port"
+    (( ok )) || { tail -n 20 "$API_LOG" >&2 || true; die "placeholder /api/health did not answer through nginx at $health_url"; }
+    log "placeholder release is serving: /api/health ok through nginx at $health_url"
 else
     log "current -> $(readlink "$CURRENT"): release health is the Activate/Smoke steps' job"
 fi

@@ -89,9 +89,21 @@ if [[ -n $(listeners "$http_port") ]]; then
 else
     failed "HTTP port $http_port open" "nothing listens on TCP $http_port"
 fi
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$http_port/" 2>/dev/null)
-if [[ $code == 200 ]]; then ok "HTTP GET / on $http_port answers 200"; else failed "HTTP GET / on $http_port answers 200" "got '$code'"; fi
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$http_port/api/health" 2>/dev/null)
+# with a domain (bootstrap's server.conf says), plain HTTP redirects and the site is HTTPS
+domain=$(sed -n 's/^DOMAIN=//p' "$CONF_DIR/server.conf" 2>/dev/null || true)
+https_port=$(sed -n 's/^HTTPS_PORT=//p' "$CONF_DIR/server.conf" 2>/dev/null || true)
+site=http://127.0.0.1:$http_port
+site_opts=()
+if [[ -n $domain && -s /etc/letsencrypt/live/$domain/fullchain.pem ]]; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$http_port/" 2>/dev/null)
+    if [[ $code == 301 ]]; then ok "HTTP GET / on $http_port redirects to HTTPS"; else failed "HTTP GET / on $http_port redirects to HTTPS" "got '$code'"; fi
+    site=https://$domain:$https_port
+    site_opts=(--resolve "$domain:$https_port:127.0.0.1")
+    if [[ -s $CONF_DIR/acme-root.pem ]]; then site_opts+=(--cacert "$CONF_DIR/acme-root.pem"); fi
+fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${site_opts[@]}" "$site/" 2>/dev/null)
+if [[ $code == 200 ]]; then ok "GET $site/ answers 200"; else failed "GET $site/ answers 200" "got '$code'"; fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${site_opts[@]}" "$site/api/health" 2>/dev/null)
 if [[ $code == 200 ]]; then ok "API health through nginx answers 200"; else failed "API health through nginx answers 200" "got '$code'"; fi
 
 if [[ $live == green ]]; then api_port=$green_port; fi

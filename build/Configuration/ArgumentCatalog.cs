@@ -71,6 +71,7 @@ public static class ArgumentCatalog
         new("transport", "How the build reaches the server: `ssh` or `ssm` (production only: SSM Run Command, for a closed port 22).", ServerTasks, "ssh", "--transport=ssm"),
         new("purge", "Also delete the local state (database, passwords, machine copy; the image cache stays).", ["LocalDown"], null, "--purge", IsFlag: true),
         new("purge-image", "Also delete the machine image cache, so the next start builds it again with debootstrap.", ["LocalDown", "Rebuild"], null, "--purge-image", IsFlag: true),
+        new("domain", "The site's DNS name: HTTPS with a certificate from ACME (certbot, HTTP-01 through Nginx, renewed by its timer), plain HTTP redirects, HSTS. Production: Let's Encrypt, the name's A record must point at the server (terraform's `domain_name` and `route53_zone_id` create it). Local and rehearsal: the stack's Pebble, any name. Without it the site is HTTP only and the run says so.", ["Bootstrap", "Smoke"], "none: HTTP only", "--domain=shop.example.com"),
         new("app-dir", "The app to deploy: a folder with `app/main.py`, `alembic.ini`, `ui/`.", ["Release"], "app-deploy/reference-app/", "--app-dir=<folder>"),
         new("release", "The release id to go back to (12 hex digits, as --target=Status lists them).", ["Rollback"], "the previous release", "--release=<id>"),
         new("lock-wait", "Seconds to wait for another deploy's lock instead of failing at once.", LockingTasks, "0", "--lock-wait=60"),

@@ -93,6 +93,7 @@ public static partial class BuildArguments
             Purge = Flag(arguments, "purge"),
             PurgeImage = Flag(arguments, "purge-image"),
             ConfirmRebuild = confirmRebuild,
+            Domain = Domain(Value(arguments, "domain"), arguments.ContainsKey("domain")),
             Transport = Transport(Value(arguments, "transport"), environment),
             Release = new ReleaseOptions
             {
@@ -284,6 +285,22 @@ public static partial class BuildArguments
     }
 
     /// <summary>An OpenSSH public key line, given inline or as a file.</summary>
+    /// <summary>A lower-case DNS name with at least one dot (a certificate is issued for it).</summary>
+    private static string? Domain(string? value, bool given)
+    {
+        if (value is null)
+        {
+            return given ? throw new BuildArgumentException("--domain needs a name: --domain=shop.example.com (its DNS A record must point at the server; locally any name works, e.g. --domain=tableorder.test).") : null;
+        }
+
+        return DomainName().IsMatch(value)
+            ? value
+            : throw new BuildArgumentException($"--domain: '{value}' is not a lower-case DNS name. Write it like --domain=shop.example.com (no scheme, port or path).");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")]
+    private static partial System.Text.RegularExpressions.Regex DomainName();
+
     private static string? HostKey(IReadOnlyDictionary<string, string?> arguments, string root, DeploymentEnvironment environment)
     {
         if (Value(arguments, "ssh-host-key") is not { } value)

@@ -38,6 +38,9 @@ public sealed record BuildOptions
 
     public ServerTransport Transport { get; init; } = ServerTransport.Ssh;
 
+    /// <summary>The site's DNS name: HTTPS with an ACME certificate (Let's Encrypt; locally the stack's Pebble). Null: HTTP only.</summary>
+    public string? Domain { get; init; }
+
     /// <summary>The targets asked for on the command line.</summary>
     public required IReadOnlyList<string> Targets { get; init; }
 

@@ -23,6 +23,9 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
 
     public PythonPackages PythonPackages => PythonPackages.Pip;
 
+    /// <summary>Let's Encrypt (certbot's default server, the system's trust store), HTTPS on 443; the DNS record points the name at the server.</summary>
+    public ServerTls? Tls(string? domain) => domain is null ? null : new ServerTls(domain, 443);
+
     public string? ServiceUrl => null;
 
     public string? DefaultSshKey => null;

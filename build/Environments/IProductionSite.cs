@@ -19,6 +19,9 @@ public interface IProductionSite : IDisposable
     /// <summary>Nginx's and the API's ports on the server.</summary>
     ServerPorts Ports { get; }
 
+    /// <summary>HTTPS for <paramref name="domain"/> (null: none, the site is HTTP only): Let's Encrypt on 443 in production, the local stack's Pebble in the rehearsal.</summary>
+    ServerTls? Tls(string? domain);
+
     /// <summary>Where the server's Python packages come from (production: Debian first, then pip).</summary>
     PythonPackages PythonPackages { get; }
 

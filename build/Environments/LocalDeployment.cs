@@ -20,8 +20,8 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public string Name => "local";
 
-    /// <summary>Debian's packages only (no package index here), and no CloudWatch (no AWS).</summary>
-    public ServerPolicy Policy { get; } = new(CloudWatchAgent: false, PythonPackages.Distro);
+    /// <summary>Debian's packages only (no package index here), no CloudWatch (no AWS); with --domain, HTTPS with a certificate from the stack's Pebble.</summary>
+    public ServerPolicy Policy => new(CloudWatchAgent: false, PythonPackages.Distro, options.Domain is { } domain ? stack.Pebble.Tls with { Domain = domain } : null);
 
     public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api, stack.Layout.Ports.ApiGreen);
 
@@ -79,13 +79,14 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public async Task<IRemoteShell> ServerAsync() => await ConnectAsync(TimeSpan.FromSeconds(30));
 
-    public Uri PublicUrl() => LoadBalancer?.PublicUrl ?? new($"http://127.0.0.1:{stack.Layout.Ports.Http}/");
+    public Uri PublicUrl() => LoadBalancer?.PublicUrl ?? Policy.SiteUrl("127.0.0.1", Ports);
 
     /// <summary>Machine 1 is the stack's own (the lock and the migrations run there); the others are reached the same way.</summary>
     public IReadOnlyList<AppServer> Servers =>
         [.. stack.Fleet.Servers.Select(s => new AppServer(
             s.Name,
-            new ServerPorts(s.Layout.Ports.Http, s.Layout.Ports.Api, s.Layout.Ports.ApiGreen),
+            // HTTPS (--domain) is the stack's own machine's: Pebble validates on its HTTP port
+            new ServerPorts(s.Layout.Ports.Http, s.Layout.Ports.Api, s.Layout.Ports.ApiGreen) { Tls = s.Index == 1 ? Policy.Tls : null },
             wait => s.Index == 1 ? ConnectAsync(wait) : ConnectAsync(s, wait)))];
 
     /// <summary>HAProxy, when the stack has several servers.</summary>

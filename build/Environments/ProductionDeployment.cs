@@ -36,7 +36,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     public string Name => site.Name;
 
     /// <summary>The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a release's requirements add).</summary>
-    public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages);
+    public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages, site.Tls(options.Domain));
 
     public ServerPorts Ports => site.Ports;
 
@@ -134,7 +134,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     public async Task<IRemoteShell> ServerAsync() => await ConnectAsync(TimeSpan.FromSeconds(30));
 
-    public Uri PublicUrl() => new UriBuilder("http", Outputs().Host, Ports.Http).Uri;
+    public Uri PublicUrl() => Policy.SiteUrl(Outputs().Host, Ports);
 
     public RemoteMeter Meter { get; } = new();
 

@@ -25,6 +25,8 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         ("nginx", "nginx"),
         ("iproute2", "ss"),
         ("haproxy", "haproxy"),
+        ("pebble", "pebble"),
+        ("pebble", "pebble-challtestsrv"),
     ];
 
     public static IReadOnlyList<string> Missing() =>

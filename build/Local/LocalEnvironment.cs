@@ -27,7 +27,11 @@ public sealed class LocalEnvironment
         Redis = new LocalRedis(layout, _process, log);
         Machine = new LocalMachine(layout, _process, log);
         Fleet = new LocalFleet(layout, Machine, _process, log);
+        Pebble = new LocalPebble(layout, _process, log);
     }
+
+    /// <summary>The stack's ACME test server (Let's Encrypt's stand-in) and its DNS.</summary>
+    public LocalPebble Pebble { get; }
 
     public LocalPostgres Postgres { get; }
 
@@ -51,6 +55,7 @@ public sealed class LocalEnvironment
         Postgres.Start(secrets);
         Redis.Start(secrets);
         Machine.Start();
+        Pebble.Start();
     }
 
     /// <summary>Read (or made) once per build, and masked in every log line from then on.</summary>
@@ -93,6 +98,7 @@ public sealed class LocalEnvironment
     {
         Fleet.StopExtra();
         Machine.Stop();
+        Pebble.Stop();
         Redis.Stop();
         Postgres.Stop();
         if (purge && Directory.Exists(_layout.StateDirectory))
@@ -121,6 +127,7 @@ public sealed class LocalEnvironment
         .. Fleet.Servers.Skip(1).Select(s => ("App server " + s.Layout.MachineName, s.Machine.RunningPid is { } p ? $"running (pid {p})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {s.Layout.Ports.Ssh}, http://127.0.0.1:{s.Layout.Ports.Http}/")),
         ("PostgreSQL 15", Postgres.IsRunning ? "running" : "stopped", $"127.0.0.1:{_layout.Ports.Postgres}, data {_layout.PostgresData}"),
         ("Redis 7", Redis.RunningPid is { } r ? $"running (pid {r})" : "stopped", $"127.0.0.1:{_layout.Ports.Redis} (TLS only, password; CA {Redis.CaCertificateFile})"),
+        ("Pebble (ACME test CA)", Pebble.RunningPid is { } p ? $"running (pid {p})" : "stopped", $"{Pebble.DirectoryUrl}, DNS 127.0.0.1:{_layout.Ports.Dns}, HTTPS site port {_layout.Ports.Https}"),
         ("App server " + _layout.MachineName, Machine.RunningPid is { } m ? $"running (pid {m})" : "stopped", $"ssh {LocalLayout.LoginUser}@127.0.0.1 -p {_layout.Ports.Ssh}, http://127.0.0.1:{_layout.Ports.Http}/, api 127.0.0.1:{_layout.Ports.Api}"),
     ];
 

@@ -10,9 +10,13 @@ namespace TableOrder.Build.Local;
 /// defaults when they are free; any other state folder (the tests', a second clone's) gets a block
 /// derived from its path, moved on past taken ports. Chosen once and remembered in the state folder.
 /// </summary>
-public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Redis, int ApiGreen)
+/// <param name="Https">Nginx's HTTPS port (with a local domain).</param>
+/// <param name="Acme">Pebble's ACME directory (HTTPS, its own test CA).</param>
+/// <param name="AcmeManagement">Pebble's management interface (its roots and intermediates).</param>
+/// <param name="Dns">pebble-challtestsrv's DNS: Pebble resolves the local domain to this machine through it.</param>
+public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Redis, int ApiGreen, int Https, int Acme, int AcmeManagement, int Dns)
 {
-    public static readonly LocalPorts Defaults = new(2222, 8080, 18000, 15432, 16379, 18001);
+    public static readonly LocalPorts Defaults = new(2222, 8080, 18000, 15432, 16379, 18001, 8443, 14000, 15000, 18053);
 
     /// <summary>Blocks of ports for other stacks start here; 20000-29999 is below Linux's ephemeral range.</summary>
     private const int FirstBlock = 20000;
@@ -22,15 +26,15 @@ public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Re
     public const string FileName = "ports.json";
 
     [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlyList<int> All => [Ssh, Http, Api, Postgres, Redis, ApiGreen];
+    public IReadOnlyList<int> All => [Ssh, Http, Api, Postgres, Redis, ApiGreen, Https, Acme, AcmeManagement, Dns];
 
     /// <summary>The remembered ports of this state folder, or new ones chosen (and remembered) now.</summary>
     public static LocalPorts LoadOrChoose(string stateDirectory, bool preferDefaults, Func<int, bool> isTaken)
     {
         ArgumentNullException.ThrowIfNull(isTaken);
         var file = Path.Combine(stateDirectory, FileName);
-        // A file from before the green slot had a port names no ApiGreen: choose again.
-        if (File.Exists(file) && JsonSerializer.Deserialize<LocalPorts>(File.ReadAllText(file)) is { ApiGreen: > 0 } remembered)
+        // A file from before the green slot (or HTTPS and Pebble) had ports names none for them: choose again.
+        if (File.Exists(file) && JsonSerializer.Deserialize<LocalPorts>(File.ReadAllText(file)) is { ApiGreen: > 0, Dns: > 0 } remembered)
         {
             return remembered;
         }
@@ -60,7 +64,7 @@ public sealed record LocalPorts(int Ssh, int Http, int Api, int Postgres, int Re
         for (var i = 0; i < Blocks; i++)
         {
             var first = FirstBlock + ((start + i) % Blocks * BlockSize);
-            var block = new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5);
+            var block = new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6, first + 7, first + 8, first + 9);
             if (!block.All.Any(isTaken))
             {
                 return block;

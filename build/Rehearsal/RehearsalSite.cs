@@ -50,6 +50,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     /// <summary>Debian's packages only: PyPI is not reachable from this machine (the one server-policy difference from production).</summary>
     public PythonPackages PythonPackages => PythonPackages.Distro;
 
+    /// <summary>Let's Encrypt is not reachable here: the local stack's Pebble issues the certificate, for real over HTTP-01.</summary>
+    public ServerTls? Tls(string? domain) => domain is null ? null : stack.Pebble.Tls with { Domain = domain };
+
     public string? ServiceUrl => StandIn.Url;
 
     /// <summary>The instance's key pair is the local machine's login key.</summary>

@@ -20,10 +20,10 @@ public static class DeployScripts
     /// The SHA-256 of what <see cref="Pack"/> uploads (every file's path and bytes, and the server
     /// map): the same scripts give the same fingerprint on every machine.
     /// </summary>
-    public static string Fingerprint(string appDeployDirectory)
+    public static string Fingerprint(string appDeployDirectory, IReadOnlyDictionary<string, byte[]>? extraFiles = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (name, bytes) in Inputs(appDeployDirectory))
+        foreach (var (name, bytes) in Inputs(appDeployDirectory, extraFiles))
         {
             hash.AppendData(Encoding.UTF8.GetBytes($"{name}\0{bytes.Length}\0"));
             hash.AppendData(bytes);
@@ -44,10 +44,10 @@ public static class DeployScripts
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scriptsFingerprint + "\n" + flags)));
     }
 
-    public static async Task UploadAsync(IRemoteShell shell, string appDeployDirectory, CancellationToken cancellationToken = default)
+    public static async Task UploadAsync(IRemoteShell shell, string appDeployDirectory, IReadOnlyDictionary<string, byte[]>? extraFiles = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        using var archive = Pack(appDeployDirectory);
+        using var archive = Pack(appDeployDirectory, extraFiles);
         await shell.UploadAsync(archive, ServerMap.ScriptsFolder + ".tgz", cancellationToken);
         await shell.RunAsync(UnpackCommand(), cancellationToken);
     }
@@ -60,19 +60,22 @@ public static class DeployScripts
             "unpack the deploy scripts");
     }
 
-    public static MemoryStream Pack(string appDeployDirectory)
+    /// <summary>The scripts, the map and <paramref name="extraFiles"/> (e.g. a test ACME server's CA) beside them.</summary>
+    public static MemoryStream Pack(string appDeployDirectory, IReadOnlyDictionary<string, byte[]>? extraFiles = null)
     {
         var files = Files(appDeployDirectory);
-        return TarGz.Pack(appDeployDirectory, files, new Dictionary<string, byte[]>
+        var generated = new Dictionary<string, byte[]>(extraFiles ?? new Dictionary<string, byte[]>(), StringComparer.Ordinal)
         {
             [ServerMap.ShellFileName] = Encoding.UTF8.GetBytes(ServerMap.ShellFile()),
-            [FingerprintFile] = Encoding.UTF8.GetBytes(Fingerprint(appDeployDirectory) + "\n"),
-        });
+            [FingerprintFile] = Encoding.UTF8.GetBytes(Fingerprint(appDeployDirectory, extraFiles) + "\n"),
+        };
+        return TarGz.Pack(appDeployDirectory, files, generated);
     }
 
-    private static IEnumerable<(string Name, byte[] Bytes)> Inputs(string appDeployDirectory) =>
+    private static IEnumerable<(string Name, byte[] Bytes)> Inputs(string appDeployDirectory, IReadOnlyDictionary<string, byte[]>? extraFiles) =>
         Files(appDeployDirectory)
             .Select(f => (f.Replace('\\', '/'), File.ReadAllBytes(Path.Combine(appDeployDirectory, f))))
+            .Concat((extraFiles ?? new Dictionary<string, byte[]>()).OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value)))
             .Append((ServerMap.ShellFileName, Encoding.UTF8.GetBytes(ServerMap.ShellFile())));
 
     private static List<string> Files(string appDeployDirectory)

@@ -63,6 +63,25 @@ public static class ServerMap
     public const string LogrotateFile = "/etc/logrotate.d/tableorder";
     public const string Placeholder = "placeholder";
 
+    /// <summary>certbot's webroot: Nginx serves /.well-known/acme-challenge/ from here over plain HTTP.</summary>
+    public const string AcmeWebroot = "/var/lib/tableorder-acme";
+
+    /// <summary>Runs after every renewal: <c>nginx -t</c>, then a graceful reload.</summary>
+    public const string CertbotDeployHook = "/etc/letsencrypt/renewal-hooks/deploy/tableorder-nginx-reload";
+
+    /// <summary>With a test ACME server (Pebble): certbot.service, and only it, trusts that server's CA.</summary>
+    public const string CertbotDropIn = "/etc/systemd/system/certbot.service.d/tableorder-acme-ca.conf";
+
+    /// <summary>certbot's live folder of a domain (fullchain.pem, privkey.pem, cert.pem, chain.pem).</summary>
+    public static string CertificateFolder(string domain) => $"/etc/letsencrypt/live/{domain}";
+
+    /// <summary>Per client address (loopback not counted): API requests per second and the burst above it.</summary>
+    public const int ApiRequestsPerSecond = 10;
+    public const int ApiBurst = 40;
+
+    /// <summary>Per client address: event streams open at once (each holds a Redis connection).</summary>
+    public const int StreamsPerClient = 4;
+
     /// <summary>Where the deploy scripts land, below the login user's home.</summary>
     public const string ScriptsFolder = "tableorder-deploy";
 
@@ -106,6 +125,12 @@ public static class ServerMap
         new("NGINX_ERROR_LOG", NginxErrorLog),
         new("LOGROTATE_FILE", LogrotateFile),
         new("PLACEHOLDER", Releases + "/" + Placeholder),
+        new("ACME_WEBROOT", AcmeWebroot),
+        new("CERTBOT_DEPLOY_HOOK", CertbotDeployHook),
+        new("CERTBOT_DROP_IN", CertbotDropIn),
+        new("API_RATE", ApiRequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("API_BURST", ApiBurst.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("STREAMS_PER_CLIENT", StreamsPerClient.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ];
 
     public static string ShellFile()

@@ -14,7 +14,7 @@ public enum PythonPackages
 /// The named choices that differ between environments, decided once by the environment and
 /// handed to bootstrap.sh as flags (the script decides nothing from an environment name).
 /// </summary>
-public sealed record ServerPolicy(bool CloudWatchAgent, PythonPackages PythonPackages)
+public sealed record ServerPolicy(bool CloudWatchAgent, PythonPackages PythonPackages, ServerTls? Tls = null)
 {
     /// <summary>Each release's requirements are installed into the server's venv only when pip is the source.</summary>
     public bool InstallsRequirements => PythonPackages == PythonPackages.Pip;
@@ -23,7 +23,18 @@ public sealed record ServerPolicy(bool CloudWatchAgent, PythonPackages PythonPac
     [
         "--python-deps", PythonPackages == PythonPackages.Pip ? "pip" : "distro",
         "--cloudwatch", CloudWatchAgent ? "on" : "off",
+        .. Tls?.BootstrapFlags() ?? [],
     ];
+
+    /// <summary>The site as users reach it: HTTPS on the domain when there is one, else plain HTTP on <paramref name="host"/>.</summary>
+    public Uri SiteUrl(string host, ServerPorts ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        return Tls?.SiteUrl ?? new UriBuilder("http", host, ports.Http).Uri;
+    }
+
+    /// <summary>For the run summary and the log: what the site serves.</summary>
+    public string SiteProtocol => Tls is null ? "http-only" : "https";
 }
 
 /// <summary>

@@ -32,6 +32,9 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
     /// <summary>The app's staff token (from the environment, masked): publishing an event needs it.</summary>
     public string? StaffToken { get; init; }
 
+    /// <summary>With HTTPS: the plain HTTP address of the site, which must redirect to <c>baseUrl</c>.</summary>
+    public Uri? HttpRedirectFrom { get; init; }
+
     /// <summary>Every check in order; the first failure throws. Returns the names of the checks that passed.</summary>
     public async Task<IReadOnlyList<string>> RunAllAsync(string? expectedRelease, CancellationToken cancellationToken = default)
     {
@@ -46,6 +49,12 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
         passed.Add("health");
         await ServerSentEventsAsync(cancellationToken);
         passed.Add("SSE round trip");
+        if (HttpRedirectFrom is { } plain)
+        {
+            await RedirectAsync(plain, cancellationToken);
+            passed.Add("HTTP redirects to HTTPS");
+        }
+
         return passed;
     }
 
@@ -60,6 +69,33 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
         }
 
         log.Information("smoke: {0} UI answers 200 at {1}", marker, url);
+    }
+
+    /// <summary>Plain HTTP answers a permanent redirect to the same path on the HTTPS site.</summary>
+    public async Task RedirectAsync(Uri plain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plain);
+        var url = new Uri(plain, "/admin/?from=smoke");
+        var expected = new Uri(baseUrl, "/admin/?from=smoke");
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.GetAsync(url, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            throw new SmokeCheckException("HTTP redirect", url, ex.Message);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode != HttpStatusCode.MovedPermanently || response.Headers.Location != expected)
+            {
+                throw new SmokeCheckException("HTTP redirect", url, $"HTTP {(int)response.StatusCode} to '{response.Headers.Location}', expected 301 to {expected}");
+            }
+        }
+
+        log.Information("smoke: {0} redirects to {1}", url, expected);
     }
 
     public async Task HealthAsync(string? expectedRelease, CancellationToken cancellationToken = default)

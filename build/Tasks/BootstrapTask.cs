@@ -16,7 +16,15 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
     {
         var deployment = context.Deployment;
         var appDeploy = Path.Combine(context.Options.RootDirectory, "app-deploy");
-        var scripts = DeployScripts.Fingerprint(appDeploy);
+        var extraFiles = deployment.Policy.Tls?.UploadFiles();
+        var scripts = DeployScripts.Fingerprint(appDeploy, extraFiles);
+
+        context.Summary.Record("site", deployment.Policy.SiteProtocol);
+        context.Summary.Record("domain", deployment.Policy.Tls?.Domain);
+        if (deployment.Policy.Tls is null)
+        {
+            context.Log.Warning("Bootstrap: no --domain, so the site serves plain HTTP only (no certificate, no HTTPS). Add --domain=<name> whose DNS points at the server for HTTPS.");
+        }
 
         // One server (the probe is for one) on which what bootstrap.sh would install was installed by
         // the last one that finished, nothing is pending, and the settings files are what this machine
@@ -42,7 +50,7 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         foreach (var app in servers)
         {
             var server = await app.Connect(TimeSpan.FromSeconds(30));
-            await DeployScripts.UploadAsync(server, appDeploy);
+            await DeployScripts.UploadAsync(server, appDeploy, extraFiles);
             BootstrapResult result;
             var where = servers.Count > 1 ? $" on {app.Name}" : " on the server";
             using (var step = context.Log.Step($"Bootstrap: bootstrap.sh{where} (apt, venv, units, site)"))

@@ -22,11 +22,20 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
             return;
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // with HTTPS: a client that checks the chain (against the test CA's root locally) and the name
+        var tls = context.Deployment.Policy.Tls;
+        using var http = new HttpClient(tls?.Handler() ?? new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            var checks = await new SmokeChecks(http, context.Deployment.PublicUrl(), context.Log) { StaffToken = await context.Deployment.StaffTokenAsync() }.RunAllAsync(context.Release?.Id);
+            var site = context.Deployment.PublicUrl();
+            var checks = await new SmokeChecks(http, site, context.Log)
+            {
+                StaffToken = await context.Deployment.StaffTokenAsync(),
+                HttpRedirectFrom = tls is null ? null : new UriBuilder("http", tls.Domain, context.Deployment.Ports.Http).Uri,
+            }.RunAllAsync(context.Release?.Id);
             context.Summary.Record("checks", checks);
+            context.Summary.Record("url", site.ToString());
+            context.Summary.Record("site", context.Deployment.Policy.SiteProtocol);
         }
         catch (SmokeCheckException failed) when (context.Release is not null)
         {
