@@ -40,10 +40,6 @@ data "aws_caller_identity" "current" {
       condition     = (var.domain_name == null) == (var.route53_zone_id == null)
       error_message = "domain_name and route53_zone_id go together: the certificate is validated through that Route 53 zone. Set both for HTTPS, or neither for HTTP only."
     }
-    postcondition {
-      condition     = var.domain_name == null || local.scale_out
-      error_message = "domain_name applies to the load balancer only: set app_server_count above 1 or enable_load_balancer = true (the single server has no load balancer to hold the certificate)."
-    }
   }
 }
 
@@ -185,4 +181,15 @@ module "compute" {
   release_bucket_name         = local.scale_out ? local.release_bucket_name : null
   region                      = var.region
   launch_tags                 = local.default_tags
+}
+
+# The single server's A record, when the hosted zone and the name are given (HTTPS: the build's
+# --domain gets the certificate on the server); scaled out, the load balancer's alias record instead.
+module "dns" {
+  source = "./modules/dns"
+  count  = !local.scale_out && var.route53_zone_id != null ? 1 : 0
+
+  zone_id     = var.route53_zone_id
+  domain_name = var.domain_name
+  public_ip   = module.compute.public_ip
 }

@@ -135,3 +135,8 @@ output "user_data" {
   description = "The app server's first-boot script as terraform renders it (no secrets; the instance keeps only its SHA-1). The rehearsal boots its machine through cloud-init with this text."
   value       = module.compute.user_data
 }
+
+output "site_domain" {
+  description = "Single server: the site's DNS name when the stack manages its A record (route53_zone_id and domain_name), else null."
+  value       = one(module.dns[*].fqdn)
+}

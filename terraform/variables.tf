@@ -255,7 +255,7 @@ variable "secondary_public_subnet_cidr" {
 
 variable "domain_name" {
   type        = string
-  description = "Scaled out: the site's domain (e.g. order.example.com). With route53_zone_id: an ACM certificate validated by DNS, HTTPS on the load balancer, HTTP redirected, an alias record. null: HTTP only."
+  description = "The site's domain (e.g. order.example.com), with route53_zone_id. Single server: an A record for the server's public IP (the build's --domain=<same name> gets the certificate with certbot on the server). Scaled out: an ACM certificate validated by DNS, HTTPS on the load balancer, HTTP redirected, an alias record. null: HTTP only."
   default     = null
 
   validation {
@@ -266,7 +266,7 @@ variable "domain_name" {
 
 variable "route53_zone_id" {
   type        = string
-  description = "Scaled out: the Route 53 hosted zone of domain_name (set both or neither)."
+  description = "The Route 53 hosted zone of domain_name (set both or neither)."
   default     = null
 
   validation {

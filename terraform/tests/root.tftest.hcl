@@ -574,3 +574,52 @@ run "opened_fastapi_and_unprotected_database" {
     error_message = "Turning deletion protection off (for a reviewed Destroy) keeps the final snapshot and the backups."
   }
 }
+
+run "no_domain_no_dns_record" {
+  command = plan
+
+  assert {
+    condition     = length(module.dns) == 0
+    error_message = "Without route53_zone_id the stack creates no DNS record (the site is HTTP only, or DNS is managed elsewhere)."
+  }
+}
+
+run "domain_and_hosted_zone_make_the_a_record" {
+  command = plan
+
+  variables {
+    domain_name     = "order.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  assert {
+    condition     = module.dns[0].resources.record.zone_id == "Z0123456789ABCDEFGHIJ" && module.dns[0].resources.record.name == "order.example.com" && module.dns[0].resources.record.type == "A" && module.dns[0].resources.record.ttl == 60
+    error_message = "domain_name and route53_zone_id make one A record for the name in that zone (TTL 60)."
+  }
+
+  assert {
+    condition     = [module.security.resources.ec2_https.from_port, module.security.resources.ec2_https.to_port] == [443, 443]
+    error_message = "HTTPS needs 443 open on the app server's group."
+  }
+}
+
+run "hosted_zone_without_a_domain_is_refused" {
+  command = plan
+
+  variables {
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  expect_failures = [data.aws_caller_identity.current]
+}
+
+run "domain_with_a_scheme_is_refused" {
+  command = plan
+
+  variables {
+    domain_name     = "https://order.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  expect_failures = [var.domain_name]
+}

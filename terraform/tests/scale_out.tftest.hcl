@@ -530,15 +530,6 @@ run "reject_domain_without_zone" {
   expect_failures = [data.aws_caller_identity.current]
 }
 
-run "reject_domain_on_the_single_server" {
-  command = plan
-  variables {
-    domain_name     = "order.example.com"
-    route53_zone_id = "Z0123456789ABCDEFGHIJ"
-  }
-  expect_failures = [data.aws_caller_identity.current]
-}
-
 run "reject_bad_domain_zone_and_subnet" {
   command = plan
   variables {
