@@ -488,7 +488,7 @@ live_cert=/etc/letsencrypt/live/$domain
 cert_usable() {
     [[ -n $domain && -s $live_cert/fullchain.pem && -s $live_cert/privkey.pem ]] || return 1
     [[ -z $acme_root ]] && return 0
-    openssl verify -CAfile "$CONF_DIR/acme-root.pem" -untrusted "$live_cert/chain.pem" "$live_cert/cert.pem" >/dev/null 2>&1
+    openssl verify -CAfile "$ACME_ROOT_FILE" -untrusted "$live_cert/chain.pem" "$live_cert/cert.pem" >/dev/null 2>&1
 }
 
 if [[ -n $domain ]]; then
@@ -512,7 +512,7 @@ EOF
         if (( LAST_CHANGED )); then systemctl daemon-reload; fi
     fi
     if [[ -n $acme_root ]]; then
-        install_content "$CONF_DIR/acme-root.pem" 0644 root root "ACME root" <"$acme_root"
+        install_content "$ACME_ROOT_FILE" 0644 root root "ACME root" <"$acme_root"
     fi
     for unit in enable start; do
         if [[ $unit == enable && $(systemctl is-enabled certbot.timer 2>/dev/null || true) != enabled ]]; then
@@ -574,7 +574,7 @@ if [[ $(readlink -f "$CURRENT" 2>/dev/null) == "$PLACEHOLDER" ]]; then
     if [[ -n $domain ]]; then
         health_url=https://$domain:$https_port/api/health
         health_opts=(--resolve "$domain:$https_port:127.0.0.1")
-        if [[ -n $acme_root ]]; then health_opts+=(--cacert "$CONF_DIR/acme-root.pem"); fi
+        if [[ -n $acme_root ]]; then health_opts+=(--cacert "$ACME_ROOT_FILE"); fi
     fi
     ok=0
     for _ in $(seq 1 40); do

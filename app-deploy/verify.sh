@@ -99,7 +99,7 @@ if [[ -n $domain && -s /etc/letsencrypt/live/$domain/fullchain.pem ]]; then
     if [[ $code == 301 ]]; then ok "HTTP GET / on $http_port redirects to HTTPS"; else failed "HTTP GET / on $http_port redirects to HTTPS" "got '$code'"; fi
     site=https://$domain:$https_port
     site_opts=(--resolve "$domain:$https_port:127.0.0.1")
-    if [[ -s $CONF_DIR/acme-root.pem ]]; then site_opts+=(--cacert "$CONF_DIR/acme-root.pem"); fi
+    if [[ -s $ACME_ROOT_FILE ]]; then site_opts+=(--cacert "$ACME_ROOT_FILE"); fi
 fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${site_opts[@]}" "$site/" 2>/dev/null)
 if [[ $code == 200 ]]; then ok "GET $site/ answers 200"; else failed "GET $site/ answers 200" "got '$code'"; fi

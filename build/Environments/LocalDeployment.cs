@@ -23,7 +23,7 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     /// <summary>Debian's packages only (no package index here), no CloudWatch (no AWS); with --domain, HTTPS with a certificate from the stack's Pebble.</summary>
     public ServerPolicy Policy => new(CloudWatchAgent: false, PythonPackages.Distro, options.Domain is { } domain ? stack.Pebble.Tls with { Domain = domain } : null);
 
-    public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api, stack.Layout.Ports.ApiGreen);
+    public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api, stack.Layout.Ports.ApiGreen) { Tls = Policy.Tls };
 
     public bool PlansInfrastructure => false;
 

@@ -38,7 +38,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     /// <summary>The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a release's requirements add).</summary>
     public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages, site.Tls(options.Domain));
 
-    public ServerPorts Ports => site.Ports;
+    public ServerPorts Ports => site.Ports with { Tls = Policy.Tls };
 
     public bool PlansInfrastructure => true;
 

@@ -12,10 +12,27 @@ public sealed record HealthResult(bool Healthy, string Detail);
 /// </summary>
 public static class HealthGate
 {
-    public static string Script(int httpPort, string? expectedRelease, TimeSpan timeout)
+    /// <summary>
+    /// curl's target for /api/health as a client sees the site: plain HTTP on loopback, or with
+    /// HTTPS the domain on its HTTPS port resolved to loopback, the certificate checked (against the
+    /// test CA's root where there is one). Plain HTTP then only redirects.
+    /// </summary>
+    public static string Target(int httpPort, Server.ServerTls? tls)
+    {
+        if (tls is null)
+        {
+            return $"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/api/health";
+        }
+
+        var port = tls.HttpsPort.ToString(CultureInfo.InvariantCulture);
+        var cacert = tls.AcmeRootFile is null ? string.Empty : $" --cacert {Server.ServerMap.AcmeRootFile}";
+        return $"--resolve {tls.Domain}:{port}:127.0.0.1{cacert} https://{tls.Domain}:{port}/api/health";
+    }
+
+    public static string Script(int httpPort, string? expectedRelease, TimeSpan timeout, Server.ServerTls? tls = null)
     {
         var seconds = ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/api/health";
+        var url = Target(httpPort, tls);
         var releaseCheck = expectedRelease is null
             ? "true"
             : $"printf '%s' \"$body\" | grep -Eq '\"release\": ?\"{expectedRelease}\"' && printf '%s' \"$body\" | grep -Eq '\"status\": ?\"ok\"'";
@@ -31,15 +48,16 @@ public static class HealthGate
             """;
     }
 
-    public static async Task<HealthResult> WaitAsync(IRemoteShell shell, int httpPort, string? expectedRelease, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static async Task<HealthResult> WaitAsync(IRemoteShell shell, Server.ServerPorts ports, string? expectedRelease, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        var result = await shell.RunAsync(Command(httpPort, expectedRelease, timeout), cancellationToken);
+        ArgumentNullException.ThrowIfNull(ports);
+        var result = await shell.RunAsync(Command(ports.Http, expectedRelease, timeout, ports.Tls), cancellationToken);
         return Read(result.ExitCode, result.Text);
     }
 
-    public static RemoteCommand Command(int httpPort, string? expectedRelease, TimeSpan timeout) =>
-        RemoteCommand.User("bash -c " + Shell.Quote(Script(httpPort, expectedRelease, timeout)), "health check") with
+    public static RemoteCommand Command(int httpPort, string? expectedRelease, TimeSpan timeout, Server.ServerTls? tls = null) =>
+        RemoteCommand.User("bash -c " + Shell.Quote(Script(httpPort, expectedRelease, timeout, tls)), "health check") with
         {
             AllowFailure = true,
             Timeout = timeout + TimeSpan.FromMinutes(1),

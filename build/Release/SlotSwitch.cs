@@ -24,7 +24,7 @@ public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log,
         var state = await StateAsync(cancellationToken);
         if (!force && state.LiveRelease == id)
         {
-            var health = await HealthGate.WaitAsync(shell, ports.Http, Expected(id), TimeSpan.FromSeconds(5), cancellationToken);
+            var health = await HealthGate.WaitAsync(shell, ports, Expected(id), TimeSpan.FromSeconds(5), cancellationToken);
             if (health.Healthy)
             {
                 if (state.Running.GetValueOrDefault(state.Idle))
@@ -53,7 +53,7 @@ public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log,
         }
 
         await shell.RunAsync(SlotCommands.Switch(to, ports.For(to)), cancellationToken);
-        var gate = await HealthGate.WaitAsync(shell, ports.Http, Expected(id), TimeSpan.FromSeconds(20), cancellationToken);
+        var gate = await HealthGate.WaitAsync(shell, ports, Expected(id), TimeSpan.FromSeconds(20), cancellationToken);
         if (!gate.Healthy)
         {
             if (from is not null && state.Running.GetValueOrDefault(from))

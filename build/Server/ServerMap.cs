@@ -66,6 +66,10 @@ public static class ServerMap
     /// <summary>certbot's webroot: Nginx serves /.well-known/acme-challenge/ from here over plain HTTP.</summary>
     public const string AcmeWebroot = "/var/lib/tableorder-acme";
 
+    /// <summary>With a test ACME server: the root its certificates chain to (bootstrap.sh --acme-root), for checks on the server.</summary>
+    /// Readable by everyone (the login user's health checks use it): a root certificate is public.
+    public const string AcmeRootFile = StateDirectory + "/acme-root.pem";
+
     /// <summary>Runs after every renewal: <c>nginx -t</c>, then a graceful reload.</summary>
     public const string CertbotDeployHook = "/etc/letsencrypt/renewal-hooks/deploy/tableorder-nginx-reload";
 
@@ -126,6 +130,7 @@ public static class ServerMap
         new("LOGROTATE_FILE", LogrotateFile),
         new("PLACEHOLDER", Releases + "/" + Placeholder),
         new("ACME_WEBROOT", AcmeWebroot),
+        new("ACME_ROOT_FILE", AcmeRootFile),
         new("CERTBOT_DEPLOY_HOOK", CertbotDeployHook),
         new("CERTBOT_DROP_IN", CertbotDropIn),
         new("API_RATE", ApiRequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)),

@@ -43,6 +43,9 @@ public sealed record ServerPolicy(bool CloudWatchAgent, PythonPackages PythonPac
 /// </summary>
 public sealed record ServerPorts(int Http, int Api, int ApiGreen)
 {
+    /// <summary>With HTTPS: the site's name and port (the health gate goes there; plain HTTP only redirects).</summary>
+    public ServerTls? Tls { get; init; }
+
     public static readonly ServerPorts Production = new(80, 8000, 8001);
 
     /// <summary>The loopback port of a slot (blue or green).</summary>

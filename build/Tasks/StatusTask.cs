@@ -56,7 +56,7 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
                 context.Log.Information("Service:          {0}", line);
             }
 
-            var health = await HealthGate.WaitAsync(server, app.Ports.Http, null, TimeSpan.FromSeconds(3));
+            var health = await HealthGate.WaitAsync(server, app.Ports, null, TimeSpan.FromSeconds(3));
             context.Log.Information("Health:           {0}", health.Detail);
             var inBalancer = balanced.FirstOrDefault(b => b.Name == app.Name);
             if (inBalancer is not null)

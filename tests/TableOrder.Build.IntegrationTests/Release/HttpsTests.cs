@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using TableOrder.Build.Diagnostics;
+using TableOrder.Build.IntegrationTests.Local;
+using TableOrder.Build.IntegrationTests.Support;
+using TableOrder.Build.Local;
+using TableOrder.Build.Remote;
+using TableOrder.Build.Server;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TableOrder.Build.IntegrationTests.Release;
+
+/// <summary>
+/// HTTPS on the local stack, for real: Deploy with --domain gets a certificate from the stack's
+/// Pebble over HTTP-01 through Nginx, Smoke checks the chain against Pebble's root, HTTP redirects;
+/// a forced renewal while clients keep calling drops no request and Nginx serves the new certificate.
+/// And what Nginx adds to every answer: security headers, per-client limits (429).
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(LocalEnvironmentGroup.Name)]
+public sealed class HttpsTests(LocalEnvironmentFixture stack, ITestOutputHelper output)
+{
+    private const string Domain = "tableorder.test";
+
+    private LocalPorts Ports => stack.Layout.Ports;
+
+    [Fact]
+    public async Task Deploy_with_a_domain_serves_https_with_a_pebble_certificate_and_http_redirects()
+    {
+        var deploy = await Run("--target=Deploy", $"--domain={Domain}");
+        Assert.Equal(0, deploy.ExitCode);
+        Assert.Equal("https", deploy.Run.Text("Bootstrap", "site"));
+        var checks = deploy.Run.Outcome("Smoke", "checks")!.Value.EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Equal(["customer UI", "admin UI", "superadmin UI", "health", "SSE round trip", "HTTP redirects to HTTPS"], checks);
+        Assert.Equal($"https://{Domain}:{Ports.Https}/", deploy.Run.Text("Smoke", "url"));
+
+        // the served chain ends in the root Pebble hands out now (asked here, not the build's copy)
+        var root = PebbleRoot();
+        var served = ServedCertificate();
+        Assert.Contains(Domain, served.GetNameInfo(X509NameType.DnsName, forIssuer: false), StringComparison.Ordinal);
+        Assert.True(ServerTls.ChainsTo(served, null, root, SslPolicyErrors.None) || ChainsWithIntermediates(served, root), "the served certificate does not chain to Pebble's root");
+
+        using var http = new HttpClient(Tls(root).Handler()) { Timeout = TimeSpan.FromSeconds(10) };
+        using (var page = await http.GetAsync(new Uri($"https://{Domain}:{Ports.Https}/admin/")))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal("max-age=31536000", page.Headers.GetValues("Strict-Transport-Security").Single());
+        }
+
+        using (var plain = await http.GetAsync(new Uri($"http://{Domain}:{Ports.Http}/superadmin/?x=1")))
+        {
+            Assert.Equal(HttpStatusCode.MovedPermanently, plain.StatusCode);
+            Assert.Equal(new Uri($"https://{Domain}:{Ports.Https}/superadmin/?x=1"), plain.Headers.Location);
+        }
+
+        // the ACME challenge path stays on plain HTTP (renewals need it): a missing token is a 404, not a redirect
+        using (var challenge = await http.GetAsync(new Uri($"http://{Domain}:{Ports.Http}/.well-known/acme-challenge/none")))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, challenge.StatusCode);
+        }
+
+        var again = await Run("--target=Bootstrap", $"--domain={Domain}");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal(0, again.Run.Number("Bootstrap", "changes"));
+    }
+
+    [Fact]
+    public async Task Without_a_domain_the_run_says_the_site_is_http_only()
+    {
+        var deploy = await Run("--target=Deploy");
+        Assert.Equal(0, deploy.ExitCode);
+        Assert.Equal("http-only", deploy.Run.Text("Bootstrap", "site"));
+        Assert.Equal("http-only", deploy.Run.Text("Smoke", "site"));
+        Assert.Null(deploy.Run.Text("Bootstrap", "domain"));
+    }
+
+    [Fact]
+    public async Task A_forced_renewal_under_load_drops_no_request_and_nginx_serves_the_new_certificate()
+    {
+        Assert.Equal(0, (await Run("--target=Deploy", $"--domain={Domain}")).ExitCode);
+        var root = PebbleRoot();
+        var before = ServedCertificate().SerialNumber;
+
+        // a bounded client loop: new TLS connections all the time (the pool recycles them), so the
+        // requests straddle the reload and the certificate swap
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var requests = 0;
+        var failures = new List<string>();
+        var tls = Tls(root);
+        async Task Client()
+        {
+            using var handler = tls.Handler();
+            handler.PooledConnectionLifetime = TimeSpan.FromMilliseconds(200);
+            using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+            var paths = new[] { "/", "/admin/", "/api/health" };
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri($"https://{Domain}:{Ports.Https}{paths[i % paths.Length]}"), stop.Token);
+                    Interlocked.Increment(ref requests);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        lock (failures) { failures.Add($"HTTP {(int)response.StatusCode}"); }
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (HttpRequestException error)
+                {
+                    Interlocked.Increment(ref requests);
+                    lock (failures) { failures.Add(error.Message); }
+                }
+            }
+        }
+
+        var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(Client)).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var renew = await Ssh($"REQUESTS_CA_BUNDLE={ServerMap.ConfigDirectory}/acme-ca.pem certbot renew --force-renewal --no-random-sleep-on-renew 2>&1; echo \"exit $?\"");
+        output.WriteLine(renew);
+        Assert.Contains("exit 0", renew, StringComparison.Ordinal);
+
+        var watch = Stopwatch.StartNew();
+        var after = before;
+        while (after == before && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(500);
+            after = ServedCertificate().SerialNumber;
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+        output.WriteLine($"requests {requests}, failed {failures.Count}: {string.Join("; ", failures.Take(5))}");
+        Assert.NotEqual(before, after);
+        Assert.True(requests > 50, $"only {requests} requests were made");
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task Every_answer_carries_the_security_headers_and_the_uis_a_strict_csp()
+    {
+        Assert.Equal(0, (await Run("--target=Deploy")).ExitCode);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var path in new[] { "/", "/admin/", "/superadmin/", "/admin/app.js", "/api/health", "/no-such-page" })
+        {
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Ports.Http}{path}"));
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
+            var csp = response.Headers.TryGetValues("Content-Security-Policy", out var values) ? values.Single() : null;
+            if (path.StartsWith("/api/", StringComparison.Ordinal))
+            {
+                Assert.Null(csp);
+            }
+            else
+            {
+                Assert.NotNull(csp);
+                Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+                Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+                Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_client_over_its_limits_gets_429_and_loopback_is_not_counted()
+    {
+        Assert.Equal(0, (await Run("--target=Deploy")).ExitCode);
+        var address = NonLoopbackAddress();
+        output.WriteLine($"client address: {address}");
+        var site = $"http://{address}:{Ports.Http}";
+
+        // streams: the first few are served, one more from the same address is refused
+        using var streams = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 100 }) { Timeout = Timeout.InfiniteTimeSpan };
+        var open = new List<HttpResponseMessage>();
+        try
+        {
+            for (var i = 0; i < ServerMap.StreamsPerClient; i++)
+            {
+                var stream = await OpenStream(streams, $"{site}/api/events/limits-{i}");
+                open.Add(stream);
+                Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            }
+
+            using (var refused = await OpenStream(streams, $"{site}/api/events/limits-extra"))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            }
+
+            // the same number of streams again from loopback is fine: the limit is per client address
+            using var local = await OpenStream(streams, $"http://127.0.0.1:{Ports.Http}/api/events/limits-local");
+            Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        }
+        finally
+        {
+            open.ForEach(s => s.Dispose());
+        }
+
+        // requests: a burst far above rate + burst from one address meets 429s; loopback never does
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var total = (ServerMap.ApiBurst + ServerMap.ApiRequestsPerSecond) * 3;
+        var remote = await Task.WhenAll(Enumerable.Range(0, total).Select(_ => StatusOf(http, $"{site}/api/health")));
+        Assert.Contains(HttpStatusCode.TooManyRequests, remote);
+        Assert.Contains(HttpStatusCode.OK, remote);
+        var loopback = await Task.WhenAll(Enumerable.Range(0, total).Select(_ => StatusOf(http, $"http://127.0.0.1:{Ports.Http}/api/health")));
+        Assert.All(loopback, s => Assert.Equal(HttpStatusCode.OK, s));
+    }
+
+    private static async Task<HttpResponseMessage> OpenStream(HttpClient http, string url)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    private static async Task<HttpStatusCode> StatusOf(HttpClient http, string url)
+    {
+        using var response = await http.GetAsync(new Uri(url));
+        return response.StatusCode;
+    }
+
+    /// <summary>This host's first non-loopback IPv4 address: Nginx sees the tests as an outside client there.</summary>
+    private static IPAddress NonLoopbackAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .First(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+
+    private ServerTls Tls(X509Certificate2 root)
+    {
+        var rootFile = Path.Combine(stack.Layout.StateDirectory, "pebble", "test-root.pem");
+        File.WriteAllText(rootFile, root.ExportCertificatePem());
+        return new ServerTls(Domain, Ports.Https, AcmeRootFile: rootFile, Address: IPAddress.Loopback);
+    }
+
+    /// <summary>Pebble's current root, from its management interface (its API certificate checked against the stack's Pebble CA).</summary>
+    private X509Certificate2 PebbleRoot()
+    {
+        var log = new RecordingLog(output);
+        var pem = new LocalPebble(stack.Layout, new LocalProcess(log), log).FetchRoot();
+        return X509Certificate2.CreateFromPem(pem);
+    }
+
+    /// <summary>The certificate Nginx serves for the domain now (a new connection, SNI set).</summary>
+    private X509Certificate2 ServedCertificate()
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, Ports.Https);
+        using var ssl = new SslStream(client.GetStream(), false, (_, _, _, _) => true);
+        ssl.AuthenticateAsClient(Domain);
+        return new X509Certificate2(ssl.RemoteCertificate!);
+    }
+
+    /// <summary>Builds the chain with Pebble's intermediate fetched by the chain engine's extra store: the server sends it.</summary>
+    private bool ChainsWithIntermediates(X509Certificate2 served, X509Certificate2 root)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, Ports.Https);
+        var valid = false;
+        using var ssl = new SslStream(client.GetStream(), false, (_, certificate, chain, errors) =>
+            valid = certificate is X509Certificate2 c && ServerTls.ChainsTo(c, chain, root, errors));
+        ssl.AuthenticateAsClient(Domain);
+        return valid && served.Thumbprint is not null;
+    }
+
+    private async Task<BuildResult> Run(params string[] arguments)
+    {
+        var run = await BuildRun.RunAsync(LocalEnvironmentFixture.LongRun, arguments);
+        output.WriteLine(run.ToString());
+        return run;
+    }
+
+    private async Task<string> Ssh(string rootCommand)
+    {
+        var log = new RecordingLog(output);
+        using var session = await SshSession.ConnectAsync(new LocalMachine(stack.Layout, new LocalProcess(log), log).SshTarget, log, new SecretMasker(), TimeSpan.FromSeconds(30));
+        return (await session.RunAsync(RemoteCommand.Root(rootCommand, "test step") with { AllowFailure = true, Timeout = TimeSpan.FromMinutes(3) })).Text;
+    }
+}
