@@ -23,7 +23,7 @@ public sealed class LocalPortsTests
         var chosen = LocalPorts.Choose(state.Path, preferDefaults: true, taken.Contains);
         Assert.NotEqual(LocalPorts.Defaults, chosen);
         Assert.All(chosen.All, p => Assert.InRange(p, 20000, 30009));
-        Assert.Equal(6, chosen.All.Distinct().Count());
+        Assert.Equal(10, chosen.All.Distinct().Count());
 
         // A taken port in the derived block moves the stack on to the next block.
         var blocked = LocalPorts.Choose(state.Path, preferDefaults: false, p => p == chosen.Http);
