@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.IntegrationTests.Local;
@@ -43,7 +44,7 @@ public sealed class HttpsTests(LocalEnvironmentFixture stack, ITestOutputHelper 
         var root = PebbleRoot();
         var served = ServedCertificate();
         Assert.Contains(Domain, served.GetNameInfo(X509NameType.DnsName, forIssuer: false), StringComparison.Ordinal);
-        Assert.True(ServerTls.ChainsTo(served, null, root, SslPolicyErrors.None) || ChainsWithIntermediates(served, root), "the served certificate does not chain to Pebble's root");
+        Assert.True(ServedChainEndsIn(root), "the served certificate (with the intermediate Nginx sends) does not chain to Pebble's current root");
 
         using var http = new HttpClient(Tls(root).Handler()) { Timeout = TimeSpan.FromSeconds(10) };
         using (var page = await http.GetAsync(new Uri($"https://{Domain}:{Ports.Https}/admin/")))
@@ -255,21 +256,35 @@ public sealed class HttpsTests(LocalEnvironmentFixture stack, ITestOutputHelper 
     {
         using var client = new TcpClient();
         client.Connect(IPAddress.Loopback, Ports.Https);
-        using var ssl = new SslStream(client.GetStream(), false, (_, _, _, _) => true);
+        // read whatever is served (its chain is checked elsewhere): the serial is all that is wanted here
+        X509Certificate2? seen = null;
+        using var ssl = new SslStream(client.GetStream(), false, (_, certificate, _, _) =>
+        {
+            seen = certificate is null ? null : new X509Certificate2(certificate);
+            return seen is not null;
+        });
         ssl.AuthenticateAsClient(Domain);
-        return new X509Certificate2(ssl.RemoteCertificate!);
+        return seen!;
     }
 
-    /// <summary>Builds the chain with Pebble's intermediate fetched by the chain engine's extra store: the server sends it.</summary>
-    private bool ChainsWithIntermediates(X509Certificate2 served, X509Certificate2 root)
+    /// <summary>A TLS handshake that accepts only a chain (as the server sends it) ending in <paramref name="root"/> and valid for the domain.</summary>
+    private bool ServedChainEndsIn(X509Certificate2 root)
     {
         using var client = new TcpClient();
         client.Connect(IPAddress.Loopback, Ports.Https);
         var valid = false;
         using var ssl = new SslStream(client.GetStream(), false, (_, certificate, chain, errors) =>
             valid = certificate is X509Certificate2 c && ServerTls.ChainsTo(c, chain, root, errors));
-        ssl.AuthenticateAsClient(Domain);
-        return valid && served.Thumbprint is not null;
+        try
+        {
+            ssl.AuthenticateAsClient(Domain);
+        }
+        catch (AuthenticationException)
+        {
+            return false;
+        }
+
+        return valid;
     }
 
     private async Task<BuildResult> Run(params string[] arguments)

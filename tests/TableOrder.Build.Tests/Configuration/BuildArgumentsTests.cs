@@ -31,6 +31,26 @@ public sealed class BuildArgumentsTests : IDisposable
     private BuildArgumentException Fails(Dictionary<string, string?>? arguments = null, string[]? targets = null, Dictionary<string, string>? environment = null) =>
         Assert.Throws<BuildArgumentException>(() => Parse(arguments, targets, environment));
 
+    [Theory]
+    [InlineData("https://order.example.com")]
+    [InlineData("Order.Example.com")]
+    [InlineData("order.example.com:443")]
+    [InlineData("localhost")]
+    public void A_domain_that_is_not_a_dns_name_stops_before_any_task_and_shows_how_to_write_it(string domain)
+    {
+        var error = Fails(new() { ["domain"] = domain }, ["Deploy"]);
+        Assert.Contains("--domain", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--domain=shop.example.com", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_domain_is_kept_and_none_means_http_only()
+    {
+        Assert.Equal("order.example.com", Parse(new() { ["domain"] = "order.example.com" }, ["Deploy"]).Domain);
+        Assert.Null(Parse(targets: ["Deploy"]).Domain);
+        Assert.Contains("--domain needs a value", Fails(new() { ["domain"] = null }, ["Deploy"]).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Backend_config_without_a_backend_block_stops_before_any_task_and_names_the_fix()
     {
