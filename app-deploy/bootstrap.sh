@@ -151,7 +151,7 @@ elif [[ -n $https_port$acme_server$acme_ca$acme_root ]]; then
     die "--https-port, --acme-server, --acme-ca and --acme-root need --domain NAME"
 fi
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
-for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/nginx-live.conf.in server/logrotate-tableorder \
+for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
     [[ -f $here/$f ]] || die "$here/$f is missing: upload the whole app-deploy/ folder, not just bootstrap.sh"
 done
@@ -427,25 +427,17 @@ fi
 nginx_log_dir=/var/log/nginx
 # render_site TLS(0|1) -> stdout: the site with the plain HTTP server serving the app (0) or
 # redirecting to the HTTPS one (1); with a domain, HTTP also answers the ACME challenge
+# shellcheck source=/dev/null
+. "$here/server/site-template.sh"
 render_site() {
-    local tls=$1 template app redirect_port=''
+    local tls=$1 acme=0 redirect_port='' tmp
+    [[ -z $domain ]] || acme=1
     (( https_port == 443 )) || redirect_port=":$https_port"
-    template=$(cat "$here/server/nginx-site.conf.in"; echo x)
-    template=${template%x}
-    template=$(printf '%s' "$template" | sed \
-        -e "$( (( tls )) && echo 's/^@TLS@//' || echo '/^@TLS@/d')" \
-        -e "$( (( tls )) && echo '/^@PLAIN@/d' || echo 's/^@PLAIN@//')" \
-        -e "$( [[ -n $domain ]] && echo 's/^@ACME@//' || echo '/^@ACME@/d')"; echo x)
-    template=${template%x}
-    app=$(cat "$here/server/nginx-app.conf.in"; echo x)
-    app=${app%x}
-    template=${template//@APP@/${app%$'\n'}}
-    local tmp
     tmp=$(mktemp)
-    printf '%s' "$template" >"$tmp"
+    site_template "$tls" "$acme" "$here/server" >"$tmp"
     render "$tmp" "HTTP_PORT=$http_port" "HTTPS_PORT=$https_port" "HTTPS_REDIRECT_PORT=$redirect_port" \
-        "DOMAIN=$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" "NGINX_LOG_DIR=$nginx_log_dir" \
-        "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT"
+        "DOMAIN=$domain" "CERT_DIR=/etc/letsencrypt/live/$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" \
+        "NGINX_LOG_DIR=$nginx_log_dir" "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT"
     rm -f "$tmp"
 }
 

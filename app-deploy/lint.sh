@@ -19,7 +19,7 @@ fi
 . "$2"
 map_values=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
 missing=()
-for tool in shellcheck nginx systemd-analyze python3; do
+for tool in shellcheck nginx systemd-analyze python3 openssl; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if (( ${#missing[@]} )); then
@@ -51,14 +51,23 @@ for s in "${scripts[@]}"; do
 done
 
 # ---- nginx -t on the site, rendered with a test prefix, for the local and production ports ---
-for ports in "8080 18000" "80 8000"; do
-    read -r http api <<<"$ports"
-    prefix=$work/nginx-$http
+# shellcheck source=/dev/null
+. "$here/server/site-template.sh"
+# both forms: HTTP only, and HTTPS (ACME challenge, redirect, TLS with a throwaway certificate)
+cert=$work/cert
+mkdir -p "$cert"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=lint.example.com \
+    -keyout "$cert/privkey.pem" -out "$cert/fullchain.pem" >/dev/null 2>&1
+for ports in "8080 18000 8443 0" "80 8000 443 0" "8080 18000 8443 1" "80 8000 443 1"; do
+    read -r http api https tls <<<"$ports"
+    prefix=$work/nginx-$http-$tls
     mkdir -p "$prefix/logs" "$prefix/slots/blue/ui"
     # the live file as slot.sh writes it, and the site that includes it
     render "$here/server/nginx-live.conf.in" "API_PORT=$api" "UI_ROOT=$prefix/slots/blue/ui" "SLOT=blue" "RELEASE=lint" >"$prefix/live.conf"
-    render "$here/server/nginx-site.conf.in" "HTTP_PORT=$http" "LIVE_CONF=$prefix/live.conf" \
-        "NGINX_LOG_DIR=$prefix/logs" >"$prefix/site.conf"
+    site_template "$tls" "$tls" "$here/server" >"$prefix/site.in"
+    render "$prefix/site.in" "HTTP_PORT=$http" "HTTPS_PORT=$https" "HTTPS_REDIRECT_PORT=:$https" "DOMAIN=lint.example.com" \
+        "CERT_DIR=$cert" "ACME_WEBROOT=$prefix/acme" "LIVE_CONF=$prefix/live.conf" "NGINX_LOG_DIR=$prefix/logs" \
+        "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT" >"$prefix/site.conf"
     mime=''
     [[ -f /etc/nginx/mime.types ]] && mime='include /etc/nginx/mime.types;'
     cat >"$prefix/nginx.conf" <<EOF
@@ -77,14 +86,14 @@ http {
 }
 EOF
     if nginx -t -q -p "$prefix" -c "$prefix/nginx.conf" >"$work/out" 2>&1; then
-        ok "nginx -t on the site (http $http, api $api)"
+        ok "nginx -t on the site (http $http, api $api, https $(( tls )) on $https)"
     else
-        failed "nginx -t on the site (http $http, api $api)" "$work/out"
+        failed "nginx -t on the site (http $http, api $api, https $(( tls )) on $https)" "$work/out"
     fi
 done
 # the SSE essentials must stay in /api/
 for directive in 'proxy_buffering off;' 'proxy_cache off;' 'proxy_http_version 1.1;' 'proxy_read_timeout'; do
-    if grep -q -- "$directive" "$here/server/nginx-site.conf.in"; then ok "nginx site has $directive"
+    if grep -q -- "$directive" "$here/server/nginx-app.conf.in"; then ok "nginx site has $directive"
     else echo "missing $directive" >"$work/out"; failed "nginx site has $directive" "$work/out"; fi
 done
 
