@@ -79,12 +79,16 @@ public static class ServerMap
     /// <summary>certbot's live folder of a domain (fullchain.pem, privkey.pem, cert.pem, chain.pem).</summary>
     public static string CertificateFolder(string domain) => $"/etc/letsencrypt/live/{domain}";
 
-    /// <summary>Per client address (loopback not counted): API requests per second and the burst above it.</summary>
-    public const int ApiRequestsPerSecond = 10;
-    public const int ApiBurst = 40;
+    /// <summary>
+    /// Per client address (loopback not counted): API requests per second and the burst above it.
+    /// A store's tables usually share one address (its Wi-Fi's NAT), so the limits are per store
+    /// rather than per person: generous for a busy store, a wall for one client flooding the API.
+    /// </summary>
+    public const int ApiRequestsPerSecond = 30;
+    public const int ApiBurst = 120;
 
-    /// <summary>Per client address: event streams open at once (each holds a Redis connection).</summary>
-    public const int StreamsPerClient = 4;
+    /// <summary>Per client address: event streams open at once (each holds a Redis connection; every customer page holds one).</summary>
+    public const int StreamsPerClient = 64;
 
     /// <summary>Where the deploy scripts land, below the login user's home.</summary>
     public const string ScriptsFolder = "tableorder-deploy";
