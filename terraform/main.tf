@@ -187,7 +187,7 @@ module "compute" {
 # --domain gets the certificate on the server); scaled out, the load balancer's alias record instead.
 module "dns" {
   source = "./modules/dns"
-  count  = !local.scale_out && var.route53_zone_id != null ? 1 : 0
+  count  = !local.scale_out && var.route53_zone_id != null && var.domain_name != null ? 1 : 0
 
   zone_id     = var.route53_zone_id
   domain_name = var.domain_name
