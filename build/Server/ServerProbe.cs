@@ -145,10 +145,11 @@ public static class ServerProbe
             print("db=?")
         """;
 
-    public static RemoteCommand Command(int httpPort)
+    public static RemoteCommand Command(int httpPort, ServerTls? tls = null)
     {
         var python = DatabaseRevisionScript.Replace("@ENV@", ServerMap.EnvFile, StringComparison.Ordinal).Replace("@MIGRATE@", ServerMap.MigrationEnvFile, StringComparison.Ordinal);
-        var url = $"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/api/health";
+        // as the health gate reaches the site: over HTTPS when it has a domain (plain HTTP only redirects then)
+        var url = Release.HealthGate.Target(httpPort, tls);
         string[] lines =
         [
             $"home=$(getent passwd \"${{SUDO_USER:-root}}\" | cut -d: -f6)",
@@ -174,10 +175,10 @@ public static class ServerProbe
         return RemoteCommand.Root(string.Join('\n', lines), "read the server's state") with { AllowFailure = true, Timeout = TimeSpan.FromMinutes(1) };
     }
 
-    public static async Task<ServerState> ReadAsync(IRemoteShell shell, int httpPort, CancellationToken cancellationToken = default)
+    public static async Task<ServerState> ReadAsync(IRemoteShell shell, int httpPort, ServerTls? tls = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        var result = await shell.RunAsync(Command(httpPort), cancellationToken);
+        var result = await shell.RunAsync(Command(httpPort, tls), cancellationToken);
         return ServerState.Parse(result.Output);
     }
 }

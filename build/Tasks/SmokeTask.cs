@@ -13,6 +13,8 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
+        context.Summary.Record("site", context.Deployment.Policy.SiteProtocol);
+
         // Nothing in this run changed the server, and the probe found this release live and healthy
         // through Nginx (database and Redis ok): the smoke checks passed when it went live.
         if (context.Release is { } release && context.ServerState is { } state && state.Slots.LiveRelease == release.Id && state.HealthyFor(release.Id))
@@ -35,7 +37,6 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
             }.RunAllAsync(context.Release?.Id);
             context.Summary.Record("checks", checks);
             context.Summary.Record("url", site.ToString());
-            context.Summary.Record("site", context.Deployment.Policy.SiteProtocol);
         }
         catch (SmokeCheckException failed) when (context.Release is not null)
         {

@@ -21,7 +21,7 @@ public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
             server = await context.Deployment.WaitForServerAsync();
 
             // One call learns the whole server; later tasks skip what already matches it.
-            var probe = await ServerProbe.ReadAsync(server, context.Deployment.Ports.Http);
+            var probe = await ServerProbe.ReadAsync(server, context.Deployment.Ports.Http, context.Deployment.Policy.Tls);
             if (probe.Booted)
             {
                 context.ServerState = probe;

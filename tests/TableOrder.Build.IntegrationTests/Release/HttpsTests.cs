@@ -68,6 +68,14 @@ public sealed class HttpsTests(LocalEnvironmentFixture stack, ITestOutputHelper 
         var again = await Run("--target=Bootstrap", $"--domain={Domain}");
         Assert.Equal(0, again.ExitCode);
         Assert.Equal(0, again.Run.Number("Bootstrap", "changes"));
+
+        // with HTTPS too, a second Deploy learns the server in one call (health read over HTTPS) and does nothing else
+        var noOp = await Run("--target=Deploy", $"--domain={Domain}");
+        Assert.Equal(0, noOp.ExitCode);
+        foreach (var task in new[] { "Bootstrap", "Release", "Migrate", "Activate", "Smoke" })
+        {
+            Assert.Equal(ServerState.UpToDate, noOp.Run.Text(task, "skipped"));
+        }
     }
 
     [Fact]
