@@ -102,9 +102,9 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
     public void DeleteWorkingCopy()
     {
         // The marker goes first: a delete cut short must not leave a half-deleted copy that looks whole.
-        File.Delete(WorkingCopyMarker);
         if (Directory.Exists(layout.MachineDirectory))
         {
+            File.Delete(WorkingCopyMarker);
             process.Run("rm", ["-rf", "--one-file-system", layout.MachineDirectory]);
         }
     }
