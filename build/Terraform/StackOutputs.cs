@@ -43,6 +43,17 @@ public sealed record StackOutputs(
     public static StackOutputs From(TerraformOutputs outputs)
     {
         ArgumentNullException.ThrowIfNull(outputs);
+
+        // A scaled-out stack has no single instance: its servers come from the Auto Scaling group and
+        // serve releases/current from the release bucket; the build's roll-out over the ALB is not there yet.
+        if (outputs.ScaledOut)
+        {
+            throw new TerraformException(
+                $"The stack is scaled out ({outputs.AppServerCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "several"} servers behind a load balancer): " +
+                "this build deploys to a single server only; rolling deploys through the ALB are not built yet (README, \"Scaling out\"). " +
+                "Set app_server_count = 1 and enable_load_balancer = false to deploy with this build.");
+        }
+
         var missing = new List<string>();
         T Need<T>(T? value, string name)
             where T : class

@@ -46,6 +46,11 @@ public sealed record TerraformOutputs
 
     public string? Region { get; init; }
 
+    /// <summary>The stack runs its servers in an Auto Scaling group behind a load balancer (app_server_count above 1).</summary>
+    public bool ScaledOut { get; init; }
+
+    public int? AppServerCount { get; init; }
+
     public bool IsEmpty => InstanceId is null && PublicIp is null && Region is null;
 
     public static TerraformOutputs Parse(string outputJson)
@@ -93,6 +98,8 @@ public sealed record TerraformOutputs
             LogGroupFastApi = Text("log_group_fastapi"),
             LogGroupNginx = Text("log_group_nginx"),
             Region = Text("region"),
+            ScaledOut = Flag("scaled_out") ?? false,
+            AppServerCount = Number("app_server_count"),
         };
     }
 }

@@ -47,6 +47,19 @@ public sealed class StackOutputsTests
     }
 
     [Fact]
+    public void A_scaled_out_stack_is_refused_with_what_to_do_not_as_missing_outputs()
+    {
+        var outputs = TerraformOutputs.Parse("""{"scaled_out": {"value": true}, "app_server_count": {"value": 3}, "instance_id": {"value": null}}""");
+        Assert.True(outputs.ScaledOut);
+
+        var ex = Assert.Throws<TerraformException>(() => StackOutputs.From(outputs));
+
+        Assert.Contains("scaled out (3 servers", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("app_server_count = 1", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("instance_id", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Outputs_json_carries_ssh_port()
     {
         var outputs = TerraformOutputs.Parse("""{"ssh_port": {"value": 22, "type": "number", "sensitive": false}}""");
