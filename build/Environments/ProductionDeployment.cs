@@ -277,7 +277,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         var kept = new KeptHostKey(await SsmAsync(), Log, Path.Combine(options.StateDirectory, "ssh-host-key.pin"), KeptHostKey.ParameterFor(Name));
         var hostKey = options.SshHostKey;
         var fromKept = false;
-        if (hostKey is null && await kept.ReadAsync() is { } keptKey)
+        if (hostKey is null && await kept.ReadAsync(instanceId) is { } keptKey)
         {
             hostKey = keptKey;
             fromKept = true;
@@ -304,7 +304,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 ex);
         }
 
-        await kept.KeepAsync(hostKey);
+        await kept.KeepAsync(instanceId, hostKey);
         return _server;
     }
 }

@@ -72,7 +72,9 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         var machineKey = KeyOf(await File.ReadAllTextAsync(Path.Combine(MachineRootfs, "etc", "ssh", "ssh_host_ed25519_key.pub")));
         var imageKey = KeyOf(await File.ReadAllTextAsync(Path.Combine(ImageRootfs(), "etc", "ssh", "ssh_host_ed25519_key.pub")));
         Assert.NotEqual(imageKey, machineKey);
-        Assert.Equal(machineKey, KeyOf(await File.ReadAllTextAsync(PinFile)));
+        var (owner, pinned) = TableOrder.Build.Aws.KeptHostKey.Parse(await File.ReadAllTextAsync(PinFile));
+        Assert.Equal(machineKey, KeyOf(pinned));
+        Assert.StartsWith("i-", owner, StringComparison.Ordinal);
         Assert.Equal(0, (await Rehearse("--target=LocalDown")).ExitCode);
 
         var restartedAt = DateTime.UtcNow;
@@ -91,7 +93,8 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         var kept = await File.ReadAllTextAsync(PinFile);
         try
         {
-            await File.WriteAllTextAsync(PinFile, OtherHostKey() + "\n");
+            // a changed key for the same instance (the one the stand-in reports) is refused
+            await File.WriteAllTextAsync(PinFile, TableOrder.Build.Aws.KeptHostKey.Format(owner!, OtherHostKey()) + "\n");
             var refused = await Rehearse("--target=WaitForServer", "--exclusive");
             Assert.Equal(1, refused.ExitCode);
             Assert.Contains("does not match the pinned key", refused.Run.Error, StringComparison.Ordinal);

@@ -72,6 +72,7 @@ internal sealed class SsmApiStandIn : AwsApiStandIn
             "CancelCommand" => CancelCommand(body),
             "GetParametersByPath" => GetParametersByPath(body),
             "PutParameter" => PutParameter(body),
+            "GetParameter" => GetParameter(body),
             _ => Error("UnknownOperationException", $"Unknown operation {target}"),
         };
     }
@@ -184,6 +185,14 @@ internal sealed class SsmApiStandIn : AwsApiStandIn
         }
 
         return Json(result);
+    }
+
+    private ResponseMessage GetParameter(JsonObject body)
+    {
+        var name = body["Name"]!.GetValue<string>();
+        return Store.TryGetValue(name, out var value)
+            ? Json(new JsonObject { ["Parameter"] = new JsonObject { ["Name"] = name, ["Type"] = "String", ["Value"] = value, ["Version"] = 1 } })
+            : Error("ParameterNotFound", null);
     }
 
     private ResponseMessage PutParameter(JsonObject body)
