@@ -41,6 +41,9 @@ public interface IServerFleet
 
     /// <summary>The load balancer in front of them; null with one server (users reach it directly).</summary>
     ILoadBalancer? LoadBalancer { get; }
+
+    /// <summary>Where a server that joins later finds the current release (locally the bucket's stand-in in the state folder).</summary>
+    Release.IReleaseStore? ReleaseStore { get; }
 }
 
 public static class ServerFleet
@@ -56,4 +59,7 @@ public static class ServerFleet
 
     public static ILoadBalancer? LoadBalancer(this IDeploymentEnvironment deployment) =>
         (deployment as IServerFleet)?.LoadBalancer;
+
+    public static Release.IReleaseStore? ReleaseStore(this IDeploymentEnvironment deployment) =>
+        (deployment as IServerFleet)?.ReleaseStore;
 }

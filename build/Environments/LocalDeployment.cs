@@ -2,6 +2,7 @@ using Cake.Core.Diagnostics;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Local;
+using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
@@ -36,12 +37,13 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     public Task<PlanResult> PlanAsync(RunSummary summary) =>
         throw new NotInThisEnvironmentException("The local stack has no plan: --target=Provision starts it.");
 
-    public Task ProvisionAsync(PlanResult? plan, RunSummary summary)
+    public async Task ProvisionAsync(PlanResult? plan, RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
         HoldStack();
         stack.Up();
         stack.Fleet.ScaleTo(options.Scale.Servers ?? stack.Fleet.Count);
+        var joined = await JoinAsync(summary);
         summary.Record("machine", stack.Layout.MachineName);
         summary.Record("ports", stack.Layout.Ports);
         if (stack.Fleet.Count > 1)
@@ -49,7 +51,65 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
             summary.Record("servers", stack.Fleet.Servers.Select(s => new { name = s.Name, machine = s.Layout.MachineName, http = s.Layout.Ports.Http, ssh = s.Layout.Ports.Ssh }).ToList());
             summary.Record("loadBalancer", stack.Fleet.LoadBalancer.PublicUrl.ToString());
         }
-        return Task.CompletedTask;
+
+        if (joined.Count > 0)
+        {
+            summary.Record("joined", joined);
+        }
+    }
+
+    /// <summary>
+    /// Machines added to a running stack come up on its current release (the bucket's stand-in),
+    /// as a new AWS server does from its user data, and only then enter HAProxy, which must call
+    /// each UP. A crash leaves the joining mark: the next Provision joins the machine again.
+    /// </summary>
+    private async Task<IReadOnlyList<object>> JoinAsync(RunSummary summary)
+    {
+        var joining = stack.Fleet.Joining;
+        if (joining.Count == 0)
+        {
+            return [];
+        }
+
+        var bucket = stack.Fleet.Bucket;
+        var release = bucket.Current
+            ?? throw new LocalEnvironmentException($"{string.Join(", ", joining.Select(s => s.Name))} must join the stack but the release store ({bucket.Releases}) has no current release. Run --target=Deploy.");
+        var joined = new List<object>();
+        foreach (var server in joining)
+        {
+            using (var step = log.Step($"Join {server.Name}: bootstrap and release {release} from the release store, as a new server's user data does"))
+            {
+                var shell = await ConnectAsync(server, TimeSpan.FromMinutes(3));
+                await ServerJoin.RunAsync(
+                    shell,
+                    new ServerPorts(server.Layout.Ports.Http, server.Layout.Ports.Api, server.Layout.Ports.ApiGreen),
+                    Policy,
+                    Path.Combine(options.RootDirectory, "app-deploy"),
+                    s => WriteAppSettingsAsync(s, summary),
+                    release,
+                    () => File.OpenRead(bucket.ArchiveFile(release)),
+                    log,
+                    options.Release.HealthTimeout);
+                step.Done();
+            }
+
+            stack.Fleet.Joined(server);
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (!(await stack.Fleet.LoadBalancer.ServersAsync()).Any(b => b.Name == server.Name && b.IsUp))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new LocalEnvironmentException($"HAProxy did not call {server.Name} UP within a minute; see --target=Status.");
+                }
+
+                await Task.Delay(500);
+            }
+
+            log.Information("{0}: UP in the load balancer on release {1}", server.Name, release);
+            joined.Add(new { server = server.Name, machine = server.Layout.MachineName, release });
+        }
+
+        return joined;
     }
 
     public Task<TerraformOutputs> RefreshOutputsAsync() =>
@@ -100,6 +160,9 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
         [ServerMap.RedisCaFile] = Checksum(File.ReadAllBytes(stack.Redis.CaCertificateFile)),
         [ServerMap.EnvFile] = Checksum(System.Text.Encoding.UTF8.GetBytes(AppEnvironmentFile.Render(stack.AppSettings()))),
     };
+
+    /// <summary>The release bucket's stand-in in the state folder, kept at every server count (a stack may grow later).</summary>
+    public IReleaseStore ReleaseStore => stack.Fleet.Bucket;
 
     /// <summary>The local Redis's CA certificate (the app verifies Redis against it), then the env file.</summary>
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)

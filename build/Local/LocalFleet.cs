@@ -24,7 +24,12 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
 
     private string CountFile => Path.Combine(layout.StateDirectory, FileName);
 
+    public const string JoiningFile = "joining";
+
     public LocalLoadBalancer LoadBalancer { get; } = new(layout, process, log);
+
+    /// <summary>The stand-in of the release bucket: what a machine that joins the stack serves.</summary>
+    public LocalReleaseBucket Bucket { get; } = new(layout.StateDirectory);
 
     /// <summary>The remembered count; 1 for a stack that never had more.</summary>
     public int Count =>
@@ -45,28 +50,58 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
 
     /// <summary>
     /// Boots machines 2..<paramref name="count"/> (machine 1 is started with the stack), stops the
-    /// ones beyond it, and runs HAProxy in front when there are several (stopped with one).
+    /// ones beyond it, and runs HAProxy in front when there are several (stopped with one). A
+    /// machine added to a stack that already serves a release (the bucket has a current one) is
+    /// marked joining (a file in its folder, written before it boots, so a crash leaves the mark)
+    /// and stays out of HAProxy until <see cref="Joined"/>.
     /// </summary>
     public void ScaleTo(int count)
     {
         var before = Count;
+        var release = Bucket.Current;
         for (var index = 2; index <= Math.Max(before, count); index++)
         {
+            var server = Server(index);
             if (index <= count)
             {
-                Server(index).Machine.Start();
+                if (index > before && release is not null)
+                {
+                    Directory.CreateDirectory(server.Layout.StateDirectory);
+                    File.WriteAllText(JoiningMark(server), release + "\n");
+                }
+
+                server.Machine.Start();
             }
             else
             {
-                Server(index).Machine.Stop();
+                server.Machine.Stop();
+                File.Delete(JoiningMark(server));
             }
         }
 
         Directory.CreateDirectory(layout.StateDirectory);
         File.WriteAllText(CountFile, JsonSerializer.Serialize(new Remembered(count)));
-        if (count > 1)
+        Balance();
+    }
+
+    /// <summary>Machines that joined the running stack and do not serve its release yet (HAProxy leaves them out).</summary>
+    public IReadOnlyList<LocalAppServer> Joining => [.. Servers.Where(s => File.Exists(JoiningMark(s)))];
+
+    /// <summary>The machine serves the stack's release: HAProxy takes it in (a soft reload) and health-checks it.</summary>
+    public void Joined(LocalAppServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        File.Delete(JoiningMark(server));
+        Balance();
+    }
+
+    private static string JoiningMark(LocalAppServer server) => Path.Combine(server.Layout.StateDirectory, JoiningFile);
+
+    private void Balance()
+    {
+        if (Count > 1)
         {
-            LoadBalancer.Start([.. Servers.Select(s => (s.Name, s.Layout.Ports.Http))]);
+            LoadBalancer.Start([.. Servers.Where(s => !File.Exists(JoiningMark(s))).Select(s => (s.Name, s.Layout.Ports.Http))]);
         }
         else
         {

@@ -1,3 +1,4 @@
+using Cake.Core.Diagnostics;
 using TableOrder.Build.Environments;
 
 namespace TableOrder.Build.Release;
@@ -10,11 +11,23 @@ public static class RollingDeploys
     {
         ArgumentNullException.ThrowIfNull(context);
         var servers = context.Deployment.AppServers();
+        // the bucket's contract: the archive is kept before the release goes live, current moves after
+        var store = context.Deployment.ReleaseStore();
+        if (store is not null && context.Release is { } archive && archive.Id == release)
+        {
+            await store.KeepAsync(archive);
+        }
+
         var rolling = new RollingActivation(servers, context.Deployment.LoadBalancer(), context.Log, context.Options.Release.HealthTimeout, context.Options.Scale.BatchSize, context.Options.Scale.DrainTimeout);
         try
         {
             var results = await rolling.ActivateAsync(release, action, force);
             Record(context, servers, results);
+            if (store is not null && !await store.SetCurrentAsync(release))
+            {
+                context.Log.Warning("Release {0} has no archive in the release store: a server added later waits for the next Deploy.", release);
+            }
+
             return results;
         }
         catch (RolloutException stopped)

@@ -16,24 +16,31 @@ public sealed class ServerReleases(IRemoteShell shell, ICakeLog log)
     /// Uploads, unpacks and prepares the release (its own venv, its requirements checked) unless it is
     /// complete on the server already; false when nothing was uploaded. A half-made one is made again.
     /// </summary>
-    public async Task<bool> EnsureAsync(ReleaseArchive archive, Server.ServerPolicy policy, CancellationToken cancellationToken = default)
+    public Task<bool> EnsureAsync(ReleaseArchive archive, Server.ServerPolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archive);
-        if (await ExistsAsync(archive.Id, cancellationToken))
+        return EnsureAsync(archive.Id, archive.Pack, $"{archive.Files.Count} files", policy, cancellationToken);
+    }
+
+    /// <summary>The same from an archive already packed (a release store's &lt;id&gt;.tar.gz): what a joining server gets.</summary>
+    public async Task<bool> EnsureAsync(string id, Func<Stream> pack, string what, Server.ServerPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        if (await ExistsAsync(id, cancellationToken))
         {
-            log.Information("Release {0}: already on the server; nothing uploaded.", archive.Id);
+            log.Information("Release {0}: already on the server; nothing uploaded.", id);
             return false;
         }
 
-        var upload = $"tableorder-release-{archive.Id}.tgz";
-        using (var packed = archive.Pack())
+        var upload = $"tableorder-release-{id}.tgz";
+        using (var packed = pack())
         {
-            log.Information("Release {0}: uploading {1} files ({2:0.0} KiB)", archive.Id, archive.Files.Count, packed.Length / 1024.0);
+            log.Information("Release {0}: uploading {1} ({2:0.0} KiB)", id, what, packed.Length / 1024.0);
             await shell.UploadAsync(packed, upload, cancellationToken);
         }
 
-        await shell.RunAsync(ReleaseCommands.Unpack(archive.Id, upload), cancellationToken);
-        await shell.RunAsync(SlotCommands.Prepare(archive.Id, policy), cancellationToken);
+        await shell.RunAsync(ReleaseCommands.Unpack(id, upload), cancellationToken);
+        await shell.RunAsync(SlotCommands.Prepare(id, policy), cancellationToken);
         return true;
     }
 

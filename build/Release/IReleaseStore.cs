@@ -1,0 +1,15 @@
+namespace TableOrder.Build.Release;
+
+/// <summary>
+/// Where a server that joins the fleet later finds the release to serve: the release bucket's
+/// contract (terraform/README.md, "Release bucket"): releases/&lt;id&gt;.tar.gz, kept once per
+/// release before it goes live, and releases/current, moved after a roll-out completed.
+/// </summary>
+public interface IReleaseStore
+{
+    /// <summary>Keeps the archive (once per id); never replaced, so a reader never sees half of one.</summary>
+    Task KeepAsync(ReleaseArchive archive, CancellationToken cancellationToken = default);
+
+    /// <summary>Points current at <paramref name="id"/>; false (and current removed) when its archive was never kept.</summary>
+    Task<bool> SetCurrentAsync(string id, CancellationToken cancellationToken = default);
+}
