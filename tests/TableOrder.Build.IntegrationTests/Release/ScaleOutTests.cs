@@ -213,6 +213,65 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
         }
     }
 
+    [Fact]
+    public async Task A_machine_added_with_servers_4_serves_the_fleets_release_before_haproxy_sends_it_traffic()
+    {
+        var current = (await Run("--target=Status")).Run.Text("Status", "current");
+        Assert.NotNull(current);
+        var balancer = new LocalLoadBalancer(stack.Layout, new LocalProcess(new RecordingLog(output)), new RecordingLog(output));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var loop = new ClientLoop(stack.LoadBalancerUrl);
+            var grow = await Run("--target=Provision", "--servers=4");
+            var (requests, failed, failures) = await loop.StopAsync();
+            output.WriteLine($"client loop: {requests} requests, {failed} failed {string.Join("; ", failures.Take(5))}");
+
+            Assert.True(grow.ExitCode == 0, grow.ToString());
+            var joined = Assert.Single(grow.Run.Outcome("Provision", "joined")?.EnumerateArray().ToList() ?? []);
+            Assert.Equal(("app-4", current), (joined.GetProperty("server").GetString(), joined.GetProperty("release").GetString()));
+            Assert.True(requests >= 20, $"the client loop made only {requests} requests");
+            Assert.Equal(0, failed);
+
+            // no Deploy ran: the new machine serves the fleet's release on its own Nginx, and HAProxy calls it UP
+            Assert.Equal(current, await ReferenceApp.ServingReleaseAsync(http, stack.LayoutOf(4).Ports.Http));
+            var balanced = await balancer.ServersAsync();
+            Assert.Equal(["app-1", "app-2", "app-3", "app-4"], balanced.Select(b => b.Name));
+            Assert.All(balanced, b => Assert.True(b.IsUp, $"{b.Name} is {b.Status}"));
+
+            // through HAProxy with the three others drained: only machine 4 can answer
+            foreach (var other in new[] { "app-1", "app-2", "app-3" })
+            {
+                await balancer.DrainAsync(other);
+            }
+
+            try
+            {
+                for (var i = 0; i < 6; i++)
+                {
+                    Assert.Equal(current, await ReferenceApp.ServingReleaseAsync(http, stack.LoadBalancerUrl.Port));
+                }
+            }
+            finally
+            {
+                foreach (var other in new[] { "app-1", "app-2", "app-3" })
+                {
+                    await balancer.ReadyAsync(other);
+                }
+            }
+
+            var status = await Run("--target=Status");
+            var servers = Servers(status.Run, "Status");
+            Assert.Equal(4, servers.Count);
+            Assert.All(servers, s => Assert.Equal((current, "UP"), (s.GetProperty("current").GetString(), s.GetProperty("balancer").GetString())));
+        }
+        finally
+        {
+            // back to three machines: the other tests see the stack they expect
+            Assert.Equal(0, (await Run("--target=Provision", "--servers=3")).ExitCode);
+        }
+    }
+
     public void Dispose() => _apps.Dispose();
 
     private static List<JsonElement> Servers(LastRun run, string task) =>
