@@ -17,6 +17,8 @@ public sealed class LocalReleaseBucketTests : IDisposable
     {
         _app.WriteFile("app/main.py", "app = None\n");
         _app.WriteFile("requirements.txt", "fastapi\n");
+        _app.WriteFile("alembic.ini", "[alembic]\n");
+        _app.WriteFile("migrations/env.py", "# env\n");
     }
 
     public void Dispose()
