@@ -25,7 +25,8 @@ public static class RollingDeploys
             Record(context, servers, results);
             if (store is not null && !await store.SetCurrentAsync(release))
             {
-                context.Log.Warning("Release {0} has no archive in the release store: a server added later waits for the next Deploy.", release);
+                // one server: said only in the verbose log, so its output stays as it was
+                context.Log.Write(Verbosity.Normal, servers.Count > 1 ? LogLevel.Warning : LogLevel.Verbose, "Release {0} has no archive in the release store: a server added later waits for the next Deploy.", release);
             }
 
             return results;
