@@ -26,7 +26,15 @@ public static class RollingDeploys
             if (store is not null && !await store.SetCurrentAsync(release))
             {
                 // one server: said only in the verbose log, so its output stays as it was
-                context.Log.Write(Verbosity.Normal, servers.Count > 1 ? LogLevel.Warning : LogLevel.Verbose, "Release {0} has no archive in the release store: a server added later waits for the next Deploy.", release);
+                const string Missing = "Release {0} has no archive in the release store: a server added later waits for the next Deploy.";
+                if (servers.Count > 1)
+                {
+                    context.Log.Warning(Missing, release);
+                }
+                else
+                {
+                    context.Log.Verbose(Missing, release);
+                }
             }
 
             return results;
