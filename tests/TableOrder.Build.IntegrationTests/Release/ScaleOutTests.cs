@@ -263,7 +263,10 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
             var status = await Run("--target=Status");
             var servers = Servers(status.Run, "Status");
             Assert.Equal(4, servers.Count);
-            Assert.All(servers, s => Assert.Equal((current, "UP"), (s.GetProperty("current").GetString(), s.GetProperty("balancer").GetString())));
+            Assert.All(servers, s => Assert.Equal(current, s.GetProperty("current").GetString()));
+
+            // UP, or UP with one check missed on this busy host ("UP 1/2"): HAProxy still sends it requests
+            Assert.All(servers, s => Assert.StartsWith("UP", s.GetProperty("balancer").GetString(), StringComparison.Ordinal));
         }
         finally
         {
