@@ -27,8 +27,8 @@ public static class ServerJoin
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writeSettings);
-        await DeployScripts.UploadAsync(server, appDeployDirectory, cancellationToken);
-        await ServerBootstrap.RunAsync(server, ports, policy, cancellationToken);
+        await DeployScripts.UploadAsync(server, appDeployDirectory, cancellationToken: cancellationToken);
+        await ServerBootstrap.RunAsync(server, ports, policy, cancellationToken: cancellationToken);
         var settingsChanged = await writeSettings(server);
         await new ServerReleases(server, log).EnsureAsync(release, archive, "the stored archive", policy, cancellationToken);
 
