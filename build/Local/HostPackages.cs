@@ -32,8 +32,20 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
     public static IReadOnlyList<string> Missing() =>
         Required.Where(r => !LocalProcess.CommandExists(r.Proof)).Select(r => r.Package).Distinct().ToList();
 
+    /// <summary>Host-wide: apt and policy-rc.d are the host's, whichever clone or stack installs.</summary>
+    private const string HostLock = "/run/lock/tableorder-host-packages.lock";
+
     public void EnsureInstalled()
     {
+        if (Missing().Count == 0 && !HasLeftoverPolicy)
+        {
+            log.Verbose("Host packages: all present.");
+            return;
+        }
+
+        // Another build may be installing right now (apt takes one at a time, and its policy-rc.d
+        // must not be removed under it): wait for it, then look again.
+        using var installing = LocalProcess.IsRoot ? LocalLock.Wait(HostLock, "installing host packages", log, TimeSpan.FromMinutes(30)) : null;
         var missing = Missing();
         // A build killed while it installed left its policy-rc.d: no service on this host would start.
         RemoveLeftoverPolicy();
@@ -85,9 +97,12 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
     }
 
     /// <summary>Removes a policy-rc.d only when it is ours (its marker line), never someone else's.</summary>
+    private static bool HasLeftoverPolicy =>
+        LocalProcess.IsRoot && File.Exists(Policy) && File.ReadAllText(Policy).Contains(PolicyMarker, StringComparison.Ordinal);
+
     private void RemoveLeftoverPolicy()
     {
-        if (LocalProcess.IsRoot && File.Exists(Policy) && File.ReadAllText(Policy).Contains(PolicyMarker, StringComparison.Ordinal))
+        if (HasLeftoverPolicy)
         {
             File.Delete(Policy);
             log.Warning("Removed {0}, left by an interrupted package install of an earlier build.", Policy);

@@ -37,6 +37,9 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
     public void Start()
     {
         RequireRoot();
+        // Stacks of one clone share the image cache and the login key: two builds making, copying or
+        // purging them at once (test fixtures in parallel, a Deploy beside a test run) would break each other.
+        using var cache = CacheLock();
         var image = EnsureImage();
         if (RunningPid is { } pid)
         {
@@ -51,6 +54,7 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         }
 
         EnsureWorkingCopy(image);
+        cache.Dispose();
         PortCheck.EnsureFree(layout.Ports.Ssh, "app-server machine's sshd");
         SetSshPort();
         BeforeBoot?.Invoke();
@@ -89,8 +93,11 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         File.Delete(layout.MachinePidFile);
     }
 
+    private LocalLock CacheLock() => LocalLock.Wait(Path.Combine(ImagesDirectory, "image.lock"), "making or copying the machine image", log, TimeSpan.FromMinutes(30));
+
     public void DeleteImages()
     {
+        using var cache = CacheLock();
         var images = Directory.Exists(ImagesDirectory) ? Directory.GetDirectories(ImagesDirectory, "rootfs-*") : [];
         if (images.Length > 0)
         {
