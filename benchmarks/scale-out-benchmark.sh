@@ -10,24 +10,9 @@
 # last-run.json), and exits 1 if any request failed or any machine is on another release.
 # Usage: sudo bash benchmarks/scale-out-benchmark.sh [output.md]    (runs in its own stack)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-export NO_COLOR=1
-out=${1:-}
-work=$(mktemp -d)
-state_root=$root/.tableorder/scale-out
-state=$state_root/local
-trap 'touch "$work/stop"; rm -rf "$work"' EXIT
-
-build() { dotnet "$root/build/bin/Release/net10.0/TableOrder.Build.dll" "--state-dir=$state_root" "$@"; }
-dotnet build build -c Release -v q -nologo >/dev/null
-
-summary() { # summary TASK KEY -> a value from last-run.json
-    python3 -c 'import json, sys
-run = json.load(open(sys.argv[1]))
-task = next((t for t in run["tasks"] if t["name"] == sys.argv[2]), {})
-print(task.get(sys.argv[3], task.get("outcome", {}).get(sys.argv[3], "-")))' "$state/last-run.json" "$1" "$2"
-}
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_stack scale-out "${1:-}"
 
 # the releases every machine serves, from Status's per-server data: "app-1=<id> app-2=<id> ..."
 machines() {

@@ -8,24 +8,9 @@
 # seconds, read from the run summary last-run.json). Exit 1 if any request failed.
 # Usage: sudo bash benchmarks/zero-downtime-benchmark.sh [output.md]    (runs in its own stack)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-export NO_COLOR=1
-out=${1:-}
-work=$(mktemp -d)
-state_root=$root/.tableorder/zero-downtime
-state=$state_root/local
-trap 'touch "$work/stop"; rm -rf "$work"' EXIT
-
-build() { dotnet "$root/build/bin/Release/net10.0/TableOrder.Build.dll" "--state-dir=$state_root" "$@"; }
-dotnet build build -c Release -v q -nologo >/dev/null
-
-summary() { # summary TASK KEY -> a value from last-run.json
-    python3 -c 'import json, sys
-run = json.load(open(sys.argv[1]))
-task = next((t for t in run["tasks"] if t["name"] == sys.argv[2]), {})
-print(task.get(sys.argv[3], task.get("outcome", {}).get(sys.argv[3], "-")))' "$state/last-run.json" "$1" "$2"
-}
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_stack zero-downtime "${1:-}"
 
 port() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$state/ports.json" "$1"; }
 
