@@ -17,6 +17,7 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
         var balancer = context.Deployment.LoadBalancer();
         var balanced = balancer is null ? [] : await balancer.ServersAsync();
         var perServer = new List<object>();
+        var unreachable = new List<string>();
         foreach (var app in servers)
         {
             if (servers.Count > 1)
@@ -24,7 +25,21 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
                 context.Log.Information("Server {0}:", app.Name);
             }
 
-            var server = await app.Connect(TimeSpan.FromSeconds(30));
+            IRemoteShell server;
+            try
+            {
+                server = await app.Connect(servers.Count > 1 ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(30));
+            }
+            catch (Exception unanswered) when (servers.Count > 1 && unanswered is RemoteException or Local.LocalEnvironmentException or Aws.AwsException)
+            {
+                // One dead server of a fleet must not hide the others: report it, go on, fail at the end.
+                var state = balanced.FirstOrDefault(b => b.Name == app.Name)?.Status;
+                context.Log.Warning("Unreachable:      {0}", unanswered.Message);
+                perServer.Add(new { server = app.Name, reachable = false, error = unanswered.Message, balancer = state });
+                unreachable.Add(app.Name);
+                continue;
+            }
+
             var releases = new ServerReleases(server, context.Log);
             var current = await releases.CurrentAsync();
             var previous = await releases.PreviousAsync();
@@ -74,12 +89,18 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
                 context.Summary.Record("healthy", health.Healthy);
             }
 
-            perServer.Add(new { server = app.Name, current, previous, live = slots.Live, pending = slots.Pending, healthy = health.Healthy, balancer = inBalancer?.Status });
+            perServer.Add(new { server = app.Name, reachable = true, current, previous, live = slots.Live, pending = slots.Pending, healthy = health.Healthy, balancer = inBalancer?.Status });
         }
 
         if (servers.Count > 1)
         {
             context.Summary.Record("servers", perServer);
+        }
+
+        if (unreachable.Count > 0)
+        {
+            throw new RemoteException(
+                $"{string.Join(", ", unreachable)} did not answer over SSH; the other servers are reported above (and in last-run.json). Bring it back (locally --target=Provision starts a stopped machine; in AWS the Auto Scaling group replaces a failed instance), then run Status again.");
         }
     }
 }

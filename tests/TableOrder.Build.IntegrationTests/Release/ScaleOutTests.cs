@@ -200,6 +200,14 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             Assert.Equal(before, await ReferenceApp.ServingReleaseAsync(http, stack.LayoutOf(1).Ports.Http));
             Assert.Equal(before, await ReferenceApp.ServingReleaseAsync(http, stack.LayoutOf(2).Ports.Http));
+
+            // Status reports the two that answer and names the dead one, and fails
+            var status = await Run("--target=Status");
+            Assert.Equal(1, status.ExitCode);
+            Assert.Equal("failed", status.Run.Status("Status"));
+            var reported = Servers(status.Run, "Status").ToDictionary(s => s.GetProperty("server").GetString()!);
+            Assert.False(reported["app-3"].GetProperty("reachable").GetBoolean());
+            Assert.All(new[] { "app-1", "app-2" }, name => Assert.Equal(before, reported[name].GetProperty("current").GetString()));
         }
         finally
         {
