@@ -71,7 +71,8 @@ internal sealed class ScriptedTargets(int unhealthyLooks, int drainingLooks) : I
     private readonly ConcurrentDictionary<string, int> _healthLooks = new();
     private readonly ConcurrentDictionary<string, int> _drainLooks = new();
 
-    public ConcurrentQueue<string> Events { get; } = new();
+    /// <summary>Where registrations and deregistrations are noted (a test may share it with its servers).</summary>
+    public ConcurrentQueue<string> Events { get; init; } = new();
 
     public int HealthLooks(string id) => _healthLooks.GetValueOrDefault(id);
 
