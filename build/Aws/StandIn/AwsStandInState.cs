@@ -201,7 +201,6 @@ public sealed class AwsStandInState(string? file, string region)
             }
 
             var stored = new StandInObject(data, ETagOf(data), DateTimeOffset.UtcNow);
-            objects[key] = stored;
             if (ObjectPath(bucket, key) is { } path)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -209,6 +208,7 @@ public sealed class AwsStandInState(string? file, string region)
                 File.Move(path + ".tmp", path, overwrite: true);
             }
 
+            objects[key] = stored;
             return stored;
         }
     }
