@@ -230,6 +230,11 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             }),
             "write the migration env file from the RDS secret"));
         var written = await server.RunAsync(RemoteCommand.Root(AppEnvScript(outputs), "write the app's env file with its own role and the Redis token"));
+        if (outputs.Fleet is not null)
+        {
+            await ShareStaffTokenAsync(server);
+        }
+
         var parameters = await new ParameterStoreSettings(await SsmAsync(), Log, $"/tableorder/{Name}").SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
         summary.Record("parametersWritten", parameters.Count);
         summary.Record("appRoleChanged", roleResult.Output.Any(l => l.Trim() == "changed"));
@@ -237,6 +242,46 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
         // Only the app's own env file restarts the app: the master password (migrations) is not its concern.
         return written.Output.Any(l => l.Trim() == "changed");
+    }
+
+    /// <summary>Where a fleet's one STAFF_TOKEN is kept (SecureString): every server's env file takes it.</summary>
+    private string StaffTokenParameter => $"/tableorder/{Name}/staff-token";
+
+    /// <summary>
+    /// Several servers behind the load balancer must accept the same staff token: the first server's
+    /// (made on it, as with one server) is kept in Parameter Store once, and every env file written
+    /// after that (the other servers', app-env.sh on a server Auto Scaling adds) takes it from there.
+    /// </summary>
+    private async Task ShareStaffTokenAsync(IRemoteShell server)
+    {
+        var ssm = await SsmAsync();
+        try
+        {
+            await ssm.GetParameterAsync(new Amazon.SimpleSystemsManagement.Model.GetParameterRequest { Name = StaffTokenParameter });
+            return;
+        }
+        catch (Amazon.SimpleSystemsManagement.Model.ParameterNotFoundException)
+        {
+            // not shared yet: this server's token becomes the fleet's
+        }
+
+        var token = await ReadStaffTokenAsync(server) ?? throw new RemoteException($"{server.Label} has no STAFF_TOKEN in {ServerMap.EnvFile} after writing it: the fleet's staff token cannot be shared.");
+        try
+        {
+            await ssm.PutParameterAsync(new Amazon.SimpleSystemsManagement.Model.PutParameterRequest
+            {
+                Name = StaffTokenParameter,
+                Value = token,
+                Type = Amazon.SimpleSystemsManagement.ParameterType.SecureString,
+                Overwrite = false,
+                Description = "The staff token every app server of the fleet accepts",
+            });
+            Log.Information("Staff token: {0}'s is kept in Parameter Store {1} (SecureString) for every server of the fleet.", server.Label, StaffTokenParameter);
+        }
+        catch (Amazon.SimpleSystemsManagement.Model.ParameterAlreadyExistsException)
+        {
+            // another run shared one meanwhile: that one stands
+        }
     }
 
     private AppDatabaseRoleSettings AppRole(StackOutputs outputs) => new()
@@ -275,6 +320,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 ["S3_BUCKET"] = outputs.BucketName,
                 ["AWS_REGION"] = outputs.Region,
             },
+            StaffTokenParameter = outputs.Fleet is null ? null : StaffTokenParameter,
         });
 
     /// <summary>The deploy scripts bundle of the release bucket: what Bootstrap uploads, plus app-env.sh (no secret in it).</summary>
@@ -289,9 +335,10 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     /// Read from the server's env file (root-only), where the env-file script made it once; never
     /// echoed (the command's output is not streamed) and masked from here on.
     /// </summary>
-    public async Task<string?> StaffTokenAsync()
+    public async Task<string?> StaffTokenAsync() => await ReadStaffTokenAsync(await ServerAsync());
+
+    private async Task<string?> ReadStaffTokenAsync(IRemoteShell server)
     {
-        var server = await ServerAsync();
         var result = await server.RunAsync(
             RemoteCommand.Root($"sed -n 's/^STAFF_TOKEN=//p' {ServerMap.EnvFile} 2>/dev/null | head -n 1", "read the staff token") with { AllowFailure = true });
         var token = result.ExitCode == 0 ? result.Text.Trim() : string.Empty;

@@ -164,6 +164,58 @@ public sealed class ProductionFleetTests : IDisposable
         Assert.Contains($"start-instance-refresh --auto-scaling-group-name {StandInFleet.GroupName}", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_first_servers_staff_token_is_kept_once_for_the_whole_fleet()
+    {
+        using var deployment = Deployment(ScaledOut);
+        var first = new EnvFileServer("i-01", "first-token-0123456789abcdefghijklmnopqrstuvw");
+        var second = new EnvFileServer("i-02", "second-token-0123456789abcdefghijklmnopqrstuv");
+
+        await deployment.WriteAppSettingsAsync(first, new RunSummary("production", ["Bootstrap"]));
+        await deployment.WriteAppSettingsAsync(second, new RunSummary("production", ["Bootstrap"]));
+
+        var kept = _fleet.StandIn.State.Parameters["/tableorder/production/staff-token"];
+        Assert.Equal(("SecureString", first.Token, 1L), (kept.Type, kept.Value, kept.Version));
+        Assert.All([first, second], s => Assert.Contains(s.Commands, c => c.Contains("/tableorder/production/staff-token", StringComparison.Ordinal)));
+        Assert.Contains(first.Commands, c => c.Contains("STAFF_TOKEN=//p", StringComparison.Ordinal));
+        Assert.DoesNotContain(second.Commands, c => c.Contains("STAFF_TOKEN=//p", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task One_server_keeps_its_own_staff_token_and_shares_nothing()
+    {
+        using var deployment = Deployment(SingleServer);
+        var server = new EnvFileServer("i-0123456789abcdef0", "own-token-0123456789abcdefghijklmnopqrstuvwxyz");
+
+        await deployment.WriteAppSettingsAsync(server, new RunSummary("production", ["Bootstrap"]));
+
+        Assert.DoesNotContain(server.Commands, c => c.Contains("staff-token", StringComparison.Ordinal));
+        Assert.False(_fleet.StandIn.State.Parameters.ContainsKey("/tableorder/production/staff-token"));
+    }
+
+    /// <summary>A server whose env-file scripts succeed and whose env file holds <see cref="Token"/>; every command is kept.</summary>
+    private sealed class EnvFileServer(string label, string token) : TableOrder.Build.Remote.IRemoteShell
+    {
+        public string Label => label;
+
+        public string Token => token;
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Commands { get; } = new();
+
+        public Task<TableOrder.Build.Remote.RemoteResult> RunAsync(string command, TableOrder.Build.Remote.RemoteRunOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Commands.Enqueue(command);
+            string[] output = command.Contains("STAFF_TOKEN=//p", StringComparison.Ordinal) ? [token] : ["changed"];
+            return Task.FromResult(new TableOrder.Build.Remote.RemoteResult(0, output, []));
+        }
+
+        public Task UploadAsync(Stream content, string remotePath, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>An ICakeContext that has a log and nothing else (all ProductionDeployment asks of Cake).</summary>
     public class LogOnlyContext : DispatchProxy
     {
