@@ -59,7 +59,7 @@ public sealed partial class RollingOverTargetGroupTests : IDisposable
 
         Assert.All(results, r => Assert.Equal("switched", r.Result));
         Assert.All(_servers, s => Assert.Equal("new", s.Live));
-        var expected = _fleet.Machines.SelectMany(m => new[] { $"deregistered {m.InstanceId}", $"switch {m.InstanceId} registered=False others=2", $"registered {m.InstanceId}" });
+        var expected = _fleet.Machines.SelectMany(m => new[] { $"deregistered {m.InstanceId}", $"drained {m.InstanceId}", $"switch {m.InstanceId} registered=False others=2", $"registered {m.InstanceId}" });
         Assert.Equal(expected, _timeline.Where(e => !e.StartsWith("healthy", StringComparison.Ordinal)));
         Assert.All(_fleet.Machines, m => Assert.True(Registered(m.InstanceId)));
         Assert.All(_fleet.Machines, m => Assert.True(targets.HealthLooks(m.InstanceId) > 3, "ready waited through initial and unhealthy"));

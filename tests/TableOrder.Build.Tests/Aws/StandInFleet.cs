@@ -64,12 +64,13 @@ internal sealed class StandInFleet : IDisposable
 /// <summary>
 /// Target health as a test scripts it: each target answers "initial", then "unhealthy" for a number of
 /// looks after it is registered, and drains for a number of looks after it is deregistered; every
-/// look and every change is counted.
+/// look is counted, and every change (registered, deregistered, drained) noted in order.
 /// </summary>
 internal sealed class ScriptedTargets(int unhealthyLooks, int drainingLooks) : ITargetGroupListener
 {
     private readonly ConcurrentDictionary<string, int> _healthLooks = new();
     private readonly ConcurrentDictionary<string, int> _drainLooks = new();
+    private readonly ConcurrentDictionary<string, byte> _drained = new();
 
     /// <summary>Where registrations and deregistrations are noted (a test may share it with its servers).</summary>
     public ConcurrentQueue<string> Events { get; init; } = new();
@@ -87,6 +88,7 @@ internal sealed class ScriptedTargets(int unhealthyLooks, int drainingLooks) : I
     public void Deregistered(string targetGroupArn, string instanceId)
     {
         _drainLooks[instanceId] = 0;
+        _drained.TryRemove(instanceId, out _);
         Events.Enqueue("deregistered " + instanceId);
     }
 
@@ -96,6 +98,14 @@ internal sealed class ScriptedTargets(int unhealthyLooks, int drainingLooks) : I
         return look == 1 ? "initial" : look <= unhealthyLooks ? "unhealthy" : "healthy";
     }
 
-    public bool Draining(string targetGroupArn, string instanceId, TimeSpan sinceDeregistered) =>
-        _drainLooks.AddOrUpdate(instanceId, 1, (_, n) => n + 1) <= drainingLooks;
+    public bool Draining(string targetGroupArn, string instanceId, TimeSpan sinceDeregistered)
+    {
+        var draining = _drainLooks.AddOrUpdate(instanceId, 1, (_, n) => n + 1) <= drainingLooks;
+        if (!draining && _drained.TryAdd(instanceId, 0))
+        {
+            Events.Enqueue("drained " + instanceId);
+        }
+
+        return draining;
+    }
 }

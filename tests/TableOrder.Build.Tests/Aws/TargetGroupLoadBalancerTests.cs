@@ -57,7 +57,7 @@ public sealed class TargetGroupLoadBalancerTests : IDisposable
 
         await balancer.DrainAsync(Server(1));
 
-        Assert.Equal(["registered " + Server(1), "registered " + Server(2), "deregistered " + Server(1)], targets.Events);
+        Assert.Equal(["registered " + Server(1), "registered " + Server(2), "deregistered " + Server(1), "drained " + Server(1)], targets.Events);
         Assert.Equal(4, targets.DrainLooks(Server(1)));
         Assert.Contains("draining (Target.DeregistrationInProgress", _log.Text, StringComparison.Ordinal);
         Assert.Equal("unused", (await balancer.HealthAsync(Server(1)))!.State);
