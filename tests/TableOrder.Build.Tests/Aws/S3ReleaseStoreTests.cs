@@ -116,6 +116,25 @@ public sealed class S3ReleaseStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task The_stand_in_stores_an_aws_chunked_upload_without_its_framing()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{_fleet.StandIn.Url}/{StandInFleet.Bucket}/releases/chunked")
+        {
+            Content = new ByteArrayContent(Encoding.ASCII.GetBytes("5;chunk-signature=ab\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n")),
+        };
+        request.Headers.TryAddWithoutValidation("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+        request.Headers.TryAddWithoutValidation("x-amz-decoded-content-length", "11");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("hello world", Encoding.ASCII.GetString(Objects["releases/chunked"].Data));
+        using var read = await _s3.GetObjectAsync(StandInFleet.Bucket, "releases/chunked");
+        Assert.Equal("hello world", await new StreamReader(read.ResponseStream).ReadToEndAsync());
+    }
+
+    [Fact]
     public async Task A_missing_bucket_is_an_error_not_a_missing_release()
     {
         var store = new S3ReleaseStore(_s3, "no-such-bucket", _log);
