@@ -152,7 +152,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         if (stack.Fleet is { } fleet)
         {
             Log.Information("Auto Scaling group {0} ({1} servers) behind {2} ({3}).", fleet.AutoScalingGroupName, fleet.ServerCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "its", fleet.SiteUrl, stack.Region);
-            _fleet = null;
+            // what this build knew of the fleet came from the outputs before this apply
+            (_fleet, _balancer, _releaseStore) = (null, null, null);
         }
         else
         {
