@@ -314,10 +314,10 @@ public sealed class AwsStandInJournal
     public string Render()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"service",-16} {"operation",-30} {"calls",5} {"errors",6}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"service",-20} {"operation",-30} {"calls",5} {"errors",6}");
         foreach (var (service, operation, count, errors) in Entries)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{service,-16} {operation,-30} {count,5} {errors,6}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{service,-20} {operation,-30} {count,5} {errors,6}");
         }
 
         return text.ToString();
