@@ -1,6 +1,7 @@
 using Amazon;
 using Amazon.EC2;
 using Amazon.Runtime;
+using Amazon.S3;
 using Amazon.SimpleSystemsManagement;
 
 namespace TableOrder.Build.Aws;
@@ -28,6 +29,22 @@ public static class AwsClients
         Configure(config, region, serviceUrl);
         return credentials is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(credentials, config);
     }
+
+    /// <summary>S3, path-style on another endpoint (the stand-in answers http://127.0.0.1:port/bucket/key).</summary>
+    public static AmazonS3Client S3(string region, AWSCredentials? credentials = null, string? serviceUrl = null)
+    {
+        var config = new AmazonS3Config { ForcePathStyle = serviceUrl is not null };
+        Configure(config, region, serviceUrl);
+        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+
+    /// <summary>Elastic Load Balancing v2 (the ALB's target group), over signed HTTP: no SDK package for it is served here.</summary>
+    public static AwsQueryApi LoadBalancing(string region, AWSCredentials? credentials = null, string? serviceUrl = null) =>
+        new("elasticloadbalancing", "2015-12-01", region, credentials, serviceUrl);
+
+    /// <summary>Auto Scaling (the app servers' group), over signed HTTP: no SDK package for it is served here.</summary>
+    public static AwsQueryApi AutoScaling(string region, AWSCredentials? credentials = null, string? serviceUrl = null) =>
+        new("autoscaling", "2011-01-01", region, credentials, serviceUrl);
 
     private static void Configure(ClientConfig config, string region, string? serviceUrl)
     {

@@ -74,6 +74,41 @@ public sealed class Ec2Instances(IAmazonEC2 ec2, ICakeLog log, Polling? polling 
             item.SystemStatus?.Status?.Value ?? "unknown");
     }
 
+    /// <summary>
+    /// Each instance's public address (its IPv4, else its public DNS name), by one DescribeInstances call;
+    /// an instance without one (not running yet, or no public IP) is an error that names it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> PublicAddressesAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instanceIds);
+        if (instanceIds.Count == 0)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        DescribeInstancesResponse response;
+        try
+        {
+            response = await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [.. instanceIds] }, cancellationToken);
+        }
+        catch (AmazonEC2Exception ex) when (ex.ErrorCode is "InvalidInstanceID.NotFound" or "InvalidInstanceID.Malformed")
+        {
+            throw NotFound(string.Join(", ", instanceIds), ex);
+        }
+
+        var found = (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).ToDictionary(i => i.InstanceId, StringComparer.Ordinal);
+        var addresses = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in instanceIds)
+        {
+            var instance = found.GetValueOrDefault(id) ?? throw NotFound(id, null);
+            addresses[id] = (string.IsNullOrEmpty(instance.PublicIpAddress) ? instance.PublicDnsName : instance.PublicIpAddress) is { Length: > 0 } address
+                ? address
+                : throw new AwsException($"EC2 instance {id} has no public address (state {instance.State?.Name?.Value ?? "unknown"}): the build reaches every app server over SSH or SSM by its public address. Wait until it is running, or use --transport=ssm.");
+        }
+
+        return addresses;
+    }
+
     private static AwsException NotFound(string instanceId, Exception? inner) => new(
         $"EC2 instance {instanceId} does not exist in this account and region{(inner is null ? string.Empty : " (" + inner.Message + ")")}. " +
         "The saved terraform outputs may be stale: run --target=Provision --environment=production (or Outputs) and check the region and AWS account you are using.",

@@ -22,6 +22,12 @@ public sealed class KeptHostKey(IAmazonSimpleSystemsManagement ssm, ICakeLog log
     /// <summary>The parameter's name for an environment: /tableorder/&lt;environment&gt;/ssh-host-key.</summary>
     public static string ParameterFor(string environment) => $"/tableorder/{environment}/ssh-host-key";
 
+    /// <summary>
+    /// One of a scaled-out stack's servers: each instance has its own keys, so its own pin,
+    /// /tableorder/&lt;environment&gt;/ssh-host-keys/&lt;instance id&gt;.
+    /// </summary>
+    public static string ParameterFor(string environment, string instanceId) => $"/tableorder/{environment}/ssh-host-keys/{instanceId}";
+
     /// <summary>How a pin is kept: the instance it belongs to, then the key.</summary>
     public static string Format(string instanceId, string hostKey) => $"{instanceId} {hostKey}";
 

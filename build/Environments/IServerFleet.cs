@@ -33,16 +33,16 @@ public interface ILoadBalancer
     Task<IReadOnlyList<BalancedServer>> ServersAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>An environment with several app servers behind a load balancer (local --servers=N).</summary>
+/// <summary>An environment with several app servers behind a load balancer (local --servers=N; production's scaled-out stack).</summary>
 public interface IServerFleet
 {
-    /// <summary>Every app server; the first holds the deploy lock and runs the migrations.</summary>
+    /// <summary>Every app server (none: the environment's single server); the first holds the deploy lock and runs the migrations.</summary>
     IReadOnlyList<AppServer> Servers { get; }
 
     /// <summary>The load balancer in front of them; null with one server (users reach it directly).</summary>
     ILoadBalancer? LoadBalancer { get; }
 
-    /// <summary>Where a server that joins later finds the current release (locally the bucket's stand-in in the state folder).</summary>
+    /// <summary>Where a server that joins later finds the current release (locally the bucket's stand-in in the state folder; in AWS the S3 release bucket).</summary>
     Release.IReleaseStore? ReleaseStore { get; }
 }
 

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Amazon.EC2;
+using Amazon.S3;
 using Amazon.SimpleSystemsManagement;
 using Cake.Core;
 using Cake.Core.Diagnostics;
@@ -7,6 +9,7 @@ using TableOrder.Build.Aws;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Local;
+using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
@@ -17,16 +20,25 @@ namespace TableOrder.Build.Environments;
 /// Production: the stack is the terraform root module on the <see cref="IProductionSite"/> (AWS, or
 /// the rehearsal's stand-in); the server is the EC2 instance, reached over SSH with its host key pinned
 /// from the console output (or --ssh-host-key), or through SSM Run Command; the database password is
-/// read on the server with the instance role and never reaches this machine.
+/// read on the server with the instance role and never reaches this machine. Scaled out (terraform output
+/// scaled_out), it is a fleet: the Auto Scaling group's instances in service, each reached the same way
+/// with its own pin, behind the ALB's target group, and the release bucket in S3 for servers added later.
 /// </summary>
-public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder
+public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet
 {
     private static readonly JsonSerializerOptions OutputsJson = new() { WriteIndented = true };
 
+    private readonly ConcurrentDictionary<string, IRemoteShell> _servers = new(StringComparer.Ordinal);
     private AmazonEC2Client? _ec2;
     private AmazonSimpleSystemsManagementClient? _ssm;
+    private AmazonS3Client? _s3;
+    private AwsQueryApi? _elb;
+    private AwsQueryApi? _autoScaling;
     private TerraformOutputs? _outputs;
-    private IRemoteShell? _server;
+    private IReadOnlyList<AppServer>? _fleet;
+    private TargetGroupLoadBalancer? _balancer;
+    private S3ReleaseStore? _releaseStore;
+    private bool _hostKeyOptionNoted;
 
     public ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker)
         : this(cake, options, masker, new AwsSite(cake, options, masker))
@@ -35,8 +47,29 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     public string Name => site.Name;
 
-    /// <summary>The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a release's requirements add).</summary>
-    public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages, site.Tls(options.Domain));
+    /// <summary>
+    /// The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a
+    /// release's requirements add). Scaled out, HTTPS ends at the load balancer (its ACM certificate): the
+    /// servers serve HTTP to it, with no certificate of their own.
+    /// </summary>
+    public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages, ScaledOut ? null : site.Tls(options.Domain));
+
+    /// <summary>The saved outputs say the stack is scaled out (an Auto Scaling group behind a load balancer).</summary>
+    public bool ScaledOut => SavedOutputs()?.ScaledOut ?? false;
+
+    /// <summary>
+    /// Scaled out: the Auto Scaling group's servers in service (asked once per build), named by instance id;
+    /// none with one server (the environment's single server is then its only one).
+    /// </summary>
+    public IReadOnlyList<AppServer> Servers => ScaledOut ? _fleet ??= Await(DiscoverFleetAsync()) : [];
+
+    /// <summary>Scaled out: the ALB's target group; null with one server.</summary>
+    public ILoadBalancer? LoadBalancer => ScaledOut ? _balancer ??= new TargetGroupLoadBalancer(Await(LoadBalancingAsync()), Fleet.TargetGroupArn, Fleet.SiteUrl, Log) : null;
+
+    /// <summary>Scaled out: the release bucket (terraform/README.md, "Release bucket"); null with one server.</summary>
+    public IReleaseStore? ReleaseStore => ScaledOut ? _releaseStore ??= new S3ReleaseStore(Await(S3Async()), Fleet.ReleaseBucketName, Log, DeployScriptsBundle) : null;
+
+    private StackFleet Fleet => Outputs().Fleet ?? throw new TerraformException("The saved terraform outputs say the stack is not scaled out.");
 
     public ServerPorts Ports => site.Ports with { Tls = Policy.Tls };
 
@@ -60,6 +93,13 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     public Task PrepareRebuildAsync(RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
+        if (ScaledOut)
+        {
+            throw new NotInThisEnvironmentException(
+                $"Rebuild replaces the single instance; a scaled-out stack's servers are replaced by Auto Scaling: " +
+                $"aws autoscaling start-instance-refresh --auto-scaling-group-name {Fleet.AutoScalingGroupName} (new servers install releases/current themselves).");
+        }
+
         if (site is not AwsSite aws)
         {
             throw new NotInThisEnvironmentException($"Rebuild replaces the AWS instance; the {Name} has no instance to replace: run --target=Deploy --environment={Name}.");
@@ -109,7 +149,16 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     {
         var outputs = SaveOutputs(await site.ProvisionAsync(plan, summary));
         var stack = StackOutputs.From(outputs);
-        Log.Information("Instance {0} at {1} ({2}).", stack.InstanceId, stack.Host, stack.Region);
+        if (stack.Fleet is { } fleet)
+        {
+            Log.Information("Auto Scaling group {0} ({1} servers) behind {2} ({3}).", fleet.AutoScalingGroupName, fleet.ServerCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "its", fleet.SiteUrl, stack.Region);
+            // what this build knew of the fleet came from the outputs before this apply
+            (_fleet, _balancer, _releaseStore) = (null, null, null);
+        }
+        else
+        {
+            Log.Information("Instance {0} at {1} ({2}).", stack.InstanceId, stack.Host, stack.Region);
+        }
     }
 
     public async Task<TerraformOutputs> RefreshOutputsAsync()
@@ -128,13 +177,27 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     public async Task<IRemoteShell> WaitForServerAsync()
     {
         var outputs = Outputs();
-        await new Ec2Instances(await Ec2Async(), Log).WaitUntilReadyAsync(outputs.InstanceId, TimeSpan.FromMinutes(10));
-        return await ConnectAsync(TimeSpan.FromMinutes(3));
+        var ec2 = new Ec2Instances(await Ec2Async(), Log);
+        if (outputs.Fleet is null)
+        {
+            await ec2.WaitUntilReadyAsync(outputs.InstanceId!, TimeSpan.FromMinutes(10));
+            return await ConnectAsync(TimeSpan.FromMinutes(3));
+        }
+
+        // every server in service: status checks, then a pinned connection (each its own console's key)
+        foreach (var server in Servers)
+        {
+            await ec2.WaitUntilReadyAsync(server.Name, TimeSpan.FromMinutes(10));
+            await server.Connect(TimeSpan.FromMinutes(3));
+        }
+
+        return await Servers[0].Connect(TimeSpan.FromMinutes(3));
     }
 
-    public async Task<IRemoteShell> ServerAsync() => await ConnectAsync(TimeSpan.FromSeconds(30));
+    /// <summary>The server: scaled out, the first of the fleet (it holds the deploy lock and runs the migrations).</summary>
+    public async Task<IRemoteShell> ServerAsync() => ScaledOut ? await Servers[0].Connect(TimeSpan.FromSeconds(30)) : await ConnectAsync(TimeSpan.FromSeconds(30));
 
-    public Uri PublicUrl() => Policy.SiteUrl(Outputs().Host, Ports);
+    public Uri PublicUrl() => Outputs() is { Fleet: { } fleet } ? fleet.SiteUrl : Policy.SiteUrl(Outputs().Host!, Ports);
 
     public RemoteMeter Meter { get; } = new();
 
@@ -150,15 +213,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         // The app logs in as its own role (a master-password rotation changes nothing for it); the master
         // secret only creates and grants that role, and is the owner's URL for migrations (root-only file).
         var outputs = Outputs();
-        var role = new AppDatabaseRoleSettings
-        {
-            MasterSecretArn = outputs.DbSecretArn,
-            PasswordParameter = $"/tableorder/{Name}/db-app-password",
-            Region = outputs.Region,
-            DbHost = outputs.DbEndpoint,
-            DbPort = outputs.DbPort,
-            DbName = outputs.DbName,
-        };
+        var role = AppRole(outputs);
         var roleResult = await server.RunAsync(RemoteCommand.Root(AppDatabaseRole.Script(role), "the app's database role"));
         var migration = await server.RunAsync(RemoteCommand.Root(
             ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
@@ -175,9 +230,80 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 Owner = "root",
             }),
             "write the migration env file from the RDS secret"));
-        var script = ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+        var written = await server.RunAsync(RemoteCommand.Root(AppEnvScript(outputs), "write the app's env file with its own role and the Redis token"));
+        if (outputs.Fleet is not null)
         {
-            SecretJsonCommand = AppDatabaseRole.CredentialsJsonCommand(role),
+            await ShareStaffTokenAsync(server);
+        }
+
+        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log, $"/tableorder/{Name}").SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
+        summary.Record("parametersWritten", parameters.Count);
+        summary.Record("appRoleChanged", roleResult.Output.Any(l => l.Trim() == "changed"));
+        summary.Record("migrationEnvChanged", migration.Output.Any(l => l.Trim() == "changed"));
+
+        // Only the app's own env file restarts the app: the master password (migrations) is not its concern.
+        return written.Output.Any(l => l.Trim() == "changed");
+    }
+
+    /// <summary>Where a fleet's one STAFF_TOKEN is kept (SecureString): every server's env file takes it.</summary>
+    private string StaffTokenParameter => $"/tableorder/{Name}/staff-token";
+
+    /// <summary>
+    /// Several servers behind the load balancer must accept the same staff token: the first server's
+    /// (made on it, as with one server) is kept in Parameter Store once, and every env file written
+    /// after that (the other servers', app-env.sh on a server Auto Scaling adds) takes it from there.
+    /// </summary>
+    private async Task ShareStaffTokenAsync(IRemoteShell server)
+    {
+        var ssm = await SsmAsync();
+        try
+        {
+            await ssm.GetParameterAsync(new Amazon.SimpleSystemsManagement.Model.GetParameterRequest { Name = StaffTokenParameter });
+            return;
+        }
+        catch (Amazon.SimpleSystemsManagement.Model.ParameterNotFoundException)
+        {
+            // not shared yet: this server's token becomes the fleet's
+        }
+
+        var token = await ReadStaffTokenAsync(server) ?? throw new RemoteException($"{server.Label} has no STAFF_TOKEN in {ServerMap.EnvFile} after writing it: the fleet's staff token cannot be shared.");
+        try
+        {
+            await ssm.PutParameterAsync(new Amazon.SimpleSystemsManagement.Model.PutParameterRequest
+            {
+                Name = StaffTokenParameter,
+                Value = token,
+                Type = Amazon.SimpleSystemsManagement.ParameterType.SecureString,
+                Overwrite = false,
+                Description = "The staff token every app server of the fleet accepts",
+            });
+            Log.Information("Staff token: {0}'s is kept in Parameter Store {1} (SecureString) for every server of the fleet.", server.Label, StaffTokenParameter);
+        }
+        catch (Amazon.SimpleSystemsManagement.Model.ParameterAlreadyExistsException)
+        {
+            // another run shared one meanwhile: that one stands
+        }
+    }
+
+    private AppDatabaseRoleSettings AppRole(StackOutputs outputs) => new()
+    {
+        MasterSecretArn = outputs.DbSecretArn,
+        PasswordParameter = $"/tableorder/{Name}/db-app-password",
+        Region = outputs.Region,
+        DbHost = outputs.DbEndpoint,
+        DbPort = outputs.DbPort,
+        DbName = outputs.DbName,
+    };
+
+    /// <summary>
+    /// The app's env file, written on the server from what its instance role reads (the app role's
+    /// password, the Redis token): run by the build over SSH/SSM, and by a scaled-out server's first boot
+    /// as app-env.sh in the deploy scripts bundle of the release bucket.
+    /// </summary>
+    private string AppEnvScript(StackOutputs outputs) =>
+        ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+        {
+            SecretJsonCommand = AppDatabaseRole.CredentialsJsonCommand(AppRole(outputs)),
             SecretArn = outputs.DbSecretArn,
             Region = outputs.Region,
             DbHost = outputs.DbEndpoint,
@@ -195,24 +321,25 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 ["S3_BUCKET"] = outputs.BucketName,
                 ["AWS_REGION"] = outputs.Region,
             },
+            StaffTokenParameter = outputs.Fleet is null ? null : StaffTokenParameter,
         });
-        var written = await server.RunAsync(RemoteCommand.Root(script, "write the app's env file with its own role and the Redis token"));
-        var parameters = await new ParameterStoreSettings(await SsmAsync(), Log, $"/tableorder/{Name}").SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
-        summary.Record("parametersWritten", parameters.Count);
-        summary.Record("appRoleChanged", roleResult.Output.Any(l => l.Trim() == "changed"));
-        summary.Record("migrationEnvChanged", migration.Output.Any(l => l.Trim() == "changed"));
 
-        // Only the app's own env file restarts the app: the master password (migrations) is not its concern.
-        return written.Output.Any(l => l.Trim() == "changed");
+    /// <summary>The deploy scripts bundle of the release bucket: what Bootstrap uploads, plus app-env.sh (no secret in it).</summary>
+    private byte[] DeployScriptsBundle()
+    {
+        var appEnv = System.Text.Encoding.UTF8.GetBytes("#!/bin/bash\n" + AppEnvScript(Outputs()));
+        using var bundle = DeployScripts.Pack(Path.Combine(options.RootDirectory, "app-deploy"), new Dictionary<string, byte[]> { ["app-env.sh"] = appEnv });
+        return bundle.ToArray();
     }
 
     /// <summary>
     /// Read from the server's env file (root-only), where the env-file script made it once; never
     /// echoed (the command's output is not streamed) and masked from here on.
     /// </summary>
-    public async Task<string?> StaffTokenAsync()
+    public async Task<string?> StaffTokenAsync() => await ReadStaffTokenAsync(await ServerAsync());
+
+    private async Task<string?> ReadStaffTokenAsync(IRemoteShell server)
     {
-        var server = await ServerAsync();
         var result = await server.RunAsync(
             RemoteCommand.Root($"sed -n 's/^STAFF_TOKEN=//p' {ServerMap.EnvFile} 2>/dev/null | head -n 1", "read the staff token") with { AllowFailure = true });
         var token = result.ExitCode == 0 ? result.Text.Trim() : string.Empty;
@@ -222,14 +349,30 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     public void Dispose()
     {
-        _server?.Dispose();
-        _server = null;
+        foreach (var server in _servers.Values)
+        {
+            server.Dispose();
+        }
+
+        _servers.Clear();
         _ec2?.Dispose();
         _ec2 = null;
         _ssm?.Dispose();
         _ssm = null;
+        _s3?.Dispose();
+        _s3 = null;
+        _elb?.Dispose();
+        _elb = null;
+        _autoScaling?.Dispose();
+        _autoScaling = null;
         site.Dispose();
     }
+
+    /// <summary>
+    /// <see cref="IServerFleet"/>'s members are properties that the tasks read; the first read of a
+    /// scaled-out stack's asks AWS once (no synchronization context here: the tasks run on the thread pool).
+    /// </summary>
+    private static T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     /// <summary>The outputs of the stack, as Provision or Outputs saved them, validated.</summary>
     private StackOutputs Outputs() =>
@@ -251,31 +394,59 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     private async Task<AmazonSimpleSystemsManagementClient> SsmAsync() => _ssm ??= AwsClients.Ssm(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
 
+    private async Task<AmazonS3Client> S3Async() => _s3 ??= AwsClients.S3(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
+
+    private async Task<AwsQueryApi> LoadBalancingAsync() => _elb ??= AwsClients.LoadBalancing(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
+
+    private async Task<AwsQueryApi> AutoScalingAsync() => _autoScaling ??= AwsClients.AutoScaling(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
+
+    /// <summary>The Auto Scaling group's servers in service, each reached like the single server, with a pin of its own.</summary>
+    private async Task<IReadOnlyList<AppServer>> DiscoverFleetAsync()
+    {
+        var group = Fleet.AutoScalingGroupName;
+        var instances = await new AutoScalingFleet(await AutoScalingAsync(), new Ec2Instances(await Ec2Async(), Log), Log).InServiceAsync(group);
+        Log.Information("Auto Scaling group {0}: {1} in service ({2}).", group, instances.Count, string.Join(", ", instances.Select(i => i.InstanceId)));
+        return [.. instances.Select(i => new AppServer(i.InstanceId, Ports, waitFor => ConnectAsync(i.InstanceId, i.Host, waitFor, ownPin: true)))];
+    }
+
+    private Task<IRemoteShell> ConnectAsync(TimeSpan waitFor)
+    {
+        var outputs = Outputs();
+        return ConnectAsync(outputs.InstanceId!, outputs.Host!, waitFor, ownPin: false);
+    }
+
     /// <summary>
     /// Over SSH with the host key pinned (--ssh-host-key, else the EC2 console's), or through SSM.
-    /// One connection per build.
+    /// One connection per server and build. <paramref name="ownPin"/>: a fleet's server, whose pin is its
+    /// own (ssh-host-keys/&lt;instance id&gt;.pin and its parameter), never --ssh-host-key (one key for several servers).
     /// </summary>
-    private async Task<IRemoteShell> ConnectAsync(TimeSpan waitFor)
+    private async Task<IRemoteShell> ConnectAsync(string instanceId, string host, TimeSpan waitFor, bool ownPin)
     {
-        if (_server is not null)
+        if (_servers.TryGetValue(instanceId, out var open))
         {
-            return _server;
+            return open;
         }
 
         var outputs = Outputs();
-        var instanceId = outputs.InstanceId;
         if (options.Transport == ServerTransport.Ssm)
         {
-            _server = Meter.Wrap(new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser }));
-            return _server;
+            return _servers.GetOrAdd(instanceId, Meter.Wrap(new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser })));
         }
 
         var key = options.SshKeyPath ?? site.DefaultSshKey ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
 
         // The pin: --ssh-host-key (on purpose), else the one kept after the first verified connection,
         // else the console's (cloud-init prints the keys on first boot only).
-        var kept = new KeptHostKey(await SsmAsync(), Log, Path.Combine(options.StateDirectory, "ssh-host-key.pin"), KeptHostKey.ParameterFor(Name));
-        var hostKey = options.SshHostKey;
+        var kept = ownPin
+            ? new KeptHostKey(await SsmAsync(), Log, Path.Combine(options.StateDirectory, "ssh-host-keys", instanceId + ".pin"), KeptHostKey.ParameterFor(Name, instanceId))
+            : new KeptHostKey(await SsmAsync(), Log, Path.Combine(options.StateDirectory, "ssh-host-key.pin"), KeptHostKey.ParameterFor(Name));
+        var hostKey = ownPin ? null : options.SshHostKey;
+        if (ownPin && options.SshHostKey is not null && !_hostKeyOptionNoted)
+        {
+            _hostKeyOptionNoted = true;
+            Log.Warning("--ssh-host-key is for a single server: each server of the Auto Scaling group is pinned to its own console's key.");
+        }
+
         var fromKept = false;
         if (hostKey is null && await kept.ReadAsync(instanceId) is { } keptKey)
         {
@@ -289,22 +460,25 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             hostKey = await new ConsoleHostKeys(await Ec2Async(), Log).WaitForHostKeyAsync(instanceId, TimeSpan.FromMinutes(5));
         }
 
-        var target = new SshTarget(outputs.Host, outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
-        Log.Information("Host key pinned{0}: {1} {2}", fromKept ? " (kept)" : string.Empty, target.HostKey.Algorithm, target.HostKey.Fingerprint);
+        var target = new SshTarget(host, outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
+        Log.Information("Host key pinned{0}{1}: {2} {3}", ownPin ? $" for {instanceId}" : string.Empty, fromKept ? " (kept)" : string.Empty, target.HostKey.Algorithm, target.HostKey.Fingerprint);
+        IRemoteShell server;
         try
         {
-            _server = Meter.Wrap(await Meter.ConnectAsync(async () => (IRemoteShell)await SshSession.ConnectAsync(target, Log, masker, waitFor)));
+            server = Meter.Wrap(await Meter.ConnectAsync(async () => (IRemoteShell)await SshSession.ConnectAsync(target, Log, masker, waitFor)));
         }
         catch (HostKeyMismatchException ex) when (fromKept)
         {
             throw new RemoteException(
                 $"{ex.Message} The pin is kept in {kept.File} and in Parameter Store {kept.ParameterName}; it is not replaced silently. " +
                 $"If the server was replaced on purpose, read its new key from the console (aws ec2 get-console-output --latest --output text --instance-id {instanceId}) " +
-                $"and re-pin: dotnet run --project build -- --target=WaitForServer --environment={Name} --ssh-host-key=\"ssh-ed25519 AAAA...\"",
+                (ownPin
+                    ? $"and, once you trust it, delete both pins (rm {kept.File}; aws ssm delete-parameter --name {kept.ParameterName}) so the next connection pins the console's key."
+                    : $"and re-pin: dotnet run --project build -- --target=WaitForServer --environment={Name} --ssh-host-key=\"ssh-ed25519 AAAA...\""),
                 ex);
         }
 
         await kept.KeepAsync(instanceId, hostKey);
-        return _server;
+        return _servers.GetOrAdd(instanceId, server);
     }
 }

@@ -86,10 +86,19 @@ public sealed class RollingActivation(IReadOnlyList<AppServer> servers, ILoadBal
                     await WaitUpAsync(server.Name, cancellationToken);
                 }
             }
-            catch (Exception notUp) when (error is null && notUp is not OperationCanceledException)
+            catch (Exception notUp) when (notUp is not OperationCanceledException)
             {
-                rollout = rollout with { Result = "failed" };
-                error = notUp as ReleaseException ?? new ReleaseException($"{server.Name}: {notUp.Message}");
+                if (error is null)
+                {
+                    rollout = rollout with { Result = "failed" };
+                    error = notUp as ReleaseException ?? new ReleaseException($"{server.Name}: {notUp.Message}");
+                }
+                else
+                {
+                    // the server's own failure is what the roll-out reports (and undoes); an ALB target
+                    // group's ready waits for healthy, which a failed server may never be
+                    log.Warning("{0}: not back in the load balancer: {1}", server.Name, notUp.Message);
+                }
             }
         }
 

@@ -51,6 +51,20 @@ public sealed record TerraformOutputs
 
     public int? AppServerCount { get; init; }
 
+    /// <summary>Scale-out: the app servers' target group (deregister, drain, register).</summary>
+    public string? TargetGroupArn { get; init; }
+
+    /// <summary>Scale-out: the Auto Scaling group whose instances are the servers.</summary>
+    public string? AutoScalingGroupName { get; init; }
+
+    /// <summary>Scale-out: the bucket of releases/ (terraform/README.md, "Release bucket").</summary>
+    public string? ReleaseBucketName { get; init; }
+
+    public string? LoadBalancerDnsName { get; init; }
+
+    /// <summary>Scale-out: https://&lt;domain&gt;, else http://&lt;ALB DNS name&gt;.</summary>
+    public string? SiteUrl { get; init; }
+
     public bool IsEmpty => InstanceId is null && PublicIp is null && Region is null;
 
     public static TerraformOutputs Parse(string outputJson)
@@ -100,6 +114,11 @@ public sealed record TerraformOutputs
             Region = Text("region"),
             ScaledOut = Flag("scaled_out") ?? false,
             AppServerCount = Number("app_server_count"),
+            TargetGroupArn = Text("target_group_arn"),
+            AutoScalingGroupName = Text("autoscaling_group_name"),
+            ReleaseBucketName = Text("release_bucket_name"),
+            LoadBalancerDnsName = Text("load_balancer_dns_name"),
+            SiteUrl = Text("site_url"),
         };
     }
 }

@@ -17,11 +17,14 @@ namespace TableOrder.Build.Aws.StandIn;
 /// STS (query/XML: GetCallerIdentity), EC2 (query/XML: DescribeInstanceStatus, DescribeInstances,
 /// GetConsoleOutput), SSM (JSON 1.1: Get/Put/Delete parameters, GetParametersByPath, SendCommand,
 /// GetCommandInvocation, CancelCommand), Secrets Manager (JSON 1.1: GetSecretValue, PutSecretValue,
-/// DescribeSecret) and CloudWatch Logs (JSON 1.1: DescribeLogGroups, CreateLogGroup, PutRetentionPolicy).
-/// Every call goes into the <see cref="Journal"/>. Parameters and secrets are kept in
-/// <see cref="AwsStandInState"/> (a file in the state folder), so a second run sees what the first wrote.
+/// DescribeSecret), CloudWatch Logs (JSON 1.1: DescribeLogGroups, CreateLogGroup, PutRetentionPolicy),
+/// ELBv2 (query/XML: RegisterTargets, DeregisterTargets, DescribeTargetHealth), Auto Scaling
+/// (query/XML: DescribeAutoScalingGroups) and S3 (REST/XML, path-style: PutObject, GetObject,
+/// HeadObject, DeleteObject). Every call goes into the <see cref="Journal"/>. Parameters, secrets,
+/// target groups, Auto Scaling groups and buckets are kept in <see cref="AwsStandInState"/> (a file in
+/// the state folder), so a second run sees what the first wrote.
 /// </summary>
-public sealed class AwsApiStandIn : IDisposable
+public sealed partial class AwsApiStandIn : IDisposable
 {
     public const string AccountId = "123456789012";
     private const string Ec2Namespace = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -105,11 +108,16 @@ public sealed class AwsApiStandIn : IDisposable
     private void Serve(HttpListenerContext context)
     {
         StandInReply reply;
+        var request = context.Request;
         try
         {
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = reader.ReadToEnd();
-            reply = Dispatch(context.Request.Headers["X-Amz-Target"], context.Request.Headers["Authorization"], body);
+            using var buffer = new MemoryStream();
+            request.InputStream.CopyTo(buffer);
+
+            // S3 is REST (a bucket and key in the path, any method); every other service POSTs to /
+            reply = request.HttpMethod != "POST" || request.Url?.AbsolutePath is not ("/" or "")
+                ? Journaled("s3", S3OperationName(request.HttpMethod), () => S3(request.HttpMethod, request.Url!, request.Headers, buffer.ToArray()))
+                : Dispatch(request.Headers["X-Amz-Target"], request.Headers["Authorization"], Encoding.UTF8.GetString(buffer.ToArray()));
         }
         catch (Exception ex)
         {
@@ -119,12 +127,21 @@ public sealed class AwsApiStandIn : IDisposable
 
         try
         {
-            var bytes = Encoding.UTF8.GetBytes(reply.Body);
+            var bytes = reply.Data ?? Encoding.UTF8.GetBytes(reply.Body);
             context.Response.StatusCode = reply.Status;
             context.Response.ContentType = reply.ContentType;
             context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+            foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>())
+            {
+                context.Response.Headers[name] = value;
+            }
+
             context.Response.ContentLength64 = bytes.Length;
-            context.Response.OutputStream.Write(bytes);
+            if (request.HttpMethod != "HEAD")
+            {
+                context.Response.OutputStream.Write(bytes);
+            }
+
             context.Response.Close();
         }
         catch (HttpListenerException)
@@ -156,6 +173,8 @@ public sealed class AwsApiStandIn : IDisposable
         {
             "sts" => Journaled("sts", action, () => Sts(action)),
             "ec2" => Journaled("ec2", action, () => Ec2(action, form)),
+            "elasticloadbalancing" => Journaled("elasticloadbalancing", action, () => LoadBalancing(action, form)),
+            "autoscaling" => Journaled("autoscaling", action, () => AutoScaling(action, form)),
             _ => Journaled(service, action, () => XmlError(400, "InvalidAction", $"The stand-in does not serve {service}:{action}.")),
         };
     }
@@ -261,8 +280,8 @@ public sealed class AwsApiStandIn : IDisposable
                   <instanceState><code>{StateCode(instance.State)}</code><name>{instance.State}</name></instanceState>
                   <instanceType>t3.medium</instanceType>
                   <placement><availabilityZone>{Region}a</availabilityZone></placement>
-                  <privateIpAddress>127.0.0.1</privateIpAddress>
-                  <ipAddress>127.0.0.1</ipAddress>
+                  <privateIpAddress>{instance.PublicIp}</privateIpAddress>
+                  <ipAddress>{instance.PublicIp}</ipAddress>
                 </item>
                 """);
         }
@@ -640,8 +659,13 @@ public sealed class AwsApiStandIn : IDisposable
     }
 }
 
-/// <summary>One HTTP answer of the stand-in.</summary>
-internal sealed record StandInReply(int Status, string Body, string ContentType);
+/// <summary>One HTTP answer of the stand-in (<see cref="Data"/>: a binary body, such as an S3 object, instead of the text).</summary>
+internal sealed record StandInReply(int Status, string Body, string ContentType)
+{
+    public byte[]? Data { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+}
 
 /// <summary>What a Run Command script printed and how it ended.</summary>
 public sealed record StandInCommandResult(int ExitCode, string Stdout, string Stderr);
@@ -656,6 +680,9 @@ public interface IStandInInstance
 
     /// <summary>ok, initializing, impaired: both status checks.</summary>
     string StatusCheck { get; }
+
+    /// <summary>Its public address as DescribeInstances gives it (the rehearsal's machines are all on this host).</summary>
+    string PublicIp => "127.0.0.1";
 
     /// <summary>The console as EC2's GetConsoleOutput returns it (decoded); empty when there is none yet.</summary>
     string ConsoleOutput();

@@ -11,10 +11,14 @@ public sealed record StandInParameter(string Type, string Value, long Version, D
 /// <summary>A secret as the stand-in keeps it (the current version only).</summary>
 public sealed record StandInSecret(string Name, string Arn, string Value, string VersionId, DateTimeOffset Modified);
 
+/// <summary>An S3 object as the stand-in keeps it.</summary>
+public sealed record StandInObject(byte[] Data, string ETag, DateTimeOffset Modified);
+
 /// <summary>
-/// What the stand-in's services hold between runs (SSM parameters, secrets, log groups), saved after
-/// every change to one JSON file (0600: it holds the rehearsal's secrets, like the local secrets.json),
-/// or kept in memory only when <paramref name="file"/> is null (tests).
+/// What the stand-in's services hold between runs (SSM parameters, secrets, log groups, target groups
+/// and their registered targets, Auto Scaling groups, buckets), saved after every change to one JSON
+/// file (0600: it holds the rehearsal's secrets, like the local secrets.json), S3 objects as files in
+/// the folder beside it (&lt;file&gt;.s3/&lt;bucket&gt;/&lt;key&gt;); in memory only when <paramref name="file"/> is null (tests).
 /// </summary>
 public sealed class AwsStandInState(string? file, string region)
 {
@@ -28,6 +32,17 @@ public sealed class AwsStandInState(string? file, string region)
     public ConcurrentDictionary<string, byte> LogGroupSet { get; } = new(StringComparer.Ordinal);
 
     public IEnumerable<string> LogGroups => LogGroupSet.Keys;
+
+    /// <summary>Each target group (by ARN) and the instance ids registered in it (a deregistered one is gone).</summary>
+    public ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> TargetGroups { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each Auto Scaling group by name: its instance ids, in launch order.</summary>
+    public ConcurrentDictionary<string, IReadOnlyList<string>> AutoScalingGroups { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each bucket and its objects by key.</summary>
+    public ConcurrentDictionary<string, ConcurrentDictionary<string, StandInObject>> Buckets { get; } = new(StringComparer.Ordinal);
+
+    private string? ObjectsFolder => file is null ? null : file + ".s3";
 
     public static AwsStandInState Load(string? file, string region)
     {
@@ -51,6 +66,27 @@ public sealed class AwsStandInState(string? file, string region)
         foreach (var group in saved.LogGroups)
         {
             state.LogGroupSet[group] = 0;
+        }
+
+        foreach (var (arn, targets) in saved.TargetGroups)
+        {
+            state.TargetGroups[arn] = new ConcurrentDictionary<string, byte>(targets.Select(t => KeyValuePair.Create(t, (byte)0)), StringComparer.Ordinal);
+        }
+
+        foreach (var (name, instances) in saved.AutoScalingGroups)
+        {
+            state.AutoScalingGroups[name] = [.. instances];
+        }
+
+        foreach (var bucket in saved.Buckets)
+        {
+            var objects = state.Buckets.GetOrAdd(bucket, _ => new ConcurrentDictionary<string, StandInObject>(StringComparer.Ordinal));
+            var folder = Path.Combine(state.ObjectsFolder!, bucket);
+            foreach (var path in Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories) : [])
+            {
+                var data = File.ReadAllBytes(path);
+                objects[Path.GetRelativePath(folder, path).Replace(Path.DirectorySeparatorChar, '/')] = new StandInObject(data, ETagOf(data), File.GetLastWriteTimeUtc(path));
+            }
         }
 
         return state;
@@ -112,6 +148,104 @@ public sealed class AwsStandInState(string? file, string region)
         }
     }
 
+    /// <summary>Makes a target group known (what terraform created), with no targets yet.</summary>
+    public void AddTargetGroup(string arn)
+    {
+        lock (_gate)
+        {
+            TargetGroups.TryAdd(arn, new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+            Save();
+        }
+    }
+
+    /// <summary>Registers (true) or deregisters (false) an instance; false when nothing changed.</summary>
+    public bool SetRegistered(string targetGroupArn, string instanceId, bool registered)
+    {
+        lock (_gate)
+        {
+            var targets = TargetGroups[targetGroupArn];
+            var changed = registered ? targets.TryAdd(instanceId, 0) : targets.TryRemove(instanceId, out _);
+            Save();
+            return changed;
+        }
+    }
+
+    /// <summary>Sets an Auto Scaling group's instances (what Auto Scaling launched).</summary>
+    public void SetAutoScalingGroup(string name, IReadOnlyList<string> instanceIds)
+    {
+        lock (_gate)
+        {
+            AutoScalingGroups[name] = [.. instanceIds];
+            Save();
+        }
+    }
+
+    public void AddBucket(string name)
+    {
+        lock (_gate)
+        {
+            Buckets.TryAdd(name, new ConcurrentDictionary<string, StandInObject>(StringComparer.Ordinal));
+            Save();
+        }
+    }
+
+    /// <summary>Writes an object; null when <paramref name="onlyIfAbsent"/> (If-None-Match: *) and it exists.</summary>
+    public StandInObject? PutObject(string bucket, string key, byte[] data, bool onlyIfAbsent)
+    {
+        lock (_gate)
+        {
+            var objects = Buckets[bucket];
+            if (onlyIfAbsent && objects.ContainsKey(key))
+            {
+                return null;
+            }
+
+            var stored = new StandInObject(data, ETagOf(data), DateTimeOffset.UtcNow);
+            if (ObjectPath(bucket, key) is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllBytes(path + ".tmp", data);
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
+
+            objects[key] = stored;
+            return stored;
+        }
+    }
+
+    public void DeleteObject(string bucket, string key)
+    {
+        lock (_gate)
+        {
+            Buckets[bucket].TryRemove(key, out _);
+            if (ObjectPath(bucket, key) is { } path)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    /// <summary>S3's ETag of a single-part upload: the MD5 of the object, quoted (S3's format, not a security check).</summary>
+#pragma warning disable CA5351 // S3 defines the ETag as MD5; nothing is protected by it
+    public static string ETagOf(byte[] data) => $"\"{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(data))}\"";
+#pragma warning restore CA5351
+
+    /// <summary>Where an object's file is; keys with .. or an absolute path are refused (not a key the build writes).</summary>
+    private string? ObjectPath(string bucket, string key)
+    {
+        if (ObjectsFolder is null)
+        {
+            return null;
+        }
+
+        if (key.Split('/').Any(p => p is ".." or "." or "") || bucket.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The stand-in keeps no object under {bucket}/{key}.", nameof(key));
+        }
+
+        return Path.Combine(ObjectsFolder, bucket, Path.Combine(key.Split('/')));
+    }
+
     private void Save()
     {
         if (file is null)
@@ -125,6 +259,9 @@ public sealed class AwsStandInState(string? file, string region)
             Parameters = new SortedDictionary<string, StandInParameter>(Parameters, StringComparer.Ordinal),
             Secrets = new SortedDictionary<string, StandInSecret>(Secrets, StringComparer.Ordinal),
             LogGroups = [.. LogGroupSet.Keys.Order(StringComparer.Ordinal)],
+            TargetGroups = new SortedDictionary<string, IList<string>>(TargetGroups.ToDictionary(g => g.Key, g => (IList<string>)[.. g.Value.Keys.Order(StringComparer.Ordinal)]), StringComparer.Ordinal),
+            AutoScalingGroups = new SortedDictionary<string, IList<string>>(AutoScalingGroups.ToDictionary(g => g.Key, g => (IList<string>)[.. g.Value]), StringComparer.Ordinal),
+            Buckets = [.. Buckets.Keys.Order(StringComparer.Ordinal)],
         };
         var temporary = file + ".tmp";
         File.WriteAllText(temporary, string.Empty);
@@ -148,6 +285,12 @@ public sealed class AwsStandInState(string? file, string region)
         public IDictionary<string, StandInSecret> Secrets { get; init; } = new Dictionary<string, StandInSecret>();
 
         public IList<string> LogGroups { get; init; } = [];
+
+        public IDictionary<string, IList<string>> TargetGroups { get; init; } = new Dictionary<string, IList<string>>();
+
+        public IDictionary<string, IList<string>> AutoScalingGroups { get; init; } = new Dictionary<string, IList<string>>();
+
+        public IList<string> Buckets { get; init; } = [];
     }
 }
 
@@ -171,10 +314,10 @@ public sealed class AwsStandInJournal
     public string Render()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"service",-16} {"operation",-30} {"calls",5} {"errors",6}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"service",-20} {"operation",-30} {"calls",5} {"errors",6}");
         foreach (var (service, operation, count, errors) in Entries)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{service,-16} {operation,-30} {count,5} {errors,6}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{service,-20} {operation,-30} {count,5} {errors,6}");
         }
 
         return text.ToString();

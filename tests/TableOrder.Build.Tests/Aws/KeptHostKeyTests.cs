@@ -4,6 +4,7 @@ using Xunit;
 namespace TableOrder.Build.Tests.Aws;
 
 /// <summary>A kept pin belongs to one instance: a new instance's key comes from its own console.</summary>
+[Trait("Category", "Unit")]
 public sealed class KeptHostKeyTests : IDisposable
 {
     private const string Key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeptKeptKeptKeptKeptKeptKeptKeptKeptKeptKe";

@@ -185,6 +185,56 @@ public sealed class ServerSideSecretTests : IDisposable
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(envFile)!));
     }
 
+    [Fact]
+    public void Several_servers_take_the_shared_staff_token_once_its_parameter_exists()
+    {
+        const string Parameter = "/tableorder/production/staff-token";
+        const string Shared = "shared-token-0123456789abcdefghijklmnopqrstuvwxyz";
+        var bin = _temp.Combine("bin");
+        Directory.CreateDirectory(bin);
+        var sharedFile = _temp.Combine("shared-parameter");
+        var aws = Path.Combine(bin, "aws");
+        File.WriteAllText(aws, $$"""
+            #!/bin/bash
+            case "$*" in
+              "secretsmanager get-secret-value --region ap-northeast-2 --secret-id {{Arn}} --query SecretString --output text")
+                echo '{"username": "u", "password": "p"}' ;;
+              "secretsmanager get-secret-value --region ap-northeast-2 --secret-id {{TokenArn}} --query SecretString --output text")
+                echo '{{Token}}' ;;
+              "ssm get-parameter --region ap-northeast-2 --name {{Parameter}} --with-decryption --query Parameter.Value --output text")
+                if [ -f '{{sharedFile}}' ]; then cat '{{sharedFile}}'; else echo 'An error occurred (ParameterNotFound)' >&2; exit 254; fi ;;
+              *) echo "unexpected: $*" >&2; exit 2 ;;
+            esac
+
+            """);
+        File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var envFile = _temp.Combine("etc", "app.env");
+        Directory.CreateDirectory(Path.GetDirectoryName(envFile)!);
+        var script = ServerSideSecret.EnvFileScript(Settings with { EnvFilePath = envFile, Owner = Environment.UserName, StaffTokenParameter = Parameter });
+        var path = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}";
+
+        var own = RunBash("-c", script, path);
+        var ownToken = File.ReadAllLines(envFile).Single(l => l.StartsWith("STAFF_TOKEN=", StringComparison.Ordinal));
+        File.WriteAllText(sharedFile, Shared + "\n");
+        var shared = RunBash("-c", script, path);
+        var again = RunBash("-c", script, path);
+
+        Assert.True(own.Code == 0, own.Stderr);
+        Assert.Matches("^STAFF_TOKEN=[A-Za-z0-9_-]{43}$", ownToken);
+        Assert.Equal("changed", shared.Stdout.Trim());
+        Assert.Contains($"\nSTAFF_TOKEN={Shared}\n", File.ReadAllText(envFile), StringComparison.Ordinal);
+        Assert.Equal("unchanged", again.Stdout.Trim());
+        Assert.DoesNotContain(Shared, script, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(envFile)!));
+        Assert.Equal(0, Run("shellcheck", ["-s", "bash", "-"], script, []).Code);
+
+        File.WriteAllText(sharedFile, "not a token\n");
+        var broken = RunBash("-c", script, path);
+        Assert.NotEqual(0, broken.Code);
+        Assert.Contains("the shared staff token parameter does not hold a token", broken.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("not a token", broken.Stderr, StringComparison.Ordinal);
+    }
+
     private static (int Code, string Stdout, string Stderr) RunBash(string mode, string script, string? path = null) =>
         Run("bash", [mode == "-n" ? "-n" : "-c", .. (mode == "-n" ? new[] { "/dev/stdin" } : [script])], mode == "-n" ? script : string.Empty, path is null ? [] : new() { ["PATH"] = path });
 

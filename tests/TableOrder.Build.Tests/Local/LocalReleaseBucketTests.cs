@@ -8,6 +8,7 @@ using Xunit;
 namespace TableOrder.Build.Tests.Local;
 
 /// <summary>The local stand-in of the release bucket: the S3 layout (releases/&lt;id&gt;.tar.gz, releases/current) in the state folder.</summary>
+[Trait("Category", "Unit")]
 public sealed class LocalReleaseBucketTests : IDisposable
 {
     private readonly TempDirectory _app = new("bucket-app");

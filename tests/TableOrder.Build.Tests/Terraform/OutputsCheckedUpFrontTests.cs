@@ -85,6 +85,26 @@ public sealed class OutputsCheckedUpFrontTests
     }
 
     [Fact]
+    public async Task A_server_target_of_a_scaled_out_stack_missing_its_outputs_fails_before_any_task()
+    {
+        using var state = new TempDirectory("outputs-state");
+        state.WriteFile(Path.Combine("production", "terraform-outputs.json"), """
+            { "ScaledOut": true, "AppServerCount": 3, "SshUser": "admin", "SshPort": 22, "Region": "ap-northeast-2",
+              "DbEndpoint": "db.example", "DbPort": 5432, "DbName": "tableorder", "DbSecretArn": "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-x",
+              "RedisEndpoint": "redis.example", "RedisPort": 6379, "RedisTls": true, "RedisAuthSecretArn": "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:redis-auth-AbCdEf",
+              "BucketName": "bucket" }
+            """);
+
+        var run = await Orchestrator.RunAsync("--target=Status", "--environment=production", "--transport=ssm", $"--state-dir={state.Path}");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var last = LastRun.Read(Path.Combine(state.Path, "production"))!;
+        Assert.Empty(last.TaskNames);
+        Assert.Contains("The terraform outputs of the scaled-out stack lack target_group_arn, autoscaling_group_name, release_bucket_name, site_url (or load_balancer_dns_name)", last.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("instance_id", last.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_server_target_with_no_saved_outputs_says_to_provision_before_any_task()
     {
         using var state = new TempDirectory("outputs-state");

@@ -11,6 +11,7 @@ using StandInServer = TableOrder.Build.Aws.StandIn.AwsApiStandIn;
 namespace TableOrder.Build.Tests.Aws.StandIn;
 
 /// <summary>The rehearsal's AWS stand-in, reached by the real SDK clients and the build's own AWS code.</summary>
+[Trait("Category", "Unit")]
 public sealed class AwsApiStandInTests : IDisposable
 {
     private const string InstanceId = "i-0standin00000001";
