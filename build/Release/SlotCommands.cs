@@ -61,17 +61,20 @@ public static class SlotCommands
         return Script($"prepare {id} --python-deps {(policy.InstallsRequirements ? "pip" : "distro")}", $"prepare release {id}") with { Timeout = TimeSpan.FromMinutes(15) };
     }
 
+    // Start, switch and stop are not streamed: the build says what they did in a line of its own,
+    // and their output is in the log file and, when one fails, in its error.
     public static RemoteCommand Start(string slot, string id, int port, TimeSpan healthTimeout) =>
         Script($"start {slot} {id} --port {port.ToString(CultureInfo.InvariantCulture)} --timeout {((int)Math.Ceiling(healthTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}", $"start release {id} on slot {slot}") with
         {
             AllowFailure = true,
+            Stream = false,
             Timeout = healthTimeout + TimeSpan.FromMinutes(2),
         };
 
     public static RemoteCommand Switch(string slot, int port) =>
-        Script($"switch {slot} --port {port.ToString(CultureInfo.InvariantCulture)}", $"switch Nginx to slot {slot}");
+        Script($"switch {slot} --port {port.ToString(CultureInfo.InvariantCulture)}", $"switch Nginx to slot {slot}") with { Stream = false };
 
-    public static RemoteCommand Stop(string slot) => Script($"stop {slot}", $"drain and stop slot {slot}");
+    public static RemoteCommand Stop(string slot) => Script($"stop {slot}", $"drain and stop slot {slot}") with { Stream = false };
 
     public static RemoteCommand State() => Script("state", "read the slots") with { Stream = false };
 
