@@ -96,10 +96,11 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         }
     }
 
-    /// <summary>Removes a policy-rc.d only when it is ours (its marker line), never someone else's.</summary>
+    /// <summary>A policy-rc.d of ours (its marker line) is there, never someone else's.</summary>
     private static bool HasLeftoverPolicy =>
         LocalProcess.IsRoot && File.Exists(Policy) && File.ReadAllText(Policy).Contains(PolicyMarker, StringComparison.Ordinal);
 
+    /// <summary>Removes a policy-rc.d only when it is ours, never someone else's.</summary>
     private void RemoveLeftoverPolicy()
     {
         if (HasLeftoverPolicy)

@@ -100,7 +100,7 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
         if (unreachable.Count > 0)
         {
             throw new RemoteException(
-                $"{string.Join(", ", unreachable)} did not answer over SSH; the other servers are reported above (and in last-run.json). Bring it back (locally --target=Provision starts a stopped machine; in AWS the Auto Scaling group replaces a failed instance), then run Status again.");
+                $"{string.Join(", ", unreachable)} did not answer; the other servers are reported above (and in last-run.json). Bring it back (locally --target=Provision starts a stopped machine; in AWS the Auto Scaling group replaces a failed instance), then run Status again.");
         }
     }
 }
