@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.RegularExpressions;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Cake.Core.Diagnostics;
@@ -16,7 +15,7 @@ namespace TableOrder.Build.Aws;
 /// completed roll-out and only when that release's archive is there.
 /// </summary>
 /// <param name="deployScripts">Makes the deploy scripts bundle (with app-env.sh); null when the environment has none to publish.</param>
-public sealed partial class S3ReleaseStore(IAmazonS3 s3, string bucket, ICakeLog log, Func<byte[]>? deployScripts = null) : IReleaseStore
+public sealed class S3ReleaseStore(IAmazonS3 s3, string bucket, ICakeLog log, Func<byte[]>? deployScripts = null) : IReleaseStore
 {
     public const string CurrentKey = "releases/current";
     public const string DeployScriptsKey = "releases/deploy-scripts.tar.gz";
@@ -24,7 +23,7 @@ public sealed partial class S3ReleaseStore(IAmazonS3 s3, string bucket, ICakeLog
     public string Bucket => bucket;
 
     public static string ArchiveKey(string id) =>
-        ReleaseId().IsMatch(id) ? $"releases/{id}.tar.gz" : throw new ReleaseException($"'{id}' is not a release id (^[a-z0-9]{{1,64}}$): the release bucket keeps only those.");
+        ReleaseBucket.IsReleaseId(id) ? $"releases/{id}.tar.gz" : throw new ReleaseException($"'{id}' is not a release id (^[a-z0-9]{{1,64}}$): the release bucket keeps only those.");
 
     public async Task KeepAsync(ReleaseArchive archive, CancellationToken cancellationToken = default)
     {
@@ -84,7 +83,7 @@ public sealed partial class S3ReleaseStore(IAmazonS3 s3, string bucket, ICakeLog
             return null;
         }
 
-        return ReleaseId().IsMatch(id) && await ExistsAsync(ArchiveKey(id), cancellationToken) ? id : null;
+        return ReleaseBucket.IsReleaseId(id) && await ExistsAsync(ArchiveKey(id), cancellationToken) ? id : null;
     }
 
     private async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
@@ -99,7 +98,4 @@ public sealed partial class S3ReleaseStore(IAmazonS3 s3, string bucket, ICakeLog
             return false;
         }
     }
-
-    [GeneratedRegex("^[a-z0-9]{1,64}$")]
-    private static partial Regex ReleaseId();
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using TableOrder.Build.Release;
 
 namespace TableOrder.Build.Local;
@@ -8,7 +7,7 @@ namespace TableOrder.Build.Local;
 /// (&lt;id&gt;.tar.gz and current) in release-bucket/releases/ below the state folder. A machine
 /// that joins the stack (--servers growing) reads it, as a new AWS server's user data reads S3.
 /// </summary>
-public sealed partial class LocalReleaseBucket(string stateDirectory) : IReleaseStore
+public sealed class LocalReleaseBucket(string stateDirectory) : IReleaseStore
 {
     public const string FolderName = "release-bucket";
 
@@ -29,7 +28,7 @@ public sealed partial class LocalReleaseBucket(string stateDirectory) : IRelease
             }
 
             var id = File.ReadLines(CurrentFile).FirstOrDefault()?.Trim() ?? string.Empty;
-            return ReleaseId().IsMatch(id) && File.Exists(ArchiveFile(id)) ? id : null;
+            return ReleaseBucket.IsReleaseId(id) && File.Exists(ArchiveFile(id)) ? id : null;
         }
     }
 
@@ -63,7 +62,4 @@ public sealed partial class LocalReleaseBucket(string stateDirectory) : IRelease
         File.Move(CurrentFile + ".tmp", CurrentFile, overwrite: true);
         return Task.FromResult(true);
     }
-
-    [GeneratedRegex("^[a-z0-9]{1,64}$")]
-    private static partial Regex ReleaseId();
 }

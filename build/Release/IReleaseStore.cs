@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace TableOrder.Build.Release;
 
 /// <summary>
@@ -12,4 +14,14 @@ public interface IReleaseStore
 
     /// <summary>Points current at <paramref name="id"/>; false (and current removed) when its archive was never kept.</summary>
     Task<bool> SetCurrentAsync(string id, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The release bucket's rule for a release id, as the servers' user data checks it too.</summary>
+public static partial class ReleaseBucket
+{
+    /// <summary>What releases/current may name and releases/&lt;id&gt;.tar.gz may be called: ^[a-z0-9]{1,64}$.</summary>
+    public static bool IsReleaseId(string id) => ReleaseId().IsMatch(id);
+
+    [GeneratedRegex("^[a-z0-9]{1,64}$")]
+    private static partial Regex ReleaseId();
 }
