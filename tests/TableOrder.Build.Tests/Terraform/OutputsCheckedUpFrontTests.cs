@@ -60,10 +60,7 @@ public sealed class OutputsCheckedUpFrontTests
         var run = await Orchestrator.RunAsync(
             "--target=Deploy", $"--environment={environment}", "--transport=ssm", $"--state-dir={state.Path}", $"--terraform-dir={module.Path}");
 
-        Assert.True(run.ExitCode == 1, run.ToString());
-        var last = LastRun.Read(Path.Combine(state.Path, environment))!;
-        Assert.False(last.Succeeded);
-        Assert.Empty(last.TaskNames);
+        var last = RefusedBeforeAnyTask(run, state, environment);
         Assert.Contains("declares no output redis_tls, bucket_name", last.Error, StringComparison.Ordinal);
 
         // Nothing was planned: terraform never ran in the module.
@@ -78,9 +75,7 @@ public sealed class OutputsCheckedUpFrontTests
 
         var run = await Orchestrator.RunAsync("--target=Status", "--environment=production", "--transport=ssm", $"--state-dir={state.Path}");
 
-        Assert.True(run.ExitCode == 1, run.ToString());
-        var last = LastRun.Read(Path.Combine(state.Path, "production"))!;
-        Assert.Empty(last.TaskNames);
+        var last = RefusedBeforeAnyTask(run, state, "production");
         Assert.Contains("The terraform outputs lack ssh_port, ssh_user, db_endpoint", last.Error, StringComparison.Ordinal);
     }
 
@@ -97,9 +92,7 @@ public sealed class OutputsCheckedUpFrontTests
 
         var run = await Orchestrator.RunAsync("--target=Status", "--environment=production", "--transport=ssm", $"--state-dir={state.Path}");
 
-        Assert.True(run.ExitCode == 1, run.ToString());
-        var last = LastRun.Read(Path.Combine(state.Path, "production"))!;
-        Assert.Empty(last.TaskNames);
+        var last = RefusedBeforeAnyTask(run, state, "production");
         Assert.Contains("The terraform outputs of the scaled-out stack lack target_group_arn, autoscaling_group_name, release_bucket_name, site_url (or load_balancer_dns_name)", last.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("instance_id", last.Error, StringComparison.Ordinal);
     }
@@ -111,9 +104,7 @@ public sealed class OutputsCheckedUpFrontTests
 
         var run = await Orchestrator.RunAsync("--target=Logs", "--environment=production", "--transport=ssm", $"--state-dir={state.Path}");
 
-        Assert.True(run.ExitCode == 1, run.ToString());
-        var last = LastRun.Read(Path.Combine(state.Path, "production"))!;
-        Assert.Empty(last.TaskNames);
+        var last = RefusedBeforeAnyTask(run, state, "production");
         Assert.Contains("--target=Provision --environment=production", last.Error, StringComparison.Ordinal);
     }
 
@@ -130,6 +121,17 @@ public sealed class OutputsCheckedUpFrontTests
         // The arguments are checked before the build starts: no run summary, no task, nothing in the state folder.
         Assert.Null(LastRun.Read(Path.Combine(state.Path, "production")));
         Assert.Empty(Directory.GetFileSystemEntries(state.Path));
+    }
+
+    /// <summary>The run failed (exit 1) with a run summary that names no task: refused before any task body ran.</summary>
+    private static LastRun RefusedBeforeAnyTask(OrchestratorRun run, TempDirectory state, string environment)
+    {
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var last = LastRun.Read(Path.Combine(state.Path, environment))!;
+        Assert.NotNull(last);
+        Assert.False(last.Succeeded);
+        Assert.Empty(last.TaskNames);
+        return last;
     }
 
     /// <summary>outputs.tf without the named output blocks (each block ends at the first line that is "}").</summary>
