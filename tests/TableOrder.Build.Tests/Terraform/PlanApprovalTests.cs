@@ -13,17 +13,19 @@ public sealed class PlanApprovalTests
     {
         var output = new StringWriter();
 
-        PlanApproval.Require(autoApprove: true, "production", Summary, new StringReader(string.Empty), output, interactive: false);
+        var decision = PlanApproval.Decide(autoApprove: true, "production", Summary, new StringReader(string.Empty), output, interactive: false);
 
+        Assert.Equal(PlanDecision.Approved, decision);
         Assert.Equal(string.Empty, output.ToString());
     }
 
     [Fact]
-    public void Non_interactive_without_auto_approve_throws_and_names_the_flag()
+    public void Non_interactive_without_auto_approve_is_nobody_to_ask_and_the_error_names_the_flag()
     {
+        Assert.Equal(PlanDecision.NobodyToAsk, PlanApproval.Decide(autoApprove: false, "production", Summary, new StringReader("production\n"), new StringWriter(), interactive: false));
+
         var ex = Assert.Throws<TerraformException>(() =>
             PlanApproval.Require(autoApprove: false, "production", Summary, new StringReader("production\n"), new StringWriter(), interactive: false));
-
         Assert.Contains("--auto-approve", ex.Message, StringComparison.Ordinal);
         Assert.Contains("1 to add", ex.Message, StringComparison.Ordinal);
     }
@@ -35,10 +37,12 @@ public sealed class PlanApprovalTests
     {
         var output = new StringWriter();
 
-        PlanApproval.Require(autoApprove: false, "production", Summary, new StringReader(typed), output, interactive: true);
+        var decision = PlanApproval.Decide(autoApprove: false, "production", Summary, new StringReader(typed), output, interactive: true);
 
+        Assert.Equal(PlanDecision.Approved, decision);
         Assert.Contains("Type 'production' to apply it", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("Plan: 1 to add", output.ToString(), StringComparison.Ordinal);
+        PlanApproval.Require(autoApprove: false, "production", Summary, new StringReader(typed), new StringWriter(), interactive: true);
     }
 
     [Theory]
@@ -48,8 +52,16 @@ public sealed class PlanApprovalTests
     [InlineData("")]
     public void Anything_else_is_not_approved(string typed)
     {
+        var decision = PlanApproval.Decide(autoApprove: false, "production", Summary, new StringReader(typed), new StringWriter(), interactive: true);
+
+        Assert.Equal(PlanDecision.NotApproved, decision);
+    }
+
+    [Fact]
+    public void Not_approved_stops_with_an_error_that_says_nothing_was_applied()
+    {
         var ex = Assert.Throws<TerraformException>(() =>
-            PlanApproval.Require(autoApprove: false, "production", Summary, new StringReader(typed), new StringWriter(), interactive: true));
+            PlanApproval.Require(autoApprove: false, "production", Summary, new StringReader("yes\n"), new StringWriter(), interactive: true));
 
         Assert.Contains("nothing was applied", ex.Message, StringComparison.Ordinal);
     }
