@@ -168,13 +168,73 @@ public sealed partial class AwsApiStandIn
 
     // ---- Auto Scaling -------------------------------------------------------------------------------
 
-    /// <summary>DescribeAutoScalingGroups: the named groups that exist (an unknown name is left out, as AWS does).</summary>
-    private StandInReply AutoScaling(string action, NameValueCollection form)
+    /// <summary>Each group's launch lifecycle hook (terraform's initial_lifecycle_hook), by group name.</summary>
+    public ConcurrentDictionary<string, string> LaunchHooks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Auto Scaling launched <paramref name="instanceId"/> into <paramref name="group"/>: with a launch
+    /// hook it waits (Pending:Wait, in no target group) until CompleteLifecycleAction; without one it is in
+    /// service and registered in the target groups at once.
+    /// </summary>
+    public void Launch(string group, string instanceId)
     {
-        if (action != "DescribeAutoScalingGroups")
+        var waits = LaunchHooks.ContainsKey(group);
+        State.Launch(group, instanceId, waits);
+        if (!waits)
         {
-            return QueryError(AutoScalingNamespace, "InvalidAction", $"The stand-in does not serve autoscaling:{action}.");
+            RegisterInService(instanceId);
         }
+    }
+
+    private void RegisterInService(string instanceId)
+    {
+        foreach (var arn in State.TargetGroups.Keys)
+        {
+            _deregistered.TryRemove((arn, instanceId), out _);
+            if (State.SetRegistered(arn, instanceId, registered: true))
+            {
+                TargetGroupListener.Registered(arn, instanceId);
+            }
+        }
+    }
+
+    private StandInReply AutoScaling(string action, NameValueCollection form) => action switch
+    {
+        "DescribeAutoScalingGroups" => DescribeAutoScalingGroups(form),
+        "CompleteLifecycleAction" => CompleteLifecycleAction(form),
+        _ => QueryError(AutoScalingNamespace, "InvalidAction", $"The stand-in does not serve autoscaling:{action}."),
+    };
+
+    /// <summary>The instance's launch hook is done: CONTINUE puts it in service (and in the target groups), ABANDON has it terminated.</summary>
+    private StandInReply CompleteLifecycleAction(NameValueCollection form)
+    {
+        var (group, hook, instance, result) = (form["AutoScalingGroupName"] ?? string.Empty, form["LifecycleHookName"] ?? string.Empty, form["InstanceId"] ?? string.Empty, form["LifecycleActionResult"] ?? string.Empty);
+        if (result is not ("CONTINUE" or "ABANDON"))
+        {
+            return QueryError(AutoScalingNamespace, "ValidationError", $"LifecycleActionResult must be CONTINUE or ABANDON, not '{result}'.");
+        }
+
+        if (!LaunchHooks.TryGetValue(group, out var known) || known != hook)
+        {
+            return QueryError(AutoScalingNamespace, "ValidationError", $"No Lifecycle Hook found with name {hook} for group {group}");
+        }
+
+        if (!State.AutoScalingGroups.TryGetValue(group, out var members) || !members.Contains(instance) || !State.CompleteLaunch(instance, result == "CONTINUE"))
+        {
+            return QueryError(AutoScalingNamespace, "ValidationError", $"No active Lifecycle Action found with instance ID {instance}");
+        }
+
+        if (result == "CONTINUE")
+        {
+            RegisterInService(instance);
+        }
+
+        return Xml($"<CompleteLifecycleActionResponse xmlns=\"{AutoScalingNamespace}\"><CompleteLifecycleActionResult/><ResponseMetadata><RequestId>{Guid.NewGuid()}</RequestId></ResponseMetadata></CompleteLifecycleActionResponse>");
+    }
+
+    /// <summary>DescribeAutoScalingGroups: the named groups that exist (an unknown name is left out, as AWS does).</summary>
+    private StandInReply DescribeAutoScalingGroups(NameValueCollection form)
+    {
 
         var names = Indexed(form, "AutoScalingGroupNames.member", string.Empty);
         var groups = new StringBuilder();
@@ -184,7 +244,12 @@ public sealed partial class AwsApiStandIn
             foreach (var id in instances)
             {
                 var state = _instances.TryGetValue(id, out var instance) ? instance.State : "terminated";
-                var lifecycle = state switch { "running" => "InService", "pending" => "Pending", _ => "Terminating" };
+                var lifecycle = State.Launching.GetValueOrDefault(id) switch
+                {
+                    AwsStandInState.PendingWait => AwsStandInState.PendingWait,
+                    AwsStandInState.Abandoned => "Terminating",
+                    _ => state switch { "running" => "InService", "pending" => "Pending", _ => "Terminating" },
+                };
                 members.Append(CultureInfo.InvariantCulture, $"<member><InstanceId>{id}</InstanceId><InstanceType>t3.medium</InstanceType><AvailabilityZone>{Region}a</AvailabilityZone><LifecycleState>{lifecycle}</LifecycleState><HealthStatus>{(state == "running" ? "Healthy" : "Unhealthy")}</HealthStatus><ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>");
             }
 

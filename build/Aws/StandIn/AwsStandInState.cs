@@ -39,6 +39,12 @@ public sealed class AwsStandInState(string? file, string region)
     /// <summary>Each Auto Scaling group by name: its instance ids, in launch order.</summary>
     public ConcurrentDictionary<string, IReadOnlyList<string>> AutoScalingGroups { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Instances an Auto Scaling group launched that are not in service yet: Pending:Wait (its launch
+    /// lifecycle hook waits for CompleteLifecycleAction), or Abandoned (the hook's action said ABANDON).
+    /// </summary>
+    public ConcurrentDictionary<string, string> Launching { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Each bucket and its objects by key.</summary>
     public ConcurrentDictionary<string, ConcurrentDictionary<string, StandInObject>> Buckets { get; } = new(StringComparer.Ordinal);
 
@@ -76,6 +82,11 @@ public sealed class AwsStandInState(string? file, string region)
         foreach (var (name, instances) in saved.AutoScalingGroups)
         {
             state.AutoScalingGroups[name] = [.. instances];
+        }
+
+        foreach (var (instance, launch) in saved.Launching)
+        {
+            state.Launching[instance] = launch;
         }
 
         foreach (var bucket in saved.Buckets)
@@ -180,6 +191,76 @@ public sealed class AwsStandInState(string? file, string region)
         }
     }
 
+    /// <summary>The group launched <paramref name="instanceId"/>: in its list, waiting for its lifecycle hook when it has one.</summary>
+    public void Launch(string group, string instanceId, bool waitsForHook)
+    {
+        lock (_gate)
+        {
+            var instances = AutoScalingGroups.GetValueOrDefault(group) ?? [];
+            AutoScalingGroups[group] = instances.Contains(instanceId) ? instances : [.. instances, instanceId];
+            if (waitsForHook)
+            {
+                Launching[instanceId] = PendingWait;
+            }
+            else
+            {
+                Launching.TryRemove(instanceId, out _);
+            }
+
+            Save();
+        }
+    }
+
+    /// <summary>The lifecycle state of a launch that waits for its hook.</summary>
+    public const string PendingWait = "Pending:Wait";
+
+    /// <summary>A launch whose hook said ABANDON: Auto Scaling terminates it.</summary>
+    public const string Abandoned = "Abandoned";
+
+    /// <summary>Ends a launch's wait (CONTINUE: in service; ABANDON: abandoned); false when it was not waiting.</summary>
+    public bool CompleteLaunch(string instanceId, bool proceed)
+    {
+        lock (_gate)
+        {
+            if (Launching.GetValueOrDefault(instanceId) != PendingWait)
+            {
+                return false;
+            }
+
+            if (proceed)
+            {
+                Launching.TryRemove(instanceId, out _);
+            }
+            else
+            {
+                Launching[instanceId] = Abandoned;
+            }
+
+            Save();
+            return true;
+        }
+    }
+
+    /// <summary>The group no longer has <paramref name="instanceId"/> (terminated, or replaced by a new launch).</summary>
+    public void Terminate(string group, string instanceId)
+    {
+        lock (_gate)
+        {
+            if (AutoScalingGroups.TryGetValue(group, out var instances))
+            {
+                AutoScalingGroups[group] = [.. instances.Where(i => i != instanceId)];
+            }
+
+            Launching.TryRemove(instanceId, out _);
+            foreach (var targets in TargetGroups.Values)
+            {
+                targets.TryRemove(instanceId, out _);
+            }
+
+            Save();
+        }
+    }
+
     public void AddBucket(string name)
     {
         lock (_gate)
@@ -261,6 +342,7 @@ public sealed class AwsStandInState(string? file, string region)
             LogGroups = [.. LogGroupSet.Keys.Order(StringComparer.Ordinal)],
             TargetGroups = new SortedDictionary<string, IList<string>>(TargetGroups.ToDictionary(g => g.Key, g => (IList<string>)[.. g.Value.Keys.Order(StringComparer.Ordinal)]), StringComparer.Ordinal),
             AutoScalingGroups = new SortedDictionary<string, IList<string>>(AutoScalingGroups.ToDictionary(g => g.Key, g => (IList<string>)[.. g.Value]), StringComparer.Ordinal),
+            Launching = new SortedDictionary<string, string>(Launching, StringComparer.Ordinal),
             Buckets = [.. Buckets.Keys.Order(StringComparer.Ordinal)],
         };
         var temporary = file + ".tmp";
@@ -289,6 +371,8 @@ public sealed class AwsStandInState(string? file, string region)
         public IDictionary<string, IList<string>> TargetGroups { get; init; } = new Dictionary<string, IList<string>>();
 
         public IDictionary<string, IList<string>> AutoScalingGroups { get; init; } = new Dictionary<string, IList<string>>();
+
+        public IDictionary<string, string> Launching { get; init; } = new Dictionary<string, string>();
 
         public IList<string> Buckets { get; init; } = [];
     }
