@@ -45,8 +45,17 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
         }
 
         var own = new LocalLayout(Path.Combine(layout.StateDirectory, "servers", $"app-{index.ToString(CultureInfo.InvariantCulture)}"), layout.CacheDirectory, layout.RepositoryRoot);
-        return new LocalAppServer(index, own, new LocalMachine(own, process, log));
+        var server = new LocalAppServer(index, own, new LocalMachine(own, process, log));
+        if (BeforeBoot is { } prepare)
+        {
+            server.Machine.BeforeBoot = () => prepare(server);
+        }
+
+        return server;
     }
+
+    /// <summary>What an environment adds to machine 2..N's copy before each boot (the rehearsal: cloud-init's seed); machine 1's is its own.</summary>
+    public Action<LocalAppServer>? BeforeBoot { get; set; }
 
     /// <summary>
     /// Boots machines 2..<paramref name="count"/> (machine 1 is started with the stack), stops the
@@ -97,11 +106,19 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
 
     private static string JoiningMark(LocalAppServer server) => Path.Combine(server.Layout.StateDirectory, JoiningFile);
 
-    private void Balance()
+    /// <summary>
+    /// Whether HAProxy sends a machine traffic: by default every machine but a joining one; in the
+    /// rehearsal, the targets registered in the stand-in's target group (the ALB's members).
+    /// </summary>
+    public Func<LocalAppServer, bool>? TakesTraffic { get; set; }
+
+    /// <summary>HAProxy in front of several machines (those that take no traffic in maintenance), none with one.</summary>
+    public void Balance()
     {
+        var takesTraffic = TakesTraffic ?? (s => !File.Exists(JoiningMark(s)));
         if (Count > 1)
         {
-            LoadBalancer.Start([.. Servers.Where(s => !File.Exists(JoiningMark(s))).Select(s => (s.Name, s.Layout.Ports.Http))]);
+            LoadBalancer.Start([.. Servers.Select(s => (s.Name, s.Layout.Ports.Http, takesTraffic(s)))]);
         }
         else
         {

@@ -35,7 +35,10 @@ public sealed class LocalLoadBalancer(LocalLayout layout, LocalProcess process, 
     /// graceful Nginx reload never meets a reused connection), idempotent requests retried on another
     /// server, fast health checks so a drained server comes back within seconds.
     /// </summary>
-    public static string Render(int port, string socket, IReadOnlyList<(string Name, int HttpPort)> servers)
+    /// <param name="port">Where it listens.</param>
+    /// <param name="socket">Its runtime API's unix socket.</param>
+    /// <param name="servers">Every app server; one not <c>Enabled</c> starts in maintenance (no traffic, no checks) until set ready.</param>
+    public static string Render(int port, string socket, IReadOnlyList<(string Name, int HttpPort, bool Enabled)> servers)
     {
         ArgumentNullException.ThrowIfNull(servers);
         var text = new StringBuilder();
@@ -67,16 +70,16 @@ public sealed class LocalLoadBalancer(LocalLayout layout, LocalProcess process, 
                 default-server inter 1s fall 2 rise 2
 
             """);
-        foreach (var (name, httpPort) in servers)
+        foreach (var (name, httpPort, enabled) in servers)
         {
-            text.Append(CultureInfo.InvariantCulture, $"    server {name} 127.0.0.1:{httpPort} check\n");
+            text.Append(CultureInfo.InvariantCulture, $"    server {name} 127.0.0.1:{httpPort} check{(enabled ? string.Empty : " disabled")}\n");
         }
 
         return text.ToString();
     }
 
     /// <summary>Starts it, or reloads it softly (-sf: the old process finishes its connections) when the servers changed.</summary>
-    public void Start(IReadOnlyList<(string Name, int HttpPort)> servers)
+    public void Start(IReadOnlyList<(string Name, int HttpPort, bool Enabled)> servers)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var config = Render(Port, Socket, servers);
@@ -100,7 +103,7 @@ public sealed class LocalLoadBalancer(LocalLayout layout, LocalProcess process, 
         else
         {
             PortCheck.EnsureFree(Port, "HAProxy (the local load balancer)");
-            log.Information("HAProxy: starting on {0} in front of {1}", PublicUrl, string.Join(", ", servers.Select(s => $"{s.Name} (:{s.HttpPort})")));
+            log.Information("HAProxy: starting on {0} in front of {1}", PublicUrl, string.Join(", ", servers.Select(s => $"{s.Name} (:{s.HttpPort}{(s.Enabled ? string.Empty : ", in maintenance")})")));
             Daemon(string.Empty);
         }
 
@@ -136,6 +139,19 @@ public sealed class LocalLoadBalancer(LocalLayout layout, LocalProcess process, 
 
     public Task ReadyAsync(string server, CancellationToken cancellationToken = default) =>
         SetStateAsync(server, "ready", cancellationToken);
+
+    /// <summary>No traffic and no health checks, and what is still open is closed (as the ALB ends a deregistered target's connections).</summary>
+    public async Task MaintenanceAsync(string server, CancellationToken cancellationToken = default)
+    {
+        await SetStateAsync(server, "maint", cancellationToken);
+        var answer = (await CommandAsync(ShutdownCommand(server), cancellationToken)).Trim();
+        if (answer.Length > 0)
+        {
+            throw new LocalEnvironmentException($"HAProxy refused `{ShutdownCommand(server)}`: {answer}");
+        }
+    }
+
+    public static string ShutdownCommand(string server) => $"shutdown sessions server {Backend}/{server}";
 
     public async Task<IReadOnlyList<BalancedServer>> ServersAsync(CancellationToken cancellationToken = default) =>
         ParseStat(await CommandAsync(StatCommand, cancellationToken));

@@ -9,14 +9,14 @@ public sealed class LocalLoadBalancerTests
     [Fact]
     public void The_configuration_health_checks_every_server_on_api_health_and_opens_an_admin_socket()
     {
-        var config = LocalLoadBalancer.Render(20016, "/state/haproxy/admin.sock", [("app-1", 8080), ("app-2", 20101), ("app-3", 20201)]);
+        var config = LocalLoadBalancer.Render(20016, "/state/haproxy/admin.sock", [("app-1", 8080, true), ("app-2", 20101, true), ("app-3", 20201, false)]);
 
         Assert.Contains("stats socket /state/haproxy/admin.sock mode 600 level admin", config, StringComparison.Ordinal);
         Assert.Contains("bind 127.0.0.1:20016", config, StringComparison.Ordinal);
         Assert.Contains("option httpchk GET /api/health", config, StringComparison.Ordinal);
         Assert.Contains("    server app-1 127.0.0.1:8080 check\n", config, StringComparison.Ordinal);
         Assert.Contains("    server app-2 127.0.0.1:20101 check\n", config, StringComparison.Ordinal);
-        Assert.Contains("    server app-3 127.0.0.1:20201 check\n", config, StringComparison.Ordinal);
+        Assert.Contains("    server app-3 127.0.0.1:20201 check disabled\n", config, StringComparison.Ordinal);
         Assert.Contains("option http-server-close", config, StringComparison.Ordinal);
     }
 
