@@ -237,11 +237,5 @@ public sealed class ZeroDowntimeTests(LocalEnvironmentFixture stack, ITestOutput
     private Task<string?> ServingRelease() => ReferenceApp.ServingReleaseAsync(_http, stack.Layout.Ports.Http);
 
     /// <summary>A copy of the reference app with one UI file changed: another release.</summary>
-    private string ChangedApp(string name)
-    {
-        var target = ReferenceApp.CopyTo(_apps.Path, name);
-        var page = Path.Combine(target, "ui", "customer", "index.html");
-        File.WriteAllText(page, File.ReadAllText(page).Replace("</body>", $"<!-- {name} --></body>", StringComparison.Ordinal));
-        return target;
-    }
+    private string ChangedApp(string name) => ReferenceApp.ChangedCopy(_apps.Path, name);
 }

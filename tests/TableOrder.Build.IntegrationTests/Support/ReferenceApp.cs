@@ -25,6 +25,15 @@ internal static class ReferenceApp
         return target;
     }
 
+    /// <summary>A copy whose customer page differs by a comment naming it: a new release of the same app.</summary>
+    public static string ChangedCopy(string folder, string name)
+    {
+        var target = CopyTo(folder, name);
+        var page = Path.Combine(target, "ui", "customer", "index.html");
+        File.WriteAllText(page, File.ReadAllText(page).Replace("</body>", $"<!-- {name} --></body>", StringComparison.Ordinal));
+        return target;
+    }
+
     /// <summary>The release id /api/health reports through Nginx on the stack's HTTP port.</summary>
     public static async Task<string?> ServingReleaseAsync(HttpClient http, int httpPort)
     {
