@@ -22,6 +22,9 @@ locals {
   # the single instance, and a release bucket new servers install from.
   scale_out           = var.app_server_count > 1 || var.enable_load_balancer
   release_bucket_name = "${var.name_prefix}-releases-${data.aws_caller_identity.current.account_id}"
+  # The group's name as modules/compute names it, known before the group exists: the instance
+  # role's grant on it must be in place while the group's first servers boot.
+  app_servers_group_name = "${var.name_prefix}-app-servers"
 }
 
 data "aws_caller_identity" "current" {
@@ -149,15 +152,16 @@ module "cache" {
 module "iam" {
   source = "./modules/iam"
 
-  name_prefix           = var.name_prefix
-  bucket_arn            = module.storage.bucket_arn
-  log_group_arns        = module.monitoring.log_group_arns
-  db_secret_arn         = module.database.master_user_secret_arn
-  redis_auth_secret_arn = module.cache.auth_secret_arn
-  region                = var.region
-  account_id            = data.aws_caller_identity.current.account_id
-  parameter_path_prefix = var.ssm_parameter_path
-  release_bucket_arn    = local.scale_out ? module.release_storage[0].bucket_arn : null
+  name_prefix            = var.name_prefix
+  bucket_arn             = module.storage.bucket_arn
+  log_group_arns         = module.monitoring.log_group_arns
+  db_secret_arn          = module.database.master_user_secret_arn
+  redis_auth_secret_arn  = module.cache.auth_secret_arn
+  region                 = var.region
+  account_id             = data.aws_caller_identity.current.account_id
+  parameter_path_prefix  = var.ssm_parameter_path
+  release_bucket_arn     = local.scale_out ? module.release_storage[0].bucket_arn : null
+  autoscaling_group_name = local.scale_out ? local.app_servers_group_name : null
 }
 
 module "compute" {

@@ -126,14 +126,19 @@ output "autoscaling_group_name" {
   value       = module.compute.autoscaling_group_name
 }
 
+output "launch_lifecycle_hook_name" {
+  description = "Name of the Auto Scaling group's launch lifecycle hook: a new server waits in Pending:Wait, out of the target group, until its user data completes it; null for the single server."
+  value       = module.compute.launch_lifecycle_hook_name
+}
+
 output "release_bucket_name" {
   description = "Bucket holding releases/ (terraform/README.md, \"Release bucket\"); null for the single server."
   value       = one(module.release_storage[*].bucket_name)
 }
 
 output "user_data" {
-  description = "The app server's first-boot script as terraform renders it (no secrets; the instance keeps only its SHA-1). The rehearsal boots its machine through cloud-init with this text."
-  value       = module.compute.user_data
+  description = "The app servers' first-boot script as terraform renders it (no secrets): the single instance's (which keeps only its SHA-1), or, scaled out, the launch template's (it bootstraps, installs releases/current and completes the launch lifecycle hook). The rehearsal boots its machines through cloud-init with this text."
+  value       = local.scale_out ? module.compute.fleet_user_data : module.compute.user_data
 }
 
 output "site_domain" {

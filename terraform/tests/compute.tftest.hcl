@@ -218,3 +218,122 @@ run "agent_package_urls_must_be_https_debs" {
 
   expect_failures = [var.ssm_agent_deb_url, var.cloudwatch_agent_deb_url]
 }
+
+# ------------------------------------------------------------------------------------
+# Scaled out: the launch lifecycle hook and the fleet user data that completes it.
+# ------------------------------------------------------------------------------------
+
+run "fleet_launch_hook_and_user_data" {
+  command = plan
+
+  module {
+    source = "./modules/compute"
+  }
+
+  variables {
+    ami_id              = "ami-0123456789abcdef0"
+    scale_out           = true
+    app_server_count    = 3
+    fleet_subnet_ids    = ["subnet-00000000public", "subnet-0000public2nd"]
+    target_group_arns   = ["arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/table-order-app/0123456789abcdef"]
+    release_bucket_name = "table-order-releases-123456789012"
+    region              = "ap-northeast-2"
+  }
+
+  assert {
+    condition     = [for h in aws_autoscaling_group.app_servers[0].initial_lifecycle_hook : [h.name, h.lifecycle_transition, h.default_result, h.heartbeat_timeout]] == [["table-order-app-server-launching", "autoscaling:EC2_INSTANCE_LAUNCHING", "ABANDON", 900]]
+    error_message = "One launch lifecycle hook: EC2_INSTANCE_LAUNCHING, ABANDON by default, the 900 s grace period as its heartbeat timeout."
+  }
+
+  assert {
+    condition     = output.launch_lifecycle_hook_name == "table-order-app-server-launching" && output.autoscaling_group_name == "table-order-app-servers" && aws_autoscaling_group.app_servers[0].wait_for_capacity_timeout == "1200s"
+    error_message = "The hook's name is an output; creating the group waits longer than the hook's timeout (900 s + 300 s)."
+  }
+
+  # The hook: the script names this group, this hook, this region and the instance cloud-init recorded.
+  assert {
+    condition = alltrue([for s in [
+      "region=\"ap-northeast-2\"\ngroup=\"table-order-app-servers\"\nhook=\"table-order-app-server-launching\"\n",
+      "aws autoscaling complete-lifecycle-action --region \"$region\" \\\n        --auto-scaling-group-name \"$group\" --lifecycle-hook-name \"$hook\" \\\n        --instance-id \"$instance_id\" --lifecycle-action-result \"$1\"\n",
+      "instance_id=$(cat /var/lib/cloud/data/instance-id)\n",
+    ] : strcontains(output.fleet_user_data, s)])
+    error_message = "complete-lifecycle-action names the group, the hook, the region and the instance id from /var/lib/cloud/data/instance-id."
+  }
+
+  # fail() abandons the launch, best effort, after stopping Nginx; the ERR trap calls fail().
+  assert {
+    condition     = can(regex("\nfail\\(\\) \\{\n    printf [^\n]*\n    systemctl stop nginx.service \\|\\| true\n    launch_done ABANDON \\|\\| true\n    exit 1\n\\}\ntrap 'fail \"a step failed \\(exit \\$\\?\\)\"' ERR\n", output.fleet_user_data)) && length(regexall("launch_done ABANDON", output.fleet_user_data)) == 1
+    error_message = "fail() (the ERR trap) completes the launch with ABANDON, best effort (|| true), and exits 1."
+  }
+
+  # CONTINUE exactly three times: no deploy scripts yet, no releases/current yet, and after the switch.
+  assert {
+    condition     = length(split("launch_done CONTINUE\n", output.fleet_user_data)) == 4
+    error_message = "The launch is completed with CONTINUE in three places only."
+  }
+
+  assert {
+    condition     = endswith(split("launch_done CONTINUE\n", output.fleet_user_data)[0], "if ! error=$(fetch deploy-scripts.tar.gz \"$boot/deploy-scripts.tar.gz\" 2>&1); then\n    if [[ $error == *\"(404)\"* ]]; then\n        echo \"tableorder-boot: no deploy scripts yet: the first Deploy bootstraps this server over SSH\"\n        ") && startswith(split("launch_done CONTINUE\n", output.fleet_user_data)[1], "        exit 0\n    fi\n    fail \"$error\"\nfi\n")
+    error_message = "A 404 on releases/deploy-scripts.tar.gz completes the launch with CONTINUE and exits 0; any other error fails."
+  }
+
+  assert {
+    condition     = endswith(split("launch_done CONTINUE\n", output.fleet_user_data)[1], "echo \"tableorder-boot: no releases/current yet: the placeholder serves until the first Deploy\"\n        ") && startswith(split("launch_done CONTINUE\n", output.fleet_user_data)[2], "        exit 0\n")
+    error_message = "A 404 on releases/current completes the launch with CONTINUE before exit 0."
+  }
+
+  assert {
+    condition     = endswith(split("launch_done CONTINUE\n", output.fleet_user_data)[2], "bash \"$scripts/slot.sh\" switch green --port \"$GREEN_PORT\"\nbash \"$scripts/slot.sh\" stop blue\nrm -f \"$boot/release.tar.gz\" \"$boot/deploy-scripts.tar.gz\"\n# 5. the release serves: the hook lets the server into the group and the target group\n") && split("launch_done CONTINUE\n", output.fleet_user_data)[3] == "echo \"tableorder-boot: serving release $id\"\n"
+    error_message = "The release path completes the launch with CONTINUE only after slot.sh switch green and stop blue."
+  }
+
+  # Ports: production's unless /etc/tableorder/server-ports.env (the rehearsal's) sets them; digits only.
+  assert {
+    condition = alltrue([for s in [
+      "HTTP_PORT=80\nBLUE_PORT=8000\nGREEN_PORT=8001\nports_file=/etc/tableorder/server-ports.env\nif [[ -f $ports_file ]]; then\n    # shellcheck source=/dev/null\n    . \"$ports_file\"\nfi\n",
+      "for port in HTTP_PORT BLUE_PORT GREEN_PORT; do\n    [[ $${!port:-} =~ ^[0-9]{1,5}$ ]] || fail ",
+      "bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" --python-deps distro --cloudwatch on\n",
+      "bash \"$scripts/slot.sh\" start green \"$id\" --port \"$GREEN_PORT\" --timeout 120\n",
+    ] : strcontains(output.fleet_user_data, s)])
+    error_message = "Ports default to 80/8000/8001, the ports file may override them (each must be digits), and bootstrap.sh and slot.sh use the variables."
+  }
+
+  assert {
+    condition     = length(regexall("--(http-port|api-port|green-port|port) [0-9]", output.fleet_user_data)) == 0
+    error_message = "No bootstrap.sh or slot.sh call bakes a port number: they take the ports variables."
+  }
+
+  # The ports file is read before anything is fetched or installed.
+  assert {
+    condition     = length(split("ports_file=/etc/tableorder/server-ports.env", split("fetch deploy-scripts.tar.gz", output.fleet_user_data)[0])) == 2
+    error_message = "The ports are settled (and checked) before the first fetch."
+  }
+}
+
+run "fleet_hook_timeout_must_be_a_heartbeat" {
+  command = plan
+
+  module {
+    source = "./modules/compute"
+  }
+
+  variables {
+    health_check_grace_period = 20
+  }
+
+  expect_failures = [var.health_check_grace_period]
+}
+
+run "fleet_hook_timeout_at_most_two_hours" {
+  command = plan
+
+  module {
+    source = "./modules/compute"
+  }
+
+  variables {
+    health_check_grace_period = 7201
+  }
+
+  expect_failures = [var.health_check_grace_period]
+}

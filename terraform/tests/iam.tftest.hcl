@@ -248,3 +248,64 @@ run "root_parameter_path_is_rejected" {
 
   expect_failures = [var.parameter_path_prefix, var.account_id]
 }
+
+# Scaled out: a new server completes its own group's launch lifecycle hook, and nothing more.
+run "scaled_out_completes_its_own_groups_lifecycle_actions_only" {
+  command = plan
+
+  module {
+    source = "./modules/iam"
+  }
+
+  variables {
+    release_bucket_arn     = "arn:aws:s3:::table-order-releases-123456789012"
+    autoscaling_group_name = "table-order-app-servers"
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s if s.Sid == "LaunchLifecycleComplete"]) == {
+      Sid      = "LaunchLifecycleComplete"
+      Effect   = "Allow"
+      Action   = ["autoscaling:CompleteLifecycleAction"]
+      Resource = ["arn:aws:autoscaling:ap-northeast-2:123456789012:autoScalingGroup:*:autoScalingGroupName/table-order-app-servers"]
+    }
+    error_message = "The role may call autoscaling:CompleteLifecycleAction on the group table-order-app-servers in this account and region only."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid if anytrue([for a in s.Action : startswith(a, "autoscaling:")])] == ["LaunchLifecycleComplete"] && !anytrue([for s in jsondecode(aws_iam_role_policy.ssm.policy).Statement : anytrue([for a in s.Action : startswith(a, "autoscaling:")])])
+    error_message = "No other Auto Scaling action is granted."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : alltrue([for a in s.Action : !strcontains(a, "*")]) && (!contains(s.Resource, "*") || length(setsubtract(s.Action, var.unscopable_actions)) == 0)])
+    error_message = "Still no wildcard action, and Resource \"*\" only for the unscopable actions."
+  }
+}
+
+run "single_server_has_no_lifecycle_grant" {
+  command = plan
+
+  module {
+    source = "./modules/iam"
+  }
+
+  assert {
+    condition     = !anytrue([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : anytrue([for a in s.Action : startswith(a, "autoscaling:")])])
+    error_message = "Without a group (the single server) the role has no Auto Scaling action."
+  }
+}
+
+run "wildcard_group_is_rejected" {
+  command = plan
+
+  module {
+    source = "./modules/iam"
+  }
+
+  variables {
+    autoscaling_group_name = "*"
+  }
+
+  expect_failures = [var.autoscaling_group_name]
+}

@@ -200,6 +200,16 @@ run "default_is_the_single_server" {
     condition     = output.instance_id == "i-0123456789abcdef0" && output.app_server_count == 1
     error_message = "Default: the single server's outputs stay meaningful."
   }
+
+  assert {
+    condition     = output.launch_lifecycle_hook_name == null && output.user_data == module.compute.user_data && module.compute.fleet_user_data == null
+    error_message = "Default: no launch lifecycle hook, and user_data is the single instance's first-boot script."
+  }
+
+  assert {
+    condition     = !anytrue([for s in jsondecode(module.iam.resources.app_policy.policy).Statement : anytrue([for a in s.Action : startswith(a, "autoscaling:")])])
+    error_message = "Default: the instance role has no Auto Scaling action."
+  }
 }
 
 # ------------------------------------------------------------------------------------
@@ -326,17 +336,49 @@ run "three_servers_behind_a_load_balancer" {
     condition = alltrue([for s in [
       "s3=\"s3://table-order-releases-123456789012/releases\"",
       "fetch deploy-scripts.tar.gz",
-      "bash \"$scripts/bootstrap.sh\" --http-port 80 --api-port 8000 --green-port 8001 --python-deps distro --cloudwatch on",
+      "HTTP_PORT=80\nBLUE_PORT=8000\nGREEN_PORT=8001\n",
+      "bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" --python-deps distro --cloudwatch on",
       "bash \"$scripts/app-env.sh\"",
       "fetch current \"$boot/current\"",
       "fetch \"$id.tar.gz\"",
       "bash \"$scripts/slot.sh\" prepare \"$id\" --python-deps distro",
-      "bash \"$scripts/slot.sh\" start green \"$id\" --port 8001",
-      "bash \"$scripts/slot.sh\" switch green --port 8001",
+      "bash \"$scripts/slot.sh\" start green \"$id\" --port \"$GREEN_PORT\"",
+      "bash \"$scripts/slot.sh\" switch green --port \"$GREEN_PORT\"",
       "scripts=\"/home/admin/tableorder-deploy\"",
       "trap 'fail \"a step failed (exit $?)\"' ERR",
     ] : strcontains(module.compute.fleet_user_data, s)])
     error_message = "The user data fetches the deploy scripts, bootstraps with production's ports, writes the env file, and installs releases/current from the bucket through slot.sh."
+  }
+
+  # The launch lifecycle hook: a new server stays out of the target group until its user data
+  # completes the hook with CONTINUE (release serving, or nothing to install yet) or ABANDON.
+  assert {
+    condition     = [for h in module.compute.resources.autoscaling_group.initial_lifecycle_hook : [h.name, h.lifecycle_transition, h.default_result, h.heartbeat_timeout]] == [["table-order-app-server-launching", "autoscaling:EC2_INSTANCE_LAUNCHING", "ABANDON", module.compute.resources.autoscaling_group.health_check_grace_period]]
+    error_message = "Scaled out: the group's launch lifecycle hook (EC2_INSTANCE_LAUNCHING, ABANDON by default, the grace period's 900 s as its heartbeat timeout)."
+  }
+
+  assert {
+    condition = alltrue([for s in [
+      "group=\"${output.autoscaling_group_name}\"\nhook=\"${output.launch_lifecycle_hook_name}\"\n",
+      "aws autoscaling complete-lifecycle-action --region \"$region\"",
+      "launch_done ABANDON || true",
+      "echo \"tableorder-boot: no deploy scripts yet: the first Deploy bootstraps this server over SSH\"\n        launch_done CONTINUE\n        exit 0\n",
+      "echo \"tableorder-boot: no releases/current yet: the placeholder serves until the first Deploy\"\n        launch_done CONTINUE\n        exit 0\n",
+      "bash \"$scripts/slot.sh\" stop blue\nrm -f \"$boot/release.tar.gz\" \"$boot/deploy-scripts.tar.gz\"\n# 5. the release serves: the hook lets the server into the group and the target group\nlaunch_done CONTINUE\n",
+    ] : strcontains(module.compute.fleet_user_data, s)])
+    error_message = "The user data completes this group's hook: CONTINUE when there are no deploy scripts or no current release yet and after the switch, ABANDON on a failure."
+  }
+
+  # The role may complete lifecycle actions of this group only (the ARN is built before the group
+  # exists, so that the grant is there while its first servers boot: it must name the same group).
+  assert {
+    condition     = [for s in jsondecode(module.iam.resources.app_policy.policy).Statement : [s.Action, s.Resource] if s.Sid == "LaunchLifecycleComplete"] == [[["autoscaling:CompleteLifecycleAction"], ["arn:aws:autoscaling:ap-northeast-2:123456789012:autoScalingGroup:*:autoScalingGroupName/${module.compute.resources.autoscaling_group.name}"]]]
+    error_message = "The instance role may complete lifecycle actions of its own Auto Scaling group only."
+  }
+
+  assert {
+    condition     = output.user_data == module.compute.fleet_user_data && output.user_data != module.compute.user_data && output.launch_lifecycle_hook_name == "table-order-app-server-launching"
+    error_message = "Scaled out: the user_data output is the launch template's first-boot script, and the hook's name is an output."
   }
 
   # Security groups: servers take HTTP from the load balancer's group only.

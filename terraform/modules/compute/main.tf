@@ -16,17 +16,23 @@ locals {
     cloudwatch_agent_deb_url = var.cloudwatch_agent_deb_url
   })
 
+  # Scaled out: the group and its launch lifecycle hook (the user data completes it).
+  autoscaling_group_name = "${var.name_prefix}-app-servers"
+  launch_hook_name       = "${var.name_prefix}-app-server-launching"
+
   # Scaled out: the same packages, then the server installs itself from the release bucket.
   fleet_user_data = var.scale_out ? templatefile("${path.module}/templates/user-data-fleet.sh.tftpl", {
-    packages       = trimsuffix(local.user_data, "\n")
-    bucket         = var.release_bucket_name
-    region         = var.region
-    login_user     = local.ssh_user
-    scripts_folder = "tableorder-deploy" # build/Server/ServerMap.cs ScriptsFolder
-    http_port      = 80                  # build/Server/ServerPolicy.cs ServerPorts.Production
-    blue_port      = 8000
-    green_port     = 8001
-    python_deps    = "distro"
+    packages               = trimsuffix(local.user_data, "\n")
+    bucket                 = var.release_bucket_name
+    region                 = var.region
+    autoscaling_group_name = local.autoscaling_group_name
+    lifecycle_hook_name    = local.launch_hook_name
+    login_user             = local.ssh_user
+    scripts_folder         = "tableorder-deploy" # build/Server/ServerMap.cs ScriptsFolder
+    http_port              = 80                  # build/Server/ServerPolicy.cs ServerPorts.Production
+    blue_port              = 8000
+    green_port             = 8001
+    python_deps            = "distro"
   }) : null
 
   # Replacing batch_size servers at a time keeps the rest serving.
@@ -186,7 +192,7 @@ resource "aws_launch_template" "app_server" {
 resource "aws_autoscaling_group" "app_servers" {
   count = var.scale_out ? 1 : 0
 
-  name                = "${var.name_prefix}-app-servers"
+  name                = local.autoscaling_group_name
   min_size            = var.app_server_count
   max_size            = var.app_server_count
   desired_capacity    = var.app_server_count
@@ -197,6 +203,21 @@ resource "aws_autoscaling_group" "app_servers" {
   # take minutes before /api/health answers.
   health_check_type         = "ELB"
   health_check_grace_period = var.health_check_grace_period
+
+  # A new server stays in Pending:Wait, out of the target group, until its user data completes
+  # this hook: CONTINUE once the current release serves, ABANDON on a failure. No answer within
+  # the grace period abandons it too, and Auto Scaling replaces it. Terraform sets the hook only
+  # when it creates the group (an existing group needs it added: terraform/README.md "Scale-out").
+  initial_lifecycle_hook {
+    name                 = local.launch_hook_name
+    lifecycle_transition = "autoscaling:EC2_INSTANCE_LAUNCHING"
+    default_result       = "ABANDON"
+    heartbeat_timeout    = var.health_check_grace_period
+  }
+
+  # Creating the group waits for its servers to be InService, i.e. past the hook: give that the
+  # hook's own time and a margin (the provider's default, 10 minutes, is less than the hook's).
+  wait_for_capacity_timeout = "${var.health_check_grace_period + 300}s"
 
   launch_template {
     id      = aws_launch_template.app_server[0].id

@@ -57,3 +57,8 @@ output "autoscaling_group_name" {
   description = "Name of the app servers' Auto Scaling group; null for the single server."
   value       = one(aws_autoscaling_group.app_servers[*].name)
 }
+
+output "launch_lifecycle_hook_name" {
+  description = "Name of the Auto Scaling group's launch lifecycle hook (the fleet user data completes it); null for the single server."
+  value       = var.scale_out ? local.launch_hook_name : null
+}

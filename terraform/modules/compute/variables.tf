@@ -87,8 +87,13 @@ variable "instance_refresh_batch_size" {
 
 variable "health_check_grace_period" {
   type        = number
-  description = "Seconds a new server has to pass the load balancer's health check (first boot installs packages and the release)."
+  description = "Seconds a new server has for its first boot (packages, bootstrap, the release): the launch lifecycle hook's heartbeat timeout, then the grace before the load balancer's health check counts."
   default     = 900
+
+  validation {
+    condition     = var.health_check_grace_period == floor(var.health_check_grace_period) && var.health_check_grace_period >= 30 && var.health_check_grace_period <= 7200
+    error_message = "health_check_grace_period must be whole seconds from 30 to 7200 (the range of a lifecycle hook's heartbeat timeout)."
+  }
 }
 
 variable "fleet_subnet_ids" {

@@ -81,6 +81,17 @@ locals {
     },
   ] : statement if var.release_bucket_arn != null]
 
+  # Scale-out: a new app server completes its own group's launch lifecycle hook (CONTINUE once it
+  # serves, ABANDON on a failure). That group only: no other group's launches, no other action.
+  lifecycle_statements = [for statement in [
+    {
+      Sid      = "LaunchLifecycleComplete"
+      Effect   = "Allow"
+      Action   = ["autoscaling:CompleteLifecycleAction"]
+      Resource = ["arn:aws:autoscaling:${var.region}:${var.account_id}:autoScalingGroup:*:autoScalingGroupName/${coalesce(var.autoscaling_group_name, "none")}"]
+    },
+  ] : statement if var.autoscaling_group_name != null]
+
   # What the SSM agent needs for Run Command and Session Manager, instead of
   # AmazonSSMManagedInstanceCore (which also reads every Parameter Store value and every
   # SSM document, and lists associations and inventory).
@@ -131,7 +142,7 @@ resource "aws_iam_role" "ec2_role" {
 resource "aws_iam_role_policy" "app" {
   name   = "${var.name_prefix}-app"
   role   = aws_iam_role.ec2_role.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = concat(local.app_statements, local.release_statements) })
+  policy = jsonencode({ Version = "2012-10-17", Statement = concat(local.app_statements, local.release_statements, local.lifecycle_statements) })
 }
 
 # Run Command and Session Manager (the build's SSM transport) without opening more ports.

@@ -64,3 +64,14 @@ variable "release_bucket_arn" {
   description = "ARN of the release bucket (scale-out); the role may then read objects under releases/ in it. null: no release bucket."
   default     = null
 }
+
+variable "autoscaling_group_name" {
+  type        = string
+  description = "Name of the app servers' Auto Scaling group (scale-out); the role may then complete lifecycle actions of that group only. null: no group."
+  default     = null
+
+  validation {
+    condition     = var.autoscaling_group_name == null || can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$", var.autoscaling_group_name))
+    error_message = "autoscaling_group_name must be a plain group name (letters, digits, '.', '_', '-'), not a wildcard or a path."
+  }
+}
