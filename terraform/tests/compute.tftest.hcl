@@ -109,6 +109,16 @@ run "app_server_as_designed_mock" {
   }
 
   assert {
+    condition = (
+      strcontains(output.user_data, "exit 101") &&
+      strcontains(output.user_data, "temporary, bootstrap.sh") &&
+      length(split("apt-get -y install ca-certificates", output.user_data)[0]) > length(split("policy=/usr/sbin/policy-rc.d", output.user_data)[0]) &&
+      length(split("rm -f \"$policy\"\n\n", output.user_data)[0]) < length(split("systemctl enable --now amazon-ssm-agent", output.user_data)[0])
+    )
+    error_message = "No service starts with Debian's defaults during the package installs (a temporary policy-rc.d, bootstrap.sh's marker), and it is gone before the SSM agent starts."
+  }
+
+  assert {
     condition     = strcontains(output.user_data, "\"https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/debian_amd64/amazon-ssm-agent.deb\"") && strcontains(output.user_data, "systemctl enable --now amazon-ssm-agent")
     error_message = "User data installs and starts the SSM agent from AWS's Debian amd64 package."
   }
