@@ -233,7 +233,11 @@ render() { # render TEMPLATE KEY=VALUE... -> stdout
 }
 
 wait_for_cloud_init() {
-    if command -v cloud-init >/dev/null; then
+    # A scaled-out server's user data runs this script inside cloud-init and says so in the
+    # environment (not an argument: an older bootstrap.sh from the release bucket must still accept the call).
+    if [[ ${TABLEORDER_FIRST_BOOT:-} == 1 ]]; then
+        log "run from cloud-init's user data: not waiting for cloud-init (it waits for this script)"
+    elif command -v cloud-init >/dev/null; then
         log "waiting for cloud-init to finish"
         local rc=0
         timeout "$WAIT_SECONDS" cloud-init status --wait >/dev/null 2>&1 || rc=$?

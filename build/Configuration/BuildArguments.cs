@@ -254,13 +254,13 @@ public static partial class BuildArguments
             _ => throw new BuildArgumentException($"--log={value} is not a log of the server. Use --log=api or --log=nginx."),
         };
 
-    /// <summary>--servers is the local stack's; production's count is terraform's app_server_count.</summary>
+    /// <summary>--servers is the local stack's and the rehearsal's (its plan's app_server_count); production's count is terraform's app_server_count.</summary>
     private static ScaleOptions Scale(IReadOnlyDictionary<string, string?> arguments, DeploymentEnvironment environment)
     {
-        if (arguments.ContainsKey("servers") && environment != DeploymentEnvironment.Local)
+        if (arguments.ContainsKey("servers") && environment == DeploymentEnvironment.Production)
         {
             throw new BuildArgumentException(
-                "--servers is for the local stack only (it boots that many machines behind HAProxy). Leave --servers out; in AWS the count is terraform's app_server_count (see README, Scaling out).");
+                "--servers is for the local stack and the rehearsal (it boots that many machines behind HAProxy). Leave --servers out; in AWS the count is terraform's app_server_count (see README, Scaling out).");
         }
 
         return new ScaleOptions

@@ -31,6 +31,12 @@ public interface IProductionSite : IDisposable
     /// <summary>The private key of the instance's key pair when --ssh-key is not given; null when it must be given.</summary>
     string? DefaultSshKey { get; }
 
+    /// <summary>
+    /// A fleet server's own ports when they are not the stack's: EC2's servers all answer on the same
+    /// ones (null); the rehearsal's machines share this host's network, each on ports of its own.
+    /// </summary>
+    FleetServerPorts? PortsOf(string instanceId) => null;
+
     Task<AwsCredentialsSource> CredentialsAsync();
 
     Task<PlanResult> PlanAsync(RunSummary summary);
@@ -43,3 +49,6 @@ public interface IProductionSite : IDisposable
 
     Task DestroyAsync();
 }
+
+/// <summary>Where one server of a fleet answers: Nginx and the API slots, and SSH.</summary>
+public sealed record FleetServerPorts(ServerPorts Ports, int SshPort);

@@ -406,7 +406,10 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         var group = Fleet.AutoScalingGroupName;
         var instances = await new AutoScalingFleet(await AutoScalingAsync(), new Ec2Instances(await Ec2Async(), Log), Log).InServiceAsync(group);
         Log.Information("Auto Scaling group {0}: {1} in service ({2}).", group, instances.Count, string.Join(", ", instances.Select(i => i.InstanceId)));
-        return [.. instances.Select(i => new AppServer(i.InstanceId, Ports, waitFor => ConnectAsync(i.InstanceId, i.Host, waitFor, ownPin: true)))];
+        return [.. instances.Select(i => new AppServer(
+            i.InstanceId,
+            site.PortsOf(i.InstanceId) is { } own ? own.Ports with { Tls = Policy.Tls } : Ports,
+            waitFor => ConnectAsync(i.InstanceId, i.Host, waitFor, ownPin: true)))];
     }
 
     private Task<IRemoteShell> ConnectAsync(TimeSpan waitFor)
@@ -460,7 +463,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             hostKey = await new ConsoleHostKeys(await Ec2Async(), Log).WaitForHostKeyAsync(instanceId, TimeSpan.FromMinutes(5));
         }
 
-        var target = new SshTarget(host, outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
+        var target = new SshTarget(host, site.PortsOf(instanceId)?.SshPort ?? outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
         Log.Information("Host key pinned{0}{1}: {2} {3}", ownPin ? $" for {instanceId}" : string.Empty, fromKept ? " (kept)" : string.Empty, target.HostKey.Algorithm, target.HostKey.Fingerprint);
         IRemoteShell server;
         try

@@ -14,10 +14,10 @@ namespace TableOrder.Build.Rehearsal;
 /// scripts run inside it as root by entering its namespaces (nsenter into the machine's PID 1), as the
 /// SSM agent runs them: no SSH involved.
 /// </summary>
-public sealed class RehearsalInstance(LocalLayout layout, LocalMachine machine) : IStandInInstance
+public sealed class RehearsalInstance(LocalLayout layout, LocalMachine machine, string? instanceId = null) : IStandInInstance
 {
-    /// <summary>An EC2-shaped id (i- and 17 hex digits), fixed per state folder.</summary>
-    public string InstanceId { get; } = "i-00000" + layout.StackId;
+    /// <summary>An EC2-shaped id (i- and 17 hex digits): the single instance's is fixed per state folder, a fleet's machine has the one of its launch.</summary>
+    public string InstanceId { get; } = instanceId ?? "i-00000" + layout.StackId;
 
     public string State => machine.RunningPid is null ? "stopped" : "running";
 

@@ -48,6 +48,12 @@ public sealed class RehearsalMachine(LocalLayout layout, LocalMachine machine, I
         }
 
         InstallPackages();
+        if (DpkgInterrupted())
+        {
+            // a first boot cut short (the machine stopped under its apt-get) left dpkg half-done: the next first boot's apt-get would refuse
+            machine.RunInStoppedCopy(["dpkg", "--configure", "-a"], TimeSpan.FromMinutes(5));
+        }
+
         WriteAtomically(CloudConfigFile, CloudConfig);
         WriteAtomically(Path.Combine(SeedFolder, "meta-data"), MetaData(instanceId, File.ReadAllText(layout.LoginKey + ".pub").Trim()));
         WriteAtomically(Path.Combine(SeedFolder, "user-data"), File.ReadAllText(UserDataFile));
@@ -108,6 +114,14 @@ public sealed class RehearsalMachine(LocalLayout layout, LocalMachine machine, I
         }
 
         step.Done();
+    }
+
+    /// <summary>dpkg's own record shows a package unpacked or configured only halfway.</summary>
+    private bool DpkgInterrupted()
+    {
+        var status = Path.Combine(layout.MachineRootfs, "var", "lib", "dpkg", "status");
+        return File.Exists(status) && File.ReadAllText(status).Split("\n\n").Any(stanza =>
+            stanza.Contains("\nStatus: install ok half-", StringComparison.Ordinal) || stanza.Contains("\nStatus: install ok unpacked\n", StringComparison.Ordinal));
     }
 
     private bool Installed(string package)

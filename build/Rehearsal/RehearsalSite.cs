@@ -42,6 +42,8 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     private LocalLock? _lock;
     private Dictionary<string, JsonElement>? _plannedOutputs;
     private RehearsalMachine? _machine;
+    private PlannedFleet? _fleet;
+    private bool _fleetLoaded;
 
     public string Name => "rehearsal";
 
@@ -63,7 +65,25 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     /// <summary>The machine as the instance boots it: cloud-init with the NoCloud seed.</summary>
     public RehearsalMachine Machine => _machine ??= new RehearsalMachine(stack.Layout, stack.Machine, cake.Log, options.StateDirectory);
 
+    /// <summary>The single instance's id (fixed per state folder); a fleet's machines have ids of their own (<see cref="LaunchedId"/>).</summary>
     private string InstanceId => new RehearsalInstance(stack.Layout, stack.Machine).InstanceId;
+
+    /// <summary>--servers, else as many machines as the stack has (1 for a new one).</summary>
+    private int ServerCount => options.Scale.Servers ?? stack.Fleet.Count;
+
+    /// <summary>The scaled-out stack the last plan showed (app_server_count above 1); null for the single server.</summary>
+    public PlannedFleet? Fleet
+    {
+        get
+        {
+            if (!_fleetLoaded)
+            {
+                (_fleet, _fleetLoaded) = (PlannedFleet.Load(options.StateDirectory), true);
+            }
+
+            return _fleet;
+        }
+    }
 
     public void HoldStack() => _lock ??= stack.Lock();
 
@@ -84,8 +104,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
                 _standIn = new AwsApiStandIn(Region, AwsStandInState.Load(StateFile, Region));
                 _instance = new RehearsalInstance(stack.Layout, stack.Machine);
                 _standIn.AddInstance(_instance);
+                WireFleet();
                 Log.Information("AWS APIs: the rehearsal's stand-in tableorder-aws-standin on {0} (no AWS host is contacted).", _standIn.Url);
-                WriteInstanceAwsConfig();
+                WriteInstanceAwsConfig(stack.Layout);
             }
 
             return _standIn;
@@ -132,7 +153,8 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             }
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
         var varFile = Path.Combine(options.StateDirectory, "rehearsal.tfvars");
-        File.WriteAllText(varFile, $"region = \"{Region}\"\nssh_allowed_cidrs = [\"127.0.0.1/32\"]\n");
+        var count = ServerCount;
+        File.WriteAllText(varFile, $"region = \"{Region}\"\nssh_allowed_cidrs = [\"127.0.0.1/32\"]\n" + (count > 1 ? $"app_server_count = {count.ToString(CultureInfo.InvariantCulture)}\n" : string.Empty));
         var terraform = TerraformTool.Create(cake, options, masker, copy);
         terraform.Init(new TerraformInitSettings());
         var settings = new TerraformPlanSettings { OutFile = Path.Combine(options.StateDirectory, "rehearsal.tfplan") };
@@ -141,6 +163,14 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         var planJson = terraform.Show(settings.OutFile);
         _plannedOutputs = PlannedOutputs(planJson);
         Machine.SaveUserData(PlannedUserData(planJson, _plannedOutputs));
+        (_fleet, _fleetLoaded) = (PlannedFleet.FromPlan(planJson, _plannedOutputs), true);
+        if (count > 1 && _fleet is null)
+        {
+            throw new TerraformException($"Rehearsal: the plan with app_server_count = {count} shows no Auto Scaling group ({PlannedFleet.AutoScalingGroupAddress}).");
+        }
+
+        PlannedFleet.Save(options.StateDirectory, _fleet);
+        WireFleet();
         summary.Record("changes", plan.HasChanges);
         Log.Information("Rehearsal: the plan above is real (terraform and the aws provider, endpoints on the stand-in); it is not applied.");
         return Task.FromResult(plan);
@@ -167,7 +197,8 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
 
     /// <summary>
     /// The user data as terraform rendered it (the root output user_data), checked against what the plan
-    /// gives the instance (the provider keeps only its SHA-1): the machine boots with exactly that text.
+    /// gives the servers: the single instance (the provider keeps only its SHA-1) or, scaled out, the
+    /// launch template (base64). The machines boot with exactly that text.
     /// </summary>
     public static string PlannedUserData(string planJson, IReadOnlyDictionary<string, JsonElement> outputs)
     {
@@ -178,57 +209,28 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         }
 
         var userData = output.GetString()!;
-        var planned = InstanceUserDataHash(planJson);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(userData);
+        if (PlannedResources.Values(planJson, PlannedFleet.LaunchTemplateAddress) is { } template)
+        {
+            if (template.TryGetProperty("user_data", out var encoded) && encoded.ValueKind == JsonValueKind.String && encoded.GetString() != Convert.ToBase64String(bytes))
+            {
+                throw new TerraformException($"Rehearsal: the user_data output is not what the plan gives {PlannedFleet.LaunchTemplateAddress}.");
+            }
+
+            return userData;
+        }
+
         // SHA-1 is what the aws provider keeps for user_data: a comparison, not a protection.
 #pragma warning disable CA5350
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(userData)));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(bytes));
 #pragma warning restore CA5350
-        if (planned is not null && planned != hash)
+        if (PlannedResources.Values(planJson, ProductionDeployment.AppServerAddress) is { } instance &&
+            instance.TryGetProperty("user_data", out var planned) && planned.ValueKind == JsonValueKind.String && planned.GetString() != hash)
         {
-            throw new TerraformException($"Rehearsal: the user_data output (SHA-1 {hash}) is not what the plan gives {ProductionDeployment.AppServerAddress} ({planned}).");
+            throw new TerraformException($"Rehearsal: the user_data output (SHA-1 {hash}) is not what the plan gives {ProductionDeployment.AppServerAddress} ({planned.GetString()}).");
         }
 
         return userData;
-    }
-
-    /// <summary>The planned user_data of the app server (the provider plans its SHA-1), or null when the plan does not show it.</summary>
-    private static string? InstanceUserDataHash(string planJson)
-    {
-        using var document = JsonDocument.Parse(planJson);
-        if (!document.RootElement.TryGetProperty("planned_values", out var planned) || !planned.TryGetProperty("root_module", out var root))
-        {
-            return null;
-        }
-
-        static string? Find(JsonElement module)
-        {
-            if (module.TryGetProperty("resources", out var resources))
-            {
-                foreach (var resource in resources.EnumerateArray())
-                {
-                    if (resource.GetProperty("address").GetString() == ProductionDeployment.AppServerAddress &&
-                        resource.TryGetProperty("values", out var values) && values.TryGetProperty("user_data", out var userData) && userData.ValueKind == JsonValueKind.String)
-                    {
-                        return userData.GetString();
-                    }
-                }
-            }
-
-            if (module.TryGetProperty("child_modules", out var children))
-            {
-                foreach (var child in children.EnumerateArray())
-                {
-                    if (Find(child) is { } found)
-                    {
-                        return found;
-                    }
-                }
-            }
-
-            return null;
-        }
-
-        return Find(root);
     }
 
     private static void CopyModule(string from, string to)
@@ -246,29 +248,41 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         }
     }
 
-    public Task<TerraformOutputs> ProvisionAsync(PlanResult? plan, RunSummary summary)
+    public async Task<TerraformOutputs> ProvisionAsync(PlanResult? plan, RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
         _lock ??= stack.Lock();
-        Log.Warning("Rehearsal: terraform apply is the one production step not rehearsed; the instance, database and cache are this machine's local stack.");
+        Log.Warning("Rehearsal: terraform apply is the one production step not rehearsed; the instances, database and cache are this machine's local stack.");
         if (stack.Machine.RunningPid is not null && !Machine.HasCloudInit)
         {
             throw new LocalEnvironmentException(
                 $"Rehearsal: the running machine {stack.Layout.MachineName} was made before the rehearsal booted through cloud-init. Start it afresh: --target=LocalDown --environment=rehearsal --purge, then Deploy again.");
         }
 
-        // Before each boot: Debian's cloud-init, the agents' stand-ins, the NoCloud seed with the plan's user data.
-        stack.Machine.BeforeBoot = () =>
+        var count = ServerCount;
+        var fleet = count > 1
+            ? Fleet ?? throw new TerraformException($"Rehearsal: {count} servers need the plan of a scaled-out stack: run --target=Plan --environment=rehearsal --servers={count.ToString(CultureInfo.InvariantCulture)} (Deploy and Provision run it).")
+            : null;
+
+        // Auto Scaling's launches (new instance ids, waiting for their launch hook) are known before any machine boots.
+        var launched = fleet is null ? [] : Launch(fleet, count);
+        var first = stack.Fleet.Server(1);
+        if (fleet is null && SeededInstanceId(first) is { } seeded && seeded != InstanceId)
         {
-            TrustRedisLikeElastiCache();
-            Machine.Prepare(InstanceId);
-        };
+            Log.Information("Rehearsal: {0} was one of the Auto Scaling group's instances; the single instance {1} is a new one (a fresh first boot).", stack.Layout.MachineName, InstanceId);
+            stack.Machine.Stop();
+            stack.Machine.DeleteWorkingCopy();
+        }
+
+        // Before each boot: Debian's cloud-init, the agents' stand-ins, the NoCloud seed with the plan's user data.
+        stack.Machine.BeforeBoot = () => PrepareBoot(first);
+        stack.Fleet.BeforeBoot = PrepareBoot;
         stack.Up();
         var secrets = stack.Secrets;
         RequireTlsLikeRds();
-        TrustRedisLikeElastiCache();
+        TrustRedisLikeElastiCache(stack.Layout);
         _ = StandIn;
-        WriteInstanceAwsConfig();
+        WriteInstanceAwsConfig(stack.Layout);
         // ElastiCache's AUTH token secret: the local Redis's password, a plain string as terraform makes it.
         StandIn.State.PutSecret(RedisAuthSecretName, secrets.RedisPassword);
         if (StandIn.State.FindSecret(DbSecretName) is null)
@@ -283,9 +297,238 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             MasterPasswordFromSecret();
         }
 
+        stack.Fleet.ScaleTo(count);
+        foreach (var server in stack.Fleet.Servers)
+        {
+            WriteInstanceAwsConfig(server.Layout);
+        }
+
+        if (fleet is not null)
+        {
+            await WaitForLaunchesAsync(fleet, launched, summary);
+            summary.Record("servers", stack.Fleet.Servers.Select(s => new { name = LaunchedId(s), machine = s.Layout.MachineName, http = s.Layout.Ports.Http, ssh = s.Layout.Ports.Ssh }).ToList());
+            summary.Record("loadBalancer", stack.Fleet.LoadBalancer.PublicUrl.ToString());
+        }
+
         summary.Record("applied", false);
         summary.Record("machine", stack.Layout.MachineName);
-        return Task.FromResult(Outputs());
+        return Outputs();
+    }
+
+    /// <summary>
+    /// What Auto Scaling does for the group's size: each machine 1..<paramref name="count"/> that is not an
+    /// instance in service is launched as a new one (a new instance id: cloud-init's first boot runs the
+    /// user data again), waiting for the launch hook when the plan has one; a launch a previous run left
+    /// waiting or abandoned is replaced, as the hook's timeout would; machines beyond the count leave the group.
+    /// </summary>
+    private List<LocalAppServer> Launch(PlannedFleet fleet, int count)
+    {
+        WireFleet();
+        var group = fleet.AutoScalingGroupName;
+        var launched = new List<LocalAppServer>();
+        for (var index = 1; index <= Math.Max(count, stack.Fleet.Count); index++)
+        {
+            var server = stack.Fleet.Server(index);
+            var id = LaunchedId(server);
+            if (index > count)
+            {
+                if (id is not null)
+                {
+                    StandIn.State.Terminate(group, id);
+                    File.Delete(InstanceIdFile(server));
+                    Log.Information("Auto Scaling group {0}: {1} ({2}) terminated (the group has {3} now).", group, id, server.Layout.MachineName, count);
+                }
+
+                continue;
+            }
+
+            var launch = id is null ? null : StandIn.State.Launching.GetValueOrDefault(id);
+            if (id is not null && launch is null && StandIn.State.AutoScalingGroups.GetValueOrDefault(group)?.Contains(id) == true)
+            {
+                continue;
+            }
+
+            if (id is not null)
+            {
+                StandIn.State.Terminate(group, id);
+                Log.Warning(
+                    "Auto Scaling group {0}: {1} ({2}) {3}; it is replaced by a new instance (a fresh first boot), as Auto Scaling does.",
+                    group,
+                    id,
+                    server.Layout.MachineName,
+                    launch == AwsStandInState.Abandoned ? "abandoned its launch (its user data failed)" : launch == AwsStandInState.PendingWait ? "never completed its launch (the run that launched it ended first)" : "is not in the group");
+            }
+
+            // a new instance boots from the AMI: a fresh copy of the machine image, not the old disk
+            server.Machine.Stop();
+            server.Machine.DeleteWorkingCopy();
+            var newId = "i-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9))[..17];
+            Directory.CreateDirectory(server.Layout.StateDirectory);
+            File.WriteAllText(InstanceIdFile(server) + ".tmp", newId + "\n");
+            File.Move(InstanceIdFile(server) + ".tmp", InstanceIdFile(server), overwrite: true);
+            StandIn.AddInstance(new RehearsalInstance(server.Layout, server.Machine, newId));
+            StandIn.Launch(group, newId);
+            Log.Information("Auto Scaling group {0}: launching {1} on {2}{3}.", group, newId, server.Layout.MachineName, fleet.LaunchHookName is { } hook ? $" (its launch hook {hook} holds it out of the target group until its user data completes it)" : string.Empty);
+            launched.Add(server);
+        }
+
+        return launched;
+    }
+
+    /// <summary>
+    /// Waits as terraform does for the group's capacity: each launched instance in service (its user data
+    /// completed the launch hook), and, once the release bucket names a current release, called healthy by
+    /// the target group (the new servers serve it).
+    /// </summary>
+    private async Task WaitForLaunchesAsync(PlannedFleet fleet, IReadOnlyList<LocalAppServer> launched, RunSummary summary)
+    {
+        if (launched.Count == 0)
+        {
+            return;
+        }
+
+        using var step = Log.Step($"Auto Scaling: waiting for {string.Join(", ", launched.Select(s => LaunchedId(s)))} (first boot through cloud-init: packages, and with a release the bootstrap and the release from S3)");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var timeout = TimeSpan.FromMinutes(20);
+        var note = TimeSpan.FromSeconds(30);
+        var waiting = launched.ToList();
+        while (waiting.Count > 0)
+        {
+            foreach (var server in waiting.ToList())
+            {
+                var id = LaunchedId(server)!;
+                switch (StandIn.State.Launching.GetValueOrDefault(id))
+                {
+                    case null:
+                        Log.Information("{0} ({1}): in service ({2:0}s)", id, server.Layout.MachineName, clock.Elapsed.TotalSeconds);
+                        waiting.Remove(server);
+                        break;
+                    case AwsStandInState.Abandoned:
+                        throw new LocalEnvironmentException(
+                            $"Rehearsal: {id} ({server.Layout.MachineName}) abandoned its launch: its user data failed. The end of its /var/log/cloud-init-output.log:\n{BootLogTail(server)}\nThe next Provision replaces it with a new instance, as Auto Scaling does.");
+                    default:
+                        if (server.Machine.RunningPid is null)
+                        {
+                            throw new LocalEnvironmentException($"Rehearsal: {id} ({server.Layout.MachineName}) stopped during its first boot; the next Provision replaces it.");
+                        }
+
+                        break;
+                }
+            }
+
+            if (waiting.Count == 0)
+            {
+                break;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new LocalEnvironmentException(
+                    $"Rehearsal: {string.Join(", ", waiting.Select(s => LaunchedId(s)))} did not complete the launch within {timeout.TotalMinutes:0} minutes. The end of {waiting[0].Layout.MachineName}'s /var/log/cloud-init-output.log:\n{BootLogTail(waiting[0])}");
+            }
+
+            if (clock.Elapsed > note)
+            {
+                Log.Information("Auto Scaling: {0} still Pending:Wait ({1:0}s; its user data is running)", string.Join(", ", waiting.Select(s => LaunchedId(s))), clock.Elapsed.TotalSeconds);
+                note += TimeSpan.FromSeconds(30);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        if (StandIn.State.Buckets.TryGetValue(fleet.ReleaseBucketName, out var objects) && objects.ContainsKey("releases/current"))
+        {
+            var arn = TargetGroupArn(fleet);
+            foreach (var server in launched)
+            {
+                var id = LaunchedId(server)!;
+                Waiting.Until(() => StandIn.TargetGroupListener.Health(arn, id) == "healthy", TimeSpan.FromMinutes(2), $"Rehearsal: the target group did not call {id} healthy within 2 minutes; see --target=Status.");
+                Log.Information("{0}: healthy in target group {1}, serving the bucket's current release", id, fleet.TargetGroupName);
+            }
+        }
+
+        summary.Record("launched", launched.Select(s => new { server = LaunchedId(s), machine = s.Layout.MachineName }).ToList());
+        step.Done();
+    }
+
+    /// <summary>The last lines of a machine's first-boot output (cloud-init's log in its copy).</summary>
+    private static string BootLogTail(LocalAppServer server)
+    {
+        var log = Path.Combine(server.Layout.MachineRootfs, "var", "log", "cloud-init-output.log");
+        return File.Exists(log) ? string.Join("\n", File.ReadLines(log).TakeLast(25)) : "(no cloud-init output yet)";
+    }
+
+    /// <summary>Before a machine boots: the CA, cloud-init and its seed with this instance's id, its ports, the instance role's stand-in.</summary>
+    private void PrepareBoot(LocalAppServer server)
+    {
+        var id = Fleet is null ? InstanceId : LaunchedId(server) ?? throw new LocalEnvironmentException($"Rehearsal: {server.Layout.MachineName} boots but Auto Scaling has not launched it.");
+        TrustRedisLikeElastiCache(server.Layout);
+        new RehearsalMachine(server.Layout, server.Machine, Log, options.StateDirectory).Prepare(id);
+        if (Fleet is not null)
+        {
+            // The one stood-in step of the fleet's user data: EC2's servers all answer on 80/8000/8001;
+            // these machines share this host's network, so each has ports of its own.
+            var ports = Path.Combine(server.Layout.MachineRootfs, "etc", "tableorder", "server-ports.env");
+            Directory.CreateDirectory(Path.GetDirectoryName(ports)!);
+            File.WriteAllText(ports, string.Create(CultureInfo.InvariantCulture, $"# Written by the rehearsal (build/Rehearsal/RehearsalSite.cs): this machine's own ports.\nHTTP_PORT={server.Layout.Ports.Http}\nBLUE_PORT={server.Layout.Ports.Api}\nGREEN_PORT={server.Layout.Ports.ApiGreen}\n"));
+        }
+
+        WriteInstanceAwsConfig(server.Layout);
+    }
+
+    /// <summary>The instance id cloud-init was last seeded with on this machine (the copy's NoCloud meta-data); null before the first.</summary>
+    private static string? SeededInstanceId(LocalAppServer server)
+    {
+        var metaData = Path.Combine(server.Layout.MachineRootfs, RehearsalMachine.SeedFolder, "meta-data");
+        return File.Exists(metaData) ? File.ReadLines(metaData).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("instance-id: ", StringComparison.Ordinal))?["instance-id: ".Length..] : null;
+    }
+
+    private static string InstanceIdFile(LocalAppServer server) => Path.Combine(server.Layout.StateDirectory, "rehearsal-instance-id");
+
+    /// <summary>The instance id Auto Scaling gave this machine at its launch; null when it was never launched.</summary>
+    private static string? LaunchedId(LocalAppServer server) =>
+        File.Exists(InstanceIdFile(server)) ? File.ReadAllText(InstanceIdFile(server)).Trim() : null;
+
+    private LocalAppServer? ServerOf(string instanceId) => stack.Fleet.Servers.FirstOrDefault(s => LaunchedId(s) == instanceId);
+
+    /// <summary>A fleet's machines share this host's network: each answers on its own ports.</summary>
+    public FleetServerPorts? PortsOf(string instanceId) =>
+        Fleet is not null && ServerOf(instanceId) is { } server
+            ? new FleetServerPorts(new ServerPorts(server.Layout.Ports.Http, server.Layout.Ports.Api, server.Layout.Ports.ApiGreen), server.Layout.Ports.Ssh)
+            : null;
+
+    /// <summary>The target group's ARN as the stand-in names it (terraform would have made it: not in the plan).</summary>
+    private static string TargetGroupArn(PlannedFleet fleet) =>
+        $"arn:aws:elasticloadbalancing:{Region}:{AwsApiStandIn.AccountId}:targetgroup/{fleet.TargetGroupName}/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(fleet.TargetGroupName)))[..16]}";
+
+    /// <summary>
+    /// The stand-in's side of a scaled-out stack: the target group (HAProxy follows its registrations),
+    /// the release bucket, the group's launch hook, the machines as its instances.
+    /// </summary>
+    private void WireFleet()
+    {
+        if (Fleet is not { } fleet || _standIn is null)
+        {
+            return;
+        }
+
+        var arn = TargetGroupArn(fleet);
+        _standIn.State.AddTargetGroup(arn);
+        _standIn.State.AddBucket(fleet.ReleaseBucketName);
+        if (fleet.LaunchHookName is { } hook)
+        {
+            _standIn.LaunchHooks[fleet.AutoScalingGroupName] = hook;
+        }
+
+        _standIn.TargetGroupListener = new RehearsalTargetGroup(stack.Fleet.LoadBalancer, ServerOf, TimeSpan.FromSeconds(fleet.DeregistrationDelaySeconds), Log);
+        stack.Fleet.TakesTraffic = s => LaunchedId(s) is { } id && _standIn.State.TargetGroups[arn].ContainsKey(id);
+        foreach (var server in stack.Fleet.Servers)
+        {
+            if (LaunchedId(server) is { } id)
+            {
+                _standIn.AddInstance(new RehearsalInstance(server.Layout, server.Machine, id));
+            }
+        }
     }
 
     public Task<TerraformOutputs> OutputsAsync() => Task.FromResult(Outputs());
@@ -314,11 +557,19 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         var ports = stack.Layout.Ports;
         var secret = StandIn.State.FindSecret(DbSecretName);
         string? Planned(string name) => _plannedOutputs is { } planned && planned.TryGetValue(name, out var value) ? value.ToString() : null;
+        var fleet = ServerCount > 1 ? Fleet : null;
         return new TerraformOutputs
         {
-            InstanceId = InstanceId,
-            PublicIp = "127.0.0.1",
-            PublicDns = "localhost",
+            InstanceId = fleet is null ? InstanceId : null,
+            PublicIp = fleet is null ? "127.0.0.1" : null,
+            PublicDns = fleet is null ? "localhost" : null,
+            ScaledOut = fleet is not null,
+            AppServerCount = fleet is null ? 1 : ServerCount,
+            AutoScalingGroupName = fleet?.AutoScalingGroupName,
+            TargetGroupArn = fleet is null ? null : TargetGroupArn(fleet),
+            ReleaseBucketName = fleet?.ReleaseBucketName,
+            LoadBalancerDnsName = fleet is null ? null : "127.0.0.1",
+            SiteUrl = fleet is null ? null : stack.Fleet.LoadBalancer.PublicUrl.ToString(),
             SshUser = Planned("ssh_user") ?? LocalLayout.LoginUser,
             SshPort = ports.Ssh,
             DbEndpoint = "127.0.0.1",
@@ -338,12 +589,12 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     }
 
     /// <summary>
-    /// The instance role's stand-in: root's AWS CLI config in the machine names the stand-in's endpoint
+    /// The instance role's stand-in: root's AWS CLI config in a machine names the stand-in's endpoint
     /// (it changes every run) and stand-in keys. On EC2 the instance metadata service gives the role's keys.
     /// </summary>
-    private void WriteInstanceAwsConfig()
+    private void WriteInstanceAwsConfig(LocalLayout layout)
     {
-        var root = stack.Layout.MachineRootfs;
+        var root = layout.MachineRootfs;
         if (_standIn is null || !Directory.Exists(Path.Combine(root, "root")))
         {
             return;
@@ -351,7 +602,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
 
         var folder = Path.Combine(root, "root", ".aws");
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config"), $"[default]\nregion = {Region}\nendpoint_url = {_standIn.Url}\n");
+        File.WriteAllText(Path.Combine(folder, "config"), $"[default]\nregion = {Region}\nendpoint_url = {_standIn.Url}\ns3 =\n    addressing_style = path\n");
         File.WriteAllText(Path.Combine(folder, "credentials"), "[default]\naws_access_key_id = AKIAREHEARSALSTANDIN\naws_secret_access_key = rehearsal-stand-in-secret\n");
         File.SetUnixFileMode(Path.Combine(folder, "credentials"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
@@ -419,9 +670,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     /// store is given that CA (the one step stood in), so the production env file (rediss://, no CA
     /// file) connects as it does on EC2.
     /// </summary>
-    private void TrustRedisLikeElastiCache()
+    private void TrustRedisLikeElastiCache(LocalLayout layout)
     {
-        var anchor = Path.Combine(stack.Layout.MachineRootfs, "usr", "local", "share", "ca-certificates", "tableorder-rehearsal-redis.crt");
+        var anchor = Path.Combine(layout.MachineRootfs, "usr", "local", "share", "ca-certificates", "tableorder-rehearsal-redis.crt");
         var ca = File.ReadAllText(stack.Redis.CaCertificateFile);
         if (File.Exists(anchor) && File.ReadAllText(anchor) == ca)
         {
@@ -430,7 +681,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
 
         Directory.CreateDirectory(Path.GetDirectoryName(anchor)!);
         File.WriteAllText(anchor, ca);
-        new LocalProcess(Log).Run("chroot", [stack.Layout.MachineRootfs, "update-ca-certificates"]);
+        new LocalProcess(Log).Run("chroot", [layout.MachineRootfs, "update-ca-certificates"]);
         Log.Information("Rehearsal: the machine trusts the local Redis's CA, as EC2 trusts ElastiCache's.");
     }
 }

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using TableOrder.Build.IntegrationTests.Support;
+using TableOrder.Build.Local;
+using TableOrder.Build.Release;
+using TableOrder.Build.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TableOrder.Build.IntegrationTests.Rehearsal;
+
+/// <summary>
+/// A scaled-out rehearsal (--environment=rehearsal --servers=2) in a state folder of its own: the plan
+/// has app_server_count = 2; Auto Scaling's launches boot two machines through cloud-init with the
+/// launch template's user data; the stand-in's target group moves HAProxy. Deployed once for the class.
+/// </summary>
+public sealed class RehearsalScaleOutFixture : IAsyncLifetime
+{
+    public static string StateRoot { get; } = Path.Combine(RepositoryRoot.Path, ".tableorder", "test-rehearsal-scale");
+
+    public static string StateDirectory { get; } = Path.Combine(StateRoot, "rehearsal");
+
+    public BuildResult Deploy { get; private set; } = null!;
+
+    public LocalLayout Layout { get; } = new(StateDirectory, LocalLayout.CacheFor(RepositoryRoot.Path), RepositoryRoot.Path);
+
+    public Uri LoadBalancerUrl => new LocalLoadBalancer(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).PublicUrl;
+
+    public LocalLayout LayoutOf(int index) => new LocalFleet(Layout, new LocalMachine(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)), new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).Server(index).Layout;
+
+    public static async Task<BuildResult> RunAsync(params string[] arguments)
+    {
+        if (Directory.Exists(StateDirectory))
+        {
+            File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
+        }
+
+        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, TimeSpan.FromMinutes(30), [.. arguments, "--environment=rehearsal", $"--state-dir={StateRoot}"]);
+        return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
+    }
+
+    public async Task InitializeAsync()
+    {
+        await RunAsync("--target=LocalDown", "--purge");
+        Deploy = await RunAsync("--target=Deploy", "--servers=2");
+    }
+
+    public async Task DisposeAsync() => await RunAsync("--target=LocalDown");
+}
+
+[Trait("Category", "Integration")]
+public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITestOutputHelper output) : IClassFixture<RehearsalScaleOutFixture>, IDisposable
+{
+    private readonly TempDirectory _apps = new("rehearsal-scale-apps");
+
+    private static string Journal => File.ReadAllText(Path.Combine(RehearsalScaleOutFixture.StateDirectory, "aws-standin-journal.txt"));
+
+    [Fact]
+    public async Task Two_launched_instances_roll_through_the_target_group_and_a_changed_app_rolls_with_no_failed_request()
+    {
+        Assert.True(stack.Deploy.ExitCode == 0, stack.Deploy.ToString());
+        Assert.Equal(2, stack.Deploy.Run.Outcome("Provision", "launched")?.GetArrayLength());
+        Assert.Equal(stack.LoadBalancerUrl.ToString(), stack.Deploy.Run.Text("Provision", "loadBalancer"));
+
+        var next = ReferenceApp.ChangedCopy(_apps.Path, "rehearsal-roll-" + Guid.NewGuid().ToString("N")[..8]);
+        var nextId = ReleaseArchive.FromDirectory(next).Id;
+        using var loop = new ClientLoop(stack.LoadBalancerUrl);
+        var deploy = await Run("--target=Deploy", $"--app-dir={next}");
+        var (requests, failed, failures) = await loop.StopAsync();
+        output.WriteLine($"client loop: {requests} requests, {failed} failed {string.Join("; ", failures.Take(5))}");
+
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.True(requests >= 50, $"the client loop made only {requests} requests");
+        Assert.Equal(0, failed);
+        var rolled = Servers(deploy.Run, "Activate");
+        Assert.True(rolled.Count >= 2, $"Activate rolled {rolled.Count} servers");
+        Assert.All(rolled, r => Assert.StartsWith("i-", r.GetProperty("server").GetString(), StringComparison.Ordinal));
+        Assert.All(rolled, r => Assert.Equal(("switched", nextId), (r.GetProperty("result").GetString(), r.GetProperty("release").GetString())));
+
+        // the roll-out went through the ALB's API (the stand-in's), which moved HAProxy
+        var journal = Journal;
+        foreach (var call in new[] { "DeregisterTargets", "RegisterTargets", "DescribeTargetHealth", "DescribeAutoScalingGroups", "PutObject" })
+        {
+            Assert.Contains(call, journal, StringComparison.Ordinal);
+        }
+
+        var status = await Run("--target=Status");
+        Assert.Equal(0, status.ExitCode);
+        Assert.All(Servers(status.Run, "Status"), s => Assert.Equal((nextId, "UP"), (s.GetProperty("current").GetString(), s.GetProperty("balancer").GetString())));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal(nextId, await ReferenceApp.ServingReleaseAsync(http, stack.LoadBalancerUrl.Port));
+    }
+
+    [Fact]
+    public async Task A_third_machine_comes_up_on_the_current_release_through_its_user_data_with_no_deploy()
+    {
+        Assert.True(stack.Deploy.ExitCode == 0, stack.Deploy.ToString());
+        var current = (await Run("--target=Status")).Run.Text("Status", "current");
+        Assert.NotNull(current);
+
+        var scaled = await Run("--target=Provision", "--servers=3");
+
+        Assert.True(scaled.ExitCode == 0, scaled.ToString());
+        var launched = scaled.Run.Outcome("Provision", "launched");
+        Assert.Equal(1, launched?.GetArrayLength());
+        var third = stack.LayoutOf(3);
+        Assert.Equal(third.MachineName, launched!.Value[0].GetProperty("machine").GetString());
+        Assert.DoesNotContain("Release", scaled.Run.TaskNames);
+        Assert.DoesNotContain("Activate", scaled.Run.TaskNames);
+        Assert.Contains("CompleteLifecycleAction", Journal, StringComparison.Ordinal);
+
+        // the machine installed it itself, through cloud-init: the user data fetched the release from the stand-in's S3
+        var bootLog = await File.ReadAllTextAsync(Path.Combine(third.MachineRootfs, "var", "log", "cloud-init-output.log"));
+        Assert.Contains($"tableorder-boot: serving release {current}", bootLog, StringComparison.Ordinal);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal(current, await ReferenceApp.ServingReleaseAsync(http, third.Ports.Http));
+
+        var status = await Run("--target=Status");
+        var servers = Servers(status.Run, "Status");
+        Assert.Equal(3, servers.Count);
+        Assert.All(servers, s => Assert.Equal((current, "UP"), (s.GetProperty("current").GetString(), s.GetProperty("balancer").GetString())));
+    }
+
+    public void Dispose() => _apps.Dispose();
+
+    private static List<JsonElement> Servers(LastRun run, string task) =>
+        run.Outcome(task, "servers") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray()] : throw new Xunit.Sdk.XunitException($"{task} recorded no servers:\n{run}");
+
+    private async Task<BuildResult> Run(params string[] arguments)
+    {
+        var run = await RehearsalScaleOutFixture.RunAsync(arguments);
+        output.WriteLine(run.ToString());
+        return run;
+    }
+}
