@@ -86,6 +86,26 @@ public sealed class S3ReleaseStore(IAmazonS3 s3, string bucket, ICakeLog log, Fu
         return ReleaseBucket.IsReleaseId(id) && await ExistsAsync(ArchiveKey(id), cancellationToken) ? id : null;
     }
 
+    public async Task<byte[]?> ArchiveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (!ReleaseBucket.IsReleaseId(id))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = ArchiveKey(id) }, cancellationToken);
+            using var data = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(data, cancellationToken);
+            return data.ToArray();
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            return null;
+        }
+    }
+
     private async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
     {
         try

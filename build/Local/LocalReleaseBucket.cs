@@ -49,6 +49,9 @@ public sealed class LocalReleaseBucket(string stateDirectory) : IReleaseStore
         return Task.CompletedTask;
     }
 
+    public Task<byte[]?> ArchiveAsync(string id, CancellationToken cancellationToken = default) =>
+        Task.FromResult(ReleaseBucket.IsReleaseId(id) && File.Exists(ArchiveFile(id)) ? File.ReadAllBytes(ArchiveFile(id)) : null);
+
     public Task<bool> SetCurrentAsync(string id, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(ArchiveFile(id)))

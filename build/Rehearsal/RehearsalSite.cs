@@ -38,7 +38,6 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     private const string StandInSecretKey = "rehearsal-stand-in-secret";
 
     private AwsApiStandIn? _standIn;
-    private RehearsalInstance? _instance;
     private LocalLock? _lock;
     private Dictionary<string, JsonElement>? _plannedOutputs;
     private RehearsalMachine? _machine;
@@ -102,8 +101,11 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             {
                 _lock ??= stack.Lock();
                 _standIn = new AwsApiStandIn(Region, AwsStandInState.Load(StateFile, Region));
-                _instance = new RehearsalInstance(stack.Layout, stack.Machine);
-                _standIn.AddInstance(_instance);
+                if (Fleet is null)
+                {
+                    _standIn.AddInstance(new RehearsalInstance(stack.Layout, stack.Machine));
+                }
+
                 WireFleet();
                 Log.Information("AWS APIs: the rehearsal's stand-in tableorder-aws-standin on {0} (no AWS host is contacted).", _standIn.Url);
                 WriteInstanceAwsConfig(stack.Layout);
@@ -267,6 +269,22 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         // Auto Scaling's launches (new instance ids, waiting for their launch hook) are known before any machine boots.
         var launched = fleet is null ? [] : Launch(fleet, count);
         var first = stack.Fleet.Server(1);
+        if (fleet is null)
+        {
+            // back to the single instance: the group's instances are gone (terraform destroys the group)
+            foreach (var server in stack.Fleet.Servers.Where(s => LaunchedId(s) is not null))
+            {
+                foreach (var group in StandIn.State.AutoScalingGroups.Keys)
+                {
+                    StandIn.State.Terminate(group, LaunchedId(server)!);
+                }
+
+                File.Delete(InstanceIdFile(server));
+            }
+
+            StandIn.AddInstance(new RehearsalInstance(stack.Layout, stack.Machine));
+        }
+
         if (fleet is null && SeededInstanceId(first) is { } seeded && seeded != InstanceId)
         {
             Log.Information("Rehearsal: {0} was one of the Auto Scaling group's instances; the single instance {1} is a new one (a fresh first boot).", stack.Layout.MachineName, InstanceId);

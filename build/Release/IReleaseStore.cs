@@ -14,6 +14,9 @@ public interface IReleaseStore
 
     /// <summary>Points current at <paramref name="id"/>; false (and current removed) when its archive was never kept.</summary>
     Task<bool> SetCurrentAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The kept archive of <paramref name="id"/> (a server that joined later has only the release it joined on); null when it was never kept.</summary>
+    Task<byte[]?> ArchiveAsync(string id, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The release bucket's rule for a release id, as the servers' user data checks it too.</summary>

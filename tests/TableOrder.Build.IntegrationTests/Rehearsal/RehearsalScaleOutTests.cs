@@ -91,11 +91,13 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
     }
 
     [Fact]
-    public async Task A_third_machine_comes_up_on_the_current_release_through_its_user_data_with_no_deploy()
+    public async Task A_third_machine_comes_up_on_the_current_release_through_its_user_data_and_a_rollback_reaches_it_too()
     {
         Assert.True(stack.Deploy.ExitCode == 0, stack.Deploy.ToString());
-        var current = (await Run("--target=Status")).Run.Text("Status", "current");
-        Assert.NotNull(current);
+        var before = (await Run("--target=Status")).Run.Text("Status", "current");
+        var next = ReferenceApp.ChangedCopy(_apps.Path, "rehearsal-join-" + Guid.NewGuid().ToString("N")[..8]);
+        var current = ReleaseArchive.FromDirectory(next).Id;
+        Assert.Equal(0, (await Run("--target=Deploy", $"--app-dir={next}")).ExitCode);
 
         var scaled = await Run("--target=Provision", "--servers=3");
 
@@ -104,6 +106,7 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
         Assert.Equal(1, launched?.GetArrayLength());
         var third = stack.LayoutOf(3);
         Assert.Equal(third.MachineName, launched!.Value[0].GetProperty("machine").GetString());
+        var thirdId = launched.Value[0].GetProperty("server").GetString();
         Assert.DoesNotContain("Release", scaled.Run.TaskNames);
         Assert.DoesNotContain("Activate", scaled.Run.TaskNames);
         Assert.Contains("CompleteLifecycleAction", Journal, StringComparison.Ordinal);
@@ -113,11 +116,20 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
         Assert.Contains($"tableorder-boot: serving release {current}", bootLog, StringComparison.Ordinal);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal(current, await ReferenceApp.ServingReleaseAsync(http, third.Ports.Http));
-
-        var status = await Run("--target=Status");
-        var servers = Servers(status.Run, "Status");
+        var servers = Servers((await Run("--target=Status")).Run, "Status");
         Assert.Equal(3, servers.Count);
         Assert.All(servers, s => Assert.Equal((current, "UP"), (s.GetProperty("current").GetString(), s.GetProperty("balancer").GetString())));
+
+        // the new server never had the release before: Rollback installs it there from the release store
+        using var loop = new ClientLoop(stack.LoadBalancerUrl);
+        var rollback = await Run("--target=Rollback");
+        var (requests, failed, failures) = await loop.StopAsync();
+        output.WriteLine($"client loop: {requests} requests, {failed} failed {string.Join("; ", failures.Take(5))}");
+        Assert.True(rollback.ExitCode == 0, rollback.ToString());
+        Assert.Equal(0, failed);
+        Assert.Equal(before, rollback.Run.Text("Rollback", "release"));
+        Assert.Equal([thirdId], rollback.Run.Outcome("Rollback", "installedFromStore")?.EnumerateArray().Select(e => e.GetString()));
+        Assert.All(Servers((await Run("--target=Status")).Run, "Status"), s => Assert.Equal(before, s.GetProperty("current").GetString()));
     }
 
     public void Dispose() => _apps.Dispose();

@@ -47,6 +47,17 @@ public sealed class S3ReleaseStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_kept_archive_is_read_back_for_a_server_that_lacks_it_and_an_unknown_one_is_null()
+    {
+        var kept = App("1");
+        await Store().KeepAsync(kept);
+
+        Assert.Equal(Objects[S3ReleaseStore.ArchiveKey(kept.Id)].Data, await Store().ArchiveAsync(kept.Id));
+        Assert.Null(await Store().ArchiveAsync("0123456789ab"));
+        Assert.Null(await Store().ArchiveAsync("not/an/id"));
+    }
+
+    [Fact]
     public async Task The_archive_is_kept_under_its_id_once_and_never_replaced()
     {
         var first = App("1");

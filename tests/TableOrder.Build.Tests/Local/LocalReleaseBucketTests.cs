@@ -35,8 +35,10 @@ public sealed class LocalReleaseBucketTests : IDisposable
         var archive = ReleaseArchive.FromDirectory(_app.Path);
         Assert.Null(bucket.Current);
 
+        Assert.Null(await bucket.ArchiveAsync(archive.Id));
         await bucket.KeepAsync(archive);
         Assert.Null(bucket.Current);
+        Assert.Equal(await File.ReadAllBytesAsync(bucket.ArchiveFile(archive.Id)), await bucket.ArchiveAsync(archive.Id));
         Assert.True(await bucket.SetCurrentAsync(archive.Id));
 
         Assert.Equal(archive.Id, bucket.Current);
