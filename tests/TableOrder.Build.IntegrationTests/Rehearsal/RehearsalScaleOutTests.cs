@@ -23,20 +23,11 @@ public sealed class RehearsalScaleOutFixture : IAsyncLifetime
 
     public LocalLayout Layout { get; } = new(StateDirectory, LocalLayout.CacheFor(RepositoryRoot.Path), RepositoryRoot.Path);
 
-    public Uri LoadBalancerUrl => new LocalLoadBalancer(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).PublicUrl;
+    public Uri LoadBalancerUrl => FleetStack.LoadBalancerUrl(Layout);
 
-    public LocalLayout LayoutOf(int index) => new LocalFleet(Layout, new LocalMachine(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)), new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).Server(index).Layout;
+    public LocalLayout LayoutOf(int index) => FleetStack.LayoutOf(Layout, index);
 
-    public static async Task<BuildResult> RunAsync(params string[] arguments)
-    {
-        if (Directory.Exists(StateDirectory))
-        {
-            File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
-        }
-
-        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, TimeSpan.FromMinutes(30), [.. arguments, "--environment=rehearsal", $"--state-dir={StateRoot}"]);
-        return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
-    }
+    public static Task<BuildResult> RunAsync(params string[] arguments) => FleetStack.RunAsync(StateRoot, StateDirectory, [.. arguments, "--environment=rehearsal"]);
 
     public async Task InitializeAsync()
     {
@@ -134,8 +125,7 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
 
     public void Dispose() => _apps.Dispose();
 
-    private static List<JsonElement> Servers(LastRun run, string task) =>
-        run.Outcome(task, "servers") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray()] : throw new Xunit.Sdk.XunitException($"{task} recorded no servers:\n{run}");
+    private static List<JsonElement> Servers(LastRun run, string task) => FleetStack.Servers(run, task);
 
     private async Task<BuildResult> Run(params string[] arguments)
     {

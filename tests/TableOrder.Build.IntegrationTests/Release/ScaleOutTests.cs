@@ -26,21 +26,11 @@ public sealed class ScaleOutFixture : IAsyncLifetime
 
     public LocalLayout Layout { get; } = new(StateDirectory, LocalLayout.CacheFor(RepositoryRoot.Path), RepositoryRoot.Path);
 
-    /// <summary>Machine k's own layout (its ports, its rootfs), as the build makes it.</summary>
-    public LocalLayout LayoutOf(int index) => new LocalFleet(Layout, new LocalMachine(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)), new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).Server(index).Layout;
+    public LocalLayout LayoutOf(int index) => FleetStack.LayoutOf(Layout, index);
 
-    public Uri LoadBalancerUrl => new LocalLoadBalancer(Layout, new LocalProcess(new RecordingLog(null)), new RecordingLog(null)).PublicUrl;
+    public Uri LoadBalancerUrl => FleetStack.LoadBalancerUrl(Layout);
 
-    public static async Task<BuildResult> RunAsync(params string[] arguments)
-    {
-        if (Directory.Exists(StateDirectory))
-        {
-            File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
-        }
-
-        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, TimeSpan.FromMinutes(25), [.. arguments, $"--state-dir={StateRoot}"]);
-        return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
-    }
+    public static Task<BuildResult> RunAsync(params string[] arguments) => FleetStack.RunAsync(StateRoot, StateDirectory, arguments);
 
     public async Task InitializeAsync()
     {
@@ -285,8 +275,7 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
 
     public void Dispose() => _apps.Dispose();
 
-    private static List<JsonElement> Servers(LastRun run, string task) =>
-        run.Outcome(task, "servers") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray()] : throw new Xunit.Sdk.XunitException($"{task} recorded no servers:\n{run}");
+    private static List<JsonElement> Servers(LastRun run, string task) => FleetStack.Servers(run, task);
 
     private async Task<BuildResult> Run(params string[] arguments)
     {

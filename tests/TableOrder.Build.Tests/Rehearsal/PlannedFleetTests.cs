@@ -100,10 +100,5 @@ public sealed class PlannedFleetTests
         },
     }.ToJsonString();
 
-    private static Dictionary<string, JsonElement> Outputs(string plan)
-    {
-        using var document = JsonDocument.Parse(plan);
-        return document.RootElement.GetProperty("planned_values").GetProperty("outputs").EnumerateObject()
-            .ToDictionary(o => o.Name, o => o.Value.GetProperty("value").Clone());
-    }
+    private static Dictionary<string, JsonElement> Outputs(string plan) => RehearsalUserDataTests.Outputs(plan);
 }

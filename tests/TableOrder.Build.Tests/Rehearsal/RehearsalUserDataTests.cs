@@ -71,7 +71,8 @@ public sealed class RehearsalUserDataTests
         },
     });
 
-    private static Dictionary<string, JsonElement> Outputs(string plan)
+    /// <summary>The plan's planned output values by name, as the rehearsal reads them.</summary>
+    internal static Dictionary<string, JsonElement> Outputs(string plan)
     {
         using var document = JsonDocument.Parse(plan);
         return document.RootElement.GetProperty("planned_values").GetProperty("outputs").EnumerateObject()
