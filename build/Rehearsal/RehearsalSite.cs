@@ -43,6 +43,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     private RehearsalMachine? _machine;
     private PlannedFleet? _fleet;
     private bool _fleetLoaded;
+    private RehearsalAutoScaling? _autoScaling;
 
     public string Name => "rehearsal";
 
@@ -64,7 +65,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     /// <summary>The machine as the instance boots it: cloud-init with the NoCloud seed.</summary>
     public RehearsalMachine Machine => _machine ??= new RehearsalMachine(stack.Layout, stack.Machine, cake.Log, options.StateDirectory);
 
-    /// <summary>The single instance's id (fixed per state folder); a fleet's machines have ids of their own (<see cref="LaunchedId"/>).</summary>
+    /// <summary>The single instance's id (fixed per state folder); a fleet's machines have ids of their own (<see cref="RehearsalAutoScaling.LaunchedId"/>).</summary>
     private string InstanceId => new RehearsalInstance(stack.Layout, stack.Machine).InstanceId;
 
     /// <summary>--servers, else as many machines as the stack has (1 for a new one).</summary>
@@ -83,6 +84,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             return _fleet;
         }
     }
+
+    /// <summary>The plan's Auto Scaling group on the stand-in; null for the single server.</summary>
+    private RehearsalAutoScaling? AutoScaling => Fleet is { } fleet ? _autoScaling ??= new RehearsalAutoScaling(stack, StandIn, fleet, Log) : null;
 
     public void HoldStack() => _lock ??= stack.Lock();
 
@@ -106,9 +110,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
                     _standIn.AddInstance(new RehearsalInstance(stack.Layout, stack.Machine));
                 }
 
-                WireFleet();
                 Log.Information("AWS APIs: the rehearsal's stand-in tableorder-aws-standin on {0} (no AWS host is contacted).", _standIn.Url);
                 WriteInstanceAwsConfig(stack.Layout);
+                AutoScaling?.Wire();
             }
 
             return _standIn;
@@ -165,14 +169,14 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         var planJson = terraform.Show(settings.OutFile);
         _plannedOutputs = PlannedOutputs(planJson);
         Machine.SaveUserData(PlannedUserData(planJson, _plannedOutputs));
-        (_fleet, _fleetLoaded) = (PlannedFleet.FromPlan(planJson, _plannedOutputs), true);
+        (_fleet, _fleetLoaded, _autoScaling) = (PlannedFleet.FromPlan(planJson, _plannedOutputs), true, null);
         if (count > 1 && _fleet is null)
         {
             throw new TerraformException($"Rehearsal: the plan with app_server_count = {count} shows no Auto Scaling group ({PlannedFleet.AutoScalingGroupAddress}).");
         }
 
         PlannedFleet.Save(options.StateDirectory, _fleet);
-        WireFleet();
+        AutoScaling?.Wire();
         summary.Record("changes", plan.HasChanges);
         Log.Information("Rehearsal: the plan above is real (terraform and the aws provider, endpoints on the stand-in); it is not applied.");
         return Task.FromResult(plan);
@@ -267,21 +271,11 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             : null;
 
         // Auto Scaling's launches (new instance ids, waiting for their launch hook) are known before any machine boots.
-        var launched = fleet is null ? [] : Launch(fleet, count);
+        var launched = fleet is null ? [] : AutoScaling!.Launch(count);
         var first = stack.Fleet.Server(1);
         if (fleet is null)
         {
-            // back to the single instance: the group's instances are gone (terraform destroys the group)
-            foreach (var server in stack.Fleet.Servers.Where(s => LaunchedId(s) is not null))
-            {
-                foreach (var group in StandIn.State.AutoScalingGroups.Keys)
-                {
-                    StandIn.State.Terminate(group, LaunchedId(server)!);
-                }
-
-                File.Delete(InstanceIdFile(server));
-            }
-
+            RehearsalAutoScaling.TerminateAll(stack, StandIn);
             StandIn.AddInstance(new RehearsalInstance(stack.Layout, stack.Machine));
         }
 
@@ -323,8 +317,8 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
 
         if (fleet is not null)
         {
-            await WaitForLaunchesAsync(fleet, launched, summary);
-            summary.Record("servers", stack.Fleet.Servers.Select(s => new { name = LaunchedId(s), machine = s.Layout.MachineName, http = s.Layout.Ports.Http, ssh = s.Layout.Ports.Ssh }).ToList());
+            await AutoScaling!.WaitForLaunchesAsync(launched, summary);
+            summary.Record("servers", stack.Fleet.Servers.Select(s => new { name = RehearsalAutoScaling.LaunchedId(s), machine = s.Layout.MachineName, http = s.Layout.Ports.Http, ssh = s.Layout.Ports.Ssh }).ToList());
             summary.Record("loadBalancer", stack.Fleet.LoadBalancer.PublicUrl.ToString());
         }
 
@@ -333,162 +327,15 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         return Outputs();
     }
 
-    /// <summary>
-    /// What Auto Scaling does for the group's size: each machine 1..<paramref name="count"/> that is not an
-    /// instance in service is launched as a new one (a new instance id: cloud-init's first boot runs the
-    /// user data again), waiting for the launch hook when the plan has one; a launch a previous run left
-    /// waiting or abandoned is replaced, as the hook's timeout would; machines beyond the count leave the group.
-    /// </summary>
-    private List<LocalAppServer> Launch(PlannedFleet fleet, int count)
-    {
-        WireFleet();
-        var group = fleet.AutoScalingGroupName;
-        var launched = new List<LocalAppServer>();
-        for (var index = 1; index <= Math.Max(count, stack.Fleet.Count); index++)
-        {
-            var server = stack.Fleet.Server(index);
-            var id = LaunchedId(server);
-            if (index > count)
-            {
-                if (id is not null)
-                {
-                    StandIn.State.Terminate(group, id);
-                    File.Delete(InstanceIdFile(server));
-                    Log.Information("Auto Scaling group {0}: {1} ({2}) terminated (the group has {3} now).", group, id, server.Layout.MachineName, count);
-                }
-
-                continue;
-            }
-
-            var launch = id is null ? null : StandIn.State.Launching.GetValueOrDefault(id);
-            if (id is not null && launch is null && StandIn.State.AutoScalingGroups.GetValueOrDefault(group)?.Contains(id) == true)
-            {
-                continue;
-            }
-
-            if (id is not null)
-            {
-                StandIn.State.Terminate(group, id);
-                Log.Warning(
-                    "Auto Scaling group {0}: {1} ({2}) {3}; it is replaced by a new instance (a fresh first boot), as Auto Scaling does.",
-                    group,
-                    id,
-                    server.Layout.MachineName,
-                    launch == AwsStandInState.Abandoned ? "abandoned its launch (its user data failed)" : launch == AwsStandInState.PendingWait ? "never completed its launch (the run that launched it ended first)" : "is not in the group");
-            }
-
-            // a new instance boots from the AMI: a fresh copy of the machine image, not the old disk
-            server.Machine.Stop();
-            server.Machine.DeleteWorkingCopy();
-            var newId = "i-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9))[..17];
-            Directory.CreateDirectory(server.Layout.StateDirectory);
-            File.WriteAllText(InstanceIdFile(server) + ".tmp", newId + "\n");
-            File.Move(InstanceIdFile(server) + ".tmp", InstanceIdFile(server), overwrite: true);
-            StandIn.AddInstance(new RehearsalInstance(server.Layout, server.Machine, newId));
-            StandIn.Launch(group, newId);
-            Log.Information("Auto Scaling group {0}: launching {1} on {2}{3}.", group, newId, server.Layout.MachineName, fleet.LaunchHookName is { } hook ? $" (its launch hook {hook} holds it out of the target group until its user data completes it)" : string.Empty);
-            launched.Add(server);
-        }
-
-        return launched;
-    }
-
-    /// <summary>
-    /// Waits as terraform does for the group's capacity: each launched instance in service (its user data
-    /// completed the launch hook), and, once the release bucket names a current release, called healthy by
-    /// the target group (the new servers serve it).
-    /// </summary>
-    private async Task WaitForLaunchesAsync(PlannedFleet fleet, IReadOnlyList<LocalAppServer> launched, RunSummary summary)
-    {
-        if (launched.Count == 0)
-        {
-            return;
-        }
-
-        using var step = Log.Step($"Auto Scaling: waiting for {string.Join(", ", launched.Select(s => LaunchedId(s)))} (first boot through cloud-init: packages, and with a release the bootstrap and the release from S3)");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var timeout = TimeSpan.FromMinutes(20);
-        var note = TimeSpan.FromSeconds(30);
-        var waiting = launched.ToList();
-        while (waiting.Count > 0)
-        {
-            foreach (var server in waiting.ToList())
-            {
-                var id = LaunchedId(server)!;
-                switch (StandIn.State.Launching.GetValueOrDefault(id))
-                {
-                    case null:
-                        Log.Information("{0} ({1}): in service ({2:0}s)", id, server.Layout.MachineName, clock.Elapsed.TotalSeconds);
-                        waiting.Remove(server);
-                        break;
-                    case AwsStandInState.Abandoned:
-                        throw new LocalEnvironmentException(
-                            $"Rehearsal: {id} ({server.Layout.MachineName}) abandoned its launch: its user data failed. The end of its /var/log/cloud-init-output.log:\n{BootLogTail(server)}\nThe next Provision replaces it with a new instance, as Auto Scaling does.");
-                    default:
-                        if (server.Machine.RunningPid is null)
-                        {
-                            throw new LocalEnvironmentException($"Rehearsal: {id} ({server.Layout.MachineName}) stopped during its first boot; the next Provision replaces it.");
-                        }
-
-                        break;
-                }
-            }
-
-            if (waiting.Count == 0)
-            {
-                break;
-            }
-
-            if (clock.Elapsed > timeout)
-            {
-                throw new LocalEnvironmentException(
-                    $"Rehearsal: {string.Join(", ", waiting.Select(s => LaunchedId(s)))} did not complete the launch within {timeout.TotalMinutes:0} minutes. The end of {waiting[0].Layout.MachineName}'s /var/log/cloud-init-output.log:\n{BootLogTail(waiting[0])}");
-            }
-
-            if (clock.Elapsed > note)
-            {
-                Log.Information("Auto Scaling: {0} still Pending:Wait ({1:0}s; its user data is running)", string.Join(", ", waiting.Select(s => LaunchedId(s))), clock.Elapsed.TotalSeconds);
-                note += TimeSpan.FromSeconds(30);
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-
-        if (StandIn.State.Buckets.TryGetValue(fleet.ReleaseBucketName, out var objects) && objects.ContainsKey("releases/current"))
-        {
-            var arn = TargetGroupArn(fleet);
-            foreach (var server in launched)
-            {
-                var id = LaunchedId(server)!;
-                Waiting.Until(() => StandIn.TargetGroupListener.Health(arn, id) == "healthy", TimeSpan.FromMinutes(2), $"Rehearsal: the target group did not call {id} healthy within 2 minutes; see --target=Status.");
-                Log.Information("{0}: healthy in target group {1}, serving the bucket's current release", id, fleet.TargetGroupName);
-            }
-        }
-
-        summary.Record("launched", launched.Select(s => new { server = LaunchedId(s), machine = s.Layout.MachineName }).ToList());
-        step.Done();
-    }
-
-    /// <summary>The last lines of a machine's first-boot output (cloud-init's log in its copy).</summary>
-    private static string BootLogTail(LocalAppServer server)
-    {
-        var log = Path.Combine(server.Layout.MachineRootfs, "var", "log", "cloud-init-output.log");
-        return File.Exists(log) ? string.Join("\n", File.ReadLines(log).TakeLast(25)) : "(no cloud-init output yet)";
-    }
-
     /// <summary>Before a machine boots: the CA, cloud-init and its seed with this instance's id, its ports, the instance role's stand-in.</summary>
     private void PrepareBoot(LocalAppServer server)
     {
-        var id = Fleet is null ? InstanceId : LaunchedId(server) ?? throw new LocalEnvironmentException($"Rehearsal: {server.Layout.MachineName} boots but Auto Scaling has not launched it.");
+        var id = Fleet is null ? InstanceId : RehearsalAutoScaling.LaunchedId(server) ?? throw new LocalEnvironmentException($"Rehearsal: {server.Layout.MachineName} boots but Auto Scaling has not launched it.");
         TrustRedisLikeElastiCache(server.Layout);
         new RehearsalMachine(server.Layout, server.Machine, Log, options.StateDirectory).Prepare(id);
         if (Fleet is not null)
         {
-            // The one stood-in step of the fleet's user data: EC2's servers all answer on 80/8000/8001;
-            // these machines share this host's network, so each has ports of its own.
-            var ports = Path.Combine(server.Layout.MachineRootfs, "etc", "tableorder", "server-ports.env");
-            Directory.CreateDirectory(Path.GetDirectoryName(ports)!);
-            File.WriteAllText(ports, string.Create(CultureInfo.InvariantCulture, $"# Written by the rehearsal (build/Rehearsal/RehearsalSite.cs): this machine's own ports.\nHTTP_PORT={server.Layout.Ports.Http}\nBLUE_PORT={server.Layout.Ports.Api}\nGREEN_PORT={server.Layout.Ports.ApiGreen}\n"));
+            RehearsalAutoScaling.WritePorts(server);
         }
 
         WriteInstanceAwsConfig(server.Layout);
@@ -501,53 +348,11 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         return File.Exists(metaData) ? File.ReadLines(metaData).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("instance-id: ", StringComparison.Ordinal))?["instance-id: ".Length..] : null;
     }
 
-    private static string InstanceIdFile(LocalAppServer server) => Path.Combine(server.Layout.StateDirectory, "rehearsal-instance-id");
-
-    /// <summary>The instance id Auto Scaling gave this machine at its launch; null when it was never launched.</summary>
-    private static string? LaunchedId(LocalAppServer server) =>
-        File.Exists(InstanceIdFile(server)) ? File.ReadAllText(InstanceIdFile(server)).Trim() : null;
-
-    private LocalAppServer? ServerOf(string instanceId) => stack.Fleet.Servers.FirstOrDefault(s => LaunchedId(s) == instanceId);
-
     /// <summary>A fleet's machines share this host's network: each answers on its own ports.</summary>
     public FleetServerPorts? PortsOf(string instanceId) =>
-        Fleet is not null && ServerOf(instanceId) is { } server
+        AutoScaling?.ServerOf(instanceId) is { } server
             ? new FleetServerPorts(new ServerPorts(server.Layout.Ports.Http, server.Layout.Ports.Api, server.Layout.Ports.ApiGreen), server.Layout.Ports.Ssh)
             : null;
-
-    /// <summary>The target group's ARN as the stand-in names it (terraform would have made it: not in the plan).</summary>
-    private static string TargetGroupArn(PlannedFleet fleet) =>
-        $"arn:aws:elasticloadbalancing:{Region}:{AwsApiStandIn.AccountId}:targetgroup/{fleet.TargetGroupName}/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(fleet.TargetGroupName)))[..16]}";
-
-    /// <summary>
-    /// The stand-in's side of a scaled-out stack: the target group (HAProxy follows its registrations),
-    /// the release bucket, the group's launch hook, the machines as its instances.
-    /// </summary>
-    private void WireFleet()
-    {
-        if (Fleet is not { } fleet || _standIn is null)
-        {
-            return;
-        }
-
-        var arn = TargetGroupArn(fleet);
-        _standIn.State.AddTargetGroup(arn);
-        _standIn.State.AddBucket(fleet.ReleaseBucketName);
-        if (fleet.LaunchHookName is { } hook)
-        {
-            _standIn.LaunchHooks[fleet.AutoScalingGroupName] = hook;
-        }
-
-        _standIn.TargetGroupListener = new RehearsalTargetGroup(stack.Fleet.LoadBalancer, ServerOf, TimeSpan.FromSeconds(fleet.DeregistrationDelaySeconds), Log);
-        stack.Fleet.TakesTraffic = s => LaunchedId(s) is { } id && _standIn.State.TargetGroups[arn].ContainsKey(id);
-        foreach (var server in stack.Fleet.Servers)
-        {
-            if (LaunchedId(server) is { } id)
-            {
-                _standIn.AddInstance(new RehearsalInstance(server.Layout, server.Machine, id));
-            }
-        }
-    }
 
     public Task<TerraformOutputs> OutputsAsync() => Task.FromResult(Outputs());
 
@@ -584,7 +389,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             ScaledOut = fleet is not null,
             AppServerCount = fleet is null ? 1 : ServerCount,
             AutoScalingGroupName = fleet?.AutoScalingGroupName,
-            TargetGroupArn = fleet is null ? null : TargetGroupArn(fleet),
+            TargetGroupArn = fleet is null ? null : AutoScaling!.TargetGroupArn,
             ReleaseBucketName = fleet?.ReleaseBucketName,
             LoadBalancerDnsName = fleet is null ? null : "127.0.0.1",
             SiteUrl = fleet is null ? null : stack.Fleet.LoadBalancer.PublicUrl.ToString(),
