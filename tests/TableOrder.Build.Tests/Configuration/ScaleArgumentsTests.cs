@@ -40,7 +40,14 @@ public sealed class ScaleArgumentsTests : IDisposable
     }
 
     [Fact]
-    public void Servers_outside_local_is_refused_and_names_terraforms_count()
+    public void The_rehearsal_takes_servers_its_plan_scales_out_with_them()
+    {
+        var options = Parse(new() { ["environment"] = "rehearsal", ["servers"] = "3" }, "Deploy");
+        Assert.Equal(3, options.Scale.Servers);
+    }
+
+    [Fact]
+    public void Servers_in_production_is_refused_and_names_terraforms_count()
     {
         var error = Assert.Throws<BuildArgumentException>(() => Parse(new() { ["environment"] = "production", ["servers"] = "3" }, "Deploy"));
         Assert.Contains("--servers", error.Message, StringComparison.Ordinal);
