@@ -113,7 +113,7 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
     public Func<LocalAppServer, bool>? TakesTraffic { get; set; }
 
     /// <summary>HAProxy in front of several machines (those that take no traffic in maintenance), none with one.</summary>
-    public void Balance()
+    private void Balance()
     {
         var takesTraffic = TakesTraffic ?? (s => !File.Exists(JoiningMark(s)));
         if (Count > 1)

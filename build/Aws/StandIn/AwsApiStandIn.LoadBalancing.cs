@@ -235,7 +235,6 @@ public sealed partial class AwsApiStandIn
     /// <summary>DescribeAutoScalingGroups: the named groups that exist (an unknown name is left out, as AWS does).</summary>
     private StandInReply DescribeAutoScalingGroups(NameValueCollection form)
     {
-
         var names = Indexed(form, "AutoScalingGroupNames.member", string.Empty);
         var groups = new StringBuilder();
         foreach (var (name, instances) in State.AutoScalingGroups.Where(g => names.Count == 0 || names.Contains(g.Key)).OrderBy(g => g.Key, StringComparer.Ordinal))
