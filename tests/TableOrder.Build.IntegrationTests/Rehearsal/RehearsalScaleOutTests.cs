@@ -13,37 +13,14 @@ namespace TableOrder.Build.IntegrationTests.Rehearsal;
 /// has app_server_count = 2; Auto Scaling's launches boot two machines through cloud-init with the
 /// launch template's user data; the stand-in's target group moves HAProxy. Deployed once for the class.
 /// </summary>
-public sealed class RehearsalScaleOutFixture : IAsyncLifetime
-{
-    public static string StateRoot { get; } = Path.Combine(RepositoryRoot.Path, ".tableorder", "test-rehearsal-scale");
-
-    public static string StateDirectory { get; } = Path.Combine(StateRoot, "rehearsal");
-
-    public BuildResult Deploy { get; private set; } = null!;
-
-    public LocalLayout Layout { get; } = new(StateDirectory, LocalLayout.CacheFor(RepositoryRoot.Path), RepositoryRoot.Path);
-
-    public Uri LoadBalancerUrl => FleetStack.LoadBalancerUrl(Layout);
-
-    public LocalLayout LayoutOf(int index) => FleetStack.LayoutOf(Layout, index);
-
-    public static Task<BuildResult> RunAsync(params string[] arguments) => FleetStack.RunAsync(StateRoot, StateDirectory, [.. arguments, "--environment=rehearsal"]);
-
-    public async Task InitializeAsync()
-    {
-        await RunAsync("--target=LocalDown", "--purge");
-        Deploy = await RunAsync("--target=Deploy", "--servers=2");
-    }
-
-    public async Task DisposeAsync() => await RunAsync("--target=LocalDown");
-}
+public sealed class RehearsalScaleOutFixture() : FleetStackFixture("test-rehearsal-scale", "rehearsal", servers: 2);
 
 [Trait("Category", "Integration")]
 public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITestOutputHelper output) : IClassFixture<RehearsalScaleOutFixture>, IDisposable
 {
     private readonly TempDirectory _apps = new("rehearsal-scale-apps");
 
-    private static string Journal => File.ReadAllText(Path.Combine(RehearsalScaleOutFixture.StateDirectory, "aws-standin-journal.txt"));
+    private string Journal => File.ReadAllText(Path.Combine(stack.StateDirectory, "aws-standin-journal.txt"));
 
     [Fact]
     public async Task Two_launched_instances_roll_through_the_target_group_and_a_changed_app_rolls_with_no_failed_request()
@@ -125,11 +102,11 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
 
     public void Dispose() => _apps.Dispose();
 
-    private static List<JsonElement> Servers(LastRun run, string task) => FleetStack.Servers(run, task);
+    private static List<JsonElement> Servers(LastRun run, string task) => FleetStackFixture.Servers(run, task);
 
     private async Task<BuildResult> Run(params string[] arguments)
     {
-        var run = await RehearsalScaleOutFixture.RunAsync(arguments);
+        var run = await stack.RunAsync(arguments);
         output.WriteLine(run.ToString());
         return run;
     }

@@ -16,30 +16,7 @@ namespace TableOrder.Build.IntegrationTests.Release;
 /// One 3-machine local stack (--servers=3, HAProxy in front) in a state folder of its own, shared
 /// by the scale-out tests: booting three machines costs minutes, so it happens once.
 /// </summary>
-public sealed class ScaleOutFixture : IAsyncLifetime
-{
-    public static string StateRoot { get; } = Path.Combine(RepositoryRoot.Path, ".tableorder", "test-scale");
-
-    public static string StateDirectory { get; } = Path.Combine(StateRoot, "local");
-
-    public BuildResult Deploy { get; private set; } = null!;
-
-    public LocalLayout Layout { get; } = new(StateDirectory, LocalLayout.CacheFor(RepositoryRoot.Path), RepositoryRoot.Path);
-
-    public LocalLayout LayoutOf(int index) => FleetStack.LayoutOf(Layout, index);
-
-    public Uri LoadBalancerUrl => FleetStack.LoadBalancerUrl(Layout);
-
-    public static Task<BuildResult> RunAsync(params string[] arguments) => FleetStack.RunAsync(StateRoot, StateDirectory, arguments);
-
-    public async Task InitializeAsync()
-    {
-        await RunAsync("--target=LocalDown", "--purge");
-        Deploy = await RunAsync("--target=Deploy", "--servers=3");
-    }
-
-    public async Task DisposeAsync() => await RunAsync("--target=LocalDown");
-}
+public sealed class ScaleOutFixture() : FleetStackFixture("test-scale", "local", servers: 3);
 
 [CollectionDefinition(Name)]
 public sealed class ScaleOutGroup : ICollectionFixture<ScaleOutFixture>
@@ -146,13 +123,13 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
 
         using var loop = new ClientLoop(stack.LoadBalancerUrl);
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot.Path, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { OrchestratorProcess.AssemblyPath, "--target=Deploy", $"--app-dir={next}", $"--state-dir={ScaleOutFixture.StateRoot}" })
+        foreach (var argument in new[] { OrchestratorProcess.AssemblyPath, "--target=Deploy", $"--app-dir={next}", $"--state-dir={stack.StateRoot}" })
         {
             start.ArgumentList.Add(argument);
         }
 
         start.Environment["NO_COLOR"] = "1";
-        File.Delete(Path.Combine(ScaleOutFixture.StateDirectory, LastRun.FileName));
+        File.Delete(Path.Combine(stack.StateDirectory, LastRun.FileName));
         using var build = System.Diagnostics.Process.Start(start)!;
         build.BeginErrorReadLine();
         while (await build.StandardOutput.ReadLineAsync() is { } line)
@@ -176,7 +153,7 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
         try
         {
             Assert.Equal(1, build.ExitCode);
-            var run = LastRun.Read(ScaleOutFixture.StateDirectory)!;
+            var run = LastRun.Read(stack.StateDirectory)!;
             Assert.Equal("failed", run.Status("Activate"));
             var results = Servers(run, "Activate").ToDictionary(r => r.GetProperty("server").GetString()!, r => r.GetProperty("result").GetString());
             Assert.Equal("failed", results["app-3"]);
@@ -275,11 +252,11 @@ public sealed class ScaleOutTests(ScaleOutFixture stack, ITestOutputHelper outpu
 
     public void Dispose() => _apps.Dispose();
 
-    private static List<JsonElement> Servers(LastRun run, string task) => FleetStack.Servers(run, task);
+    private static List<JsonElement> Servers(LastRun run, string task) => FleetStackFixture.Servers(run, task);
 
     private async Task<BuildResult> Run(params string[] arguments)
     {
-        var run = await ScaleOutFixture.RunAsync(arguments);
+        var run = await stack.RunAsync(arguments);
         output.WriteLine(run.ToString());
         return run;
     }
