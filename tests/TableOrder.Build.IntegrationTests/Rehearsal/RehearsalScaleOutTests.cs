@@ -79,9 +79,10 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
         Assert.DoesNotContain("Activate", scaled.Run.TaskNames);
         Assert.Contains("CompleteLifecycleAction", Journal, StringComparison.Ordinal);
 
-        // the machine installed it itself, through cloud-init: the user data fetched the release from the stand-in's S3
-        var bootLog = await File.ReadAllTextAsync(Path.Combine(third.MachineRootfs, "var", "log", "cloud-init-output.log"));
-        Assert.Contains($"tableorder-boot: serving release {current}", bootLog, StringComparison.Ordinal);
+        // the machine installed it itself, through cloud-init: its user data fetched releases/current from the
+        // stand-in's S3 (kept in its boot folder; read as data, not from the boot log, which trails the launch hook)
+        var fetched = await File.ReadAllTextAsync(Path.Combine(third.MachineRootfs, "var", "lib", "tableorder-boot", "current"));
+        Assert.Equal(current, fetched.Trim());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal(current, await ReferenceApp.ServingReleaseAsync(http, third.Ports.Http));
         var servers = Servers((await Run("--target=Status")).Run, "Status");
