@@ -10,7 +10,7 @@
 #
 #   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
 #        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT] \
-#        [--domain NAME --https-port N [--acme-server URL] [--acme-ca FILE] [--acme-root FILE]]
+#        [--domain NAME --https-port N [--acme-server URL] [--acme-ca FILE] [--acme-root FILE] | --http-only]
 #
 # Idempotent: every file is compared before it is written, every service is reloaded or
 # restarted only when something it uses changed. Each change prints "changed: <what>".
@@ -56,7 +56,7 @@ usage() {
 usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                               [--python-deps distro|pip] [--cloudwatch on|off] [--stamp SHA256]
                               [--domain NAME --https-port N [--acme-server URL]
-                               [--acme-ca FILE] [--acme-root FILE]]
+                               [--acme-ca FILE] [--acme-root FILE] | --http-only]
   --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
   --api-port      loopback port of the API's blue slot (production 8000, local 18000)
   --green-port    loopback port of the API's green slot (production 8001, local 18001)
@@ -79,6 +79,8 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
   --acme-ca       a CA file certbot trusts for the ACME server only (a local test CA)
   --acme-root     the root the served certificate must chain to; one that does not is
                   issued again (a local test CA that started over)
+  --http-only     turn off the HTTPS this server has (its recorded domain) on purpose;
+                  without it, and without --domain, a server that serves HTTPS refuses
 example: sudo bash bootstrap.sh --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off
 EOF
     exit 2
@@ -86,7 +88,7 @@ EOF
 
 # ---- arguments: all validated before the first side effect ----------------------------
 http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch='' stamp=''
-domain='' https_port='' acme_server='' acme_ca='' acme_root=''
+domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0
 while (( $# )); do
     case $1 in
         --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root)
@@ -118,6 +120,7 @@ while (( $# )); do
         --acme-server=*) acme_server=${1#*=}; shift ;;
         --acme-ca=*) acme_ca=${1#*=}; shift ;;
         --acme-root=*) acme_root=${1#*=}; shift ;;
+        --http-only) http_only=1; shift ;;
         -h|--help) usage ;;
         *) echo "bootstrap: error: unknown argument '$1'" >&2; usage ;;
     esac
@@ -150,6 +153,7 @@ if [[ -n $domain ]]; then
 elif [[ -n $https_port$acme_server$acme_ca$acme_root ]]; then
     die "--https-port, --acme-server, --acme-ca and --acme-root need --domain NAME"
 fi
+(( ! http_only )) || [[ -z $domain ]] || die "--http-only turns HTTPS off and --domain turns it on: give one of them"
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
 for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
@@ -167,6 +171,13 @@ if [[ $os_id != debian ]] || [[ $os_version != 13 && $os_codename != trixie ]]; 
     die "unsupported system '$os_name': this bootstrap supports $SUPPORTED"
 fi
 log "http-port=$http_port api-ports=$api_port,$green_port python-deps=$python_deps cloudwatch=$cloudwatch system=$os_name"
+# HTTPS is never dropped by leaving --domain out: browsers that saw this site's HSTS header would
+# find nothing on HTTPS for a year. Only --http-only turns it off.
+served_domain=$(sed -n 's/^DOMAIN=//p' "$CONF_DIR/server.conf" 2>/dev/null || true)
+if [[ -n $served_domain && -z $domain ]]; then
+    (( http_only )) || die "this server serves HTTPS for $served_domain ($CONF_DIR/server.conf): pass --domain $served_domain to keep it (the build: --domain=$served_domain), or --http-only to turn it off on purpose"
+    log "https: turned off for $served_domain (--http-only): browsers that saw its HSTS header (max-age one year) keep asking for https://$served_domain/ until it expires"
+fi
 # Whatever happens from here, the last finished run's stamp no longer says what is installed.
 rm -f "$BOOTSTRAP_STAMP" "$BOOTSTRAP_FILES"
 if [[ -n $domain ]]; then log "https: $domain on :$https_port, certificate from $acme_server"; else log "https: off (no --domain): this server serves HTTP only"; fi
@@ -478,13 +489,27 @@ apply_site() {
     fi
 }
 
-# The certificate is usable when certbot's live files are there and (with --acme-root) chain to
-# that root: a local test CA that started over has a new root, so its old certificates are not.
+# certbot's live files for the domain: Nginx can serve them (whichever CA issued them)
 live_cert=/etc/letsencrypt/live/$domain
-cert_usable() {
-    [[ -n $domain && -s $live_cert/fullchain.pem && -s $live_cert/privkey.pem ]] || return 1
-    [[ -z $acme_root ]] && return 0
-    openssl verify -CAfile "$ACME_ROOT_FILE" -untrusted "$live_cert/chain.pem" "$live_cert/cert.pem" >/dev/null 2>&1
+renewal_conf=/etc/letsencrypt/renewal/$domain.conf
+cert_present() { [[ -n $domain && -s $live_cert/fullchain.pem && -s $live_cert/privkey.pem ]]; }
+
+# acme_account -> stdout: known, none (no account here for this CA), forgotten (the CA answers that it
+# does not know it or that it is deactivated: a test CA that restarted, a changed directory, an account
+# closed by hand) or unreachable (anything else: the CA is down, the network; nothing is decided then)
+acme_account() {
+    local logs out rc=0 state=unreachable
+    logs=$(mktemp -d)
+    out=$(env "${acme_env[@]}" certbot show_account --non-interactive --server "$acme_server" --logs-dir "$logs" 2>&1) || rc=$?
+    if (( rc == 0 )); then
+        state=known
+    elif [[ $out == *'Could not find an existing account'* ]]; then
+        state=none
+    elif grep -Eqs 'urn:ietf:params:acme:error:(accountDoesNotExist|unauthorized)' "$logs/letsencrypt.log"; then
+        state=forgotten
+    fi
+    rm -rf "$logs"
+    printf '%s\n' "$state"
 }
 
 if [[ -n $domain ]]; then
@@ -521,24 +546,53 @@ EOF
     done
 fi
 
-if cert_usable; then
-    apply_site 1
-else
-    # HTTP first (the challenge must be reachable), then the certificate, then HTTPS
+# Why the certificate must be issued (again); nothing when the one in place is good. The certificate
+# in place keeps serving until its successor is there: only a server with none serves plain HTTP first.
+reissue_reason=''
+if [[ -n $domain ]]; then
+    account=$(acme_account)
+    if [[ $account == forgotten ]]; then
+        # its key is worth nothing now: the next certbot call registers a new account with this CA
+        rm -rf --one-file-system "/etc/letsencrypt/accounts/${acme_server#https://}"
+        changed "ACME account forgotten by $acme_server removed: a new one is registered"
+    fi
+    if ! cert_present; then
+        reissue_reason="no certificate for $domain yet"
+    elif [[ $(sed -n 's/^server = //p' "$renewal_conf" 2>/dev/null) != "$acme_server" ]]; then
+        reissue_reason="the certificate for $domain is from another ACME server than $acme_server"
+    elif [[ -n $acme_root ]] && ! openssl verify -CAfile "$ACME_ROOT_FILE" -untrusted "$live_cert/chain.pem" "$live_cert/cert.pem" >/dev/null 2>&1; then
+        reissue_reason="the certificate for $domain does not chain to --acme-root (the test CA started over)"
+    elif [[ $account == forgotten || $account == none ]]; then
+        # certbot.timer's renewals need an account the CA knows: registered with this certificate's successor
+        reissue_reason="$acme_server knows no ACME account of this server for the certificate for $domain"
+    elif [[ $account == unreachable ]]; then
+        log "certbot could not ask $acme_server about its ACME account: the certificate for $domain stays as it is"
+    fi
+fi
+
+if ! cert_present; then
+    # HTTP first (the challenge must be reachable; without a domain that is the whole site)
     apply_site 0
-    if [[ -n $domain ]]; then
-        reissue=()
-        if [[ -s $live_cert/cert.pem ]]; then reissue=(--force-renewal); log "the certificate for $domain does not chain to --acme-root: issuing it again"; fi
-        log "certbot: a certificate for $domain from $acme_server (HTTP-01 through Nginx on :$http_port)"
-        env "${acme_env[@]}" certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
-            --webroot --webroot-path "$ACME_WEBROOT" --cert-name "$domain" --domains "$domain" \
-            --server "$acme_server" --keep-until-expiring "${reissue[@]}" \
-            || die "certbot could not get a certificate for $domain (see above): is its DNS record pointing at this server and port $http_port open?"
+else
+    apply_site 1
+fi
+if [[ -n $reissue_reason ]]; then
+    reissue=()
+    if cert_present; then reissue=(--force-renewal); fi
+    log "certbot: $reissue_reason: a certificate from $acme_server (HTTP-01 through Nginx on :$http_port)"
+    if env "${acme_env[@]}" certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
+        --webroot --webroot-path "$ACME_WEBROOT" --cert-name "$domain" --domains "$domain" \
+        --server "$acme_server" --keep-until-expiring "${reissue[@]}"; then
         changed "certificate for $domain issued"
         stop_point after-certificate
-        cert_usable || die "certbot finished but $live_cert does not hold a usable certificate"
+        cert_present || die "certbot finished but $live_cert does not hold a certificate"
         mark_pending nginx-reload
         apply_site 1
+    elif cert_present && [[ -z $acme_root ]]; then
+        # the certificate in place is still valid for browsers: it serves on, the next bootstrap tries again
+        log "warning: certbot could not issue a new certificate for $domain (see above): the current one keeps serving"
+    else
+        die "certbot could not get a certificate for $domain (see above): is its DNS record pointing at this server and port $http_port open?"
     fi
 fi
 
