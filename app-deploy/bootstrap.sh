@@ -11,6 +11,7 @@
 #   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
 #        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT] \
 #        [--domain NAME --https-port N [--acme-server URL] [--acme-ca FILE] [--acme-root FILE] | --http-only]
+#        [--load-balancer-cidrs CIDR[,CIDR...]]
 #
 # Idempotent: every file is compared before it is written, every service is reloaded or
 # restarted only when something it uses changed. Each change prints "changed: <what>".
@@ -57,6 +58,7 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                               [--python-deps distro|pip] [--cloudwatch on|off] [--stamp SHA256]
                               [--domain NAME --https-port N [--acme-server URL]
                                [--acme-ca FILE] [--acme-root FILE] | --http-only]
+                              [--load-balancer-cidrs CIDR[,CIDR...]]
   --http-port     port Nginx serves the UIs and /api/ on (production 80, local 8080)
   --api-port      loopback port of the API's blue slot (production 8000, local 18000)
   --green-port    loopback port of the API's green slot (production 8001, local 18001)
@@ -81,6 +83,10 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                   issued again (a local test CA that started over)
   --http-only     turn off the HTTPS this server has (its recorded domain) on purpose;
                   without it, and without --domain, a server that serves HTTPS refuses
+  --load-balancer-cidrs
+                  the load balancer's addresses: Nginx takes the client's address from
+                  X-Forwarded-For and the scheme from X-Forwarded-Proto only from these
+                  (default: none, no load balancer in front)
 example: sudo bash bootstrap.sh --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off
 EOF
     exit 2
@@ -88,10 +94,10 @@ EOF
 
 # ---- arguments: all validated before the first side effect ----------------------------
 http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch='' stamp=''
-domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0
+domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0 lb_cidrs=''
 while (( $# )); do
     case $1 in
-        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root)
+        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root|--load-balancer-cidrs)
             (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
             case $1 in
                 --http-port) http_port=$2 ;;
@@ -106,6 +112,7 @@ while (( $# )); do
                 --acme-server) acme_server=$2 ;;
                 --acme-ca) acme_ca=$2 ;;
                 --acme-root) acme_root=$2 ;;
+                --load-balancer-cidrs) lb_cidrs=$2 ;;
             esac
             shift 2 ;;
         --http-port=*) http_port=${1#*=}; shift ;;
@@ -120,6 +127,7 @@ while (( $# )); do
         --acme-server=*) acme_server=${1#*=}; shift ;;
         --acme-ca=*) acme_ca=${1#*=}; shift ;;
         --acme-root=*) acme_root=${1#*=}; shift ;;
+        --load-balancer-cidrs=*) lb_cidrs=${1#*=}; shift ;;
         --http-only) http_only=1; shift ;;
         -h|--help) usage ;;
         *) echo "bootstrap: error: unknown argument '$1'" >&2; usage ;;
@@ -154,6 +162,12 @@ elif [[ -n $https_port$acme_server$acme_ca$acme_root ]]; then
     die "--https-port, --acme-server, --acme-ca and --acme-root need --domain NAME"
 fi
 (( ! http_only )) || [[ -z $domain ]] || die "--http-only turns HTTPS off and --domain turns it on: give one of them"
+# each an IPv4 or IPv6 network in CIDR form; Nginx checks them again (nginx -t)
+IFS=',' read -r -a load_balancer_cidrs <<<"$lb_cidrs"
+for cidr in "${load_balancer_cidrs[@]}"; do
+    [[ $cidr =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ || $cidr =~ ^[0-9a-fA-F:]+/[0-9]{1,3}$ ]] \
+        || die "--load-balancer-cidrs must be networks like 10.0.1.0/24,10.0.2.0/24, got '$cidr'"
+done
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
 for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
@@ -370,6 +384,7 @@ PYTHON_DEPS=$python_deps
 PYTHON=$python
 DOMAIN=$domain
 HTTPS_PORT=$https_port
+LOAD_BALANCER_CIDRS=$lb_cidrs
 EOF
 install -d -m 0755 "$STATE_DIR"
 
@@ -445,15 +460,12 @@ nginx_log_dir=/var/log/nginx
 # shellcheck source=/dev/null
 . "$here/server/site-template.sh"
 render_site() {
-    local tls=$1 acme=0 redirect_port='' tmp
+    local tls=$1 acme=0 redirect_port=''
     [[ -z $domain ]] || acme=1
     (( https_port == 443 )) || redirect_port=":$https_port"
-    tmp=$(mktemp)
-    site_template "$tls" "$acme" "$here/server" >"$tmp"
-    render "$tmp" "HTTP_PORT=$http_port" "HTTPS_PORT=$https_port" "HTTPS_REDIRECT_PORT=$redirect_port" \
+    site_render "$tls" "$acme" "$here/server" "$lb_cidrs" "HTTP_PORT=$http_port" "HTTPS_PORT=$https_port" "HTTPS_REDIRECT_PORT=$redirect_port" \
         "DOMAIN=$domain" "CERT_DIR=/etc/letsencrypt/live/$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" \
         "NGINX_LOG_DIR=$nginx_log_dir" "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT"
-    rm -f "$tmp"
 }
 
 # apply_site TLS: write the site if it differs (recording the reload first), check it, reload

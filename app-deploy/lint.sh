@@ -64,8 +64,10 @@ for ports in "8080 18000 8443 0" "80 8000 443 0" "8080 18000 8443 1" "80 8000 44
     mkdir -p "$prefix/logs" "$prefix/slots/blue/ui"
     # the live file as slot.sh writes it, and the site that includes it
     render "$here/server/nginx-live.conf.in" "API_PORT=$api" "UI_ROOT=$prefix/slots/blue/ui" "SLOT=blue" "RELEASE=lint" >"$prefix/live.conf"
-    site_template "$tls" "$tls" "$here/server" >"$prefix/site.in"
-    render "$prefix/site.in" "HTTP_PORT=$http" "HTTPS_PORT=$https" "HTTPS_REDIRECT_PORT=:$https" "DOMAIN=lint.example.com" \
+    # production's ports with a load balancer's subnets in front, the local ones without
+    cidrs=''
+    (( http != 80 )) || cidrs=10.0.1.0/24,10.0.2.0/24
+    site_render "$tls" "$tls" "$here/server" "$cidrs" "HTTP_PORT=$http" "HTTPS_PORT=$https" "HTTPS_REDIRECT_PORT=:$https" "DOMAIN=lint.example.com" \
         "CERT_DIR=$cert" "ACME_WEBROOT=$prefix/acme" "LIVE_CONF=$prefix/live.conf" "NGINX_LOG_DIR=$prefix/logs" \
         "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT" >"$prefix/site.conf"
     mime=''
