@@ -94,7 +94,10 @@ EOF
 
 # ---- arguments: all validated before the first side effect ----------------------------
 http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch='' stamp=''
-domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0 lb_cidrs=''
+domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0
+# a scaled-out server's first boot (its user data) names the load balancer's subnets in the
+# environment, which an older bootstrap.sh from the release bucket ignores; the flag wins
+lb_cidrs=${TABLEORDER_LOAD_BALANCER_CIDRS:-}
 while (( $# )); do
     case $1 in
         --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root|--load-balancer-cidrs)

@@ -182,6 +182,7 @@ module "compute" {
   instance_refresh_batch_size = var.instance_refresh_batch_size
   fleet_subnet_ids            = module.network.public_subnet_ids
   target_group_arns           = local.scale_out ? [module.load_balancer[0].target_group_arn] : []
+  load_balancer_cidrs         = local.scale_out ? module.network.public_subnet_cidrs : []
   release_bucket_name         = local.scale_out ? local.release_bucket_name : null
   region                      = var.region
   launch_tags                 = local.default_tags

@@ -116,6 +116,11 @@ output "site_url" {
   value       = one(module.load_balancer[*].url)
 }
 
+output "load_balancer_cidrs" {
+  description = "Scaled out: the public subnets' CIDR blocks, where the load balancer's requests come from (the servers' Nginx believes X-Forwarded-For and X-Forwarded-Proto from these only); empty for the single server."
+  value       = local.scale_out ? module.network.public_subnet_cidrs : []
+}
+
 output "target_group_arn" {
   description = "ARN of the app servers' target group (the build deregisters, waits for the drain, registers); null for the single server."
   value       = one(module.load_balancer[*].target_group_arn)

@@ -207,6 +207,11 @@ run "default_is_the_single_server" {
   }
 
   assert {
+    condition     = length(output.load_balancer_cidrs) == 0
+    error_message = "Default: no load balancer, so no network whose forwarded headers the server believes."
+  }
+
+  assert {
     condition     = !anytrue([for s in jsondecode(module.iam.resources.app_policy.policy).Statement : anytrue([for a in s.Action : startswith(a, "autoscaling:")])])
     error_message = "Default: the instance role has no Auto Scaling action."
   }
@@ -379,6 +384,18 @@ run "three_servers_behind_a_load_balancer" {
   assert {
     condition     = output.user_data == module.compute.fleet_user_data && output.user_data != module.compute.user_data && output.launch_lifecycle_hook_name == "table-order-app-server-launching"
     error_message = "Scaled out: the user_data output is the launch template's first-boot script, and the hook's name is an output."
+  }
+
+  # The servers believe X-Forwarded-For/-Proto only from the load balancer's subnets: an output for
+  # the build's Bootstrap, and the same list in the first boot of a server Auto Scaling adds.
+  assert {
+    condition     = output.load_balancer_cidrs == tolist(["10.0.1.0/24", "10.0.4.0/24"]) && output.load_balancer_cidrs == tolist([module.network.resources.public_subnet.cidr_block, module.network.resources.public_secondary.cidr_block])
+    error_message = "Scaled out: load_balancer_cidrs are both public subnets' CIDR blocks, where the load balancer's nodes live."
+  }
+
+  assert {
+    condition     = strcontains(module.compute.fleet_user_data, "TABLEORDER_FIRST_BOOT=1 TABLEORDER_LOAD_BALANCER_CIDRS='10.0.1.0/24,10.0.4.0/24' bash \"$scripts/bootstrap.sh\"")
+    error_message = "A new server's bootstrap gets the load balancer's subnets."
   }
 
   # Security groups: servers take HTTP from the load balancer's group only.

@@ -33,6 +33,7 @@ locals {
     blue_port              = 8000
     green_port             = 8001
     python_deps            = "distro"
+    load_balancer_cidrs    = join(",", var.load_balancer_cidrs)
   }) : null
 
   # Replacing batch_size servers at a time keeps the rest serving.

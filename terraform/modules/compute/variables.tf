@@ -102,6 +102,12 @@ variable "fleet_subnet_ids" {
   default     = []
 }
 
+variable "load_balancer_cidrs" {
+  type        = list(string)
+  description = "The load balancer's subnets (scale_out only): the servers' Nginx takes X-Forwarded-For and X-Forwarded-Proto from these addresses only."
+  default     = []
+}
+
 variable "target_group_arns" {
   type        = list(string)
   description = "The load balancer's target group the Auto Scaling group registers its servers in (scale_out only)."

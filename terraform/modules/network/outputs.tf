@@ -18,6 +18,11 @@ output "public_subnet_ids" {
   value       = concat([aws_subnet.public.id], aws_subnet.public_secondary[*].id)
 }
 
+output "public_subnet_cidrs" {
+  description = "CIDR blocks of the public subnets, in the order of public_subnet_ids (where the load balancer's nodes take their addresses)."
+  value       = concat([aws_subnet.public.cidr_block], aws_subnet.public_secondary[*].cidr_block)
+}
+
 output "private_subnet_id" {
   description = "ID of the private subnet in the primary AZ (RDS, Redis)."
   value       = aws_subnet.private.id
