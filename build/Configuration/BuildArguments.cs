@@ -94,6 +94,7 @@ public static partial class BuildArguments
             PurgeImage = Flag(arguments, "purge-image"),
             ConfirmRebuild = confirmRebuild,
             Domain = Domain(Value(arguments, "domain"), arguments.ContainsKey("domain")),
+            HttpOnly = HttpOnly(arguments),
             Transport = Transport(Value(arguments, "transport"), environment),
             Release = new ReleaseOptions
             {
@@ -297,6 +298,12 @@ public static partial class BuildArguments
             ? value
             : throw new BuildArgumentException($"--domain: '{value}' is not a lower-case DNS name. Write it like --domain=shop.example.com (no scheme, port or path).");
     }
+
+    /// <summary>--http-only turns HTTPS off; with --domain the two ask for opposite things.</summary>
+    private static bool HttpOnly(IReadOnlyDictionary<string, string?> arguments) =>
+        Flag(arguments, "http-only") && arguments.ContainsKey("domain")
+            ? throw new BuildArgumentException("--http-only turns HTTPS off and --domain turns it on: give one of them. Keep --domain=<name> to serve HTTPS, or --http-only alone to go back to plain HTTP.")
+            : Flag(arguments, "http-only");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")]
     private static partial System.Text.RegularExpressions.Regex DomainName();

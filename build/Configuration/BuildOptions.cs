@@ -38,8 +38,11 @@ public sealed record BuildOptions
 
     public ServerTransport Transport { get; init; } = ServerTransport.Ssh;
 
-    /// <summary>The site's DNS name: HTTPS with an ACME certificate (Let's Encrypt; locally the stack's Pebble). Null: HTTP only.</summary>
+    /// <summary>The site's DNS name given with --domain: HTTPS with an ACME certificate (Let's Encrypt; locally the stack's Pebble). Null: the stack's own (see Environments/SiteDomain.cs).</summary>
     public string? Domain { get; init; }
+
+    /// <summary>--http-only: turn the stack's HTTPS off on purpose (never implied by a missing --domain).</summary>
+    public bool HttpOnly { get; init; }
 
     /// <summary>The targets asked for on the command line.</summary>
     public required IReadOnlyList<string> Targets { get; init; }

@@ -22,6 +22,9 @@ public interface IProductionSite : IDisposable
     /// <summary>HTTPS for <paramref name="domain"/> (null: none, the site is HTTP only): Let's Encrypt on 443 in production, the local stack's Pebble in the rehearsal.</summary>
     ServerTls? Tls(string? domain);
 
+    /// <summary>Scaled out: where the load balancer's requests come from (terraform: its public subnets), the only addresses whose forwarded headers the servers trust.</summary>
+    IReadOnlyList<string> LoadBalancerCidrs(TerraformOutputs outputs) => outputs?.LoadBalancerCidrs ?? [];
+
     /// <summary>Where the server's Python packages come from (production: Debian first, then pip).</summary>
     PythonPackages PythonPackages { get; }
 

@@ -21,8 +21,25 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public string Name => "local";
 
-    /// <summary>Debian's packages only (no package index here), no CloudWatch (no AWS); with --domain, HTTPS with a certificate from the stack's Pebble.</summary>
-    public ServerPolicy Policy => new(CloudWatchAgent: false, PythonPackages.Distro, options.Domain is { } domain ? stack.Pebble.Tls with { Domain = domain } : null);
+    /// <summary>
+    /// Debian's packages only (no package index here), no CloudWatch (no AWS); with the stack's domain
+    /// (--domain, or the one it kept), HTTPS with a certificate from the stack's Pebble. With several
+    /// machines HAProxy is in front, on loopback: the servers trust its forwarded headers.
+    /// </summary>
+    public ServerPolicy Policy
+    {
+        get
+        {
+            var recorded = SiteDomain.Recorded(options.StateDirectory);
+            var domain = SiteDomain.Resolve(options.Domain, options.HttpOnly, recorded);
+            return new(CloudWatchAgent: false, PythonPackages.Distro, domain is null ? null : stack.Pebble.Tls with { Domain = domain })
+            {
+                HttpsOff = options.HttpOnly,
+                DroppedDomain = options.HttpOnly ? recorded : null,
+                LoadBalancerCidrs = stack.Fleet.Count > 1 ? LocalLoadBalancer.SourceCidrs : [],
+            };
+        }
+    }
 
     public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api, stack.Layout.Ports.ApiGreen) { Tls = Policy.Tls };
 

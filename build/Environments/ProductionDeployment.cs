@@ -51,8 +51,24 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     /// The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a
     /// release's requirements add). Scaled out, HTTPS ends at the load balancer (its ACM certificate): the
     /// servers serve HTTP to it, with no certificate of their own.
+    /// The site's domain is the stack's: --domain, else terraform's site_domain (the A record it manages),
+    /// else the one the last Bootstrap from this state folder set up; only --http-only turns it off.
+    /// Behind the load balancer the servers trust its forwarded headers from its subnets only.
     /// </summary>
-    public ServerPolicy Policy => new(CloudWatchAgent: true, site.PythonPackages, ScaledOut ? null : site.Tls(options.Domain));
+    public ServerPolicy Policy
+    {
+        get
+        {
+            var stackDomain = SavedOutputs()?.SiteDomain ?? SiteDomain.Recorded(options.StateDirectory);
+            var domain = SiteDomain.Resolve(options.Domain, options.HttpOnly, stackDomain);
+            return new(CloudWatchAgent: true, site.PythonPackages, ScaledOut ? null : site.Tls(domain))
+            {
+                HttpsOff = options.HttpOnly,
+                DroppedDomain = options.HttpOnly ? stackDomain : null,
+                LoadBalancerCidrs = ScaledOut ? site.LoadBalancerCidrs(SavedOutputs()!) : [],
+            };
+        }
+    }
 
     /// <summary>The saved outputs say the stack is scaled out (an Auto Scaling group behind a load balancer).</summary>
     public bool ScaledOut => SavedOutputs()?.ScaledOut ?? false;

@@ -15,6 +15,9 @@ public sealed class LocalLoadBalancer(LocalLayout layout, LocalProcess process, 
 {
     public const string Backend = "app";
 
+    /// <summary>Where HAProxy's requests reach the servers from (it connects over loopback): the servers trust its forwarded headers from there only.</summary>
+    public static readonly IReadOnlyList<string> SourceCidrs = ["127.0.0.1/32"];
+
     private string Directory => Path.Combine(layout.StateDirectory, "haproxy");
 
     public string ConfigFile => Path.Combine(Directory, "haproxy.cfg");
@@ -61,6 +64,10 @@ public sealed class LocalLoadBalancer(LocalLayout layout, LocalProcess process, 
 
             frontend tableorder
                 bind 127.0.0.1:{port}
+                # as the ALB does: the client's address appended to X-Forwarded-For, the scheme it
+                # used (this one serves plain HTTP) in X-Forwarded-Proto, whatever the client sent
+                option forwardfor
+                http-request set-header X-Forwarded-Proto http
                 default_backend {Backend}
 
             backend {Backend}

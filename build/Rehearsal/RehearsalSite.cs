@@ -55,6 +55,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
     /// <summary>Let's Encrypt is not reachable here: the local stack's Pebble issues the certificate, for real over HTTP-01.</summary>
     public ServerTls? Tls(string? domain) => domain is null ? null : stack.Pebble.Tls with { Domain = domain };
 
+    /// <summary>HAProxy plays the ALB here, on loopback; the plan's public subnets are not where its requests come from.</summary>
+    public IReadOnlyList<string> LoadBalancerCidrs(TerraformOutputs outputs) => LocalLoadBalancer.SourceCidrs;
+
     public string? ServiceUrl => StandIn.Url;
 
     /// <summary>The instance's key pair is the local machine's login key.</summary>

@@ -16,6 +16,21 @@ public enum PythonPackages
 /// </summary>
 public sealed record ServerPolicy(bool CloudWatchAgent, PythonPackages PythonPackages, ServerTls? Tls = null)
 {
+    /// <summary>
+    /// --http-only: a server that serves HTTPS goes back to plain HTTP on purpose. Without it (and
+    /// without <see cref="Tls"/>) bootstrap.sh refuses to drop the HTTPS a server has.
+    /// </summary>
+    public bool HttpsOff { get; init; }
+
+    /// <summary>With <see cref="HttpsOff"/>: the domain the stack served before, when the build knows it (for the HSTS warning).</summary>
+    public string? DroppedDomain { get; init; }
+
+    /// <summary>
+    /// The load balancer's own addresses (CIDRs) when one is in front: Nginx takes the client's address
+    /// from X-Forwarded-For and the scheme from X-Forwarded-Proto only from these. Empty: no load balancer.
+    /// </summary>
+    public IReadOnlyList<string> LoadBalancerCidrs { get; init; } = [];
+
     /// <summary>Each release's requirements are installed into the server's venv only when pip is the source.</summary>
     public bool InstallsRequirements => PythonPackages == PythonPackages.Pip;
 
@@ -24,6 +39,8 @@ public sealed record ServerPolicy(bool CloudWatchAgent, PythonPackages PythonPac
         "--python-deps", PythonPackages == PythonPackages.Pip ? "pip" : "distro",
         "--cloudwatch", CloudWatchAgent ? "on" : "off",
         .. Tls?.BootstrapFlags() ?? [],
+        .. HttpsOff ? ["--http-only"] : Array.Empty<string>(),
+        .. LoadBalancerCidrs.Count > 0 ? ["--load-balancer-cidrs", string.Join(',', LoadBalancerCidrs)] : Array.Empty<string>(),
     ];
 
     /// <summary>The site as users reach it: HTTPS on the domain when there is one, else plain HTTP on <paramref name="host"/>.</summary>

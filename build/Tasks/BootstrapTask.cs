@@ -21,9 +21,14 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
 
         context.Summary.Record("site", deployment.Policy.SiteProtocol);
         context.Summary.Record("domain", deployment.Policy.Tls?.Domain);
-        if (deployment.Policy.Tls is null)
+        if (deployment.Policy.HttpsOff)
         {
-            context.Log.Warning("Bootstrap: no --domain, so the site serves plain HTTP only (no certificate, no HTTPS). Add --domain=<name> whose DNS points at the server for HTTPS.");
+            context.Summary.Record("httpsTurnedOff", deployment.Policy.DroppedDomain ?? string.Empty);
+            context.Log.Warning(SiteDomain.HstsWarning(deployment.Policy.DroppedDomain ?? "<the site's domain>"));
+        }
+        else if (deployment.Policy.Tls is null)
+        {
+            context.Log.Warning("Bootstrap: the stack has no domain, so the site serves plain HTTP only (no certificate, no HTTPS). Add --domain=<name> whose DNS points at the server for HTTPS; later Deploys keep it.");
         }
 
         // One server (the probe is for one) on which what bootstrap.sh would install was installed by
@@ -39,6 +44,7 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
             context.Summary.Record("settingsChanged", false);
             context.Summary.Record("restarted", false);
             context.Log.Information("Bootstrap: up to date (same scripts and settings, nothing pending).");
+            SiteDomain.Record(context.Options.StateDirectory, deployment.Policy.Tls?.Domain);
             return;
         }
 
@@ -73,6 +79,8 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
                     : servers.Count > 1 ? $"Bootstrap: no changes{where}." : "Bootstrap: no changes.");
         }
 
+        // what the servers now serve is the stack's domain: later runs without --domain keep it
+        SiteDomain.Record(context.Options.StateDirectory, deployment.Policy.Tls?.Domain);
         if (changes > 0 || anySettings || anyRestarted)
         {
             context.ServerState = null;

@@ -65,6 +65,12 @@ public sealed record TerraformOutputs
     /// <summary>Scale-out: https://&lt;domain&gt;, else http://&lt;ALB DNS name&gt;.</summary>
     public string? SiteUrl { get; init; }
 
+    /// <summary>Single server: the site's DNS name when the stack manages its A record (domain_name), else null.</summary>
+    public string? SiteDomain { get; init; }
+
+    /// <summary>Scale-out: the load balancer's subnets (CIDRs), whose X-Forwarded-For and X-Forwarded-Proto the servers trust; empty for the single server.</summary>
+    public IReadOnlyList<string> LoadBalancerCidrs { get; init; } = [];
+
     public bool IsEmpty => InstanceId is null && PublicIp is null && Region is null;
 
     public static TerraformOutputs Parse(string outputJson)
@@ -91,6 +97,11 @@ public sealed record TerraformOutputs
             root.TryGetProperty(name, out var output) && output.TryGetProperty("value", out var value) && value.ValueKind is (JsonValueKind.True or JsonValueKind.False)
                 ? value.GetBoolean()
                 : bool.TryParse(Text(name), out var parsed) ? parsed : null;
+
+        IReadOnlyList<string> Texts(string name) =>
+            root.TryGetProperty(name, out var output) && output.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Array
+                ? [.. value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)]
+                : [];
 
         return new TerraformOutputs
         {
@@ -119,6 +130,8 @@ public sealed record TerraformOutputs
             ReleaseBucketName = Text("release_bucket_name"),
             LoadBalancerDnsName = Text("load_balancer_dns_name"),
             SiteUrl = Text("site_url"),
+            SiteDomain = Text("site_domain"),
+            LoadBalancerCidrs = Texts("load_balancer_cidrs"),
         };
     }
 }

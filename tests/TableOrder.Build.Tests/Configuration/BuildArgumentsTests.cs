@@ -52,6 +52,20 @@ public sealed class BuildArgumentsTests : IDisposable
     }
 
     [Fact]
+    public void Http_only_is_its_own_switch_for_bootstrap_and_never_goes_with_a_domain()
+    {
+        Assert.True(Parse(new() { ["http-only"] = null }, ["Deploy"]).HttpOnly);
+        Assert.False(Parse(targets: ["Deploy"]).HttpOnly);
+
+        var both = Fails(new() { ["http-only"] = null, ["domain"] = "order.example.com" }, ["Deploy"]);
+        Assert.Contains("--http-only", both.Message, StringComparison.Ordinal);
+        Assert.Contains("--domain", both.Message, StringComparison.Ordinal);
+
+        // a target that does not bootstrap does not take it
+        Assert.Contains("--http-only does not apply to --target=Logs", Fails(new() { ["http-only"] = null }, ["Logs"]).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Backend_config_without_a_backend_block_stops_before_any_task_and_names_the_fix()
     {
         _root.WriteFile("terraform/backend.tf.example", "terraform {\n  backend \"s3\" {}\n}\n");

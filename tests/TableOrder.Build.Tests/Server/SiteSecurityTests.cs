@@ -70,17 +70,58 @@ public sealed partial class SiteSecurityTests
         }
 
         // no location adds a header of its own (that would drop the server's ones there)
-        Assert.Equal(5, Regex.Count(app, "add_header"));
+        Assert.Equal(6, Regex.Count(app, "add_header"));
         var csp = Regex.Match(site, "default  \"(?<csp>[^\"]+)\";").Groups["csp"].Value;
         Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe", csp, StringComparison.Ordinal);
         Assert.Matches(@"~\^/api/\s+"""";", site);
 
-        // HTTPS: HSTS on the TLS server, plain HTTP answers the ACME challenge and redirects the rest
-        Assert.Contains("@TLS@    add_header Strict-Transport-Security \"max-age=31536000\" always;", site, StringComparison.Ordinal);
+        // HTTPS: HSTS on HTTPS answers (see the load balancer test), plain HTTP answers the ACME challenge and redirects the rest
+        Assert.Contains("add_header Strict-Transport-Security $tableorder_hsts always;", app, StringComparison.Ordinal);
+        Assert.DoesNotContain("Strict-Transport-Security", site, StringComparison.Ordinal);
         Assert.Contains("@ACME@    location ^~ /.well-known/acme-challenge/ {", site, StringComparison.Ordinal);
         Assert.Contains("@TLS@        return 301 https://$host@HTTPS_REDIRECT_PORT@$request_uri;", site, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Behind_a_load_balancer_the_client_and_the_scheme_come_from_its_headers_only_from_its_networks()
+    {
+        var site = Rendered(tls: false, "10.0.1.0/24,10.0.4.0/24");
+        Assert.DoesNotContain("@", site.Replace("@tableorder", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+
+        // realip: only the load balancer's networks are believed, walking X-Forwarded-For from the right
+        Assert.Contains("set_real_ip_from 10.0.1.0/24;\nset_real_ip_from 10.0.4.0/24;\nreal_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n", site, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(site, "set_real_ip_from"));
+
+        // X-Forwarded-Proto only from the load balancer itself (its address before realip), HSTS only for https
+        Assert.Matches(@"geo \$realip_remote_addr \$tableorder_from_balancer \{\s+default\s+0;\s+10\.0\.1\.0/24\s+1;\s+10\.0\.4\.0/24\s+1;\s+\}", site);
+        Assert.Matches(@"map ""\$tableorder_from_balancer:\$http_x_forwarded_proto"" \$tableorder_scheme \{\s+default\s+\$scheme;\s+1:https\s+https;\s+1:http\s+http;\s+\}", site);
+        Assert.Matches(@"map \$tableorder_scheme \$tableorder_hsts \{\s+default\s+"""";\s+https\s+""max-age=31536000"";\s+\}", site);
+        Assert.Contains("proxy_set_header X-Forwarded-Proto $tableorder_scheme;", site, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Forwarded-Proto $scheme", site, StringComparison.Ordinal);
+
+        // no load balancer: nothing is believed from anyone, the geo blocks are their default only
+        var alone = Rendered(tls: true, string.Empty);
+        Assert.DoesNotContain("set_real_ip_from", alone, StringComparison.Ordinal);
+        Assert.Matches(@"geo \$realip_remote_addr \$tableorder_from_balancer \{\s+default\s+0;\s+\}", alone);
+        Assert.Matches(@"geo \$tableorder_balancer_itself \{\s+default\s+0;\s+\}", alone);
+    }
+
+    [Fact]
+    public void The_health_check_has_its_own_limit_that_never_counts_the_load_balancers_own_checks()
+    {
+        var site = Rendered(tls: false, "10.0.1.0/24,10.0.4.0/24");
+
+        // an exact location, before /api/, with a zone of its own: a busy API's limit never reaches it
+        Assert.Matches(@"location = /api/health \{\s+limit_req zone=tableorder_health burst=\d+ nodelay;\s+proxy_pass http://tableorder_api;\s+\}", site);
+        Assert.True(site.IndexOf("location = /api/health", StringComparison.Ordinal) < site.IndexOf("location /api/ {", StringComparison.Ordinal));
+        Assert.Contains($"limit_req_zone  $tableorder_health_client zone=tableorder_health:10m rate={ServerMap.ApiRequestsPerSecond}r/s;", site, StringComparison.Ordinal);
+
+        // the load balancer's own requests (its address after realip: no client behind them) are not
+        // counted; everyone else keeps a key there (loopback is not counted anywhere)
+        Assert.Matches(@"geo \$tableorder_balancer_itself \{\s+default\s+0;\s+10\.0\.1\.0/24\s+1;\s+10\.0\.4\.0/24\s+1;\s+\}", site);
+        Assert.Matches(@"map \$tableorder_balancer_itself \$tableorder_health_client \{\s+1\s+"""";\s+default\s+\$tableorder_client;\s+\}", site);
     }
 
     [Fact]
@@ -147,6 +188,24 @@ public sealed partial class SiteSecurityTests
         Assert.Contains("acme-ca.pem", names);
         Assert.Contains("server/nginx-app.conf.in", names);
         Assert.Contains(ServerMap.ShellFileName, names);
+    }
+
+    /// <summary>The site as bootstrap.sh renders it (site-template.sh's site_render), with the server map's limits.</summary>
+    private static string Rendered(bool tls, string cidrs)
+    {
+        var flag = tls ? "1" : "0";
+        var values = string.Join(' ', new[]
+        {
+            "HTTP_PORT=80", "HTTPS_PORT=443", "HTTPS_REDIRECT_PORT=", "DOMAIN=order.example.com", "CERT_DIR=/etc/letsencrypt/live/order.example.com",
+            "ACME_WEBROOT=/var/lib/tableorder-acme", "LIVE_CONF=/etc/nginx/tableorder/live.conf", "NGINX_LOG_DIR=/var/log/nginx",
+            $"API_RATE={ServerMap.ApiRequestsPerSecond}", $"API_BURST={ServerMap.ApiBurst}", $"STREAMS_PER_CLIENT={ServerMap.StreamsPerClient}",
+        });
+        var script = $". '{Path.Combine(AppDeploy, "server", "site-template.sh")}' && site_render {flag} {flag} '{Path.Combine(AppDeploy, "server")}' '{cidrs}' {values}";
+        using var bash = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true })!;
+        var text = bash.StandardOutput.ReadToEnd();
+        bash.WaitForExit();
+        Assert.Equal(0, bash.ExitCode);
+        return text;
     }
 
     [GeneratedRegex(@"<script(?![^>]*\bsrc=)[^>]*>", RegexOptions.IgnoreCase)]
