@@ -65,31 +65,110 @@ public sealed class HttpsTests(LocalEnvironmentFixture stack, ITestOutputHelper 
             Assert.Equal(HttpStatusCode.NotFound, challenge.StatusCode);
         }
 
-        var again = await Run("--target=Bootstrap", $"--domain={Domain}");
-        Assert.Equal(0, again.ExitCode);
-        Assert.Equal(0, again.Run.Number("Bootstrap", "changes"));
-
-        // with HTTPS too, a second Deploy learns the server in one call (health read over HTTPS) and does nothing else
-        var noOp = await Run("--target=Deploy", $"--domain={Domain}");
-        Assert.Equal(0, noOp.ExitCode);
-        foreach (var task in new[] { "Bootstrap", "Release", "Migrate", "Activate", "Smoke" })
+        try
         {
-            Assert.Equal(ServerState.UpToDate, noOp.Run.Text(task, "skipped"));
+            var again = await Run("--target=Bootstrap", $"--domain={Domain}");
+            Assert.Equal(0, again.ExitCode);
+            Assert.Equal(0, again.Run.Number("Bootstrap", "changes"));
+
+            // with HTTPS too, a second Deploy learns the server in one call (health read over HTTPS) and does nothing else
+            var noOp = await Run("--target=Deploy", $"--domain={Domain}");
+            Assert.Equal(0, noOp.ExitCode);
+            foreach (var task in new[] { "Bootstrap", "Release", "Migrate", "Activate", "Smoke" })
+            {
+                Assert.Equal(ServerState.UpToDate, noOp.Run.Text(task, "skipped"));
+            }
+
+            // the domain is the stack's now: a Deploy without --domain keeps serving HTTPS
+            var plain = await Run("--target=Deploy");
+            Assert.Equal(0, plain.ExitCode);
+            Assert.Equal("https", plain.Run.Text("Bootstrap", "site"));
+            Assert.Equal(Domain, plain.Run.Text("Bootstrap", "domain"));
+            Assert.Equal("https", plain.Run.Text("Smoke", "site"));
+            using (var page = await http.GetAsync(new Uri($"https://{Domain}:{Ports.Https}/api/health")))
+            {
+                Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            }
+
+            // and the server itself refuses a bootstrap that would drop it without saying so
+            var refused = await Ssh($"bash ~admin/{ServerMap.ScriptsFolder}/bootstrap.sh --http-port {Ports.Http} --api-port {Ports.Api} --green-port {Ports.ApiGreen} 2>&1; echo \"exit $?\"");
+            output.WriteLine(refused);
+            Assert.Contains($"this server serves HTTPS for {Domain}", refused, StringComparison.Ordinal);
+            Assert.Contains("exit 1", refused, StringComparison.Ordinal);
+            using (var still = await http.GetAsync(new Uri($"https://{Domain}:{Ports.Https}/api/health")))
+            {
+                Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+            }
+        }
+        finally
+        {
+            await TurnHttpsOff();
         }
     }
 
     [Fact]
-    public async Task Without_a_domain_the_run_says_the_site_is_http_only()
+    public async Task After_local_down_pebble_forgot_the_account_and_a_deploy_with_the_domain_registers_anew()
     {
-        var deploy = await Run("--target=Deploy");
+        try
+        {
+            Assert.Equal(0, (await Run("--target=Deploy", $"--domain={Domain}")).ExitCode);
+            Assert.Equal(0, (await Run("--target=LocalDown")).ExitCode);
+
+            // Pebble starts over: a new root, and no account or certificate of the last run
+            var deploy = await Run("--target=Deploy", $"--domain={Domain}");
+            Assert.Equal(0, deploy.ExitCode);
+            Assert.Equal("https", deploy.Run.Text("Smoke", "site"));
+            Assert.True(ServedChainEndsIn(PebbleRoot()), "the served certificate does not chain to the restarted Pebble's root");
+            var account = await Ssh($"sed -n 's/^account = //p' /etc/letsencrypt/renewal/{Domain}.conf; ls /etc/letsencrypt/accounts/*/*/");
+            output.WriteLine(account);
+            var lines = account.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(2, lines.Length);
+            Assert.Equal(lines[0], lines[1]);
+        }
+        finally
+        {
+            await TurnHttpsOff();
+        }
+    }
+
+    [Fact]
+    public async Task Http_only_is_said_on_purpose_and_the_run_says_the_site_is_http_only()
+    {
+        var deploy = await Run("--target=Deploy", "--http-only");
         Assert.Equal(0, deploy.ExitCode);
         Assert.Equal("http-only", deploy.Run.Text("Bootstrap", "site"));
         Assert.Equal("http-only", deploy.Run.Text("Smoke", "site"));
         Assert.Null(deploy.Run.Text("Bootstrap", "domain"));
+
+        // and the stack stays so
+        var plain = await Run("--target=Deploy");
+        Assert.Equal(0, plain.ExitCode);
+        Assert.Equal("http-only", plain.Run.Text("Bootstrap", "site"));
+    }
+
+    /// <summary>Leaves the shared stack as the other tests expect it: plain HTTP, said on purpose (and the HSTS warning recorded).</summary>
+    private async Task TurnHttpsOff()
+    {
+        var off = await Run("--target=Deploy", "--http-only");
+        Assert.Equal(0, off.ExitCode);
+        Assert.Equal("http-only", off.Run.Text("Bootstrap", "site"));
+        Assert.Equal(Domain, off.Run.Text("Bootstrap", "httpsTurnedOff"));
     }
 
     [Fact]
     public async Task A_forced_renewal_under_load_drops_no_request_and_nginx_serves_the_new_certificate()
+    {
+        try
+        {
+            await RenewUnderLoad();
+        }
+        finally
+        {
+            await TurnHttpsOff();
+        }
+    }
+
+    private async Task RenewUnderLoad()
     {
         Assert.Equal(0, (await Run("--target=Deploy", $"--domain={Domain}")).ExitCode);
         var root = PebbleRoot();
@@ -241,7 +320,7 @@ public sealed class HttpsTests(LocalEnvironmentFixture stack, ITestOutputHelper 
     }
 
     /// <summary>This host's first non-loopback IPv4 address: Nginx sees the tests as an outside client there.</summary>
-    private static IPAddress NonLoopbackAddress() =>
+    internal static IPAddress NonLoopbackAddress() =>
         NetworkInterface.GetAllNetworkInterfaces()
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
