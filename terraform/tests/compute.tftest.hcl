@@ -302,7 +302,7 @@ run "fleet_launch_hook_and_user_data" {
     condition = alltrue([for s in [
       "HTTP_PORT=80\nBLUE_PORT=8000\nGREEN_PORT=8001\nports_file=/etc/tableorder/server-ports.env\nif [[ -f $ports_file ]]; then\n    # shellcheck source=/dev/null\n    . \"$ports_file\"\nfi\n",
       "for port in HTTP_PORT BLUE_PORT GREEN_PORT; do\n    [[ $${!port:-} =~ ^[0-9]{1,5}$ ]] || fail ",
-      "TABLEORDER_FIRST_BOOT=1 bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" --python-deps distro --cloudwatch on\n",
+      "TABLEORDER_FIRST_BOOT=1 TABLEORDER_LOAD_BALANCER_CIDRS='' bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" --python-deps distro --cloudwatch on\n",
       "bash \"$scripts/slot.sh\" start green \"$id\" --port \"$GREEN_PORT\" --timeout 120\n",
     ] : strcontains(output.fleet_user_data, s)])
     error_message = "Ports default to 80/8000/8001, the ports file may override them (each must be digits), and bootstrap.sh (told in its environment that it runs in the first boot, so it does not wait for cloud-init) and slot.sh use the variables."
