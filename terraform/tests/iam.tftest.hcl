@@ -38,7 +38,7 @@ variables {
 
   # Not a module input: the only actions AWS accepts nothing narrower than Resource "*" for.
   unscopable_actions = [
-    "cloudwatch:PutMetricData",
+    "cloudwatch:PutMetricData", "ec2:DescribeTags",
     "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
     "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
   ]
@@ -58,7 +58,7 @@ run "role_is_least_privilege_mock" {
 
   assert {
     condition     = alltrue([for s in concat(jsondecode(aws_iam_role_policy.app.policy).Statement, jsondecode(aws_iam_role_policy.ssm.policy).Statement) : length(setsubtract(s.Action, var.unscopable_actions)) == 0 if contains(s.Resource, "*")])
-    error_message = "Resource \"*\" only for the actions that have no resource-level permissions (PutMetricData, the SSM message channels)."
+    error_message = "Resource \"*\" only for the actions that have no resource-level permissions (PutMetricData, DescribeTags, the SSM message channels)."
   }
 
   assert {
@@ -120,6 +120,17 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s if s.Sid == "CloudWatchAgentInstanceTags"]) == {
+      Sid       = "CloudWatchAgentInstanceTags"
+      Effect    = "Allow"
+      Action    = ["ec2:DescribeTags"]
+      Resource  = ["*"]
+      Condition = { StringEquals = { "aws:RequestedRegion" = "ap-northeast-2" } }
+    }
+    error_message = "The CloudWatch agent may read instance tags (its AutoScalingGroupName dimension), in the stack's region only."
+  }
+
+  assert {
     condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s if s.Sid == "AppParametersRead"]) == {
       Sid      = "AppParametersRead"
       Effect   = "Allow"
@@ -137,7 +148,7 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid] == ["MenuImagesBucketList", "MenuImagesObjectsReadWrite", "AppLogGroupsWrite", "AppSecretsRead", "AppParametersRead", "AppDatabasePasswordKeep", "CloudWatchAgentMetrics"]
+    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid] == ["MenuImagesBucketList", "MenuImagesObjectsReadWrite", "AppLogGroupsWrite", "AppSecretsRead", "AppParametersRead", "AppDatabasePasswordKeep", "CloudWatchAgentMetrics", "CloudWatchAgentInstanceTags"]
     error_message = "Exactly the designed app statements."
   }
 

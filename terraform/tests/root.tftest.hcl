@@ -522,9 +522,10 @@ run "wiring_at_the_resources" {
         "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf",
         "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf",
       ]
-      AppParametersRead       = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/*"]
-      AppDatabasePasswordKeep = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/db-app-password"]
-      CloudWatchAgentMetrics  = ["*"]
+      AppParametersRead           = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/*"]
+      AppDatabasePasswordKeep     = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/db-app-password"]
+      CloudWatchAgentMetrics      = ["*"]
+      CloudWatchAgentInstanceTags = ["*"]
     }
     error_message = "The app policy names the stack's bucket, log groups, database secret, Redis token secret and parameter path, nothing else."
   }

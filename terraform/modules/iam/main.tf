@@ -1,7 +1,8 @@
 # IAM: the app server's role and instance profile. Every statement names its resources,
 # except the few actions AWS offers no resource-level permissions for (the CloudWatch
-# agent's PutMetricData, pinned to its namespace by a condition, and the SSM agent's
-# message channels); no action is a wildcard. No AWS-managed policy is attached.
+# agent's PutMetricData, pinned to its namespace by a condition, and DescribeTags, pinned to
+# the region, and the SSM agent's message channels); no action is a wildcard. No AWS-managed
+# policy is attached.
 
 locals {
   log_group_arns = [for arn in var.log_group_arns : trimsuffix(arn, ":*")]
@@ -58,6 +59,16 @@ locals {
       Action    = ["cloudwatch:PutMetricData"]
       Resource  = ["*"]
       Condition = { StringEquals = { "cloudwatch:namespace" = var.agent_metrics_namespace } }
+    },
+    {
+      # The agent's AutoScalingGroupName dimension (append_dimensions) comes from the instance's
+      # aws:autoscaling:groupName tag, read with DescribeTags; until that call succeeds the agent
+      # publishes no metric at all. No resource-level permissions exist: Resource "*", this region.
+      Sid       = "CloudWatchAgentInstanceTags"
+      Effect    = "Allow"
+      Action    = ["ec2:DescribeTags"]
+      Resource  = ["*"]
+      Condition = { StringEquals = { "aws:RequestedRegion" = var.region } }
     },
   ]
 
