@@ -7,7 +7,8 @@ namespace TableOrder.Build.IntegrationTests.Terraform;
 
 /// <summary>
 /// A copy of the repository's terraform/ folder, initialised once (offline, from the provider mirror),
-/// so these runs never race another run's .terraform/ in the working tree.
+/// so these runs never race another run's .terraform/ in the working tree. The CloudWatch agent's
+/// configuration comes along at the same relative place: tests/monitoring.tftest.hcl reads it.
 /// </summary>
 public sealed class ProjectTerraformCopy : IDisposable
 {
@@ -17,6 +18,7 @@ public sealed class ProjectTerraformCopy : IDisposable
     {
         Harness = new TerraformHarness();
         Module = _temp.CopyIn(RepositoryRoot.Terraform, "terraform");
+        _temp.CopyIn(Path.Combine(RepositoryRoot.Path, "app-deploy", "cloudwatch"), Path.Combine("app-deploy", "cloudwatch"));
         Terraform = Harness.CreateWithMirror(Module, _temp.Combine("state"));
         Terraform.EnsureSupportedVersion();
         Terraform.Init(new TerraformInitSettings { Backend = false });
