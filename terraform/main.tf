@@ -105,14 +105,24 @@ module "load_balancer" {
 module "monitoring" {
   source = "./modules/monitoring"
 
-  name_prefix            = var.name_prefix
-  retention_days         = local.log_retention_days
-  enable_alarms          = var.enable_alarms
-  instance_id            = module.compute.instance_id
-  autoscaling_group_name = module.compute.autoscaling_group_name
-  cpu_threshold          = var.alarm_cpu_threshold
-  memory_threshold       = var.alarm_memory_threshold
-  alarm_actions          = var.alarm_actions
+  name_prefix    = var.name_prefix
+  retention_days = local.log_retention_days
+  region         = var.region
+  account_id     = data.aws_caller_identity.current.account_id
+
+  # What the dashboard and the alarms watch.
+  instance_id                = module.compute.instance_id
+  autoscaling_group_name     = module.compute.autoscaling_group_name
+  db_instance_id             = module.database.identifier
+  db_instance_class          = var.db_instance_class
+  db_allocated_storage       = var.db_allocated_storage
+  redis_replication_group_id = module.cache.replication_group_id
+  redis_node_count           = 1 + var.redis_replicas
+
+  enable_alarms    = var.enable_alarms
+  cpu_threshold    = var.alarm_cpu_threshold
+  memory_threshold = var.alarm_memory_threshold
+  alarm_actions    = var.alarm_actions
 }
 
 module "database" {

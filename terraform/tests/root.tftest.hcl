@@ -261,8 +261,14 @@ run "seed_values_at_the_resources" {
   }
 
   assert {
-    condition     = module.monitoring.resources.cpu_high == null && module.monitoring.resources.memory_high == null
-    error_message = "Alarms are optional and off by default."
+    condition     = length(module.monitoring.resources.alarms) == 0 && module.monitoring.resources.alarm_topic == null && module.monitoring.resources.alarm_key == null && module.monitoring.resources.email_subscription == null
+    error_message = "Alarms are optional and off by default: no alarm, no topic, no key, no subscription."
+  }
+
+  # Metrics (seed 11): the dashboard always.
+  assert {
+    condition     = module.monitoring.resources.dashboard.dashboard_name == "table-order-overview"
+    error_message = "The dashboard table-order-overview exists without alarms (its metrics: the wiring run below)."
   }
 
   # Default tags on every taggable resource (the provider's, as providers.tf sets them).
@@ -400,6 +406,11 @@ run "wiring_at_the_resources" {
     target          = module.compute.aws_instance.app_server
     override_during = plan
     values          = { id = "i-0123456789abcdef0" }
+  }
+  override_resource {
+    target          = module.monitoring.aws_sns_topic.alarms
+    override_during = plan
+    values          = { arn = "arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms" }
   }
 
   # Network
@@ -540,10 +551,37 @@ run "wiring_at_the_resources" {
     error_message = "The SSM agent registers instances of this account and region only."
   }
 
-  # Monitoring: the alarms watch the app server.
+  # Monitoring: the dashboard and the alarms watch the stack's own server, database and Redis node.
   assert {
-    condition     = module.monitoring.resources.cpu_high.dimensions == tomap({ InstanceId = "i-0123456789abcdef0" }) && module.monitoring.resources.memory_high.dimensions == tomap({ InstanceId = "i-0123456789abcdef0" }) && module.monitoring.resources.memory_high.namespace == "CWAgent"
-    error_message = "Both alarms watch the app server; the memory alarm reads the agent's CWAgent metrics."
+    condition = toset(flatten([for w in jsondecode(module.monitoring.resources.dashboard.dashboard_body).widgets : [for m in w.properties.metrics : join(" ", slice(m, 2, length(m)))]])) == toset([
+      "InstanceId i-0123456789abcdef0",
+      "DBInstanceIdentifier ${module.database.resources.instance.identifier}",
+      "CacheClusterId ${module.cache.resources.replication_group.replication_group_id}-001",
+    ])
+    error_message = "Every dashboard metric is on the app server's instance, the stack's database or its Redis node."
+  }
+
+  assert {
+    condition     = length(jsondecode(module.monitoring.resources.dashboard.dashboard_body).widgets) == 10
+    error_message = "The dashboard has the ten design metrics' widgets."
+  }
+
+  assert {
+    condition = { for k, a in module.monitoring.resources.alarms : k => [a.dimensions, a.threshold] } == {
+      "app-server-cpu-high"        = [tomap({ InstanceId = "i-0123456789abcdef0" }), 80]
+      "app-server-memory-high"     = [tomap({ InstanceId = "i-0123456789abcdef0" }), 80]
+      "db-cpu-high"                = [tomap({ DBInstanceIdentifier = module.database.resources.instance.identifier }), 80]
+      "db-free-storage-low"        = [tomap({ DBInstanceIdentifier = module.database.resources.instance.identifier }), 20 * 1073741824 * 20 / 100]
+      "db-connections-high"        = [tomap({ DBInstanceIdentifier = module.database.resources.instance.identifier }), 168]
+      "redis-001-memory-high"      = [tomap({ CacheClusterId = "${module.cache.resources.replication_group.replication_group_id}-001" }), 65]
+      "redis-001-connections-high" = [tomap({ CacheClusterId = "${module.cache.resources.replication_group.replication_group_id}-001" }), 200]
+    }
+    error_message = "The alarms watch the app server, the database and the Redis node, at the default thresholds (the memory alarm reads the agent's CWAgent metrics)."
+  }
+
+  assert {
+    condition     = alltrue([for a in module.monitoring.resources.alarms : a.alarm_actions == toset(["arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms"])])
+    error_message = "Every alarm notifies the stack's alarm topic."
   }
 
   # Outputs the build reads come from the wired resources.

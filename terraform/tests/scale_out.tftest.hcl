@@ -435,10 +435,18 @@ run "three_servers_behind_a_load_balancer" {
     error_message = "Listing the release bucket is limited to the releases/ prefix."
   }
 
-  # Alarms: the CPU alarm watches the group; there is no single instance to watch memory on.
+  # Monitoring: the dashboard and the alarms watch the group (the agent rolls its metrics up to it).
   assert {
-    condition     = module.monitoring.resources.cpu_high.dimensions == tomap({ AutoScalingGroupName = "table-order-app-servers" }) && module.monitoring.resources.memory_high == null
-    error_message = "Scaled out: the CPU alarm watches the Auto Scaling group's average; no per-instance memory alarm."
+    condition = [for k in ["app-server-cpu-high", "app-server-memory-high"] : [module.monitoring.resources.alarms[k].dimensions, module.monitoring.resources.alarms[k].statistic]] == [
+      [tomap({ AutoScalingGroupName = module.compute.resources.autoscaling_group.name }), "Average"],
+      [tomap({ AutoScalingGroupName = module.compute.resources.autoscaling_group.name }), "Maximum"],
+    ]
+    error_message = "Scaled out: the CPU alarm watches the Auto Scaling group's average, the memory alarm its fullest server."
+  }
+
+  assert {
+    condition     = toset(flatten([for w in jsondecode(module.monitoring.resources.dashboard.dashboard_body).widgets : [for m in w.properties.metrics : join(" ", slice(m, 2, length(m))) if contains(["AWS/EC2", "CWAgent"], m[0])]])) == toset(["AutoScalingGroupName ${module.compute.resources.autoscaling_group.name}"])
+    error_message = "Scaled out: the dashboard's app server widgets read the Auto Scaling group."
   }
 
   # Outputs the build reads.
@@ -546,6 +554,11 @@ run "highly_available_data_tier" {
   assert {
     condition     = module.cache.resources.subnet_group.subnet_ids == toset(["subnet-0000000private", "subnet-0000private2nd"])
     error_message = "With a replica the Redis subnet group spans both private subnets."
+  }
+
+  assert {
+    condition     = [for w in jsondecode(module.monitoring.resources.dashboard.dashboard_body).widgets : [for m in w.properties.metrics : m[3]] if startswith(w.properties.title, "Redis")] == [for i in range(3) : ["table-order-redis-001", "table-order-redis-002"]]
+    error_message = "With a replica the dashboard draws both Redis nodes (the primary can fail over)."
   }
 }
 

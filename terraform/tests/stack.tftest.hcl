@@ -73,6 +73,10 @@ mock_provider "aws" {
     override_during = plan
     defaults        = { arn = "arn:aws:iam::123456789012:role/table-order-ec2-role" }
   }
+  mock_resource "aws_sns_topic" {
+    override_during = plan
+    defaults        = { arn = "arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms" }
+  }
   mock_resource "aws_iam_instance_profile" {
     override_during = plan
     defaults        = { arn = "arn:aws:iam::123456789012:instance-profile/table-order-ec2-profile" }
@@ -258,8 +262,17 @@ run "stack_with_alarms_mock" {
   }
 
   assert {
-    condition     = toset(module.monitoring.alarm_names) == toset(["table-order-app-server-cpu-high", "table-order-app-server-memory-high"])
-    error_message = "enable_alarms creates the CPU and memory alarms."
+    condition = module.monitoring.alarm_names == tolist([
+      "table-order-app-server-cpu-high", "table-order-app-server-memory-high",
+      "table-order-db-connections-high", "table-order-db-cpu-high", "table-order-db-free-storage-low",
+      "table-order-redis-001-connections-high", "table-order-redis-001-memory-high",
+    ])
+    error_message = "enable_alarms creates the app server CPU and memory, database CPU, free storage and connections, and Redis memory and connections alarms."
+  }
+
+  assert {
+    condition     = module.monitoring.alarm_topic_arn == "arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms" && module.monitoring.resources.alarm_topic.name == "table-order-alarms"
+    error_message = "The alarms' topic."
   }
 }
 

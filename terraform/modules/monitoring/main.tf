@@ -1,5 +1,8 @@
-# Monitoring: the application's log groups and optional CPU / memory alarms.
-# EC2 keeps basic (5-minute) monitoring; memory comes from the CloudWatch agent.
+# Monitoring as the design lists it: the application's log groups, a CloudWatch dashboard of the
+# design's ten metrics (EC2 CPU, memory, disk, network; RDS CPU, connections, storage; Redis CPU,
+# memory, connections), and the optional alarms with the SNS topic they notify.
+# EC2 keeps basic (5-minute) monitoring; memory and disk come from the CloudWatch agent
+# (app-deploy/cloudwatch/amazon-cloudwatch-agent.json).
 
 resource "aws_cloudwatch_log_group" "fastapi_logs" {
   name              = "/aws/ec2/${var.name_prefix}/fastapi"
@@ -19,50 +22,24 @@ resource "aws_cloudwatch_log_group" "nginx_logs" {
   }
 }
 
-# Scaled out: the Auto Scaling group's average (EC2 publishes it per group).
-resource "aws_cloudwatch_metric_alarm" "cpu_high" {
-  count = var.enable_alarms ? 1 : 0
+locals {
+  # Basic monitoring: EC2 publishes every 5 minutes, so every widget and alarm reads 5-minute periods.
+  period = 300
 
-  alarm_name          = "${var.name_prefix}-app-server-cpu-high"
-  alarm_description   = var.autoscaling_group_name == null ? "App server CPU above ${var.cpu_threshold}% for 10 minutes" : "App servers' average CPU above ${var.cpu_threshold}% for 10 minutes"
-  namespace           = "AWS/EC2"
-  metric_name         = "CPUUtilization"
-  dimensions          = var.autoscaling_group_name == null ? { InstanceId = var.instance_id } : { AutoScalingGroupName = var.autoscaling_group_name }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 2
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.cpu_threshold
-  treat_missing_data  = "missing"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  scaled_out = var.autoscaling_group_name != null
 
-  tags = {
-    Name = "${var.name_prefix}-app-server-cpu-high"
-  }
-}
+  # The app servers as CloudWatch knows them: the single instance, or scaled out the Auto Scaling
+  # group (EC2 publishes each instance metric per group as well, and the agent rolls its metrics
+  # up to the group). The agent publishes its metrics in CWAgent with exactly these dimensions:
+  # aggregation_dimensions [["InstanceId"], ["AutoScalingGroupName"]] in its configuration.
+  app_server_dimensions = local.scaled_out ? { AutoScalingGroupName = var.autoscaling_group_name } : { InstanceId = var.instance_id }
+  agent_namespace       = "CWAgent"
+  # Memory and disk fill up per server: scaled out, the fullest one (the group's Maximum) counts.
+  app_server_fill_statistic = local.scaled_out ? "Maximum" : "Average"
 
-# mem_used_percent is published by the CloudWatch agent (namespace CWAgent) with an
-# InstanceId dimension (append_dimensions in the agent configuration). Scaled out there is no
-# one instance, and the agent publishes no per-group aggregate yet: no memory alarm then.
-resource "aws_cloudwatch_metric_alarm" "memory_high" {
-  count = var.enable_alarms && var.autoscaling_group_name == null ? 1 : 0
+  db_dimensions = { DBInstanceIdentifier = var.db_instance_id }
 
-  alarm_name          = "${var.name_prefix}-app-server-memory-high"
-  alarm_description   = "App server memory above ${var.memory_threshold}% for 10 minutes"
-  namespace           = "CWAgent"
-  metric_name         = "mem_used_percent"
-  dimensions          = { InstanceId = var.instance_id }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 2
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.memory_threshold
-  treat_missing_data  = "missing"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-
-  tags = {
-    Name = "${var.name_prefix}-app-server-memory-high"
-  }
+  # ElastiCache names a replication group's nodes <group>-001, <group>-002, ...; each publishes
+  # its own metrics (CacheClusterId).
+  redis_node_ids = [for n in range(1, var.redis_node_count + 1) : format("%s-%03d", var.redis_replication_group_id, n)]
 }
