@@ -43,6 +43,10 @@ data "aws_caller_identity" "current" {
       condition     = (var.domain_name == null) == (var.route53_zone_id == null)
       error_message = "domain_name and route53_zone_id go together: the certificate is validated through that Route 53 zone. Set both for HTTPS, or neither for HTTP only."
     }
+    postcondition {
+      condition     = var.alarm_email == null || var.enable_alarms
+      error_message = "alarm_email subscribes to the alarm topic, which exists only with enable_alarms = true. Set enable_alarms = true, or leave alarm_email unset."
+    }
   }
 }
 
@@ -119,10 +123,16 @@ module "monitoring" {
   redis_replication_group_id = module.cache.replication_group_id
   redis_node_count           = 1 + var.redis_replicas
 
-  enable_alarms    = var.enable_alarms
-  cpu_threshold    = var.alarm_cpu_threshold
-  memory_threshold = var.alarm_memory_threshold
-  alarm_actions    = var.alarm_actions
+  enable_alarms               = var.enable_alarms
+  cpu_threshold               = var.alarm_cpu_threshold
+  memory_threshold            = var.alarm_memory_threshold
+  db_cpu_threshold            = var.alarm_db_cpu_threshold
+  db_connections_threshold    = var.alarm_db_connections_threshold
+  db_free_storage_percent     = var.alarm_db_free_storage_percent
+  redis_memory_threshold      = var.alarm_redis_memory_threshold
+  redis_connections_threshold = var.alarm_redis_connections_threshold
+  alarm_email                 = var.alarm_email
+  alarm_actions               = var.alarm_actions
 }
 
 module "database" {

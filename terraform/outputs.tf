@@ -87,6 +87,16 @@ output "log_group_nginx" {
   value       = module.monitoring.log_group_nginx
 }
 
+output "dashboard_url" {
+  description = "The CloudWatch dashboard of the design's ten metrics (app servers, database, Redis), in the console."
+  value       = module.monitoring.dashboard_url
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify (subscribe more endpoints to it); null unless enable_alarms."
+  value       = module.monitoring.alarm_topic_arn
+}
+
 output "region" {
   description = "AWS region of the stack."
   value       = var.region

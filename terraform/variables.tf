@@ -405,13 +405,24 @@ variable "redis_node_type" {
 
 variable "enable_alarms" {
   type        = bool
-  description = "Create the app server CPU and memory alarms (optional in the design). The CloudWatch agent may always publish to CWAgent."
+  description = "Create the alarms (optional in the design): app server CPU and memory, database CPU, free storage and connections, Redis memory and connections, notifying an encrypted SNS topic. The dashboard exists either way, and the CloudWatch agent always publishes to CWAgent."
   default     = false
+}
+
+variable "alarm_email" {
+  type        = string
+  description = "E-mail address subscribed to the alarm topic (needs enable_alarms). AWS mails it a confirmation link; alarms reach it once that is followed. null: no subscription."
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$", coalesce(var.alarm_email, "x")))
+    error_message = "alarm_email must be one e-mail address such as ops@example.com (no name, no brackets, no list)."
+  }
 }
 
 variable "alarm_cpu_threshold" {
   type        = number
-  description = "CPU utilisation (%) above which the CPU alarm fires."
+  description = "App server CPU utilisation (%) above which the CPU alarm fires (scaled out: the group's average)."
   default     = 80
 
   validation {
@@ -422,7 +433,7 @@ variable "alarm_cpu_threshold" {
 
 variable "alarm_memory_threshold" {
   type        = number
-  description = "Memory use (%) above which the memory alarm fires."
+  description = "App server memory use (%) above which the memory alarm fires (scaled out: the fullest server). 80% of the t3.medium's 4 GiB is 3.2 GiB."
   default     = 80
 
   validation {
@@ -431,9 +442,64 @@ variable "alarm_memory_threshold" {
   }
 }
 
+variable "alarm_db_cpu_threshold" {
+  type        = number
+  description = "Database CPU utilisation (%) above which its alarm fires."
+  default     = 80
+
+  validation {
+    condition     = var.alarm_db_cpu_threshold > 0 && var.alarm_db_cpu_threshold < 100
+    error_message = "alarm_db_cpu_threshold must be a percentage between 0 and 100 (exclusive)."
+  }
+}
+
+variable "alarm_db_connections_threshold" {
+  type        = number
+  description = "Database connections above which its alarm fires. null (default): 75% of the class's default max_connections, LEAST(memory / 9531392, 5000): db.t3.small's 2 GiB gives 225, so 168. Computed for db.t*, db.m* and db.r* classes; set a number for others."
+  default     = null
+
+  validation {
+    condition     = var.alarm_db_connections_threshold == null || try(var.alarm_db_connections_threshold >= 1 && var.alarm_db_connections_threshold <= 5000 && floor(var.alarm_db_connections_threshold) == var.alarm_db_connections_threshold, false)
+    error_message = "alarm_db_connections_threshold must be a whole number of connections from 1 to 5000 (RDS's largest default max_connections), or null to compute it from db_instance_class."
+  }
+}
+
+variable "alarm_db_free_storage_percent" {
+  type        = number
+  description = "Free database storage, as a share (%) of db_allocated_storage, below which its alarm fires: 20% of the design's 20 GiB is 4 GiB (4294967296 bytes of FreeStorageSpace)."
+  default     = 20
+
+  validation {
+    condition     = var.alarm_db_free_storage_percent >= 1 && var.alarm_db_free_storage_percent <= 90
+    error_message = "alarm_db_free_storage_percent must be a percentage of the allocated storage from 1 to 90."
+  }
+}
+
+variable "alarm_redis_memory_threshold" {
+  type        = number
+  description = "Redis memory use, DatabaseMemoryUsagePercentage (used_memory / maxmemory, %), above which a node's alarm fires. cache.t3.micro: 0.5 GiB less the 25% default.redis7 reserves is a maxmemory of 384 MiB; AWS advises micro nodes to keep half their memory free of data (they swap near maxmemory), i.e. 256 MiB, two thirds of maxmemory: so 65% (about 250 MiB)."
+  default     = 65
+
+  validation {
+    condition     = var.alarm_redis_memory_threshold > 0 && var.alarm_redis_memory_threshold < 100
+    error_message = "alarm_redis_memory_threshold must be a percentage of maxmemory between 0 and 100 (exclusive)."
+  }
+}
+
+variable "alarm_redis_connections_threshold" {
+  type        = number
+  description = "Redis connections (CurrConnections) above which a node's alarm fires. Each open SSE stream holds one subscription connection: the design's 10-50 users with two screens each are at most about 100, and a deploy briefly runs both slots; 200 is twice that peak. ElastiCache's own limit (maxclients) is 65000."
+  default     = 200
+
+  validation {
+    condition     = var.alarm_redis_connections_threshold >= 1 && var.alarm_redis_connections_threshold <= 65000 && floor(var.alarm_redis_connections_threshold) == var.alarm_redis_connections_threshold
+    error_message = "alarm_redis_connections_threshold must be a whole number of connections from 1 to 65000 (ElastiCache's maxclients)."
+  }
+}
+
 variable "alarm_actions" {
   type        = list(string)
-  description = "SNS topic ARNs notified when an alarm changes state."
+  description = "More SNS topic ARNs notified when an alarm changes state, besides the stack's own alarm topic."
   default     = []
 
   validation {

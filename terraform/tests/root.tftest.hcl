@@ -267,8 +267,8 @@ run "seed_values_at_the_resources" {
 
   # Metrics (seed 11): the dashboard always.
   assert {
-    condition     = module.monitoring.resources.dashboard.dashboard_name == "table-order-overview"
-    error_message = "The dashboard table-order-overview exists without alarms (its metrics: the wiring run below)."
+    condition     = module.monitoring.resources.dashboard.dashboard_name == "table-order-overview" && output.dashboard_url == "https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2#dashboards:name=table-order-overview"
+    error_message = "The dashboard table-order-overview exists without alarms; dashboard_url opens it (its metrics: the wiring run below)."
   }
 
   # Default tags on every taggable resource (the provider's, as providers.tf sets them).
@@ -580,8 +580,8 @@ run "wiring_at_the_resources" {
   }
 
   assert {
-    condition     = alltrue([for a in module.monitoring.resources.alarms : a.alarm_actions == toset(["arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms"])])
-    error_message = "Every alarm notifies the stack's alarm topic."
+    condition     = alltrue([for a in module.monitoring.resources.alarms : a.alarm_actions == toset(["arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms"])]) && output.alarm_topic_arn == "arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms"
+    error_message = "Every alarm notifies the stack's alarm topic (alarm_topic_arn)."
   }
 
   # Outputs the build reads come from the wired resources.

@@ -178,6 +178,11 @@ run "stack_outputs_mock" {
   }
 
   assert {
+    condition     = output.dashboard_url == "https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2#dashboards:name=table-order-overview" && output.alarm_topic_arn == null
+    error_message = "dashboard_url opens the stack's dashboard; alarm_topic_arn is null without alarms."
+  }
+
+  assert {
     condition     = local.default_tags["Environment"] == "production"
     error_message = "The provider's default tags must set Environment = production."
   }
@@ -271,8 +276,8 @@ run "stack_with_alarms_mock" {
   }
 
   assert {
-    condition     = module.monitoring.alarm_topic_arn == "arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms" && module.monitoring.resources.alarm_topic.name == "table-order-alarms"
-    error_message = "The alarms' topic."
+    condition     = output.alarm_topic_arn == "arn:aws:sns:ap-northeast-2:123456789012:table-order-alarms" && module.monitoring.resources.alarm_topic.name == "table-order-alarms"
+    error_message = "alarm_topic_arn is the alarms' topic."
   }
 }
 
@@ -498,4 +503,47 @@ run "reject_bad_alarm_settings" {
     alarm_actions          = ["not-an-arn"]
   }
   expect_failures = [var.alarm_cpu_threshold, var.alarm_memory_threshold, var.alarm_actions]
+}
+
+run "reject_bad_database_and_redis_thresholds" {
+  command = plan
+  variables {
+    alarm_db_cpu_threshold            = 100
+    alarm_db_connections_threshold    = 12.5
+    alarm_db_free_storage_percent     = 0
+    alarm_redis_memory_threshold      = -5
+    alarm_redis_connections_threshold = 70000
+  }
+  expect_failures = [var.alarm_db_cpu_threshold, var.alarm_db_connections_threshold, var.alarm_db_free_storage_percent, var.alarm_redis_memory_threshold, var.alarm_redis_connections_threshold]
+}
+
+run "reject_bad_alarm_email" {
+  command = plan
+  variables {
+    enable_alarms = true
+    alarm_email   = "Ops Team <ops@example.com>"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "reject_alarm_email_without_alarms" {
+  command = plan
+  variables {
+    alarm_email = "ops@example.com"
+  }
+  expect_failures = [data.aws_caller_identity.current]
+}
+
+run "alarm_email_subscribes_with_alarms" {
+  command = plan
+  variables {
+    enable_alarms                  = true
+    alarm_email                    = "ops+table-order@example.co.kr"
+    alarm_db_connections_threshold = 100
+  }
+
+  assert {
+    condition     = module.monitoring.resources.email_subscription.endpoint == "ops+table-order@example.co.kr" && module.monitoring.resources.alarms["db-connections-high"].threshold == 100
+    error_message = "A valid alarm_email is subscribed; a given connections threshold reaches its alarm."
+  }
 }
