@@ -396,6 +396,24 @@ run "connections_threshold_of_a_large_class_mock" {
   }
 }
 
+run "connections_threshold_of_an_xlarge_class_mock" {
+  command = plan
+
+  module {
+    source = "./modules/monitoring"
+  }
+
+  variables {
+    enable_alarms     = true
+    db_instance_class = "db.m5.xlarge"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["db-connections-high"].threshold == 1351
+    error_message = "db.m5.xlarge: 16 GiB / 9531392 = 1802 connections, alarm at 1351."
+  }
+}
+
 run "connections_threshold_given_and_storage_share_mock" {
   command = plan
 
