@@ -1,7 +1,8 @@
-"""Unit tests of the reference app's exposure rules (app/security.py), with python3 alone.
+"""Unit tests of the reference app's exposure rules (app/security.py), with python3 alone:
+health details, the staff token, the staff session cookie, the table key.
 
 Run: python3 -m unittest discover -s tests/reference-app -v
-(TableOrder.Build.Tests runs this too: Release/ReferenceAppSecurityTests.)
+(TableOrder.Build.Tests runs this too: Release/ReferenceAppPythonTests.)
 """
 import importlib.util
 import pathlib
@@ -66,6 +67,70 @@ class StaffToken(unittest.TestCase):
     def test_the_comparison_is_constant_time(self):
         import inspect
         self.assertIn("hmac.compare_digest", inspect.getsource(security.staff_token_ok))
+
+
+class StaffSession(unittest.TestCase):
+    NOW = 1_800_000_000
+
+    def test_a_session_made_with_the_token_passes_until_it_expires(self):
+        value = security.staff_session_value("s3cret-token", self.NOW)
+        self.assertTrue(security.staff_session_ok(value, "s3cret-token", self.NOW + 60))
+        self.assertFalse(security.staff_session_ok(value, "s3cret-token", self.NOW + security.STAFF_SESSION_SECONDS))
+        self.assertNotIn("s3cret-token", value)
+
+    def test_a_new_staff_token_ends_every_session(self):
+        value = security.staff_session_value("old-token", self.NOW)
+        self.assertFalse(security.staff_session_ok(value, "new-token", self.NOW + 1))
+
+    def test_a_forged_or_stretched_session_is_refused(self):
+        value = security.staff_session_value("s3cret-token", self.NOW)
+        _, expires, mac = value.split(".")
+        stretched = "v1.%d.%s" % (int(expires) + 86400, mac)
+        flipped = value[:-1] + ("0" if value[-1] != "0" else "1")
+        for forged in (stretched, flipped, "", None, "v1.1.abc", value + " x", "v2" + value[2:]):
+            with self.subTest(forged=forged):
+                self.assertFalse(security.staff_session_ok(forged, "s3cret-token", self.NOW + 1))
+
+    def test_without_a_configured_token_nobody_has_a_session(self):
+        value = security.staff_session_value("s3cret-token", self.NOW)
+        self.assertFalse(security.staff_session_ok(value, None, self.NOW + 1))
+        self.assertFalse(security.staff_session_ok(value, "", self.NOW + 1))
+
+    def test_the_cookie_is_http_only_strict_for_the_api_and_secure_over_https(self):
+        plain = security.staff_cookie_attributes(https=False)
+        self.assertEqual(
+            {"max_age": security.STAFF_SESSION_SECONDS, "path": "/api/", "httponly": True, "samesite": "strict", "secure": False},
+            plain)
+        self.assertTrue(security.staff_cookie_attributes(https=True)["secure"])
+
+    def test_the_comparison_is_constant_time(self):
+        import inspect
+        self.assertIn("hmac.compare_digest", inspect.getsource(security.staff_session_ok))
+
+
+class TableKey(unittest.TestCase):
+    def test_the_key_names_its_session_and_is_checked_against_it(self):
+        key = security.table_key("s3cret-token", 1, 3, 42)
+        self.assertRegex(key, r"^42-[0-9a-f]{32}$")
+        self.assertEqual(42, security.table_key_session(key))
+        self.assertTrue(security.table_key_ok(key, "s3cret-token", 1, 3, 42))
+
+    def test_another_table_or_session_cannot_use_it(self):
+        key = security.table_key("s3cret-token", 1, 3, 42)
+        self.assertFalse(security.table_key_ok(key, "s3cret-token", 1, 4, 42))
+        self.assertFalse(security.table_key_ok(key, "s3cret-token", 2, 3, 42))
+        self.assertFalse(security.table_key_ok(key.replace("42-", "43-"), "s3cret-token", 1, 3, 43))
+        self.assertFalse(security.table_key_ok(key, "new-token", 1, 3, 42))
+        self.assertNotEqual(security.table_key("s3cret-token", 1, 3, 43)[3:], key[3:])
+
+    def test_malformed_keys_name_no_session(self):
+        for key in (None, "", "42", "x-" + "a" * 32, "42-" + "a" * 31, "0-" + "a" * 32, "42-" + "A" * 32):
+            with self.subTest(key=key):
+                self.assertIsNone(security.table_key_session(key))
+
+    def test_without_a_secret_there_is_no_key(self):
+        self.assertIsNone(security.table_key(None, 1, 3, 42))
+        self.assertFalse(security.table_key_ok("42-" + "a" * 32, None, 1, 3, 42))
 
 
 if __name__ == "__main__":

@@ -63,10 +63,15 @@ def dispose_engine() -> None:
         _sessionmaker = None
 
 
+def new_session(settings: Settings) -> Session:
+    """A session of its own (close it): for work done in a worker thread."""
+    get_engine(settings)
+    return _sessionmaker()
+
+
 def session_scope(settings: Settings) -> Iterator[Session]:
     """FastAPI dependency body: one session per request, always closed."""
-    get_engine(settings)
-    session = _sessionmaker()
+    session = new_session(settings)
     try:
         yield session
     finally:

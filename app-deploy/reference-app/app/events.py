@@ -6,28 +6,17 @@ one for subscriptions whose connections must be able to sit idle.
 import asyncio
 import json
 import logging
-import re
 from typing import Optional
 
 import redis.asyncio as aioredis
 
-from .settings import CHANNEL_PREFIX, Settings, mask_url
+from .settings import Settings, mask_url
 
 log = logging.getLogger("tableorder.events")
-
-CHANNEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 
 
 class RedisNotConfigured(RuntimeError):
     pass
-
-
-def valid_channel(name: str) -> bool:
-    return bool(CHANNEL_RE.match(name))
-
-
-def full_channel(name: str) -> str:
-    return CHANNEL_PREFIX + name
 
 
 async def _aclose(obj) -> None:
@@ -82,22 +71,23 @@ class EventBus:
         if not ok:
             raise RuntimeError("PING returned %r" % (ok,))
 
-    async def publish(self, channel: str, payload) -> int:
+    async def publish(self, redis_channel: str, payload) -> int:
+        """Publish JSON to a Redis channel by its full name (channels.py); returns the receivers."""
         client = self._client(subscriber=False)
         data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         return int(
             await asyncio.wait_for(
-                client.publish(full_channel(channel), data), timeout=self.settings.health_timeout
+                client.publish(redis_channel, data), timeout=self.settings.health_timeout
             )
         )
 
-    async def subscribe(self, channel: str):
-        """Return a PubSub already subscribed to the channel (confirmed by Redis)."""
+    async def subscribe(self, redis_channel: str):
+        """Return a PubSub already subscribed to the Redis channel (full name, confirmed by Redis)."""
         client = self._client(subscriber=True)
         pubsub = client.pubsub()
         try:
             await asyncio.wait_for(
-                pubsub.subscribe(full_channel(channel)), timeout=self.settings.health_timeout
+                pubsub.subscribe(redis_channel), timeout=self.settings.health_timeout
             )
             # Wait for Redis' subscribe confirmation so "ready" really means live.
             loop = asyncio.get_running_loop()

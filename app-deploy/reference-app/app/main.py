@@ -8,6 +8,7 @@ Runs on Debian 13 (trixie)'s packages: python3.13, FastAPI 0.115 / Starlette
 redis-py 6.
 """
 import asyncio
+import datetime
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from typing import Any, Dict, Optional
 
 import anyio
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -27,9 +28,22 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from . import db as dbmod
-from .events import EventBus, RedisNotConfigured, close_pubsub, full_channel, valid_channel
+from . import orders
+from .channels import public_channel, staff_orders_channel, table_name, valid_name
+from .events import EventBus, RedisNotConfigured, close_pubsub
 from .models import Menu, MenuCategory, Store, Table
-from .security import health_for, staff_token_ok
+from .ordering import MAX_BODY_BYTES, OrderRejected, parse_order_request
+from .security import (
+    STAFF_COOKIE,
+    health_for,
+    staff_cookie_attributes,
+    staff_session_ok,
+    staff_session_value,
+    staff_token_ok,
+    table_key,
+    table_key_ok,
+    table_key_session,
+)
 from .settings import Settings, mask_url
 
 VERSION = "1.0.0"
@@ -314,52 +328,159 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             ],
         }
 
+    # ------------------------------------------------------------------ staff
+
+    def _require_staff(request: Request, allow_session: bool = False) -> None:
+        """The staff token as a bearer token; where a browser's EventSource reads, also the staff session cookie."""
+        if staff_token_ok(request.headers.get("authorization"), settings.staff_token):
+            return
+        if allow_session and staff_session_ok(request.cookies.get(STAFF_COOKIE), settings.staff_token, time.time()):
+            return
+        raise HTTPException(
+            status_code=401,
+            detail="staff only: Authorization: Bearer <staff token>"
+            + (" or the staff session (POST /api/staff/session)" if allow_session else ""),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.post("/api/staff/session", status_code=204)
+    async def start_staff_session(request: Request):
+        """Trades the bearer token for the staff session cookie that the staff stream (EventSource) reads."""
+        _require_staff(request)
+        response = Response(status_code=204)
+        response.set_cookie(
+            STAFF_COOKIE,
+            staff_session_value(settings.staff_token, time.time()),
+            **staff_cookie_attributes(https=request.url.scheme == "https"),
+        )
+        return response
+
+    @app.delete("/api/staff/session", status_code=204)
+    async def end_staff_session(request: Request):
+        response = Response(status_code=204)
+        attributes = staff_cookie_attributes(https=request.url.scheme == "https")
+        response.delete_cookie(
+            STAFF_COOKIE,
+            path=attributes["path"],
+            secure=attributes["secure"],
+            httponly=True,
+            samesite=attributes["samesite"],
+        )
+        return response
+
+    # ------------------------------------------------------------------ orders
+
+    async def _json_body(request: Request) -> Any:
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise HTTPException(status_code=413, detail="the body must be at most %d bytes" % MAX_BODY_BYTES)
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise HTTPException(status_code=400, detail="body must be JSON")
+
+    async def _in_database(work, *args):
+        """One transaction on a session of its own, in a worker thread; a rejected order is its HTTP answer."""
+
+        def run():
+            session = dbmod.new_session(settings)
+            try:
+                return work(session, *args)
+            finally:
+                session.close()
+
+        try:
+            return await run_in_threadpool(run)
+        except OrderRejected as rejected:
+            raise HTTPException(status_code=rejected.status, detail=rejected.detail)
+
+    def _table_key(record) -> Optional[str]:
+        return table_key(settings.staff_token, record.store_id, record.table_id, record.session_id)
+
+    async def _notify(record, payload: Dict[str, Any]) -> None:
+        """The store's staff and the order's table (its key's channel). The order is stored already:
+        a Redis failure is logged, and the staff list and the table's reads still show it."""
+        targets = [staff_orders_channel(record.store_id)]
+        key = _table_key(record)
+        if key:
+            targets.append(public_channel(table_name(key)))
+        for target in targets:
+            try:
+                await bus.publish(target, payload)
+            except Exception as exc:
+                log.warning("%s of order %s not published to %s: %s", payload.get("type"), record.view.get("id"), target, _short_error(exc))
+
+    @app.post("/api/stores/{store_id}/orders", status_code=201)
+    async def place_order(store_id: int, request: Request):
+        """A table orders (no token): validated, stored in one transaction, and staff are told."""
+        try:
+            order_request = parse_order_request(await _json_body(request))
+        except OrderRejected as rejected:
+            raise HTTPException(status_code=rejected.status, detail=rejected.detail)
+        record = await _in_database(orders.place_order, store_id, order_request, datetime.datetime.now(datetime.timezone.utc))
+        log.info("order %s placed at store %d table %d", record.view["order_number"], store_id, order_request.table_number)
+        await _notify(record, {"type": "order.created", "order": record.view})
+        key = _table_key(record)
+        return {
+            "order": record.view,
+            "table_key": key,
+            "events": "/api/events/" + table_name(key) if key else None,
+        }
+
+    @app.get("/api/table-orders/{key}")
+    async def table_orders(key: str):
+        """The orders of the table session a key names (only its table has the key)."""
+        session_id = table_key_session(key)
+        record = await _in_database(orders.table_session_orders, session_id) if session_id else None
+        if record is None or not table_key_ok(key, settings.staff_token, record.store_id, record.table_id, record.session_id):
+            raise HTTPException(status_code=404, detail="no orders for this table key")
+        return record.view
+
+    @app.get("/api/stores/{store_id}/orders")
+    async def list_open_orders(store_id: int, request: Request):
+        _require_staff(request, allow_session=True)
+        found = await _in_database(orders.open_orders, store_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail="store not found")
+        return {"store_id": store_id, "orders": found}
+
+    @app.post("/api/orders/{order_id}/status")
+    async def move_order(order_id: int, request: Request):
+        _require_staff(request)
+        body = await _json_body(request)
+        target = body.get("status") if isinstance(body, dict) else None
+        record = await _in_database(orders.change_status, order_id, target)
+        log.info("order %s is %s", record.view["order_number"], record.view["status"])
+        await _notify(record, {"type": "order.status", "order": record.view})
+        return {"order": record.view}
+
+    @app.delete("/api/orders/{order_id}")
+    async def remove_order(order_id: int, request: Request):
+        """Removes an order (the smoke check's clean-up); staff only."""
+        _require_staff(request)
+        record = await _in_database(orders.delete_order, order_id)
+        log.info("order %s removed", record.view["order_number"])
+        await _notify(record, {"type": "order.deleted", "order": record.view})
+        return {"deleted": record.view}
+
     # ------------------------------------------------------------------ events
 
     def _check_channel(channel: str) -> None:
-        if not valid_channel(channel):
+        if not valid_name(channel):
             raise HTTPException(
                 status_code=400,
                 detail="invalid channel name (letters, digits, _ . : - ; max 100)",
             )
 
-    @app.post("/api/events/{channel}")
-    async def publish_event(channel: str, request: Request):
-        if not staff_token_ok(request.headers.get("authorization"), settings.staff_token):
-            raise HTTPException(
-                status_code=401,
-                detail="publishing needs the staff token: Authorization: Bearer <token>",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        _check_channel(channel)
-        raw = await request.body()
-        if not raw.strip():
-            raise HTTPException(status_code=400, detail="body must be JSON")
+    async def _event_stream(request: Request, name: str) -> StreamingResponse:
         try:
-            payload = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise HTTPException(status_code=400, detail="body must be JSON")
-        try:
-            receivers = await bus.publish(channel, payload)
+            pubsub = await bus.subscribe(name)
         except RedisNotConfigured:
             raise HTTPException(status_code=503, detail="redis not configured (REDIS_URL)")
         except Exception as exc:
-            log.warning("publish to %s failed: %s", full_channel(channel), _short_error(exc))
-            raise HTTPException(status_code=503, detail="redis unavailable")
-        return {"receivers": receivers}
-
-    @app.get("/api/events/{channel}")
-    async def stream_events(channel: str, request: Request):
-        _check_channel(channel)
-        try:
-            pubsub = await bus.subscribe(channel)
-        except RedisNotConfigured:
-            raise HTTPException(status_code=503, detail="redis not configured (REDIS_URL)")
-        except Exception as exc:
-            log.warning("subscribe to %s failed: %s", full_channel(channel), _short_error(exc))
+            log.warning("subscribe to %s failed: %s", name, _short_error(exc))
             raise HTTPException(status_code=503, detail="redis unavailable")
 
-        name = full_channel(channel)
         keepalive = max(1.0, settings.sse_keepalive_seconds)
         state = {"closed": False}
 
@@ -412,6 +533,38 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             },
             background=BackgroundTask(cleanup),
         )
+
+    @app.post("/api/events/{channel}")
+    async def publish_event(channel: str, request: Request):
+        _require_staff(request)
+        _check_channel(channel)
+        raw = await request.body()
+        if not raw.strip():
+            raise HTTPException(status_code=400, detail="body must be JSON")
+        try:
+            payload = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise HTTPException(status_code=400, detail="body must be JSON")
+        try:
+            receivers = await bus.publish(public_channel(channel), payload)
+        except RedisNotConfigured:
+            raise HTTPException(status_code=503, detail="redis not configured (REDIS_URL)")
+        except Exception as exc:
+            log.warning("publish to %s failed: %s", public_channel(channel), _short_error(exc))
+            raise HTTPException(status_code=503, detail="redis unavailable")
+        return {"receivers": receivers}
+
+    @app.get("/api/events/staff/stores/{store_id}")
+    async def stream_staff_orders(store_id: int, request: Request):
+        """The store's orders as they come and change: staff only (session cookie or bearer token)."""
+        _require_staff(request, allow_session=True)
+        return await _event_stream(request, staff_orders_channel(store_id))
+
+    @app.get("/api/events/{channel}")
+    async def stream_events(channel: str, request: Request):
+        """Open: only ever the ``tableorder:`` channels, never the staff ones."""
+        _check_channel(channel)
+        return await _event_stream(request, public_channel(channel))
 
     # ------------------------------------------------------------------ UI (local only)
 

@@ -1,4 +1,4 @@
-"""Least exposure: who sees health details, who may publish events.
+"""Least exposure: who sees health details, who is staff, who may follow a table's orders.
 
 Pure functions over plain values (no FastAPI import), so they are tested with python3 alone
 (tests/reference-app/test_security.py).
@@ -8,11 +8,24 @@ The client address is the one uvicorn reports. Behind Nginx the service runs wit
 to X-Forwarded-For, and uvicorn takes the nearest untrusted address from that list, so a
 client that sends ``X-Forwarded-For: 127.0.0.1`` itself is still seen as its own address.
 """
+import hashlib
 import hmac
 import ipaddress
+import re
 from typing import Any, Dict, Optional
 
 BEARER = "bearer"
+
+# The staff session cookie: EventSource cannot send an Authorization header, so the Admin page
+# trades its bearer token for this cookie (POST /api/staff/session) and the staff stream reads it.
+STAFF_COOKIE = "tableorder_staff"
+STAFF_COOKIE_PATH = "/api/"
+STAFF_SESSION_SECONDS = 12 * 3600
+_STAFF_SESSION_RE = re.compile(r"v1\.(\d{1,12})\.([0-9a-f]{64})")
+
+# A table's key: the ordering table follows its orders with it (events and reads), other tables
+# cannot guess it. "<session id>-<32 hex>" (128 bits of HMAC).
+_TABLE_KEY_RE = re.compile(r"([1-9][0-9]{0,18})-([0-9a-f]{32})")
 
 # The fields a public health answer carries (the build's smoke check reads these).
 PUBLIC_HEALTH_FIELDS = ("status", "release", "database", "redis")
@@ -62,3 +75,64 @@ def staff_token_ok(authorization: Optional[str], expected: Optional[str]) -> boo
     if not expected or given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _mac(secret: str, message: str) -> str:
+    return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def staff_session_value(staff_token: str, now: float, lifetime: int = STAFF_SESSION_SECONDS) -> str:
+    """The cookie's value: its expiry and an HMAC of it keyed with the staff token.
+
+    Stateless: nothing is stored on the server, every server of a fleet accepts it, and a new
+    staff token ends every session made with the old one.
+    """
+    expires = int(now) + lifetime
+    return "v1.%d.%s" % (expires, _mac(staff_token, "tableorder-staff-session:v1:%d" % expires))
+
+
+def staff_session_ok(value: Optional[str], staff_token: Optional[str], now: float) -> bool:
+    """A cookie made with this staff token that has not expired; with no STAFF_TOKEN configured nobody is staff."""
+    if not value or not staff_token:
+        return False
+    match = _STAFF_SESSION_RE.fullmatch(value)
+    if not match:
+        return False
+    expires = int(match.group(1))
+    if expires <= now:
+        return False
+    expected = _mac(staff_token, "tableorder-staff-session:v1:%d" % expires)
+    return hmac.compare_digest(match.group(2).encode("ascii"), expected.encode("ascii"))
+
+
+def staff_cookie_attributes(https: bool, lifetime: int = STAFF_SESSION_SECONDS) -> Dict[str, Any]:
+    """Starlette's set_cookie arguments: never readable by scripts, never sent cross-site, only to the API,
+    only over HTTPS when the page came over HTTPS."""
+    return {
+        "max_age": lifetime,
+        "path": STAFF_COOKIE_PATH,
+        "httponly": True,
+        "samesite": "strict",
+        "secure": bool(https),
+    }
+
+
+def table_key(secret: Optional[str], store_id: int, table_id: int, session_id: int) -> Optional[str]:
+    """The key the ordering table gets for its current session; None without a secret (STAFF_TOKEN)."""
+    if not secret:
+        return None
+    mac = _mac(secret, "tableorder-table-key:v1:%d:%d:%d" % (store_id, table_id, session_id))
+    return "%d-%s" % (session_id, mac[:32])
+
+
+def table_key_session(key: Optional[str]) -> Optional[int]:
+    """The session id a key names (not yet proven: check it with table_key_ok), or None for a malformed key."""
+    match = _TABLE_KEY_RE.fullmatch(key or "")
+    return int(match.group(1)) if match else None
+
+
+def table_key_ok(key: Optional[str], secret: Optional[str], store_id: int, table_id: int, session_id: int) -> bool:
+    expected = table_key(secret, store_id, table_id, session_id)
+    if not key or expected is None:
+        return False
+    return hmac.compare_digest(key.encode("utf-8"), expected.encode("utf-8"))

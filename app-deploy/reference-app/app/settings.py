@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
 
-CHANNEL_PREFIX = "tableorder:"
-
 
 def _env(name: str, default: Optional[str] = None) -> Optional[str]:
     value = os.environ.get(name)
