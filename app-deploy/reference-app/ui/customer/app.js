@@ -5,6 +5,8 @@
   var params = new URLSearchParams(window.location.search);
   var tableNumber = parseInt(params.get("table") || "1", 10);
   var storeId = params.get("store");
+  var es = null;
+  var orders = {};
 
   function $(id) { return document.getElementById(id); }
   function text(el, value) { el.textContent = value; return el; }
@@ -19,16 +21,95 @@
       return r.json();
     });
   }
+  // An answer that is not 2xx is a failure, with its status and the server's detail.
+  function failure(r) {
+    return r.json().catch(function () { return {}; }).then(function (body) {
+      var detail = body && body.detail ? (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)) : r.statusText;
+      throw new Error("HTTP " + r.status + ": " + detail);
+    });
+  }
 
-  function order(menu) {
-    var channel = "store-" + storeId;
-    fetch(API + "events/" + channel, {
+  // The table's key (from the server, with the first order) lets this page follow its own orders;
+  // kept for the tab only, per store and table.
+  function keyName() { return "tableorder.tableKey." + storeId + "." + tableNumber; }
+  function savedKey() { try { return window.sessionStorage.getItem(keyName()); } catch (e) { return null; } }
+  function saveKey(key) { try { window.sessionStorage.setItem(keyName(), key); } catch (e) { /* storage off: this page only */ } }
+  function forgetKey() { try { window.sessionStorage.removeItem(keyName()); } catch (e) { /* nothing kept */ } }
+
+  function describe(order) {
+    return "#" + order.order_number + " " + order.items.map(function (i) { return i.name + " x" + i.quantity; }).join(", ");
+  }
+  function renderOrders() {
+    var list = $("orders");
+    list.textContent = "";
+    var all = Object.keys(orders).map(function (id) { return orders[id]; });
+    all.sort(function (a, b) { return b.id - a.id; });
+    if (!all.length) { list.appendChild(el("li", "No order yet.")); return; }
+    all.forEach(function (order) {
+      var li = el("li", describe(order) + " ");
+      var status = el("span", order.status);
+      status.className = "order-status " + order.status;
+      li.setAttribute("data-order-id", order.id);
+      li.appendChild(status);
+      list.appendChild(li);
+    });
+  }
+  function remember(order) { orders[order.id] = order; renderOrders(); }
+
+  function loadOrders(key) {
+    return getJSON("table-orders/" + encodeURIComponent(key)).then(function (data) {
+      orders = {};
+      data.orders.forEach(function (o) { orders[o.id] = o; });
+      renderOrders();
+    });
+  }
+
+  function follow(key) {
+    if (es) { es.close(); }
+    var status = $("sse-status");
+    status.className = "status"; text(status, "connecting…");
+    es = new EventSource(API + "events/table-" + encodeURIComponent(key));
+    es.addEventListener("ready", function () {
+      status.className = "status live";
+      text(status, "live");
+      // what changed while the stream was away
+      loadOrders(key).catch(function (e) { logEvent("could not load your orders:", e.message); });
+    });
+    es.addEventListener("message", function (e) {
+      var event;
+      try { event = JSON.parse(e.data); } catch (err) { return; }
+      if (!event || !event.order) { return; }
+      if (event.type === "order.deleted") {
+        delete orders[event.order.id];
+        renderOrders();
+        logEvent("removed", "#" + event.order.order_number);
+      } else {
+        remember(event.order);
+        logEvent(event.order.status, "#" + event.order.order_number);
+      }
+    });
+    es.addEventListener("stream-error", function (e) { logEvent("stream error", e.data); });
+    es.onerror = function () { status.className = "status"; text(status, "reconnecting…"); };
+  }
+
+  function order(menu, button) {
+    button.disabled = true;
+    fetch(API + "stores/" + storeId + "/orders", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ type: "order.created", table: tableNumber, menu_id: menu.id, menu: menu.name, quantity: 1, price: menu.price })
-    }).then(function (r) { return r.json(); })
-      .then(function (res) { logEvent("sent", "(" + res.receivers + " receivers) " + menu.name); })
-      .catch(function (e) { logEvent("send failed", String(e)); });
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ table_number: tableNumber, items: [{ menu_id: menu.id, quantity: 1 }] })
+    }).then(function (r) {
+      return r.ok ? r.json() : failure(r);
+    }).then(function (res) {
+      remember(res.order);
+      logEvent("ordered", describe(res.order) + " (" + res.order.status + ")");
+      if (res.table_key && res.table_key !== savedKey()) {
+        saveKey(res.table_key);
+        follow(res.table_key);
+      }
+    }).catch(function (e) {
+      logEvent("order failed:", menu.name + ": " + e.message);
+    }).then(function () { button.disabled = false; });
   }
 
   function renderMenu(data) {
@@ -46,7 +127,8 @@
         right.appendChild(el("span", m.price.toLocaleString() + " "));
         var b = el("button", m.is_available ? "Order" : "Sold out");
         b.disabled = !m.is_available;
-        b.addEventListener("click", function () { order(m); });
+        b.setAttribute("data-menu", m.name);
+        b.addEventListener("click", function () { order(m, b); });
         right.appendChild(b);
         row.appendChild(left);
         row.appendChild(right);
@@ -55,26 +137,23 @@
     });
   }
 
-  function subscribe() {
-    var status = $("sse-status");
-    var es = new EventSource(API + "events/store-" + storeId);
-    es.addEventListener("ready", function (e) {
-      status.className = "status live";
-      text(status, "live");
-      logEvent("ready", e.data);
-    });
-    es.addEventListener("message", function (e) { logEvent("event", e.data); });
-    es.addEventListener("stream-error", function (e) { logEvent("stream error", e.data); });
-    es.onerror = function () { status.className = "status"; text(status, "reconnecting…"); };
-  }
-
   getJSON("stores").then(function (stores) {
     if (!stores.length) { text($("menu"), "No store yet (run the migrations)."); return; }
     var store = stores.filter(function (s) { return String(s.id) === storeId; })[0] || stores[0];
     storeId = String(store.id);
     text($("store-name"), "· " + store.name);
     text($("table-label"), "· Table " + tableNumber);
-    subscribe();
+    renderOrders();
+    var key = savedKey();
+    if (key) {
+      loadOrders(key).then(function () { follow(key); }).catch(function () {
+        // a key of an ended session (or a new staff token): start afresh with the next order
+        forgetKey();
+        text($("sse-status"), "no order yet");
+      });
+    } else {
+      text($("sse-status"), "no order yet");
+    }
     return getJSON("stores/" + storeId + "/menus").then(renderMenu);
   }).catch(function (e) { text($("menu"), "Could not load: " + e.message); });
 })();
