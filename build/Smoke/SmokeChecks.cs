@@ -15,10 +15,12 @@ public sealed class SmokeCheckException(string check, Uri url, string got)
 
 /// <summary>
 /// Proves the live service from the outside, through Nginx: each UI answers with its own page,
-/// /api/health reports the database and Redis ok for the expected release, and an SSE round trip
-/// (subscribe, publish, receive) crosses Redis pub/sub and Nginx's unbuffered proxy.
+/// /api/health reports the database and Redis ok for the expected release, an SSE round trip
+/// (subscribe, publish, receive) crosses Redis pub/sub and Nginx's unbuffered proxy, and a customer's
+/// order reaches the staff stream (SmokeChecks.Orders.cs). The client must keep no cookies
+/// (<c>UseCookies = false</c>): each request carries exactly what the page it plays would send.
 /// </summary>
-public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
+public sealed partial class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
 {
     public static readonly IReadOnlyList<(string Path, string Marker)> Pages =
     [
@@ -49,6 +51,11 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
         passed.Add("health");
         await ServerSentEventsAsync(cancellationToken);
         passed.Add("SSE round trip");
+        await PublishingIsStaffOnlyAsync(cancellationToken);
+        passed.Add(PublishingStaffOnlyCheck);
+        await CustomerOrderAsync(cancellationToken);
+        passed.Add(StaffStreamStaffOnlyCheck);
+        passed.Add(CustomerOrderCheck);
         if (HttpRedirectFrom is { } plain)
         {
             await RedirectAsync(plain, cancellationToken);
@@ -136,52 +143,103 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(SseTimeout + TimeSpan.FromSeconds(5));
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, streamUrl);
+        using var stream = await OpenStreamAsync("SSE subscribe", streamUrl, cookie: null, timeout.Token);
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            using (var publishRequest = PublishRequest(streamUrl, JsonSerializer.Serialize(new { nonce }), StaffToken))
+            using (var publish = await http.SendAsync(publishRequest, timeout.Token))
+            {
+                if (publish.StatusCode == HttpStatusCode.Unauthorized)
+                {
+                    throw new SmokeCheckException("SSE publish", streamUrl, "HTTP 401: " + StaffTokenRefused);
+                }
+
+                if (!publish.IsSuccessStatusCode)
+                {
+                    throw new SmokeCheckException("SSE publish", streamUrl, $"HTTP {(int)publish.StatusCode} {Excerpt(await publish.Content.ReadAsStringAsync(timeout.Token))}");
+                }
+            }
+
+            await stream.ReadUntilAsync(line => line.StartsWith("data:", StringComparison.Ordinal) && line.Contains(nonce, StringComparison.Ordinal), timeout.Token);
+            log.Information("smoke: SSE round trip through Nginx and Redis in {0} ms", watch.ElapsedMilliseconds);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SmokeCheckException("SSE round trip", streamUrl, $"the published event did not arrive within {SseTimeout.TotalSeconds:0}s (buffering in the proxy?). Stream so far: {Excerpt(stream.Seen)}");
+        }
+    }
+
+    /// <summary>Why the app refused the staff token, and what to run.</summary>
+    private string StaffTokenRefused =>
+        $"the app refused {(StaffToken is null ? "a request without the staff token (the environment has none: run Bootstrap to write the app's settings)" : "the staff token (the app's STAFF_TOKEN differs from the environment's: run Bootstrap to rewrite the settings)")}";
+
+    /// <summary>Opens an event stream (with a cookie, as a browser's EventSource would send it) and waits for its <c>ready</c> event.</summary>
+    private async Task<EventStream> OpenStreamAsync(string check, Uri url, string? cookie, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Accept.ParseAdd("text/event-stream");
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            throw new SmokeCheckException("SSE subscribe", streamUrl, ex.Message);
+            throw new SmokeCheckException(check, url, ex.Message);
         }
 
-        using (response)
+        if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
         {
-            if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            using (response)
             {
-                throw new SmokeCheckException("SSE subscribe", streamUrl, $"HTTP {(int)response.StatusCode} {response.Content.Headers.ContentType}");
+                throw new SmokeCheckException(check, url, $"HTTP {(int)response.StatusCode} {response.Content.Headers.ContentType}");
             }
+        }
 
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
-            var seen = new StringBuilder();
-            try
+        var stream = new EventStream(response, new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken)));
+        try
+        {
+            await stream.ReadUntilAsync(line => line.StartsWith("event: ready", StringComparison.Ordinal), cancellationToken);
+            return stream;
+        }
+        catch (OperationCanceledException)
+        {
+            stream.Dispose();
+            throw new SmokeCheckException(check, url, $"no ready event within {SseTimeout.TotalSeconds:0}s. Stream so far: {Excerpt(stream.Seen)}");
+        }
+    }
+
+    /// <summary>An open event stream, read line by line; what was read so far goes into a failure's text.</summary>
+    private sealed class EventStream(HttpResponseMessage response, StreamReader reader) : IDisposable
+    {
+        private readonly StringBuilder _seen = new();
+
+        public string Seen => _seen.ToString();
+
+        public async Task ReadUntilAsync(Func<string, bool> found, CancellationToken cancellationToken)
+        {
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
-                await ReadUntilAsync(reader, line => line.StartsWith("event: ready", StringComparison.Ordinal), seen, timeout.Token);
-                var watch = Stopwatch.StartNew();
-                using (var publishRequest = PublishRequest(streamUrl, JsonSerializer.Serialize(new { nonce }), StaffToken))
-                using (var publish = await http.SendAsync(publishRequest, timeout.Token))
+                _seen.AppendLine(line);
+                if (found(line))
                 {
-                    if (publish.StatusCode == HttpStatusCode.Unauthorized)
-                    {
-                        throw new SmokeCheckException("SSE publish", streamUrl, $"HTTP 401: the app refused {(StaffToken is null ? "a publish without the staff token (the environment has none: run Bootstrap to write the app's settings)" : "the staff token (the app's STAFF_TOKEN differs from the environment's: run Bootstrap to rewrite the settings)")}");
-                    }
-
-                    if (!publish.IsSuccessStatusCode)
-                    {
-                        throw new SmokeCheckException("SSE publish", streamUrl, $"HTTP {(int)publish.StatusCode} {Excerpt(await publish.Content.ReadAsStringAsync(timeout.Token))}");
-                    }
+                    return;
                 }
+            }
 
-                await ReadUntilAsync(reader, line => line.StartsWith("data:", StringComparison.Ordinal) && line.Contains(nonce, StringComparison.Ordinal), seen, timeout.Token);
-                log.Information("smoke: SSE round trip through Nginx and Redis in {0} ms", watch.ElapsedMilliseconds);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new SmokeCheckException("SSE round trip", streamUrl, $"the published event did not arrive within {SseTimeout.TotalSeconds:0}s (buffering in the proxy?). Stream so far: {Excerpt(seen.ToString())}");
-            }
+            throw new OperationCanceledException("the stream ended");
+        }
+
+        public void Dispose()
+        {
+            reader.Dispose();
+            response.Dispose();
         }
     }
 
@@ -195,20 +253,6 @@ public sealed class SmokeChecks(HttpClient http, Uri baseUrl, ICakeLog log)
         }
 
         return request;
-    }
-
-    private static async Task ReadUntilAsync(StreamReader reader, Func<string, bool> found, StringBuilder seen, CancellationToken cancellationToken)
-    {
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            seen.AppendLine(line);
-            if (found(line))
-            {
-                return;
-            }
-        }
-
-        throw new OperationCanceledException("the stream ended");
     }
 
     private async Task<(HttpStatusCode Status, string Body)> GetAsync(Uri url, CancellationToken cancellationToken)

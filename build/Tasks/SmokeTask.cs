@@ -7,7 +7,7 @@ using TableOrder.Build.Smoke;
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Smoke")]
-[TaskDescription("Smoke checks through Nginx: the three UIs, /api/health (database and Redis ok), an SSE round trip via Redis. A failure switches back to the previous release.")]
+[TaskDescription("Smoke checks through Nginx: the three UIs, /api/health (database and Redis ok), an SSE round trip via Redis, a customer's order seen on the staff stream. A failure switches back to the previous release.")]
 [IsDependentOn(typeof(ActivateTask))]
 public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
 {
@@ -24,9 +24,12 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
             return;
         }
 
-        // with HTTPS: a client that checks the chain (against the test CA's root locally) and the name
+        // with HTTPS: a client that checks the chain (against the test CA's root locally) and the name;
+        // no cookie jar: the customer's order must not carry the staff session the checks sign in with
         var tls = context.Deployment.Policy.Tls;
-        using var http = new HttpClient(tls?.Handler() ?? new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(30) };
+        var handler = tls?.Handler() ?? new SocketsHttpHandler();
+        handler.UseCookies = false;
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
             var site = context.Deployment.PublicUrl();
@@ -38,8 +41,14 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
             context.Summary.Record("checks", checks);
             context.Summary.Record("url", site.ToString());
         }
-        catch (SmokeCheckException failed) when (context.Release is not null)
+        catch (SmokeCheckException failed)
         {
+            context.Summary.Record("failedCheck", failed.Check);
+            if (context.Release is null)
+            {
+                throw;
+            }
+
             // What was just activated failed from the outside: the previous release goes back live.
             var server = await context.Deployment.ServerAsync();
             var previous = await new ServerReleases(server, context.Log).PreviousAsync();
