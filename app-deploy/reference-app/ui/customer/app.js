@@ -11,8 +11,9 @@
   function $(id) { return document.getElementById(id); }
   function text(el, value) { el.textContent = value; return el; }
   function el(tag, value) { return text(document.createElement(tag), value == null ? "" : value); }
-  function logEvent(label, data) {
+  function logEvent(label, data, failed) {
     var li = el("li", new Date().toLocaleTimeString() + " " + label + " " + data);
+    if (failed) { li.className = "failed"; }
     $("events").insertBefore(li, $("events").firstChild);
   }
   function getJSON(path) {
@@ -108,7 +109,7 @@
         follow(res.table_key);
       }
     }).catch(function (e) {
-      logEvent("order failed:", menu.name + ": " + e.message);
+      logEvent("order failed:", menu.name + ": " + e.message, true);
     }).then(function () { button.disabled = false; });
   }
 
