@@ -4,8 +4,9 @@ using TableOrder.Build.Diagnostics;
 namespace TableOrder.Build.Local;
 
 /// <summary>
-/// The Debian packages the local environment runs on. Missing ones are installed when the build
-/// runs as root on Debian or Ubuntu; otherwise the exact command to run is printed.
+/// The Debian packages the local environment runs on (and, for the browser tests only, Chromium).
+/// Missing ones are installed when the build runs as root on Debian or Ubuntu; otherwise the exact
+/// command to run is printed.
 /// </summary>
 public sealed class HostPackages(LocalProcess process, ICakeLog log)
 {
@@ -29,15 +30,26 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         ("pebble", "pebble-challtestsrv"),
     ];
 
-    public static IReadOnlyList<string> Missing() =>
-        Required.Where(r => !LocalProcess.CommandExists(r.Proof)).Select(r => r.Package).Distinct().ToList();
+    /// <summary>What the browser tests add (their set-up installs it; a Deploy never does): Debian's Chromium, driven by Playwright.</summary>
+    public static readonly IReadOnlyList<(string Package, string Proof)> BrowserTests =
+    [
+        ("chromium", "/usr/bin/chromium"),
+    ];
+
+    public static IReadOnlyList<string> Missing() => Missing(Required);
+
+    public static IReadOnlyList<string> Missing(IReadOnlyList<(string Package, string Proof)> packages) =>
+        packages.Where(r => !LocalProcess.CommandExists(r.Proof)).Select(r => r.Package).Distinct().ToList();
 
     /// <summary>Host-wide: apt and policy-rc.d are the host's, whichever clone or stack installs.</summary>
     private const string HostLock = "/run/lock/tableorder-host-packages.lock";
 
-    public void EnsureInstalled()
+    public void EnsureInstalled() => EnsureInstalled(Required);
+
+    /// <summary>Installs what of <paramref name="packages"/> is missing, one build at a time on this host.</summary>
+    public void EnsureInstalled(IReadOnlyList<(string Package, string Proof)> packages)
     {
-        if (Missing().Count == 0 && !HasLeftoverPolicy)
+        if (Missing(packages).Count == 0 && !HasLeftoverPolicy)
         {
             log.Verbose("Host packages: all present.");
             return;
@@ -46,7 +58,7 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         // Another build may be installing right now (apt takes one at a time, and its policy-rc.d
         // must not be removed under it): wait for it, then look again.
         using var installing = LocalProcess.IsRoot ? LocalLock.Wait(HostLock, "installing host packages", log, TimeSpan.FromMinutes(30)) : null;
-        var missing = Missing();
+        var missing = Missing(packages);
         // A build killed while it installed left its policy-rc.d: no service on this host would start.
         RemoveLeftoverPolicy();
         if (missing.Count == 0)
@@ -89,7 +101,7 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
             }
         }
 
-        var stillMissing = Missing();
+        var stillMissing = Missing(packages);
         if (stillMissing.Count > 0)
         {
             throw new LocalEnvironmentException($"apt-get finished but these are still missing: {string.Join(", ", stillMissing)}.");

@@ -38,7 +38,7 @@ public sealed class DeployTests(LocalEnvironmentFixture stack, ITestOutputHelper
         var deploy = await Deploy();
         Assert.Equal(0, deploy.ExitCode);
         var checks = deploy.Run.Outcome("Smoke", "checks")!.Value.EnumerateArray().Select(c => c.GetString()).ToList();
-        Assert.Equal(["customer UI", "admin UI", "superadmin UI", "health", "SSE round trip"], checks);
+        Assert.Equal(["customer UI", "admin UI", "superadmin UI", "health", "SSE round trip", "publishing is staff only", "staff stream is staff only", "customer order"], checks);
         Assert.Equal(ReferenceRelease, deploy.Run.Text("Release", "release"));
         Assert.Equal(ReferenceRelease, await ServingRelease());
     }

@@ -37,7 +37,7 @@ public sealed class HttpsTests(LocalEnvironmentFixture stack, ITestOutputHelper 
         Assert.Equal(0, deploy.ExitCode);
         Assert.Equal("https", deploy.Run.Text("Bootstrap", "site"));
         var checks = deploy.Run.Outcome("Smoke", "checks")!.Value.EnumerateArray().Select(c => c.GetString()).ToList();
-        Assert.Equal(["customer UI", "admin UI", "superadmin UI", "health", "SSE round trip", "HTTP redirects to HTTPS"], checks);
+        Assert.Equal(["customer UI", "admin UI", "superadmin UI", "health", "SSE round trip", "publishing is staff only", "staff stream is staff only", "customer order", "HTTP redirects to HTTPS"], checks);
         Assert.Equal($"https://{Domain}:{Ports.Https}/", deploy.Run.Text("Smoke", "url"));
 
         // the served chain ends in the root Pebble hands out now (asked here, not the build's copy)
