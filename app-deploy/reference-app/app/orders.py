@@ -106,7 +106,8 @@ def place_order(session: Session, store_id: int, request: OrderRequest, now: dat
         session.add(seating)
         session.flush()
 
-    prefix = order_number_prefix(_store_day(store.timezone, now))
+    day = _store_day(store.timezone, now)
+    prefix = order_number_prefix(day)
     latest = session.execute(
         select(Order.order_number)
         .where(Order.store_id == store_id, Order.order_number.like(prefix + "-%"))
@@ -117,7 +118,7 @@ def place_order(session: Session, store_id: int, request: OrderRequest, now: dat
         store_id=store_id,
         table_id=table.id,
         session_id=seating.id,
-        order_number=next_order_number(_store_day(store.timezone, now), latest),
+        order_number=next_order_number(day, latest),
         status="pending",
         total_amount=total,
         note=request.note,
