@@ -144,6 +144,39 @@ run "app_server_as_designed_mock" {
   }
 }
 
+run "elastic_ip_for_the_single_server" {
+  command = plan
+
+  module {
+    source = "./modules/compute"
+  }
+
+  override_data {
+    target = data.aws_ami.debian
+    values = { id = "ami-0a1b2c3d4e5f60718" }
+  }
+  override_resource {
+    target          = aws_instance.app_server
+    override_during = plan
+    values          = { id = "i-0123456789abcdef0", public_ip = "198.51.100.7", public_dns = "ec2-198-51-100-7.ap-northeast-2.compute.amazonaws.com" }
+  }
+  override_resource {
+    target          = aws_eip.app_server
+    override_during = plan
+    values          = { public_ip = "203.0.113.30", public_dns = "ec2-203-0-113-30.ap-northeast-2.compute.amazonaws.com" }
+  }
+
+  assert {
+    condition     = length(aws_eip.app_server) == 1 && aws_eip.app_server[0].domain == "vpc" && aws_eip.app_server[0].instance == "i-0123456789abcdef0" && aws_eip.app_server[0].tags["Name"] == "table-order-app-server"
+    error_message = "The single server has an Elastic IP (a VPC address, Name table-order-app-server) associated with it."
+  }
+
+  assert {
+    condition     = output.public_ip == "203.0.113.30" && output.public_dns == "ec2-203-0-113-30.ap-northeast-2.compute.amazonaws.com"
+    error_message = "public_ip and public_dns are the Elastic IP's, not the address the instance was launched with (which changes on stop/start)."
+  }
+}
+
 run "app_server_real_provider" {
   command   = plan
   providers = { aws = aws.real }
@@ -248,6 +281,11 @@ run "fleet_launch_hook_and_user_data" {
     target_group_arns   = ["arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/table-order-app/0123456789abcdef"]
     release_bucket_name = "table-order-releases-123456789012"
     region              = "ap-northeast-2"
+  }
+
+  assert {
+    condition     = length(aws_instance.app_server) == 0 && length(aws_eip.app_server) == 0 && output.public_ip == null
+    error_message = "Scaled out: no single instance and no Elastic IP (the load balancer is the address)."
   }
 
   assert {

@@ -278,6 +278,7 @@ run "seed_values_at_the_resources" {
       module.network.resources.flow_log.tags_all,
       module.security.resources.ec2_sg.tags_all,
       module.compute.resources.instance.tags_all,
+      module.compute.resources.elastic_ip.tags_all,
       module.database.resources.instance.tags_all,
       module.cache.resources.replication_group.tags_all,
       module.cache.resources.secret.tags_all,
@@ -480,6 +481,11 @@ run "wiring_at_the_resources" {
     error_message = "The app server carries the instance profile that wraps the EC2 role."
   }
 
+  assert {
+    condition     = module.compute.resources.elastic_ip.instance == "i-0123456789abcdef0" && module.compute.resources.elastic_ip.domain == "vpc"
+    error_message = "The app server's Elastic IP (a VPC address) is associated with the app server."
+  }
+
   # RDS
   assert {
     condition     = module.database.resources.instance.vpc_security_group_ids == toset(["sg-00000000000000rds"])
@@ -629,6 +635,22 @@ run "domain_and_hosted_zone_make_the_a_record" {
   variables {
     domain_name     = "order.example.com"
     route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  override_resource {
+    target          = module.compute.aws_instance.app_server
+    override_during = plan
+    values          = { id = "i-0123456789abcdef0", public_ip = "198.51.100.7" }
+  }
+  override_resource {
+    target          = module.compute.aws_eip.app_server
+    override_during = plan
+    values          = { public_ip = "203.0.113.30", public_dns = "ec2-203-0-113-30.ap-northeast-2.compute.amazonaws.com" }
+  }
+
+  assert {
+    condition     = module.dns[0].resources.record.records == toset(["203.0.113.30"]) && output.public_ip == "203.0.113.30" && output.public_dns == "ec2-203-0-113-30.ap-northeast-2.compute.amazonaws.com"
+    error_message = "The A record, public_ip and public_dns are the Elastic IP's (stable across stop/start), never the instance's auto-assigned address."
   }
 
   assert {

@@ -231,8 +231,8 @@ run "three_servers_behind_a_load_balancer" {
 
   # The single instance is gone; the Auto Scaling group owns the servers.
   assert {
-    condition     = module.compute.resources.instance == null && output.instance_id == null && output.public_ip == null
-    error_message = "Scaled out: no single instance, and its outputs are null."
+    condition     = module.compute.resources.instance == null && module.compute.resources.elastic_ip == null && output.instance_id == null && output.public_ip == null && output.public_dns == null
+    error_message = "Scaled out: no single instance and no Elastic IP (users reach the load balancer), and their outputs are null."
   }
 
   # Network: a second public subnet in the second zone, on the public route table.

@@ -13,6 +13,15 @@ mock_provider "aws" {
     }
   }
 
+  # The Elastic IP, distinct from the instance's auto-assigned address: the outputs must take it.
+  mock_resource "aws_eip" {
+    override_during = plan
+    defaults = {
+      public_ip  = "203.0.113.30"
+      public_dns = "ec2-203-0-113-30.ap-northeast-2.compute.amazonaws.com"
+    }
+  }
+
   mock_resource "aws_db_instance" {
     override_during = plan
     defaults = {
@@ -128,8 +137,8 @@ run "stack_outputs_mock" {
   command = plan
 
   assert {
-    condition     = output.instance_id == "i-0123456789abcdef0" && output.public_ip == "203.0.113.20" && endswith(output.public_dns, ".compute.amazonaws.com")
-    error_message = "instance_id, public_ip and public_dns must come from the app server."
+    condition     = output.instance_id == "i-0123456789abcdef0" && output.public_ip == "203.0.113.30" && output.public_dns == "ec2-203-0-113-30.ap-northeast-2.compute.amazonaws.com"
+    error_message = "instance_id must come from the app server, public_ip and public_dns from its Elastic IP (not the address it was launched with)."
   }
 
   assert {

@@ -126,6 +126,22 @@ moved {
   to   = aws_instance.app_server[0]
 }
 
+# The single server's address for good: an auto-assigned public IPv4 is released when the instance
+# stops, and another AWS customer may get it next, with the site's DNS name still pointing there
+# (and able to obtain a certificate for it). The Elastic IP stays with this stack across stop/start
+# and follows a replaced instance (Rebuild) in the same apply. Scaled out there is no single server:
+# users reach the load balancer, and the group's servers keep their own auto-assigned addresses.
+resource "aws_eip" "app_server" {
+  count = var.scale_out ? 0 : 1
+
+  domain   = "vpc"
+  instance = aws_instance.app_server[0].id
+
+  tags = {
+    Name = "${var.name_prefix}-app-server"
+  }
+}
+
 # ---------------------------------------------------------------------------------
 # Scaled out: the same server as a launch template, app_server_count of them
 # ---------------------------------------------------------------------------------

@@ -9,13 +9,13 @@ output "instance_type" {
 }
 
 output "public_ip" {
-  description = "Public IPv4 address of the app server (changes on stop/start)."
-  value       = one(aws_instance.app_server[*].public_ip)
+  description = "The app server's Elastic IP: stable across stop/start and a replaced instance."
+  value       = one(aws_eip.app_server[*].public_ip)
 }
 
 output "public_dns" {
-  description = "Public DNS name of the app server."
-  value       = one(aws_instance.app_server[*].public_dns)
+  description = "Public DNS name of the app server's Elastic IP."
+  value       = one(aws_eip.app_server[*].public_dns)
 }
 
 output "ami_id" {
@@ -40,6 +40,7 @@ output "resources" {
     launch_template   = one(aws_launch_template.app_server)
     autoscaling_group = one(aws_autoscaling_group.app_servers)
     key_pair          = one(aws_key_pair.this)
+    elastic_ip        = one(aws_eip.app_server)
   }
 }
 

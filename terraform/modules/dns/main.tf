@@ -1,7 +1,7 @@
 # The site's DNS name: an A record in an existing Route 53 hosted zone, pointing at the app
-# server's public IPv4 address. certbot's HTTP-01 validation (bootstrap.sh --domain) reaches the
-# server through it. The address changes when the instance is stopped and started: the next
-# apply follows it.
+# server's Elastic IP (modules/compute). certbot's HTTP-01 validation (bootstrap.sh --domain)
+# reaches the server through it. The address stays the stack's across stop/start, so the name
+# never points at an address another AWS customer may get.
 
 resource "aws_route53_record" "site" {
   zone_id = var.zone_id

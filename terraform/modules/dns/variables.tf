@@ -20,12 +20,12 @@ variable "domain_name" {
 
 variable "public_ip" {
   type        = string
-  description = "The app server's public IPv4 address."
+  description = "The app server's Elastic IP."
 }
 
 variable "ttl" {
   type        = number
-  description = "Record TTL in seconds: short, because the address changes when the instance is stopped and started."
+  description = "Record TTL in seconds: short, so that moving the name (e.g. to a load balancer) takes effect soon."
   default     = 60
 
   validation {

@@ -9,8 +9,10 @@ output "vpc_cidr" {
 }
 
 output "public_subnet_id" {
-  description = "ID of the public subnet (app server)."
+  description = "ID of the public subnet (app server), once it routes to the internet gateway: the server's first boot installs packages, and its Elastic IP can only be associated in a VPC with an attached gateway."
   value       = aws_subnet.public.id
+
+  depends_on = [aws_route_table_association.public]
 }
 
 output "public_subnet_ids" {
