@@ -8,12 +8,12 @@ output "instance_id" {
 }
 
 output "public_ip" {
-  description = "Public IPv4 address of the app server; null when scaled out."
+  description = "The app server's Elastic IP (stable across stop/start: SSH, the site, the DNS record); null when scaled out."
   value       = module.compute.public_ip
 }
 
 output "public_dns" {
-  description = "Public DNS name of the app server; null when scaled out."
+  description = "Public DNS name of the app server's Elastic IP; null when scaled out."
   value       = module.compute.public_dns
 }
 
