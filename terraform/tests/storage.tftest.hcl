@@ -121,3 +121,73 @@ run "invalid_bucket_name_is_rejected" {
 
   expect_failures = [var.bucket_name]
 }
+
+# The release bucket's settings (scaled out): versioned, and only the writers may write it.
+run "release_bucket_versioned_and_written_by_the_writers_only" {
+  command   = plan
+  providers = { aws = aws.real }
+
+  module {
+    source = "./modules/storage"
+  }
+
+  variables {
+    bucket_name = "table-order-releases-123456789012"
+    name_tag    = "table-order-releases"
+    versioning  = true
+    writer_arns = ["arn:aws:iam::123456789012:role/tableorder-deploy", "arn:aws:iam::123456789012:user/admin"]
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_versioning.images.versioning_configuration[*].status) == "Enabled"
+    error_message = "versioning = true keeps every version of every object."
+  }
+
+  assert {
+    condition = (
+      [for r in aws_s3_bucket_lifecycle_configuration.images.rule : r.id] == ["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"] &&
+      [for r in aws_s3_bucket_lifecycle_configuration.images.rule : one(r.noncurrent_version_expiration[*].noncurrent_days) if r.id == "expire-noncurrent-versions" && r.status == "Enabled"] == [90] &&
+      alltrue([for r in aws_s3_bucket_lifecycle_configuration.images.rule : length(r.expiration) == 0])
+    )
+    error_message = "Versioned: replaced versions expire after 90 days; current objects never expire."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Condition.ArnNotLike["aws:PrincipalArn"] == ["arn:aws:iam::123456789012:role/tableorder-deploy", "arn:aws:iam::123456789012:user/admin"] && s.Principal == "*" && s.Effect == "Deny" if s.Sid != "DenyInsecureTransport"]) && [for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Sid] == ["DenyInsecureTransport", "OnlyWritersWriteObjects", "OnlyWritersChangeTheBucketRules"]
+    error_message = "With writers, the policy denies every other principal writing objects and changing the bucket's rules, and still denies plain HTTP."
+  }
+
+  assert {
+    condition     = contains(one([for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Action if s.Sid == "OnlyWritersWriteObjects"]), "s3:PutObject") && contains(one([for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Action if s.Sid == "OnlyWritersWriteObjects"]), "s3:DeleteObjectVersion") && one([for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Resource if s.Sid == "OnlyWritersWriteObjects"]) == ["arn:aws:s3:::table-order-releases-123456789012/*"]
+    error_message = "Writing or deleting any object, any version, is the writers' only."
+  }
+}
+
+run "writers_must_be_role_or_user_arns" {
+  command = plan
+
+  module {
+    source = "./modules/storage"
+  }
+
+  variables {
+    writer_arns = ["arn:aws:iam::123456789012:role/deploy-*", "arn:aws:iam::123456789012:root", "*"]
+  }
+
+  expect_failures = [var.writer_arns]
+}
+
+run "noncurrent_days_are_whole_days" {
+  command = plan
+
+  module {
+    source = "./modules/storage"
+  }
+
+  variables {
+    versioning              = true
+    noncurrent_version_days = 0.5
+  }
+
+  expect_failures = [var.noncurrent_version_days]
+}

@@ -1,8 +1,30 @@
-# Storage: the private S3 bucket for menu images.
+# Storage: a private S3 bucket: the menu images, and (a second instance, scaled out) the release
+# bucket that holds what new servers run, versioned and writable by the deploy principals only.
 
 locals {
   # Built from the name (known at plan time) rather than read from the bucket.
   bucket_arn = "arn:aws:s3:::${var.bucket_name}"
+
+  # With writer_arns: nobody else may write or delete an object, or change the rules that protect
+  # them, whatever their IAM policies allow. aws:PrincipalArn is a role's ARN for its sessions.
+  writer_statements = [for statement in [
+    {
+      Sid       = "OnlyWritersWriteObjects"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ReplicateObject", "s3:ReplicateDelete"]
+      Resource  = ["${local.bucket_arn}/*"]
+      Condition = { ArnNotLike = { "aws:PrincipalArn" = var.writer_arns } }
+    },
+    {
+      Sid       = "OnlyWritersChangeTheBucketRules"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"]
+      Resource  = [local.bucket_arn]
+      Condition = { ArnNotLike = { "aws:PrincipalArn" = var.writer_arns } }
+    },
+  ] : statement if length(var.writer_arns) > 0]
 }
 
 resource "aws_s3_bucket" "images" {
@@ -42,12 +64,13 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "images" {
   }
 }
 
-# Versioning stays off, as designed: menu images need no history.
+# Versioning stays off for the menu images, as designed: they need no history. The release
+# bucket keeps every version: a replaced or deleted object can be restored, and seen.
 resource "aws_s3_bucket_versioning" "images" {
   bucket = aws_s3_bucket.images.id
 
   versioning_configuration {
-    status = "Disabled"
+    status = var.versioning ? "Enabled" : "Disabled"
   }
 }
 
@@ -65,13 +88,33 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
       days_after_initiation = 7
     }
   }
+
+  # Versioned: what a newer write replaced (each Deploy's current and deploy scripts) is kept for
+  # noncurrent_version_days, then expires, so the history does not grow without end.
+  dynamic "rule" {
+    for_each = var.versioning ? [var.noncurrent_version_days] : []
+
+    content {
+      id     = "expire-noncurrent-versions"
+      status = "Enabled"
+
+      filter {}
+
+      noncurrent_version_expiration {
+        noncurrent_days = rule.value
+      }
+    }
+  }
+
+  # A lifecycle rule that expires versions needs versioning in place first.
+  depends_on = [aws_s3_bucket_versioning.images]
 }
 
 resource "aws_s3_bucket_policy" "images" {
   bucket = aws_s3_bucket.images.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
@@ -82,7 +125,7 @@ resource "aws_s3_bucket_policy" "images" {
           Bool = { "aws:SecureTransport" = "false" }
         }
       },
-    ]
+    ], local.writer_statements)
   })
 
   # The account-level public access block must be in place before any policy lands.
