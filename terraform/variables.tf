@@ -231,6 +231,17 @@ variable "enable_load_balancer" {
   default     = false
 }
 
+variable "deploy_principal_arns" {
+  type        = list(string)
+  description = "Scaled out: the IAM roles and users that deploy (the CI role in AWS_DEPLOY_ROLE_ARN, the admins' roles): the only principals the release bucket lets write releases and deploy scripts, or change its policy and versioning. Required when scaled out; unused with one server."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.deploy_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "deploy_principal_arns takes IAM role or user ARNs such as arn:aws:iam::123456789012:role/tableorder-deploy: no wildcards, no account root, and for a session (arn:aws:sts::<account>:assumed-role/<role>/<session>) the role's own ARN, with its path (aws iam get-role --role-name <role> --query Role.Arn)."
+  }
+}
+
 variable "instance_refresh_batch_size" {
   type        = number
   description = "Scaled out: how many servers the Auto Scaling group replaces at a time when the launch template changes (instance refresh). At most app_server_count."
