@@ -40,6 +40,10 @@ data "aws_caller_identity" "current" {
       error_message = "instance_refresh_batch_size (${var.instance_refresh_batch_size}) must be at most app_server_count (${var.app_server_count}): the Auto Scaling group cannot replace more servers at a time than it has."
     }
     postcondition {
+      condition     = !(var.app_server_count > 1 || var.enable_load_balancer) || length(var.deploy_principal_arns) > 0
+      error_message = "Scaled out, the release bucket holds what new servers run, and only deploy_principal_arns may write it: set them to the principals that deploy, e.g. deploy_principal_arns = [\"<the CI role, AWS_DEPLOY_ROLE_ARN>\", \"arn:aws:iam::${self.account_id}:role/<your admin role>\"] (this plan runs as ${self.arn})."
+    }
+    postcondition {
       condition     = (var.domain_name == null) == (var.route53_zone_id == null)
       error_message = "domain_name and route53_zone_id go together: the certificate is validated through that Route 53 zone. Set both for HTTPS, or neither for HTTP only."
     }
@@ -85,13 +89,16 @@ module "storage" {
 }
 
 # Scaled out: releases/ for servers Auto Scaling adds (the contract: terraform/README.md,
-# "Release bucket"). The same private, encrypted, TLS-only bucket as the images one.
+# "Release bucket"). The same private, encrypted, TLS-only bucket as the images one, versioned,
+# and only the deploy principals may write it.
 module "release_storage" {
   source = "./modules/storage"
   count  = local.scale_out ? 1 : 0
 
   bucket_name = local.release_bucket_name
   name_tag    = "${var.name_prefix}-releases"
+  versioning  = true
+  writer_arns = var.deploy_principal_arns
 }
 
 module "load_balancer" {
