@@ -163,7 +163,8 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
         var varFile = Path.Combine(options.StateDirectory, "rehearsal.tfvars");
         var count = ServerCount;
-        File.WriteAllText(varFile, $"region = \"{Region}\"\nssh_allowed_cidrs = [\"127.0.0.1/32\"]\n" + (count > 1 ? $"app_server_count = {count.ToString(CultureInfo.InvariantCulture)}\n" : string.Empty));
+        // the stand-in's caller deploys: the release bucket's writer (required scaled out)
+        File.WriteAllText(varFile, $"region = \"{Region}\"\nssh_allowed_cidrs = [\"127.0.0.1/32\"]\ndeploy_principal_arns = [\"arn:aws:iam::{AwsApiStandIn.AccountId}:user/tableorder-rehearsal\"]\n" + (count > 1 ? $"app_server_count = {count.ToString(CultureInfo.InvariantCulture)}\n" : string.Empty));
         var terraform = TerraformTool.Create(cake, options, masker, copy);
         terraform.Init(new TerraformInitSettings());
         var settings = new TerraformPlanSettings { OutFile = Path.Combine(options.StateDirectory, "rehearsal.tfplan") };

@@ -21,6 +21,11 @@ provider "aws" {
 
 variables {
   ssh_allowed_cidrs = ["203.0.113.10/32"]
+  # Who deploys (required scaled out): the CI role and an admin role with a path, as IAM Identity Center makes them.
+  deploy_principal_arns = [
+    "arn:aws:iam::123456789012:role/tableorder-deploy",
+    "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+  ]
 }
 
 override_data {
@@ -435,6 +440,50 @@ run "three_servers_behind_a_load_balancer" {
     error_message = "Listing the release bucket is limited to the releases/ prefix."
   }
 
+  # What servers run is versioned, and only the deploy principals may write it.
+  assert {
+    condition     = one(module.release_storage[0].resources.versioning.versioning_configuration[*].status) == "Enabled" && one(module.storage.resources.versioning.versioning_configuration[*].status) == "Disabled"
+    error_message = "The release bucket keeps every version; the menu images bucket stays unversioned, as designed."
+  }
+
+  assert {
+    condition     = [for r in module.release_storage[0].resources.lifecycle.rule : one(r.noncurrent_version_expiration[*].noncurrent_days) if r.id == "expire-noncurrent-versions" && r.status == "Enabled"] == [90]
+    error_message = "Replaced versions (each Deploy's current and deploy scripts) expire after 90 days."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.release_storage[0].resources.policy.policy).Statement : [s.Effect, s.Principal, s.Action, s.Resource, s.Condition] if s.Sid == "OnlyWritersWriteObjects"] == [[
+      "Deny", "*",
+      ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ReplicateObject", "s3:ReplicateDelete"],
+      ["arn:aws:s3:::table-order-releases-123456789012/*"],
+      { ArnNotLike = { "aws:PrincipalArn" = [
+        "arn:aws:iam::123456789012:role/tableorder-deploy",
+        "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/ap-northeast-2/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+      ] } },
+    ]]
+    error_message = "The release bucket's policy denies writing or deleting any object (any version) to every principal but deploy_principal_arns."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.release_storage[0].resources.policy.policy).Statement : [s.Effect, s.Action, s.Resource, s.Condition.ArnNotLike["aws:PrincipalArn"]] if s.Sid == "OnlyWritersChangeTheBucketRules"] == [[
+      "Deny",
+      ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"],
+      ["arn:aws:s3:::table-order-releases-123456789012"],
+      [for arn in var.deploy_principal_arns : arn],
+    ]]
+    error_message = "Nobody but deploy_principal_arns may lift the rule: change the release bucket's policy, versioning or lifecycle."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(module.release_storage[0].resources.policy.policy).Statement : s.Effect == "Deny"]) && length(jsondecode(module.storage.resources.policy.policy).Statement) == 1
+    error_message = "The bucket policies only deny; the images bucket (the app writes it) has no writer rule."
+  }
+
+  assert {
+    condition     = !anytrue([for s in jsondecode(module.iam.resources.app_policy.policy).Statement : anytrue([for r in s.Resource : startswith(r, "arn:aws:s3:::table-order-releases-")]) && anytrue([for a in s.Action : contains(["s3:PutObject", "s3:DeleteObject"], a)])])
+    error_message = "The instance role never writes the release bucket."
+  }
+
   # Monitoring: the dashboard and the alarms watch the group (the agent rolls its metrics up to it).
   assert {
     condition = [for k in ["app-server-cpu-high", "app-server-memory-high"] : [module.monitoring.resources.alarms[k].dimensions, module.monitoring.resources.alarms[k].statistic]] == [
@@ -600,6 +649,53 @@ run "reject_domain_without_zone" {
     domain_name      = "order.example.com"
   }
   expect_failures = [data.aws_caller_identity.current]
+}
+
+run "reject_scale_out_without_deploy_principals" {
+  command = plan
+  variables {
+    app_server_count      = 2
+    deploy_principal_arns = []
+  }
+  expect_failures = [data.aws_caller_identity.current]
+}
+
+run "one_server_needs_no_deploy_principals" {
+  command = plan
+  variables {
+    deploy_principal_arns = []
+  }
+  assert {
+    condition     = length(module.release_storage) == 0
+    error_message = "With one server there is no release bucket, so no deploy principals are needed."
+  }
+}
+
+run "reject_a_wildcard_deploy_principal" {
+  command = plan
+  variables {
+    app_server_count      = 2
+    deploy_principal_arns = ["arn:aws:iam::123456789012:role/*"]
+  }
+  expect_failures = [var.deploy_principal_arns]
+}
+
+run "reject_the_account_root_as_deploy_principal" {
+  command = plan
+  variables {
+    app_server_count      = 2
+    deploy_principal_arns = ["arn:aws:iam::123456789012:root"]
+  }
+  expect_failures = [var.deploy_principal_arns]
+}
+
+run "reject_a_session_arn_as_deploy_principal" {
+  command = plan
+  variables {
+    app_server_count      = 2
+    deploy_principal_arns = ["arn:aws:sts::123456789012:assumed-role/tableorder-deploy/deploy-1234"]
+  }
+  expect_failures = [var.deploy_principal_arns]
 }
 
 run "reject_bad_domain_zone_and_subnet" {
