@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -16,6 +17,7 @@ public sealed class S3ReleaseStoreTests : IDisposable
     private readonly StandInFleet _fleet = new(servers: 1);
     private readonly AmazonS3Client _s3;
     private readonly TempDirectory _app = new("s3-release-store");
+    private readonly TempDirectory _sums = new("s3-release-sums");
     private readonly RecordingLog _log = new();
 
     public S3ReleaseStoreTests() => _s3 = AwsClients.S3(StandInClients.Region, StandInClients.Credentials, _fleet.StandIn.Url);
@@ -25,6 +27,7 @@ public sealed class S3ReleaseStoreTests : IDisposable
         _s3.Dispose();
         _fleet.Dispose();
         _app.Dispose();
+        _sums.Dispose();
     }
 
     private S3ReleaseStore Store(Func<byte[]>? deployScripts = null) => new(_s3, StandInFleet.Bucket, _log, deployScripts);
@@ -69,7 +72,116 @@ public sealed class S3ReleaseStoreTests : IDisposable
         await Store().KeepAsync(first);
 
         Assert.Equal([1, 2, 3], Objects[S3ReleaseStore.ArchiveKey(first.Id)].Data);
-        Assert.Equal(1, _fleet.StandIn.Journal.Count("s3", "PutObject"));
+        Assert.Equal(2, _fleet.StandIn.Journal.Count("s3", "PutObject")); // the archive and its sum, once
+    }
+
+    [Fact]
+    public async Task Each_kept_archive_has_its_sha256_beside_it_in_sha256sums_format()
+    {
+        var release = App("sum");
+        await Store().KeepAsync(release);
+
+        var key = S3ReleaseStore.ArchiveKey(release.Id);
+        var stored = Objects[key].Data;
+        var sum = Encoding.UTF8.GetString(Objects[key + ".sha256"].Data);
+        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData(stored))}  {release.Id}.tar.gz\n", sum);
+        Assert.Equal(await Sha256SumAsync(stored, release.Id + ".tar.gz"), sum);
+    }
+
+    [Fact]
+    public async Task An_archive_kept_before_the_sums_gets_the_sum_of_what_is_stored_not_of_a_new_pack()
+    {
+        var release = App("old");
+        var key = S3ReleaseStore.ArchiveKey(release.Id);
+        byte[] stored = [0x1f, 0x8b, 7, 7, 7];
+        _fleet.StandIn.State.PutObject(StandInFleet.Bucket, key, stored, onlyIfAbsent: false);
+
+        await Store().KeepAsync(release);
+
+        Assert.Equal(stored, Objects[key].Data);
+        Assert.Equal(ReleaseBucket.SumLine(release.Id + ".tar.gz", stored), Encoding.UTF8.GetString(Objects[key + ".sha256"].Data));
+    }
+
+    [Fact]
+    public async Task Current_never_names_an_archive_without_its_sum()
+    {
+        // a rollback to a release kept by a build from before the sums
+        var release = App("rollback");
+        var key = S3ReleaseStore.ArchiveKey(release.Id);
+        _fleet.StandIn.State.PutObject(StandInFleet.Bucket, key, [9, 9], onlyIfAbsent: false);
+
+        Assert.True(await Store().SetCurrentAsync(release.Id));
+
+        Assert.Equal(ReleaseBucket.SumLine(release.Id + ".tar.gz", [9, 9]), Encoding.UTF8.GetString(Objects[key + ".sha256"].Data));
+    }
+
+    [Fact]
+    public async Task The_deploy_scripts_get_their_sum_and_an_unchanged_bundle_is_not_written_again()
+    {
+        var release = App("scripts");
+        byte[] bundle = [0x1f, 0x8b, 1, 2, 3];
+        var store = Store(() => bundle);
+        await store.KeepAsync(release);
+        Assert.True(await store.SetCurrentAsync(release.Id));
+        var puts = _fleet.StandIn.Journal.Count("s3", "PutObject");
+
+        Assert.True(await store.SetCurrentAsync(release.Id));
+
+        Assert.Equal(ReleaseBucket.SumLine("deploy-scripts.tar.gz", bundle), Encoding.UTF8.GetString(Objects[S3ReleaseStore.DeployScriptsKey + ".sha256"].Data));
+        Assert.Equal(await Sha256SumAsync(bundle, "deploy-scripts.tar.gz"), Encoding.UTF8.GetString(Objects["releases/deploy-scripts.tar.gz.sha256"].Data));
+        Assert.Equal(puts + 1, _fleet.StandIn.Journal.Count("s3", "PutObject")); // current only
+
+        bundle = [0x1f, 0x8b, 4, 5, 6];
+        Assert.True(await store.SetCurrentAsync(release.Id));
+        Assert.Equal(bundle, Objects[S3ReleaseStore.DeployScriptsKey].Data);
+        Assert.Equal(ReleaseBucket.SumLine("deploy-scripts.tar.gz", bundle), Encoding.UTF8.GetString(Objects[S3ReleaseStore.DeployScriptsKey + ".sha256"].Data));
+    }
+
+    [Fact]
+    public async Task A_kept_archive_that_no_longer_matches_its_sum_is_refused_and_a_matching_one_read()
+    {
+        var release = App("tampered");
+        await Store().KeepAsync(release);
+        var key = S3ReleaseStore.ArchiveKey(release.Id);
+        Assert.Equal(Objects[key].Data, await Store().ArchiveAsync(release.Id));
+
+        _fleet.StandIn.State.PutObject(StandInFleet.Bucket, key, [6, 6, 6], onlyIfAbsent: false);
+
+        var refused = await Assert.ThrowsAsync<ReleaseException>(() => Store().ArchiveAsync(release.Id));
+        Assert.Contains("does not match its SHA-256", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_archive_without_a_sum_is_read_with_a_warning()
+    {
+        var release = App("unsummed");
+        _fleet.StandIn.State.PutObject(StandInFleet.Bucket, S3ReleaseStore.ArchiveKey(release.Id), [4, 2], onlyIfAbsent: false);
+
+        Assert.Equal([4, 2], await Store().ArchiveAsync(release.Id));
+        Assert.Contains(_log.Lines, l => l.Level == Cake.Core.Diagnostics.LogLevel.Warning && l.Text.Contains("has no SHA-256", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef  deploy-scripts.tar.gz\n", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef  deploy-scripts.tar.gz", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef  deploy-scripts.tar.gz\n", null)]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef deploy-scripts.tar.gz\n", null)]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef  abc.tar.gz\n", null)]
+    [InlineData("", null)]
+    public void A_sum_names_one_object_in_sha256sums_exact_format(string text, string? expected) =>
+        Assert.Equal(expected, ReleaseBucket.SumOf(text, "deploy-scripts.tar.gz"));
+
+    /// <summary>What coreutils' sha256sum prints for <paramref name="data"/> saved as <paramref name="name"/>: the format the servers check.</summary>
+    private async Task<string> Sha256SumAsync(byte[] data, string name)
+    {
+        var file = _sums.WriteFile(name);
+        await File.WriteAllBytesAsync(file, data);
+        var start = new System.Diagnostics.ProcessStartInfo("sha256sum", name) { WorkingDirectory = Path.GetDirectoryName(file)!, RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+        return output;
     }
 
     [Fact]
@@ -99,6 +211,7 @@ public sealed class S3ReleaseStoreTests : IDisposable
 
         Assert.Equal(release.Id + "\n", Encoding.UTF8.GetString(Objects[S3ReleaseStore.CurrentKey].Data));
         Assert.Equal([0x1f, 0x8b, 42], Objects[S3ReleaseStore.DeployScriptsKey].Data);
+        Assert.True(Objects.ContainsKey(S3ReleaseStore.DeployScriptsKey + ".sha256"));
         Assert.Equal(release.Id, await store.CurrentAsync());
     }
 
