@@ -310,8 +310,8 @@ run "fleet_launch_hook_and_user_data" {
 
   # fail() abandons the launch, best effort, after stopping Nginx; the ERR trap calls fail().
   assert {
-    condition     = can(regex("\nfail\\(\\) \\{\n    printf [^\n]*\n    systemctl stop nginx.service \\|\\| true\n    launch_done ABANDON \\|\\| true\n    exit 1\n\\}\ntrap 'fail \"a step failed \\(exit \\$\\?\\)\"' ERR\n", output.fleet_user_data)) && length(regexall("launch_done ABANDON", output.fleet_user_data)) == 1
-    error_message = "fail() (the ERR trap) completes the launch with ABANDON, best effort (|| true), and exits 1."
+    condition     = can(regex("\nfail\\(\\) \\{\n    printf [^\n]*\n    systemctl stop nginx.service \\|\\| true\n    launch_done ABANDON \\|\\| true\n    exit 1\n\\}\n# [^\n]*\nset -o errtrace\ntrap 'fail \"a step failed \\(exit \\$\\?\\)\"' ERR\n", output.fleet_user_data)) && length(regexall("launch_done ABANDON", output.fleet_user_data)) == 1
+    error_message = "fail() (the ERR trap, inherited by functions: errtrace) completes the launch with ABANDON, best effort (|| true), and exits 1."
   }
 
   # CONTINUE exactly three times: no deploy scripts yet, no releases/current yet, and after the switch.
@@ -331,8 +331,26 @@ run "fleet_launch_hook_and_user_data" {
   }
 
   assert {
-    condition     = endswith(split("launch_done CONTINUE\n", output.fleet_user_data)[2], "bash \"$scripts/slot.sh\" switch green --port \"$GREEN_PORT\"\nbash \"$scripts/slot.sh\" stop blue\nrm -f \"$boot/release.tar.gz\" \"$boot/deploy-scripts.tar.gz\"\n# 5. the release serves: the hook lets the server into the group and the target group\n") && split("launch_done CONTINUE\n", output.fleet_user_data)[3] == "echo \"tableorder-boot: serving release $id\"\n"
+    condition     = endswith(split("launch_done CONTINUE\n", output.fleet_user_data)[2], "bash \"$scripts/slot.sh\" switch green --port \"$GREEN_PORT\"\nbash \"$scripts/slot.sh\" stop blue\nrm -f \"$boot/release.tar.gz\" \"$boot/deploy-scripts.tar.gz\" \"$boot\"/*.sha256\n# 5. the release serves: the hook lets the server into the group and the target group\n") && split("launch_done CONTINUE\n", output.fleet_user_data)[3] == "echo \"tableorder-boot: serving release $id\"\n"
     error_message = "The release path completes the launch with CONTINUE only after slot.sh switch green and stop blue."
+  }
+
+  # Nothing fetched is unpacked or run before its SHA-256 matches releases/<key>.sha256 (sha256sum's
+  # format, "<64 hex>  <key>", the build's ReleaseBucket.SumLine); a missing or other sum fails the launch.
+  assert {
+    condition = alltrue([for s in [
+      "    fetch \"$1.sha256\" \"$2.sha256\" 2>/dev/null || return 1\n    line=$(head -n 1 \"$2.sha256\")\n    [[ $line =~ ^([0-9a-f]{64})\\ \\ (.+)$ && $${BASH_REMATCH[2]} == \"$1\" && $${BASH_REMATCH[1]} == \"$(sha256sum \"$2\" | cut -d ' ' -f 1)\" ]]\n",
+      "    fail \"$1 does not match the SHA-256 in releases/$1.sha256, or that sum is missing: refusing to run it\"\n}\n",
+      "    fail \"$error\"\nfi\nverify deploy-scripts.tar.gz \"$boot/deploy-scripts.tar.gz\"\nrm -rf \"$scripts.tmp\"\n",
+      "    fetch \"$id.tar.gz\" \"$boot/release.tar.gz\"\n    verify \"$id.tar.gz\" \"$boot/release.tar.gz\"\n    rm -rf \"$target.tmp\"\n",
+    ] : strcontains(output.fleet_user_data, s)])
+    error_message = "The deploy scripts and the release archive are each checked against releases/<key>.sha256 (<64 hex>  <key>) right after the fetch, before anything unpacks them; a missing or other sum fails the launch."
+  }
+
+  assert {
+    condition = alltrue([for k in ["tar -xzf \"$boot/deploy-scripts.tar.gz\"", "bash \"$scripts/bootstrap.sh\"", "bash \"$scripts/app-env.sh\""] :
+    length(split(k, split("verify deploy-scripts.tar.gz \"$boot/deploy-scripts.tar.gz\"", output.fleet_user_data)[0])) == 1]) && length(regexall("\nverify ", output.fleet_user_data)) == 1 && length(regexall("\n    verify ", output.fleet_user_data)) == 1
+    error_message = "Nothing of the deploy scripts is unpacked or run before their check; each fetched object is verified exactly once."
   }
 
   # Ports: production's unless /etc/tableorder/server-ports.env (the rehearsal's) sets them; digits only.

@@ -374,7 +374,7 @@ run "three_servers_behind_a_load_balancer" {
       "launch_done ABANDON || true",
       "echo \"tableorder-boot: no deploy scripts yet: the first Deploy bootstraps this server over SSH\"\n        launch_done CONTINUE\n        exit 0\n",
       "echo \"tableorder-boot: no releases/current yet: the placeholder serves until the first Deploy\"\n        launch_done CONTINUE\n        exit 0\n",
-      "bash \"$scripts/slot.sh\" stop blue\nrm -f \"$boot/release.tar.gz\" \"$boot/deploy-scripts.tar.gz\"\n# 5. the release serves: the hook lets the server into the group and the target group\nlaunch_done CONTINUE\n",
+      "bash \"$scripts/slot.sh\" stop blue\nrm -f \"$boot/release.tar.gz\" \"$boot/deploy-scripts.tar.gz\" \"$boot\"/*.sha256\n# 5. the release serves: the hook lets the server into the group and the target group\nlaunch_done CONTINUE\n",
     ] : strcontains(module.compute.fleet_user_data, s)])
     error_message = "The user data completes this group's hook: CONTINUE when there are no deploy scripts or no current release yet and after the switch, ABANDON on a failure."
   }

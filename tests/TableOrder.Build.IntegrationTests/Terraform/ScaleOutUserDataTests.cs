@@ -1,51 +1,30 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.RegularExpressions;
+using Amazon.Runtime;
+using TableOrder.Build.Aws;
+using TableOrder.Build.Aws.StandIn;
 using TableOrder.Build.IntegrationTests.Support;
+using TableOrder.Build.Release;
+using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace TableOrder.Build.IntegrationTests.Terraform;
 
 /// <summary>
 /// The scaled-out servers' first-boot script as the real terraform renders it from
 /// terraform/modules/compute (terraform console on a small root that uses the module, offline),
-/// checked as the shell script it is: bash -n and shellcheck. It is a server's root script, so it
-/// is never run here.
+/// once for the class.
 /// </summary>
-[Trait("Category", "Integration")]
-public sealed partial class ScaleOutUserDataTests : IDisposable
+public sealed class FleetUserDataFixture : IDisposable
 {
-    private const string Bucket = "table-order-releases-123456789012";
+    public const string Bucket = "table-order-releases-123456789012";
 
     private readonly TempDirectory _temp = new("scale-out-user-data");
 
-    public void Dispose() => _temp.Dispose();
-
-    [Fact]
-    public void The_rendered_script_is_valid_bash_and_shellcheck_clean()
-    {
-        var script = Render();
-        var file = _temp.WriteFile("user-data.sh", script);
-
-        var syntax = Run("bash", ["-n", file], input: null, workingDirectory: _temp.Path);
-        Assert.True(syntax.Code == 0, syntax.Error);
-
-        var lint = Run("shellcheck", ["-s", "bash", file], input: null, workingDirectory: _temp.Path);
-        Assert.True(lint.Code == 0, lint.Output);
-    }
-
-    [Fact]
-    public void The_script_reads_the_release_bucket_under_releases_only()
-    {
-        var script = Render();
-
-        Assert.Contains($"s3=\"s3://{Bucket}/releases\"", script, StringComparison.Ordinal);
-        var urls = S3Url().Matches(script).Select(m => m.Value).ToList();
-        Assert.NotEmpty(urls);
-        Assert.All(urls, url => Assert.StartsWith($"s3://{Bucket}/releases", url, StringComparison.Ordinal));
-    }
-
-    private string Render()
+    public FleetUserDataFixture()
     {
         _temp.CopyIn(Path.Combine(RepositoryRoot.Terraform, "modules"), "modules");
         _temp.WriteFile("root/main.tf", $$"""
@@ -68,17 +47,259 @@ public sealed partial class ScaleOutUserDataTests : IDisposable
         var cliConfig = ProviderMirror.WriteCliConfig(TerraformHarness.Mirror, _temp.Combine("state"));
         new TerraformHarness().Create(root, cliConfig).Init(new TerraformInitSettings { Backend = false });
 
-        var console = Run("terraform", ["console"], "module.compute.fleet_user_data\n", root, new() { ["TF_CLI_CONFIG_FILE"] = cliConfig });
-        Assert.True(console.Code == 0, console.Error);
+        var console = Processes.Run("terraform", ["console"], "module.compute.fleet_user_data\n", root, new() { ["TF_CLI_CONFIG_FILE"] = cliConfig });
+        if (console.Code != 0)
+        {
+            throw new InvalidOperationException("terraform console failed: " + console.Error);
+        }
 
         // A multi-line string prints as a heredoc: <<EOT ... EOT.
         var lines = console.Output.TrimEnd('\n').Split('\n');
-        Assert.Equal("<<EOT", lines[0]);
-        Assert.Equal("EOT", lines[^1]);
-        return string.Join('\n', lines[1..^1]) + "\n";
+        if (lines[0] != "<<EOT" || lines[^1] != "EOT")
+        {
+            throw new InvalidOperationException("terraform console did not print the script as a heredoc: " + console.Output);
+        }
+
+        Script = string.Join('\n', lines[1..^1]) + "\n";
     }
 
-    private static (int Code, string Output, string Error) Run(string program, string[] arguments, string? input, string workingDirectory, Dictionary<string, string>? environment = null)
+    public string Script { get; }
+
+    public void Dispose() => _temp.Dispose();
+}
+
+/// <summary>
+/// The fleet script checked as the shell script it is (bash -n, shellcheck), and its scale-out part
+/// run for real as a new server runs it: real bash, the real AWS CLI against the AWS stand-in's S3 and
+/// Auto Scaling, the objects written by the build's own <see cref="S3ReleaseStore"/>, in a private mount
+/// namespace whose /etc, /var/lib and /home are copy-on-write overlays (this host's stay as they are)
+/// and whose /run hides this host's systemd. The deploy scripts bundle is the test's own (its
+/// bootstrap.sh and slot.sh record their calls), so what the script would run is seen, not done.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered, ITestOutputHelper output) : IClassFixture<FleetUserDataFixture>, IDisposable
+{
+    private const string Bucket = FleetUserDataFixture.Bucket;
+
+    private readonly TempDirectory _temp = new("scale-out-user-data-run");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void The_rendered_script_is_valid_bash_and_shellcheck_clean()
+    {
+        var file = _temp.WriteFile("user-data.sh", rendered.Script);
+
+        var syntax = Processes.Run("bash", ["-n", file], input: null, workingDirectory: _temp.Path);
+        Assert.True(syntax.Code == 0, syntax.Error);
+
+        var lint = Processes.Run("shellcheck", ["-s", "bash", file], input: null, workingDirectory: _temp.Path);
+        Assert.True(lint.Code == 0, lint.Output);
+    }
+
+    [Fact]
+    public void The_script_reads_the_release_bucket_under_releases_only()
+    {
+        var script = rendered.Script;
+
+        Assert.Contains($"s3=\"s3://{Bucket}/releases\"", script, StringComparison.Ordinal);
+        var urls = S3Url().Matches(script).Select(m => m.Value).ToList();
+        Assert.NotEmpty(urls);
+        Assert.All(urls, url => Assert.StartsWith($"s3://{Bucket}/releases", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_new_server_runs_the_deploy_scripts_and_installs_the_release_whose_sums_match()
+    {
+        using var server = new NewServer(_temp, output);
+        var id = await server.PublishAsync();
+
+        var run = server.Boot(rendered.Script);
+
+        Assert.True(run.Code == 0, run.ToString());
+        Assert.Equal("--http-port 80 --api-port 8000 --green-port 8001 --python-deps distro --cloudwatch on", server.Mark("bootstrap"));
+        Assert.NotNull(server.Mark("app-env"));
+        Assert.Equal($"prepare {id} --python-deps distro\nstart green {id} --port 8001 --timeout 120\nswitch green --port 8001\nstop blue", server.Mark("slot"));
+        Assert.Equal(id, File.ReadAllText(server.InSandbox("var/lib/tableorder-test/releases", id, "RELEASE_ID")).Trim());
+        Assert.True(File.Exists(server.InSandbox("var/lib/tableorder-test/releases", id, "app", "main.py")));
+        Assert.Equal("in service", server.Launch);
+    }
+
+    [Fact]
+    public async Task A_tampered_deploy_scripts_bundle_is_refused_before_anything_of_it_runs()
+    {
+        using var server = new NewServer(_temp, output);
+        await server.PublishAsync();
+        server.Replace(S3ReleaseStore.DeployScriptsKey, NewServer.Bundle("touch /var/lib/tableorder-marks/tampered"));
+
+        var run = server.Boot(rendered.Script);
+
+        Assert.NotEqual(0, run.Code);
+        Assert.Contains("deploy-scripts.tar.gz does not match the SHA-256 in releases/deploy-scripts.tar.gz.sha256", run.Error, StringComparison.Ordinal);
+        Assert.Null(server.Mark("tampered"));
+        Assert.Null(server.Mark("bootstrap"));
+        Assert.False(Directory.Exists(server.InSandbox("home/admin/tableorder-deploy")), "the refused bundle was unpacked");
+        Assert.Equal(AwsStandInState.Abandoned, server.Launch);
+    }
+
+    [Fact]
+    public async Task Deploy_scripts_without_their_sum_are_refused()
+    {
+        using var server = new NewServer(_temp, output);
+        await server.PublishAsync();
+        server.Delete(ReleaseBucket.SumKey(S3ReleaseStore.DeployScriptsKey));
+
+        var run = server.Boot(rendered.Script);
+
+        Assert.NotEqual(0, run.Code);
+        Assert.Contains("or that sum is missing: refusing to run it", run.Error, StringComparison.Ordinal);
+        Assert.Null(server.Mark("bootstrap"));
+        Assert.Equal(AwsStandInState.Abandoned, server.Launch);
+    }
+
+    [Fact]
+    public async Task A_tampered_release_archive_is_refused_before_it_is_unpacked()
+    {
+        using var server = new NewServer(_temp, output);
+        var id = await server.PublishAsync();
+        server.Replace(S3ReleaseStore.ArchiveKey(id), NewServer.Bundle("echo tampered"));
+
+        var run = server.Boot(rendered.Script);
+
+        Assert.NotEqual(0, run.Code);
+        Assert.Contains($"{id}.tar.gz does not match the SHA-256 in releases/{id}.tar.gz.sha256", run.Error, StringComparison.Ordinal);
+        Assert.NotNull(server.Mark("bootstrap")); // the deploy scripts matched theirs
+        Assert.False(Directory.Exists(server.InSandbox("var/lib/tableorder-test/releases", id)), "the refused archive was unpacked");
+        Assert.False(Directory.Exists(server.InSandbox("var/lib/tableorder-test/releases", id + ".tmp")), "the refused archive was unpacked");
+        Assert.Null(server.Mark("slot"));
+        Assert.Equal(AwsStandInState.Abandoned, server.Launch);
+    }
+
+    [GeneratedRegex(@"s3://[^\s""']+")]
+    private static partial Regex S3Url();
+
+    /// <summary>
+    /// A server Auto Scaling just launched (Pending:Wait on the group's hook) and the release bucket as the
+    /// build leaves it after a Deploy, both on the AWS stand-in; <see cref="Boot"/> runs the fleet script's
+    /// scale-out part as root in the sandbox.
+    /// </summary>
+    private sealed class NewServer : IDisposable
+    {
+        private const string Region = "ap-northeast-2";
+        private const string Group = "table-order-app-servers";
+        private const string Hook = "table-order-app-server-launching";
+        private const string InstanceId = "i-0fleetscript00001";
+
+        private readonly TempDirectory _folder;
+        private readonly ITestOutputHelper _output;
+        private readonly AwsApiStandIn _aws = new(Region, new AwsStandInState(null, Region));
+        private readonly string _sandbox;
+
+        public NewServer(TempDirectory temp, ITestOutputHelper output)
+        {
+            _folder = temp;
+            _output = output;
+            _sandbox = temp.Combine("sandbox-" + Guid.NewGuid().ToString("N")[..8]);
+            _aws.State.AddBucket(Bucket);
+            _aws.LaunchHooks[Group] = Hook;
+            _aws.Launch(Group, InstanceId);
+        }
+
+        /// <summary>Pending:Wait, "in service" (CONTINUE) or Abandoned (ABANDON).</summary>
+        public string Launch => _aws.State.Launching.GetValueOrDefault(InstanceId) ?? "in service";
+
+        /// <summary>The deploy scripts: bootstrap.sh, app-env.sh and slot.sh record their calls; releases live in the sandbox.</summary>
+        public static byte[] Bundle(string bootstrap)
+        {
+            var files = new Dictionary<string, byte[]>
+            {
+                ["bootstrap.sh"] = Encoding.UTF8.GetBytes($"#!/bin/bash\nset -eu\n{bootstrap}\n"),
+                ["app-env.sh"] = "#!/bin/bash\ntouch /var/lib/tableorder-marks/app-env\n"u8.ToArray(),
+                ["slot.sh"] = "#!/bin/bash\nprintf '%s\\n' \"$*\" >> /var/lib/tableorder-marks/slot\n"u8.ToArray(),
+                ["server-map.env"] = "RELEASES=/var/lib/tableorder-test/releases\nRELEASE_COMPLETE=.complete\n"u8.ToArray(),
+            };
+            using var packed = TarGz.Pack(Path.GetTempPath(), [], files);
+            return packed.ToArray();
+        }
+
+        /// <summary>A release kept and made current with the build's own store, as a Deploy does; its id.</summary>
+        public async Task<string> PublishAsync()
+        {
+            var app = _folder.Combine("app-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(Path.Combine(app, "app"));
+            await File.WriteAllTextAsync(Path.Combine(app, "app", "main.py"), $"VERSION = '{Guid.NewGuid():N}'\n");
+            await File.WriteAllTextAsync(Path.Combine(app, "alembic.ini"), "[alembic]\n");
+            var release = ReleaseArchive.FromDirectory(app);
+            using var s3 = AwsClients.S3(Region, new BasicAWSCredentials("test", "test"), _aws.Url);
+            var store = new S3ReleaseStore(s3, Bucket, new RecordingLog(_output), () => Bundle("printf '%s' \"$*\" > /var/lib/tableorder-marks/bootstrap"));
+            await store.KeepAsync(release);
+            Assert.True(await store.SetCurrentAsync(release.Id));
+            return release.Id;
+        }
+
+        /// <summary>Someone other than the build wrote <paramref name="key"/> (its sum stays the build's).</summary>
+        public void Replace(string key, byte[] data) => _aws.State.PutObject(Bucket, key, data, onlyIfAbsent: false);
+
+        public void Delete(string key) => _aws.State.DeleteObject(Bucket, key);
+
+        /// <summary>A path as the sandbox's processes wrote it (the overlays' upper layer).</summary>
+        public string InSandbox(params string[] parts) => Path.Combine([_sandbox, "upper", .. parts]);
+
+        /// <summary>What a recording script of the bundle wrote; null when it never ran.</summary>
+        public string? Mark(string name) => File.Exists(InSandbox("var/lib/tableorder-marks", name)) ? File.ReadAllText(InSandbox("var/lib/tableorder-marks", name)).Trim() : null;
+
+        public (int Code, string Output, string Error) Boot(string fleetScript)
+        {
+            // The packages part (apt, the agents) is the single server's and not this test's: it starts the scale-out part.
+            const string Marker = "\n# ---- Scale-out:";
+            var at = fleetScript.IndexOf(Marker, StringComparison.Ordinal);
+            Assert.True(at > 0, "the fleet script has no scale-out part");
+            var script = _folder.WriteFile(Path.GetFileName(_sandbox) + ".sh", "#!/bin/bash\nset -euo pipefail\n" + fleetScript[(at + 1)..]);
+            var awsConfig = _folder.WriteFile(Path.GetFileName(_sandbox) + ".aws-config", $"[default]\nregion = {Region}\nendpoint_url = {_aws.Url}\ns3 =\n    addressing_style = path\n");
+            Directory.CreateDirectory(_sandbox);
+
+            // copy-on-write /etc, /var/lib, /home; an empty /run (no systemd to stop nginx on); the server's user and instance id
+            var sandbox = """
+                set -euo pipefail
+                mount --make-rprivate /
+                for d in /etc /var/lib /home; do
+                    mkdir -p "$SANDBOX/upper$d" "$SANDBOX/work$d"
+                    mount -t overlay overlay -o "lowerdir=$d,upperdir=$SANDBOX/upper$d,workdir=$SANDBOX/work$d" "$d"
+                done
+                mount -t tmpfs tmpfs /run
+                getent passwd admin >/dev/null || { echo 'admin:x:61234:61234::/home/admin:/bin/bash' >>/etc/passwd; echo 'admin:x:61234:' >>/etc/group; }
+                install -d /home/admin /var/lib/cloud/data /var/lib/tableorder-marks /var/lib/tableorder-test/releases
+                printf '%s\n' "$INSTANCE_ID" >/var/lib/cloud/data/instance-id
+                exec bash "$SCRIPT"
+                """;
+            var run = Processes.Run(
+                "unshare",
+                ["--mount", "--fork", "bash", "-c", sandbox],
+                input: null,
+                workingDirectory: _folder.Path,
+                new()
+                {
+                    ["SANDBOX"] = _sandbox,
+                    ["SCRIPT"] = script,
+                    ["INSTANCE_ID"] = InstanceId,
+                    ["AWS_CONFIG_FILE"] = awsConfig,
+                    ["AWS_ACCESS_KEY_ID"] = "test",
+                    ["AWS_SECRET_ACCESS_KEY"] = "test",
+                    ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+                    ["AWS_PAGER"] = string.Empty,
+                });
+            _output.WriteLine($"exit {run.Code}\n--- stdout\n{run.Output}\n--- stderr\n{run.Error}\n--- AWS calls\n{_aws.Journal.Render()}");
+            return run;
+        }
+
+        public void Dispose() => _aws.Dispose();
+    }
+}
+
+/// <summary>A child process run to its end: exit code, output and errors.</summary>
+internal static class Processes
+{
+    public static (int Code, string Output, string Error) Run(string program, string[] arguments, string? input, string workingDirectory, Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -105,7 +326,4 @@ public sealed partial class ScaleOutUserDataTests : IDisposable
         process.WaitForExit();
         return (process.ExitCode, output.Result, error.Result);
     }
-
-    [GeneratedRegex(@"s3://[^\s""']+")]
-    private static partial Regex S3Url();
 }
