@@ -63,7 +63,8 @@ public sealed record SsmShellOptions
 /// Secrets: command parameters are stored with the command. Anyone allowed ssm:ListCommands sees them in
 /// the Run Command history, and CloudTrail records SendCommand. So nothing secret goes through here in
 /// production: the database password is read on the server by the instance role
-/// (<see cref="ServerSideSecret"/>), never sent. <see cref="UploadAsync"/> never logs what it uploads.
+/// (<see cref="ServerSideSecret"/>), never sent, and no command prints a secret (the staff token is read
+/// from Parameter Store's API, not from a server). <see cref="UploadAsync"/> never logs what it uploads.
 /// </para>
 /// </summary>
 public sealed class SsmShell : IRemoteShell

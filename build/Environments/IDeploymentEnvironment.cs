@@ -79,6 +79,7 @@ public interface IDeploymentEnvironment : IDisposable
     /// <summary>
     /// The app's staff token (STAFF_TOKEN, the bearer token for publishing events), for the smoke
     /// check's publish; registered with the secret masker. Null when the environment has none yet.
+    /// Never read through a command on a server (production: Parameter Store's API, not SSM Run Command).
     /// </summary>
     Task<string?> StaffTokenAsync();
 }

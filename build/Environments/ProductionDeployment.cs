@@ -228,6 +228,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         // No database password or Redis AUTH token reaches this machine: the server reads the secrets with its instance role.
         // The app logs in as its own role (a master-password rotation changes nothing for it); the master
         // secret only creates and grants that role, and is the owner's URL for migrations (root-only file).
+        // The staff token is kept in Parameter Store before any env file takes it from there.
+        await EnsureStaffTokenAsync();
         var outputs = Outputs();
         var role = AppRole(outputs);
         var roleResult = await server.RunAsync(RemoteCommand.Root(AppDatabaseRole.Script(role), "the app's database role"));
@@ -247,10 +249,6 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             }),
             "write the migration env file from the RDS secret"));
         var written = await server.RunAsync(RemoteCommand.Root(AppEnvScript(outputs), "write the app's env file with its own role and the Redis token"));
-        if (outputs.Fleet is not null)
-        {
-            await ShareStaffTokenAsync(server);
-        }
 
         var parameters = await new ParameterStoreSettings(await SsmAsync(), Log, $"/tableorder/{Name}").SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
         summary.Record("parametersWritten", parameters.Count);
@@ -261,43 +259,58 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return written.Output.Any(l => l.Trim() == "changed");
     }
 
-    /// <summary>Where a fleet's one STAFF_TOKEN is kept (SecureString): every server's env file takes it.</summary>
+    /// <summary>
+    /// Where the app's STAFF_TOKEN is kept (SecureString): made by this build once, taken by every env file a
+    /// server writes (the single server's, each of a fleet's, app-env.sh on a server Auto Scaling adds), and
+    /// read back through the SSM API for the smoke check, never through a Run Command, whose text and output
+    /// stay in SSM's command history.
+    /// </summary>
     private string StaffTokenParameter => $"/tableorder/{Name}/staff-token";
 
-    /// <summary>
-    /// Several servers behind the load balancer must accept the same staff token: the first server's
-    /// (made on it, as with one server) is kept in Parameter Store once, and every env file written
-    /// after that (the other servers', app-env.sh on a server Auto Scaling adds) takes it from there.
-    /// </summary>
-    private async Task ShareStaffTokenAsync(IRemoteShell server)
+    /// <summary>The kept staff token, made and kept now when there is none (a new stack, or one rotated by deleting the parameter).</summary>
+    private async Task EnsureStaffTokenAsync()
     {
-        var ssm = await SsmAsync();
-        try
+        if (await StaffTokenAsync() is not null)
         {
-            await ssm.GetParameterAsync(new Amazon.SimpleSystemsManagement.Model.GetParameterRequest { Name = StaffTokenParameter });
             return;
         }
-        catch (Amazon.SimpleSystemsManagement.Model.ParameterNotFoundException)
-        {
-            // not shared yet: this server's token becomes the fleet's
-        }
 
-        var token = await ReadStaffTokenAsync(server) ?? throw new RemoteException($"{server.Label} has no STAFF_TOKEN in {ServerMap.EnvFile} after writing it: the fleet's staff token cannot be shared.");
+        var token = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        masker.Add(token);
         try
         {
-            await ssm.PutParameterAsync(new Amazon.SimpleSystemsManagement.Model.PutParameterRequest
+            await (await SsmAsync()).PutParameterAsync(new Amazon.SimpleSystemsManagement.Model.PutParameterRequest
             {
                 Name = StaffTokenParameter,
                 Value = token,
                 Type = Amazon.SimpleSystemsManagement.ParameterType.SecureString,
                 Overwrite = false,
-                Description = "The staff token every app server of the fleet accepts",
+                Description = "The staff token (STAFF_TOKEN) every app server accepts",
             });
-            Log.Information("Staff token: {0}'s is kept in Parameter Store {1} (SecureString) for every server of the fleet.", server.Label, StaffTokenParameter);
+            Log.Information("Staff token: a new one is kept in Parameter Store {0} (SecureString); the servers' env files take it from there.", StaffTokenParameter);
         }
         catch (Amazon.SimpleSystemsManagement.Model.ParameterAlreadyExistsException)
         {
-            // another run shared one meanwhile: that one stands
+            // another run kept one meanwhile: that one stands
+        }
+    }
+
+    /// <summary>
+    /// Read from its SecureString parameter with this build's credentials (the SSM API: no command runs on a
+    /// server, nothing lands in Run Command's history) and masked from here on; null before the first Bootstrap.
+    /// </summary>
+    public async Task<string?> StaffTokenAsync()
+    {
+        try
+        {
+            var parameter = await (await SsmAsync()).GetParameterAsync(new Amazon.SimpleSystemsManagement.Model.GetParameterRequest { Name = StaffTokenParameter, WithDecryption = true });
+            var token = parameter.Parameter.Value;
+            masker.Add(token);
+            return string.IsNullOrEmpty(token) ? null : token;
+        }
+        catch (Amazon.SimpleSystemsManagement.Model.ParameterNotFoundException)
+        {
+            return null;
         }
     }
 
@@ -337,7 +350,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 ["S3_BUCKET"] = outputs.BucketName,
                 ["AWS_REGION"] = outputs.Region,
             },
-            StaffTokenParameter = outputs.Fleet is null ? null : StaffTokenParameter,
+            StaffTokenParameter = StaffTokenParameter,
         });
 
     /// <summary>The deploy scripts bundle of the release bucket: what Bootstrap uploads, plus app-env.sh (no secret in it).</summary>
@@ -346,21 +359,6 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         var appEnv = System.Text.Encoding.UTF8.GetBytes("#!/bin/bash\n" + AppEnvScript(Outputs()));
         using var bundle = DeployScripts.Pack(Path.Combine(options.RootDirectory, "app-deploy"), new Dictionary<string, byte[]> { ["app-env.sh"] = appEnv });
         return bundle.ToArray();
-    }
-
-    /// <summary>
-    /// Read from the server's env file (root-only), where the env-file script made it once; never
-    /// echoed (the command's output is not streamed) and masked from here on.
-    /// </summary>
-    public async Task<string?> StaffTokenAsync() => await ReadStaffTokenAsync(await ServerAsync());
-
-    private async Task<string?> ReadStaffTokenAsync(IRemoteShell server)
-    {
-        var result = await server.RunAsync(
-            RemoteCommand.Root($"sed -n 's/^STAFF_TOKEN=//p' {ServerMap.EnvFile} 2>/dev/null | head -n 1", "read the staff token") with { AllowFailure = true });
-        var token = result.ExitCode == 0 ? result.Text.Trim() : string.Empty;
-        masker.Add(token);
-        return token.Length == 0 ? null : token;
     }
 
     public void Dispose()

@@ -6,6 +6,7 @@ using Amazon.Runtime;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using TableOrder.Build.Aws;
+using TableOrder.Build.Aws.StandIn;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
@@ -164,55 +165,85 @@ public sealed class ProductionFleetTests : IDisposable
         Assert.Contains($"start-instance-refresh --auto-scaling-group-name {StandInFleet.GroupName}", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task The_first_servers_staff_token_is_kept_once_for_the_whole_fleet()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_build_makes_the_staff_token_once_and_every_servers_env_file_takes_it_from_parameter_store(bool scaledOut)
     {
-        using var deployment = Deployment(ScaledOut);
-        var first = new EnvFileServer("i-01", "first-token-0123456789abcdefghijklmnopqrstuvw");
-        var second = new EnvFileServer("i-02", "second-token-0123456789abcdefghijklmnopqrstuv");
+        using var deployment = Deployment(scaledOut ? ScaledOut : SingleServer);
+        var first = new EnvFileServer("i-01");
+        var second = new EnvFileServer("i-02");
+        Assert.Null(await deployment.StaffTokenAsync()); // before the first Bootstrap
 
         await deployment.WriteAppSettingsAsync(first, new RunSummary("production", ["Bootstrap"]));
         await deployment.WriteAppSettingsAsync(second, new RunSummary("production", ["Bootstrap"]));
 
         var kept = _fleet.StandIn.State.Parameters["/tableorder/production/staff-token"];
-        Assert.Equal(("SecureString", first.Token, 1L), (kept.Type, kept.Value, kept.Version));
-        Assert.All([first, second], s => Assert.Contains(s.Commands, c => c.Contains("/tableorder/production/staff-token", StringComparison.Ordinal)));
-        Assert.Contains(first.Commands, c => c.Contains("STAFF_TOKEN=//p", StringComparison.Ordinal));
-        Assert.DoesNotContain(second.Commands, c => c.Contains("STAFF_TOKEN=//p", StringComparison.Ordinal));
+        Assert.Equal(("SecureString", 1L), (kept.Type, kept.Version));
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", kept.Value);
+        Assert.Equal(kept.Value, await deployment.StaffTokenAsync());
+        Assert.All([first, second], s => Assert.Contains(s.Commands, c => c.Contains("/tableorder/production/staff-token", StringComparison.Ordinal) && c.Contains("--with-decryption --query Parameter.Value --output text > \"$staff\"", StringComparison.Ordinal)));
+        Assert.All(first.Commands.Concat(second.Commands), c => Assert.DoesNotContain(kept.Value, c, StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task One_server_keeps_its_own_staff_token_and_shares_nothing()
+    public async Task No_ssm_command_nor_its_output_carries_the_staff_token()
     {
+        var instance = new RecordingInstance(SingleServer.InstanceId!);
+        _fleet.StandIn.AddInstance(instance);
         using var deployment = Deployment(SingleServer);
-        var server = new EnvFileServer("i-0123456789abcdef0", "own-token-0123456789abcdefghijklmnopqrstuvwxyz");
+        var server = await deployment.ServerAsync();
 
         await deployment.WriteAppSettingsAsync(server, new RunSummary("production", ["Bootstrap"]));
+        var sent = _fleet.StandIn.Journal.Count("ssm", "SendCommand");
+        var token = await deployment.StaffTokenAsync();
 
-        Assert.DoesNotContain(server.Commands, c => c.Contains("staff-token", StringComparison.Ordinal));
-        Assert.False(_fleet.StandIn.State.Parameters.ContainsKey("/tableorder/production/staff-token"));
+        // the smoke check's token came through the SSM API, with no Run Command (whose text and output SSM keeps)
+        Assert.Equal(_fleet.StandIn.State.Parameters["/tableorder/production/staff-token"].Value, token);
+        Assert.Equal(sent, _fleet.StandIn.Journal.Count("ssm", "SendCommand"));
+        Assert.True(sent >= 3, $"the settings went through {sent} Run Command(s)");
+        Assert.Equal(sent, instance.Scripts.Count);
+        Assert.All(instance.Scripts, script => Assert.DoesNotContain(token!, script, StringComparison.Ordinal));
+        Assert.DoesNotContain(instance.Scripts, script => script.Contains("STAFF_TOKEN", StringComparison.Ordinal) && !script.Contains("TO_STAFF_FILE", StringComparison.Ordinal));
     }
 
-    /// <summary>A server whose env-file scripts succeed and whose env file holds <see cref="Token"/>; every command is kept.</summary>
-    private sealed class EnvFileServer(string label, string token) : TableOrder.Build.Remote.IRemoteShell
+    /// <summary>A server whose env-file scripts succeed; every command is kept.</summary>
+    private sealed class EnvFileServer(string label) : TableOrder.Build.Remote.IRemoteShell
     {
         public string Label => label;
-
-        public string Token => token;
 
         public System.Collections.Concurrent.ConcurrentQueue<string> Commands { get; } = new();
 
         public Task<TableOrder.Build.Remote.RemoteResult> RunAsync(string command, TableOrder.Build.Remote.RemoteRunOptions? options = null, CancellationToken cancellationToken = default)
         {
             Commands.Enqueue(command);
-            string[] output = command.Contains("STAFF_TOKEN=//p", StringComparison.Ordinal) ? [token] : ["changed"];
-            return Task.FromResult(new TableOrder.Build.Remote.RemoteResult(0, output, []));
+            return Task.FromResult(new TableOrder.Build.Remote.RemoteResult(0, ["changed"], []));
         }
 
         public Task UploadAsync(Stream content, string remotePath, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
         public void Dispose()
         {
+        }
+    }
+
+    /// <summary>The single server on the stand-in: keeps every script SSM Run Command hands it (the command text SSM keeps), and succeeds.</summary>
+    private sealed class RecordingInstance(string instanceId) : IStandInInstance
+    {
+        public string InstanceId => instanceId;
+
+        public string State => "running";
+
+        public string StatusCheck => "ok";
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Scripts { get; } = new();
+
+        public string ConsoleOutput() => string.Empty;
+
+        public Task<StandInCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken)
+        {
+            Scripts.Enqueue(script);
+            return Task.FromResult(new StandInCommandResult(0, "changed\n", string.Empty));
         }
     }
 
