@@ -63,6 +63,7 @@ public static class ArgumentCatalog
         new("backend-config", "A backend config file passed to `terraform init -backend-config`.", TerraformTasks, null, "--backend-config=terraform/environments/production/backend.hcl"),
         new("plan-file", "Where Plan saves and Provision applies the plan.", ["Plan", "Provision"], ".tableorder/<environment>/terraform.tfplan", "--plan-file=artifacts/production.tfplan"),
         new("terraform-mirror", "Provider mirror folder; terraform then installs providers from it only. Also `TABLEORDER_TERRAFORM_MIRROR`.", ["Validate", .. TerraformTasks], "found by the build", "--terraform-mirror=<dir>"),
+        new("reviewed-plan", "A plan's text summary as Plan writes it beside the plan file (`<plan-file>.txt`), which this run's plan must read the same as before anything is applied (CI: the plan the reviewers saw). Another plan stops the run, naming the first line that differs.", ["Plan"], null, "--reviewed-plan=artifacts/reviewed/production.tfplan.txt"),
         new("auto-approve", "Apply the saved plan without asking (CI).", ["Provision"], null, "--auto-approve", IsFlag: true),
         new("confirm-destroy", "Destroy only runs when this names the environment.", ["Destroy"], null, "--confirm-destroy=production"),
         new("confirm-rebuild", "A production Rebuild (it replaces the app server) only runs when this names the environment.", ["Rebuild"], null, "--confirm-rebuild=production"),

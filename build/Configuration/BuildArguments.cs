@@ -116,6 +116,7 @@ public static partial class BuildArguments
                 PlanFile = planFile,
                 MirrorDirectory = mirror,
                 AutoApprove = Flag(arguments, "auto-approve"),
+                ReviewedPlan = ExistingFile(arguments, "reviewed-plan", root),
                 ConfirmDestroy = confirmDestroy,
             },
         };

@@ -69,6 +69,9 @@ public sealed record TerraformOptions
 
     public bool AutoApprove { get; init; }
 
+    /// <summary>--reviewed-plan: the text summary of a reviewed plan that this run's plan must equal; null: no such check.</summary>
+    public string? ReviewedPlan { get; init; }
+
     /// <summary>The environment name typed into --confirm-destroy; destroy runs only when it matches.</summary>
     public string? ConfirmDestroy { get; init; }
 }

@@ -65,7 +65,7 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
             settings.VarFiles.Add(varFile);
         }
 
-        var plan = Terraform.Plan(settings);
+        var plan = PlanText.Write(Terraform, Terraform.Plan(settings), masker, terraform.ReviewedPlan);
         summary.Record("changes", plan.HasChanges);
         return plan;
     }

@@ -169,7 +169,7 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         terraform.Init(new TerraformInitSettings());
         var settings = new TerraformPlanSettings { OutFile = Path.Combine(options.StateDirectory, "rehearsal.tfplan") };
         settings.VarFiles.Add(varFile);
-        var plan = terraform.Plan(settings);
+        var plan = PlanText.Write(terraform, terraform.Plan(settings), masker, options.Terraform.ReviewedPlan);
         var planJson = terraform.Show(settings.OutFile);
         _plannedOutputs = PlannedOutputs(planJson);
         Machine.SaveUserData(PlannedUserData(planJson, _plannedOutputs));

@@ -23,5 +23,9 @@ public sealed class PlanTask : AsyncFrostingTask<BuildContext>
         }
 
         context.Log.Information("Saved plan: {0}", plan.PlanFile);
+        if (plan.TextFile is { } text)
+        {
+            context.Log.Information("Its text (no sensitive value; the one form of the plan to share): {0}", text);
+        }
     }
 }

@@ -118,6 +118,10 @@ public static class TerraformArguments
         return planFile is null ? args : args.AppendQuoted(planFile);
     }
 
+    /// <summary>`show -no-color <plan>`: the plan as terraform prints it for people (sensitive values as "(sensitive value)").</summary>
+    public static ProcessArgumentBuilder ShowText(string planFile) =>
+        new ProcessArgumentBuilder().Append("show").Append("-no-color").AppendQuoted(planFile);
+
     public static ProcessArgumentBuilder Test(TerraformTestSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);

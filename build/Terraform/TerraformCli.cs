@@ -148,6 +148,10 @@ public sealed class TerraformCli : Tool<TerraformSettings>
     public string Show(string? planFile) =>
         Execute(new TerraformSettings(), TerraformArguments.Show(planFile), echo: false).StandardOutput;
 
+    /// <summary>The saved plan as terraform prints it for people; not echoed (see <see cref="PlanText"/> before showing it anywhere).</summary>
+    public string ShowText(string planFile) =>
+        Execute(new TerraformSettings(), TerraformArguments.ShowText(planFile), echo: false).StandardOutput + "\n";
+
     public TestReport Test(TerraformTestSettings settings)
     {
         var run = Execute(settings, TerraformArguments.Test(settings), echo: true, accept: [0, 1]);

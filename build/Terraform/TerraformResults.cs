@@ -103,7 +103,8 @@ public sealed record PlanSummary(IReadOnlyList<string> Add, IReadOnlyList<string
 }
 
 /// <summary>The result of `terraform plan -detailed-exitcode`: 0 no changes, 2 changes.</summary>
-public sealed record PlanResult(bool HasChanges, string PlanFile, PlanSummary Summary);
+/// <param name="TextFile">The plan's text summary beside it (<see cref="PlanText"/>), once written.</param>
+public sealed record PlanResult(bool HasChanges, string PlanFile, PlanSummary Summary, string? TextFile = null);
 
 /// <summary>Counts from the last line of `terraform test`.</summary>
 public sealed partial record TestReport(int Passed, int Failed, int Skipped)

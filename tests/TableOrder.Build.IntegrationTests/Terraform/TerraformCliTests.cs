@@ -186,6 +186,50 @@ public sealed class TerraformCliTests : IDisposable
         Assert.DoesNotContain(Secret, log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_plans_text_summary_shows_no_sensitive_value_and_binds_the_apply_to_the_reviewed_plan()
+    {
+        var (terraform, _) = Fixture(Fixtures.Small);
+        terraform.Init(new TerraformInitSettings { BackendConfigFile = BackendConfig() });
+        var settings = new TerraformPlanSettings { OutFile = _temp.Combine("state", "small.tfplan") };
+        settings.Variables.Add(new TerraformVariable("db_password", Secret, Sensitive: true));
+
+        var plan = PlanText.Write(terraform, terraform.Plan(settings), new Diagnostics.SecretMasker(), reviewedFile: null);
+
+        Assert.Equal(settings.OutFile + ".txt", plan.TextFile);
+        var text = File.ReadAllText(plan.TextFile!);
+        Assert.Contains("aws_ssm_parameter.db_password will be created", text, StringComparison.Ordinal);
+        Assert.Contains("(sensitive value)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
+        Assert.Contains(PlanText.SensitiveValues(terraform.Show(plan.PlanFile)), v => v.Value == Secret);
+
+        // the same plan again reads as the reviewed one; another plan (another variable) is refused
+        var reviewed = _temp.WriteFile("reviewed/small.tfplan.txt", text);
+        PlanText.Write(terraform, terraform.Plan(settings), new Diagnostics.SecretMasker(), reviewed);
+        settings.Variables.Add(new TerraformVariable("name_prefix", "tableorder-other"));
+        var refused = Assert.Throws<TerraformException>(() => PlanText.Write(terraform, terraform.Plan(settings), new Diagnostics.SecretMasker(), reviewed));
+        Assert.Contains("is not the reviewed one", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("tableorder-other", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_plan_whose_text_would_show_a_sensitive_value_gets_no_text_summary()
+    {
+        var (terraform, module) = Fixture(Fixtures.Small);
+        File.WriteAllText(Path.Combine(module, "leak.tf"), "output \"leak\" {\n  value = nonsensitive(var.db_password)\n}\n");
+        terraform.Init(new TerraformInitSettings { BackendConfigFile = BackendConfig() });
+        var settings = new TerraformPlanSettings { OutFile = _temp.Combine("state", "leak.tfplan") };
+        settings.Variables.Add(new TerraformVariable("db_password", Secret, Sensitive: true));
+        var plan = terraform.Plan(settings);
+        File.WriteAllText(settings.OutFile + ".txt", "an old summary");
+
+        var refused = Assert.Throws<TerraformException>(() => PlanText.Write(terraform, plan, new Diagnostics.SecretMasker(), reviewedFile: null));
+
+        Assert.Contains("var.db_password", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(settings.OutFile + ".txt"), "a stale text summary was left beside the plan");
+    }
+
     // A failing plan (exit code 1) is a TerraformException that says so, not Cake's generic error.
     [Fact]
     public void Plan_that_fails_throws_a_terraform_exception_and_logs_the_error()
