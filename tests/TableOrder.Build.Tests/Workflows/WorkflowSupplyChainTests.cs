@@ -48,6 +48,59 @@ public sealed partial class WorkflowSupplyChainTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public void A_plan_leaves_a_runner_only_as_its_text_summary(string workflow)
+    {
+        // every path an artifact step uploads or downloads: the binary plan holds every value in clear
+        var lines = File.ReadAllLines(Path.Combine(Folder, workflow));
+        var artifactPaths = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].Contains("actions/upload-artifact@", StringComparison.Ordinal) && !lines[i].Contains("actions/download-artifact@", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // the step's lines: indented deeper than its "- " (the step starts with "- uses:" or "- name:")
+            var start = i;
+            while (start > 0 && !lines[start].TrimStart().StartsWith("- ", StringComparison.Ordinal))
+            {
+                start--;
+            }
+
+            var indent = Indent(lines[start]);
+            for (var j = i + 1; j < lines.Length && (lines[j].Trim().Length == 0 || Indent(lines[j]) > indent); j++)
+            {
+                artifactPaths.Add(lines[j].Trim());
+            }
+        }
+
+        Assert.All(artifactPaths, line => Assert.DoesNotMatch(BinaryPlanOrState(), line));
+        if (workflow is "plan.yml" or "deploy.yml")
+        {
+            Assert.Contains("path: artifacts/production.tfplan.txt", artifactPaths);
+        }
+
+        Assert.DoesNotContain("--exclusive", File.ReadAllText(Path.Combine(Folder, workflow)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_protected_deploy_job_plans_itself_and_applies_only_a_plan_that_reads_as_the_reviewed_one()
+    {
+        var text = File.ReadAllText(Path.Combine(Folder, "deploy.yml")).ReplaceLineEndings("\n");
+        var jobs = text[text.IndexOf("\njobs:\n", StringComparison.Ordinal)..];
+        var deploy = jobs[jobs.IndexOf("\n  deploy:\n", StringComparison.Ordinal)..];
+        var plan = jobs[..jobs.IndexOf("\n  deploy:\n", StringComparison.Ordinal)];
+
+        Assert.Contains("environment: production", deploy, StringComparison.Ordinal);
+        Assert.Contains("--target=Deploy", deploy, StringComparison.Ordinal);
+        Assert.Contains("--reviewed-plan=artifacts/reviewed/production.tfplan.txt", deploy, StringComparison.Ordinal);
+        Assert.Contains("path: artifacts/reviewed", deploy, StringComparison.Ordinal);
+        Assert.Contains("path: artifacts/production.tfplan.txt", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("environment:", plan, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_repository_terraform_root_has_no_backend_block_so_backend_config_needs_backend_tf()
     {
@@ -65,4 +118,9 @@ public sealed partial class WorkflowSupplyChainTests
 
     [GeneratedRegex(@"^  ([a-z][a-z0-9_-]*):\s*$", RegexOptions.Multiline)]
     private static partial Regex JobHeader();
+
+    private static int Indent(string line) => line.TakeWhile(c => c == ' ').Count();
+
+    [GeneratedRegex(@"\.(tfplan|tfstate)(?!\.txt)")]
+    private static partial Regex BinaryPlanOrState();
 }
