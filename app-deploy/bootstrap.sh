@@ -206,6 +206,11 @@ stop_point() {
         log "stopping at '$1' (--stop-at)"
         exit 99
     fi
+    # --stop-at pause:NAME waits there, inside the step, for the tests that interrupt the build
+    if [[ $stop_at == "pause:$1" ]]; then
+        log "pausing at '$1' (--stop-at)"
+        sleep 600
+    fi
 }
 slot() { bash "$here/slot.sh" "$@"; }
 mark_pending() { install -d -m 0755 "$PENDING_DIR"; : >"$PENDING_DIR/$1"; }
@@ -291,6 +296,8 @@ apt_install() { # apt_install PKG...  (only the missing ones are passed in)
     export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1
     local opts=(-q -y -o "DPkg::Lock::Timeout=$WAIT_SECONDS" -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
     wait_for_package_manager
+    # an install that was stopped (the build interrupted, a kill) left dpkg half done: finish it first
+    dpkg --configure -a
     if (( ! apt_updated )); then
         apt-get "${opts[@]}" update
         apt_updated=1
