@@ -19,7 +19,8 @@
 #
 # Pending actions are recorded in $PENDING_DIR before a change and cleared after it
 # succeeded, so the next run (any command runs `resume` first) finishes them.
-# --stop-at NAME (tests only) exits right after the named point, as a crash there would.
+# --stop-at NAME (tests only) exits right after the named point, as a crash there would;
+# --stop-at pause:NAME waits there instead, for a test that interrupts the build inside the step.
 set -euo pipefail
 umask 022
 shopt -u patsub_replacement 2>/dev/null || true
@@ -66,6 +67,11 @@ stop_point() {
     if [[ $stop_at == "$1" ]]; then
         log "stopping at '$1' (--stop-at)"
         exit 99
+    fi
+    # --stop-at pause:NAME waits there, inside the step, for the tests that interrupt the build
+    if [[ $stop_at == "pause:$1" ]]; then
+        log "pausing at '$1' (--stop-at)"
+        sleep 600
     fi
 }
 

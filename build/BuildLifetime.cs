@@ -3,6 +3,7 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Release;
+using TableOrder.Build.Signals;
 
 namespace TableOrder.Build;
 
@@ -12,19 +13,23 @@ namespace TableOrder.Build;
 /// </summary>
 public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 {
-    private readonly List<PosixSignalRegistration> _signals = [];
+    private BuildContext? _context;
 
     public override void Setup(BuildContext context, ISetupContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
 
-        // Ctrl-C or a kill must not leave the deploy lock behind: release it, record the run, then stop.
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        // Ctrl-C or a kill stops the running task where it is (its remote command, terraform, wait);
+        // the teardown then releases the deploy lock and records the run. Program listens from its first line.
+        _context = context;
+        Interruption.Process.Requested += Interrupted;
+        if (SignalListener.Note is { } note)
         {
-            _signals.Add(PosixSignalRegistration.Create(signal, _ => Interrupted(context, signal)));
+            context.Log.Verbose("Signals: {0}", note);
         }
 
+        context.Summary.Planned = [.. info.TasksToExecute.Select(t => t.Name)];
         context.Log.Information(
             "Environment: {0}  targets: {1}  root: {2}",
             context.Options.EnvironmentName,
@@ -39,10 +44,16 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
-        _signals.ForEach(s => s.Dispose());
+        Interruption.Process.Requested -= Interrupted;
+
+        // The task has stopped by now: only then is the lock released (a signal does not cancel this).
+        using var cleanup = Interruption.Cleanup();
+        var interrupted = Interruption.Process.Signal;
+        var error = interrupted is { } signal ? new BuildInterruptedException(signal) : info.ThrownException;
+        var succeeded = info.Successful && interrupted is null;
         try
         {
-            context.FinishAsync(info.Successful, info.ThrownException).GetAwaiter().GetResult();
+            context.FinishAsync(succeeded, error).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is Remote.RemoteException or IOException or Renci.SshNet.Common.SshException)
         {
@@ -51,7 +62,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         }
         finally
         {
-            if (!info.Successful && context.RunLog?.FilePath is { } file)
+            if (!succeeded && context.RunLog?.FilePath is { } file)
             {
                 var tail = context.RunLog.Tail(25);
                 context.RunLog.WriteConsole(Verbosity.Quiet, LogLevel.Error, $"Last {tail.Count} lines of the log:");
@@ -63,34 +74,37 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
                 context.RunLog.WriteConsole(Verbosity.Quiet, LogLevel.Error, $"Full log: {file}");
             }
 
+            if (interrupted is { } stoppedBy)
+            {
+                Report(context, stoppedBy);
+            }
+
             context.Summary.Remote = context.RemoteMeter;
-            context.Summary.Write(context.Options.StateDirectory, info.Successful, info.ThrownException is null ? null : context.Masker.Apply(info.ThrownException.Message.Split('\n')[0]));
+            context.Summary.Write(context.Options.StateDirectory, succeeded, error is null ? null : context.Masker.Apply(error.Message.Split('\n')[0]));
             context.Close();
         }
     }
 
-    /// <summary>
-    /// The build is stopped by a signal: release the lock this build holds (recorded as interrupted
-    /// in the audit log) and write the run summary, within a few seconds; then the signal's default
-    /// action ends the process. Closing the connection ends the remote command with it.
-    /// </summary>
-    private static void Interrupted(BuildContext context, PosixSignal signal)
+    /// <summary>On the signal's thread: say what happens; the running task sees the cancelled token and stops.</summary>
+    private void Interrupted(PosixSignal signal)
     {
-        var error = new OperationCanceledException($"interrupted by {signal}");
-        context.Log.Warning("Interrupted ({0}): releasing the deploy lock and stopping.", signal);
-        try
-        {
-            context.FinishAsync(succeeded: false, error).Wait(TimeSpan.FromSeconds(10));
-        }
-        catch (AggregateException ex)
-        {
-            context.Log.Warning("Could not release the deploy lock ({0}). Release it with --target=Lock --unlock.", ex.InnerException?.Message);
-        }
-        finally
-        {
-            context.Summary.Remote = context.RemoteMeter;
-            context.Summary.Write(context.Options.StateDirectory, succeeded: false, error.Message);
-            context.Close();
-        }
+        var task = _context?.Summary.Running;
+        _context?.Log.Warning(
+            "Interrupted ({0}): stopping {1}, then releasing the deploy lock. A second {0} stops at once and leaves the lock.",
+            signal,
+            task is null ? "the run" : task);
+    }
+
+    /// <summary>What the interruption left: the task it stopped, the ones that never ran, the lock.</summary>
+    private static void Report(BuildContext context, PosixSignal signal)
+    {
+        var lockState = context.DeployLock is null ? "not taken" : context.DeployLock.Held is null ? "released" : "still held (release it with --target=Lock --unlock)";
+        var interruption = context.Summary.Interrupt(signal, lockState);
+        context.Log.Warning(
+            "Interrupted by {0}{1}. Not run: {2}. Deploy lock: {3}. Run the same command again to finish.",
+            signal,
+            interruption.Task is null ? string.Empty : $" during {interruption.Task}",
+            interruption.NotRun.Count == 0 ? "nothing" : string.Join(", ", interruption.NotRun),
+            interruption.DeployLock);
     }
 }

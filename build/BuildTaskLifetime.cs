@@ -1,5 +1,6 @@
 using Cake.Core;
 using Cake.Frosting;
+using TableOrder.Build.Signals;
 
 namespace TableOrder.Build;
 
@@ -12,12 +13,16 @@ public sealed class BuildTaskLifetime : FrostingTaskLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(info);
         context.OpenRunLog();
         context.Summary.TaskStarted(info.Task.Name);
+
+        // A task boundary: a signal taken during the last task (or between) stops the run before this one starts.
+        InterruptPoints.Reached("task:" + info.Task.Name);
+        Interruption.Process.ThrowIfRequested();
     }
 
     public override void Teardown(BuildContext context, ITaskTeardownContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
-        context.Summary.TaskFinished(info.Task.Name, info.Duration, info.Skipped, !info.Successful);
+        context.Summary.TaskFinished(info.Task.Name, info.Duration, info.Skipped, !info.Successful, interrupted: !info.Successful && Interruption.Process.IsRequested);
     }
 }

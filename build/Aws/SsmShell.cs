@@ -6,6 +6,7 @@ using Amazon.SimpleSystemsManagement.Model;
 using Cake.Core.Diagnostics;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Remote;
+using TableOrder.Build.Signals;
 
 namespace TableOrder.Build.Aws;
 
@@ -103,7 +104,8 @@ public sealed class SsmShell : IRemoteShell
         ArgumentNullException.ThrowIfNull(command);
         options ??= new RemoteRunOptions();
         _log.Write(Verbosity.Diagnostic, LogLevel.Debug, "[{0}] $ {1}", Label, _masker.Apply(command));
-        return await RunWrappedAsync(command, options.Description ?? command, options, cancellationToken);
+        using var stopping = Interruption.Process.Linked(cancellationToken);
+        return await RunWrappedAsync(command, options.Description ?? command, options, stopping.Token);
     }
 
     /// <summary>
@@ -115,6 +117,8 @@ public sealed class SsmShell : IRemoteShell
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentException.ThrowIfNullOrWhiteSpace(remotePath);
+        using var stopping = Interruption.Process.Linked(cancellationToken);
+        cancellationToken = stopping.Token;
         using var buffer = new MemoryStream();
         await content.CopyToAsync(buffer, cancellationToken);
         if (buffer.Length > _options.MaxUploadBytes)
@@ -272,6 +276,7 @@ public sealed class SsmShell : IRemoteShell
 
         try
         {
+            InterruptPoints.Reached("remote:" + description);
             return await WaitForInvocationAsync(commandId, description, timeout, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

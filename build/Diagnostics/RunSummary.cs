@@ -19,6 +19,9 @@ public sealed record TaskOutcome
     public SortedDictionary<string, JsonElement> Outcome { get; } = new(StringComparer.Ordinal);
 }
 
+/// <summary>A run stopped by a signal: which, during which task, what did not run, and the deploy lock.</summary>
+public sealed record RunInterruption(string Signal, string? Task, IReadOnlyList<string> NotRun, string DeployLock);
+
 /// <summary>
 /// What a run did, as data: each task's status, duration and outcome. Written to
 /// <c>&lt;state folder&gt;/last-run.json</c> at the end of every run, failed or not; tests and
@@ -45,6 +48,24 @@ public sealed class RunSummary(string environment, IReadOnlyList<string> targets
     /// <summary>What the run asked of the server (connections, commands, uploads, seconds); null when it never connected.</summary>
     public RemoteMeter? Remote { get; set; }
 
+    /// <summary>The tasks this run was to run, in order (set before the first).</summary>
+    public IReadOnlyList<string> Planned { get; set; } = [];
+
+    /// <summary>Set when a signal stopped the run.</summary>
+    public RunInterruption? Interrupted { get; private set; }
+
+    /// <summary>The task that runs now; null between tasks.</summary>
+    public string? Running
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tasks.LastOrDefault(t => t.Status == "running")?.Name;
+            }
+        }
+    }
+
     public IReadOnlyList<TaskOutcome> Tasks
     {
         get
@@ -64,13 +85,25 @@ public sealed class RunSummary(string environment, IReadOnlyList<string> targets
         }
     }
 
-    public void TaskFinished(string name, TimeSpan duration, bool skipped, bool failed)
+    public void TaskFinished(string name, TimeSpan duration, bool skipped, bool failed, bool interrupted = false)
     {
         lock (_gate)
         {
             var task = _tasks.LastOrDefault(t => t.Name == name) ?? Add(name);
             task.Seconds = Math.Round(duration.TotalSeconds, 3);
-            task.Status = failed ? "failed" : skipped ? "skipped" : "ran";
+            task.Status = interrupted ? "interrupted" : failed ? "failed" : skipped ? "skipped" : "ran";
+        }
+    }
+
+    /// <summary>Records that <paramref name="signal"/> stopped the run: the task it stopped and the planned ones that never ran.</summary>
+    public RunInterruption Interrupt(System.Runtime.InteropServices.PosixSignal signal, string deployLock)
+    {
+        lock (_gate)
+        {
+            var stopped = _tasks.LastOrDefault(t => t.Status is "interrupted" or "running" or "failed")?.Name;
+            var notRun = Planned.Where(p => !_tasks.Any(t => t.Name == p && t.Status is "ran" or "skipped") && p != stopped).ToList();
+            Interrupted = new RunInterruption(signal.ToString(), stopped, notRun, deployLock);
+            return Interrupted;
         }
     }
 
@@ -99,6 +132,7 @@ public sealed class RunSummary(string environment, IReadOnlyList<string> targets
                     seconds = Math.Round((finished - _started).TotalSeconds, 3),
                     succeeded,
                     error,
+                    interrupted = Interrupted,
                     log = LogFile,
                     taskSeconds = Math.Round(_tasks.Sum(t => t.Seconds), 3),
                     remote = Remote is { } meter ? new { meter.Connects, meter.Commands, meter.Uploads, meter.Calls, meter.Seconds } : null,

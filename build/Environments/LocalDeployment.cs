@@ -119,7 +119,7 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
                     throw new LocalEnvironmentException($"HAProxy did not call {server.Name} UP within a minute; see --target=Status.");
                 }
 
-                await Task.Delay(500);
+                await Task.Delay(500, Signals.Interruption.Process.Token);
             }
 
             log.Information("{0}: UP in the load balancer on release {1}", server.Name, release);

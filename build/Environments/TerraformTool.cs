@@ -33,7 +33,11 @@ public static class TerraformTool
             cake.Log.Verbose("Terraform providers: from the local mirror {0} only.", mirror);
         }
 
-        var terraform = new TerraformCli(cake.FileSystem, cake.Environment, cake.ProcessRunner, cake.Tools, cake.Log, masker, workingDirectory, cliConfig);
+        var terraform = new TerraformCli(cake.FileSystem, cake.Environment, cake.ProcessRunner, cake.Tools, cake.Log, masker, workingDirectory, cliConfig)
+        {
+            Stopping = Signals.Interruption.Process.Token,
+            Running = command => Signals.InterruptPoints.Reached("terraform:" + command),
+        };
         var version = terraform.EnsureSupportedVersion();
         cake.Log.Verbose("terraform {0}", version.Version);
         return terraform;

@@ -60,7 +60,11 @@ public sealed class LocalLock : IDisposable
                 nextNote = waited.Elapsed + TimeSpan.FromSeconds(30);
             }
 
-            Thread.Sleep(TimeSpan.FromMilliseconds(500));
+            // Waiting for another build is a wait like any other: an interruption ends it.
+            if (Signals.Interruption.Process.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(500)))
+            {
+                Signals.Interruption.Process.Token.ThrowIfCancellationRequested();
+            }
         }
     }
 

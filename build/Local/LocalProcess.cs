@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Cake.Core.Diagnostics;
+using TableOrder.Build.Signals;
 
 namespace TableOrder.Build.Local;
 
@@ -43,14 +45,26 @@ public sealed class LocalProcess(ICakeLog log)
         process.StandardInput.Close();
         var output = new System.Text.StringBuilder();
         var errors = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data, echo, LogLevel.Information);
-        process.ErrorDataReceived += (_, e) => Append(errors, e.Data, echo, LogLevel.Warning);
+        var point = "local:" + string.Join(' ', [Path.GetFileName(program), .. args]);
+        process.OutputDataReceived += (_, e) => Append(output, e.Data, echo, LogLevel.Information, point);
+        process.ErrorDataReceived += (_, e) => Append(errors, e.Data, echo, LogLevel.Warning, point);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(30)))
+        var deadline = Stopwatch.StartNew();
+        var stopping = Interruption.Process.Token;
+        while (!process.WaitForExit(TimeSpan.FromMilliseconds(200)))
         {
-            process.Kill(entireProcessTree: true);
-            throw new LocalEnvironmentException($"{program} did not finish in time and was stopped.");
+            if (stopping.IsCancellationRequested)
+            {
+                Stop(process, program);
+                stopping.ThrowIfCancellationRequested();
+            }
+
+            if (deadline.Elapsed > (timeout ?? TimeSpan.FromMinutes(30)))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new LocalEnvironmentException($"{program} did not finish in time and was stopped.");
+            }
         }
 
         process.WaitForExit();
@@ -72,7 +86,22 @@ public sealed class LocalProcess(ICakeLog log)
                 .Append("/usr/sbin").Append("/sbin")
                 .Any(dir => File.Exists(Path.Combine(dir, command)));
 
-    private void Append(System.Text.StringBuilder buffer, string? line, bool echo, LogLevel level)
+    /// <summary>
+    /// The build was interrupted: SIGTERM lets the program clean up (make-rootfs.sh removes its
+    /// half-made tree, apt-get finishes its current package); what still runs after a while is killed.
+    /// </summary>
+    private void Stop(Process process, string program)
+    {
+        log.Warning("Stopping {0} (pid {1}): the build was interrupted.", program, process.Id);
+        SignalListener.Send(process.Id, PosixSignal.SIGTERM);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private void Append(System.Text.StringBuilder buffer, string? line, bool echo, LogLevel level, string point)
     {
         if (line is null)
         {
@@ -87,6 +116,7 @@ public sealed class LocalProcess(ICakeLog log)
         // Echoed lines show at normal verbosity (inside a progress step: in the run's log file only);
         // the others only in the log file (and on the console at diagnostic).
         log.Write(echo ? Verbosity.Normal : Verbosity.Diagnostic, echo ? level : LogLevel.Debug, "  {0}", line);
+        InterruptPoints.Reached(point);
     }
 
     private static string Tail(string text)

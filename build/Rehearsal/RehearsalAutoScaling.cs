@@ -207,7 +207,7 @@ public sealed class RehearsalAutoScaling(LocalEnvironment stack, AwsApiStandIn s
                 note += TimeSpan.FromSeconds(30);
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromSeconds(1), Signals.Interruption.Process.Token);
         }
 
         if (standIn.State.Buckets.TryGetValue(fleet.ReleaseBucketName, out var objects) && objects.ContainsKey("releases/current"))

@@ -104,7 +104,8 @@ public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
             }
 
             log.Information("Deploy lock held by {0}; waiting ({1:0}s left)", other, (deadline - DateTime.UtcNow).TotalSeconds);
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+            using var stopping = Signals.Interruption.Process.Linked(cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(3), stopping.Token);
         }
     }
 

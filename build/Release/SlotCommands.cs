@@ -90,5 +90,5 @@ public static class SlotCommands
     }
 
     private static RemoteCommand Script(string arguments, string description) =>
-        RemoteCommand.User($"sudo -n bash \"$HOME/{ServerMap.ScriptsFolder}/slot.sh\" {arguments}{StopAtFlag()}", description) with { Stream = true };
+        RemoteCommand.User($"{Shell.SudoPrefix} bash \"$HOME/{ServerMap.ScriptsFolder}/slot.sh\" {arguments}{StopAtFlag()}", description) with { Stream = true };
 }

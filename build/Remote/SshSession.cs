@@ -5,6 +5,7 @@ using Polly.Retry;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Signals;
 
 namespace TableOrder.Build.Remote;
 
@@ -48,6 +49,8 @@ public sealed class SshSession : IRemoteShell
             throw new RemoteException($"The SSH private key '{target.PrivateKeyPath}' does not exist. Pass --ssh-key=<path>.");
         }
 
+        using var stopping = Interruption.Process.Linked(cancellationToken);
+        cancellationToken = stopping.Token;
         var started = DateTime.UtcNow;
         var pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -103,13 +106,16 @@ public sealed class SshSession : IRemoteShell
         var description = options.Description ?? command;
         _log.Write(Verbosity.Diagnostic, LogLevel.Debug, "[{0}] $ {1}", Label, _masker.Apply(command));
 
+        // Interrupted, SSH.NET sends the command SIGTERM (sshd signals its process group) and stops waiting.
+        using var stopping = Interruption.Process.Linked(cancellationToken);
         using var ssh = _ssh.CreateCommand(command);
         ssh.CommandTimeout = options.Timeout;
         var output = new List<string>();
         var errors = new List<string>();
-        var execution = ssh.ExecuteAsync(cancellationToken);
-        var stdout = PumpAsync(ssh.OutputStream, output, LogLevel.Information, options.Stream);
-        var stderr = PumpAsync(ssh.ExtendedOutputStream, errors, LogLevel.Warning, options.Stream);
+        var point = "remote:" + description + ": ";
+        var execution = ssh.ExecuteAsync(stopping.Token);
+        var stdout = PumpAsync(ssh.OutputStream, output, LogLevel.Information, options.Stream, point);
+        var stderr = PumpAsync(ssh.ExtendedOutputStream, errors, LogLevel.Warning, options.Stream, point);
         try
         {
             await execution;
@@ -117,6 +123,11 @@ public sealed class SshSession : IRemoteShell
         catch (SshOperationTimeoutException ex)
         {
             throw new RemoteException($"{description} did not finish within {options.Timeout.TotalMinutes:0} minutes on {Label}.", ex);
+        }
+        catch (OperationCanceledException) when (Interruption.Process.IsRequested)
+        {
+            _log.Warning("[{0}] {1}: stopped (SIGTERM sent to it on the server).", Label, _masker.Apply(description));
+            throw;
         }
 
         await Task.WhenAll(stdout, stderr);
@@ -141,7 +152,8 @@ public sealed class SshSession : IRemoteShell
             _sftp = sftp;
         }
 
-        await Task.Run(() => _sftp.UploadFile(content, remotePath, canOverride: true), cancellationToken);
+        using var stopping = Interruption.Process.Linked(cancellationToken);
+        await _sftp.UploadFileAsync(content, remotePath, true, null, stopping.Token);
     }
 
     public void Dispose()
@@ -150,13 +162,14 @@ public sealed class SshSession : IRemoteShell
         _ssh.Dispose();
     }
 
-    private async Task PumpAsync(Stream stream, List<string> lines, LogLevel level, bool echo)
+    private async Task PumpAsync(Stream stream, List<string> lines, LogLevel level, bool echo, string point)
     {
         using var reader = new StreamReader(stream);
         while (await reader.ReadLineAsync() is { } line)
         {
             lines.Add(line);
             _log.Write(echo ? Verbosity.Normal : Verbosity.Diagnostic, echo ? level : LogLevel.Debug, "[{0}] {1}", Label, _masker.Apply(line));
+            InterruptPoints.Reached(point + line);
         }
     }
 

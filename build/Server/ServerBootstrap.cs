@@ -37,7 +37,7 @@ public static partial class ServerBootstrap
             .. policy.BootstrapFlags(),
             .. stamp is null ? Array.Empty<string>() : ["--stamp", stamp],
         ];
-        return RemoteCommand.User("sudo -n " + string.Join(' ', arguments) + Release.SlotCommands.StopAtFlag(), "bootstrap.sh") with { Stream = true, Timeout = TimeSpan.FromMinutes(30) };
+        return RemoteCommand.User(Shell.SudoPrefix + " " + string.Join(' ', arguments) + Release.SlotCommands.StopAtFlag(), "bootstrap.sh") with { Stream = true, Timeout = TimeSpan.FromMinutes(30) };
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public static class ServerVerification
 
     public static RemoteCommand Command(ServerPorts ports) =>
         RemoteCommand.User(
-            $"sudo -n bash \"$HOME/{ServerMap.ScriptsFolder}/verify.sh\" --http-port {ports.Http.ToString(CultureInfo.InvariantCulture)} --api-port {ports.Api.ToString(CultureInfo.InvariantCulture)} --green-port {ports.ApiGreen.ToString(CultureInfo.InvariantCulture)}",
+            $"{Shell.SudoPrefix} bash \"$HOME/{ServerMap.ScriptsFolder}/verify.sh\" --http-port {ports.Http.ToString(CultureInfo.InvariantCulture)} --api-port {ports.Api.ToString(CultureInfo.InvariantCulture)} --green-port {ports.ApiGreen.ToString(CultureInfo.InvariantCulture)}",
             "verify.sh") with
         { Stream = true, AllowFailure = true };
 

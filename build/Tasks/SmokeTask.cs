@@ -2,6 +2,7 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
+using TableOrder.Build.Signals;
 using TableOrder.Build.Smoke;
 
 namespace TableOrder.Build.Tasks;
@@ -37,11 +38,11 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
             {
                 StaffToken = await context.Deployment.StaffTokenAsync(),
                 HttpRedirectFrom = tls is null ? null : new UriBuilder("http", tls.Domain, context.Deployment.Ports.Http).Uri,
-            }.RunAllAsync(context.Release?.Id);
+            }.RunAllAsync(context.Release?.Id, Interruption.Process.Token);
             context.Summary.Record("checks", checks);
             context.Summary.Record("url", site.ToString());
         }
-        catch (SmokeCheckException failed)
+        catch (SmokeCheckException failed) when (!Interruption.Process.IsRequested)
         {
             context.Summary.Record("failedCheck", failed.Check);
             if (context.Release is null)

@@ -35,6 +35,19 @@ public sealed class TerraformCli : Tool<TerraformSettings>
 
     public string WorkingDirectory => _workingDirectory;
 
+    /// <summary>
+    /// Cancelled when the caller stops (Ctrl-C): the running terraform gets SIGINT, as from a terminal,
+    /// and finishes its current operations and writes its state before it exits; then the call throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public CancellationToken Stopping { get; init; }
+
+    /// <summary>Called once per terraform run with its command (init, plan, apply...) when it has written its first line.</summary>
+    public Action<string>? Running { get; init; }
+
+    /// <summary>How long terraform may take to stop after SIGINT before it is killed.</summary>
+    public static TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Checks terraform is installed and new enough; the first thing any terraform task does.</summary>
     public TerraformVersion EnsureSupportedVersion()
     {
@@ -191,7 +204,15 @@ public sealed class TerraformCli : Tool<TerraformSettings>
         var accepted = accept ?? [0];
         var stdout = new List<string>();
         var stderr = new List<string>();
-        var exitCode = 0;
+        var command = arguments.Render().Split(' ', 2)[0];
+        var started = 0;
+        void FirstLine()
+        {
+            if (Interlocked.Exchange(ref started, 1) == 0)
+            {
+                Running?.Invoke(command);
+            }
+        }
 
         // Every exit code is ours to judge: Cake's own error would only say "exit code 1".
         settings.HandleExitCode = _ => true;
@@ -204,6 +225,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             {
                 if (line is not null)
                 {
+                    FirstLine();
                     lock (stdout)
                     {
                         stdout.Add(line);
@@ -221,6 +243,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             {
                 if (line is not null)
                 {
+                    FirstLine();
                     lock (stderr)
                     {
                         stderr.Add(line);
@@ -233,14 +256,76 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             },
         };
 
-        Run(settings, arguments, processSettings, process => exitCode = process.GetExitCode());
+        var exitCode = WaitOrStop(RunProcess(settings, arguments, processSettings), command);
         if (!accepted.Contains(exitCode))
         {
-            var command = arguments.Render().Split(' ', 2)[0];
             throw new TerraformException($"terraform {command} failed (exit code {exitCode}); its errors are above.");
         }
 
         return new TerraformRun(exitCode, stdout, stderr);
+    }
+
+    /// <summary>Waits for terraform; when <see cref="Stopping"/> is cancelled, interrupts it as Ctrl-C would and waits for it to stop.</summary>
+    private int WaitOrStop(IProcess process, string command)
+    {
+        while (!process.WaitForExit(200))
+        {
+            if (!Stopping.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            // Cake's process has no pid: terraform is the child of this process running the terraform binary.
+            var interrupted = TerraformChildren().ToList();
+            _log.Warning("Stopping terraform {0}: SIGINT sent to {1}; it finishes its current operations and writes its state.", command, interrupted.Count == 0 ? "no process (already gone)" : "pid " + string.Join(", ", interrupted));
+            foreach (var pid in interrupted)
+            {
+                using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                kill.WaitForExit();
+            }
+
+            if (!process.WaitForExit((int)StopGrace.TotalMilliseconds))
+            {
+                _log.Warning("terraform {0} did not stop within {1:0}s of SIGINT: killed.", command, StopGrace.TotalSeconds);
+                process.Kill();
+            }
+
+            Stopping.ThrowIfCancellationRequested();
+        }
+
+        return process.GetExitCode();
+    }
+
+    /// <summary>The running terraform processes started by this process (read from /proc).</summary>
+    private static IEnumerable<int> TerraformChildren()
+    {
+        var self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var dir in Directory.Exists("/proc") ? Directory.GetDirectories("/proc") : [])
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(System.IO.Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+            var close = stat.LastIndexOf(')');
+            var open = stat.IndexOf('(', StringComparison.Ordinal);
+            var fields = close < 0 ? [] : stat[(close + 2)..].Split(' ');
+            if (open >= 0 && close > open && stat[(open + 1)..close] == "terraform" && fields.Length > 1 && fields[1] == self &&
+                int.TryParse(System.IO.Path.GetFileName(dir), out var pid))
+            {
+                yield return pid;
+            }
+        }
     }
 
     private sealed record TerraformRun(int ExitCode, IReadOnlyList<string> StandardOutputLines, IReadOnlyList<string> StandardErrorLines)

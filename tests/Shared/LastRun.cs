@@ -20,6 +20,18 @@ public sealed class LastRun
 
     public double Seconds => _root.GetProperty("seconds").GetDouble();
 
+    /// <summary>The signal that stopped the run (SIGINT, SIGTERM); null when none did.</summary>
+    public string? InterruptedBy => Interruption("signal")?.GetString();
+
+    /// <summary>The task a signal stopped.</summary>
+    public string? InterruptedTask => Interruption("task") is { ValueKind: JsonValueKind.String } task ? task.GetString() : null;
+
+    /// <summary>The planned tasks an interrupted run never started.</summary>
+    public IReadOnlyList<string> NotRun => Interruption("notRun") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray().Select(t => t.GetString()!)] : [];
+
+    /// <summary>What an interrupted run left of the deploy lock: not taken, released, or still held.</summary>
+    public string? DeployLockAfterInterruption => Interruption("deployLock")?.GetString();
+
     /// <summary>One count of what the run asked of the server (connects, commands, uploads, calls); -1 when it never connected.</summary>
     public int Remote(string key) =>
         _root.TryGetProperty("remote", out var remote) && remote.TryGetProperty(key, out var value) ? value.GetInt32() : -1;
@@ -51,6 +63,9 @@ public sealed class LastRun
     public string? Text(string task, string key) => Outcome(task, key) is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
 
     public override string ToString() => _root.GetRawText();
+
+    private JsonElement? Interruption(string key) =>
+        _root.TryGetProperty("interrupted", out var interrupted) && interrupted.TryGetProperty(key, out var value) ? value : null;
 
     private JsonElement? Task(string name) =>
         _root.GetProperty("tasks").EnumerateArray().Where(t => t.GetProperty("name").GetString() == name).Select(t => (JsonElement?)t).LastOrDefault();

@@ -18,9 +18,10 @@ internal static class OrchestratorProcess
 {
     public static string AssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "TableOrder.Build.dll");
 
-    public static async Task<OrchestratorRun> RunAsync(string repositoryRoot, TimeSpan timeout, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="launcher">A program (and its arguments) that starts dotnet, e.g. <c>env --ignore-signal=INT</c> as a background job would.</param>
+    public static async Task<OrchestratorRun> RunAsync(string repositoryRoot, TimeSpan timeout, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, IReadOnlyList<string>? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : "dotnet")
         {
             WorkingDirectory = repositoryRoot,
             RedirectStandardOutput = true,
@@ -28,6 +29,11 @@ internal static class OrchestratorProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var argument in launcher?.Skip(1).Append("dotnet") ?? [])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.ArgumentList.Add(AssemblyPath);
         foreach (var argument in arguments)
         {

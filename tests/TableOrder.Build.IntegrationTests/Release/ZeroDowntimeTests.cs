@@ -141,56 +141,6 @@ public sealed class ZeroDowntimeTests(LocalEnvironmentFixture stack, ITestOutput
         Assert.Equal(ReferenceRelease, await ServingRelease());
     }
 
-    [Fact]
-    public async Task Ctrl_C_during_a_deploy_releases_the_lock_and_the_next_deploy_goes_through()
-    {
-        Assert.Equal(0, (await Run("--target=Deploy")).ExitCode);
-        var next = ChangedApp("interrupted");
-
-        // the Deploy is interrupted once it holds the lock, as Ctrl-C would
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = RepositoryRoot.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { Testing.OrchestratorProcess.AssemblyPath, "--target=Deploy", $"--app-dir={next}", $"--state-dir={BuildRun.StateRoot}" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
-        using var build = System.Diagnostics.Process.Start(start)!;
-        build.BeginErrorReadLine();
-        while (await build.StandardOutput.ReadLineAsync() is { } line)
-        {
-            if (line.Contains("Deploy lock: taken", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
-
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", build.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        _ = build.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await build.WaitForExitAsync(timeout.Token);
-        Assert.NotEqual(0, build.ExitCode);
-
-        var lockState = await Run("--target=Lock");
-        Assert.Equal(0, lockState.ExitCode);
-        Assert.Null(lockState.Run.Text("Lock", "holder"));
-        Assert.Contains("interrupted", await Ssh($"tail -n 5 {ServerMap.AuditLog}"), StringComparison.Ordinal);
-
-        var again = await Run("--target=Deploy", $"--app-dir={next}");
-        Assert.Equal(0, again.ExitCode);
-        Assert.Equal(ReleaseArchive.FromDirectory(next).Id, await ServingRelease());
-    }
-
     public void Dispose()
     {
         _http.Dispose();

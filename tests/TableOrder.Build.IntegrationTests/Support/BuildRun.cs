@@ -24,7 +24,11 @@ internal static class BuildRun
         RunAsync(timeout, null, arguments);
 
     /// <summary>With environment variables for the build (e.g. the test-only stop point of the server scripts).</summary>
-    public static async Task<BuildResult> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
+    public static Task<BuildResult> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments) =>
+        RunAsync(timeout, environment, null, arguments);
+
+    /// <summary>Started through <paramref name="launcher"/> (e.g. <c>env --ignore-signal=INT</c>, as a shell starts a background job).</summary>
+    public static async Task<BuildResult> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, IReadOnlyList<string>? launcher, params string[] arguments)
     {
         // A summary left by an earlier run must never answer for this one.
         if (Directory.Exists(StateDirectory))
@@ -32,7 +36,7 @@ internal static class BuildRun
             File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
         }
 
-        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, timeout, [.. arguments, $"--state-dir={StateRoot}"], environment);
+        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, timeout, [.. arguments, $"--state-dir={StateRoot}"], environment, launcher);
         return new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
     }
 }

@@ -18,13 +18,13 @@ public sealed class ReleaseCommandsTests
         Assert.Contains("mv -T /opt/tableorder/releases/abc123def456.tmp /opt/tableorder/releases/abc123def456", text, StringComparison.Ordinal);
         Assert.True(text.IndexOf("RELEASE_ID", StringComparison.Ordinal) < text.IndexOf("mv -T", StringComparison.Ordinal), "RELEASE_ID is written before the rename");
         Assert.EndsWith("; status=$?; rm -f ~/tableorder-release-abc123def456.tgz; exit $status", text, StringComparison.Ordinal);
-        Assert.StartsWith("sudo -n -- bash -c ", text, StringComparison.Ordinal);
+        Assert.StartsWith("sudo -n -- timeout 0 bash -c ", text, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_slot_commands_run_slot_sh_as_root_with_the_slot_its_port_and_the_policy()
     {
-        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/slot.sh\" prepare abc --python-deps distro", SlotCommands.Prepare("abc", new ServerPolicy(false, PythonPackages.Distro)).Text);
+        Assert.Equal("sudo -n -- timeout 0 bash \"$HOME/tableorder-deploy/slot.sh\" prepare abc --python-deps distro", SlotCommands.Prepare("abc", new ServerPolicy(false, PythonPackages.Distro)).Text);
         Assert.EndsWith("prepare abc --python-deps pip", SlotCommands.Prepare("abc", new ServerPolicy(true, PythonPackages.Pip)).Text, StringComparison.Ordinal);
         var start = SlotCommands.Start("green", "abc", 8001, TimeSpan.FromSeconds(59.5));
         Assert.EndsWith("slot.sh\" start green abc --port 8001 --timeout 60", start.Text, StringComparison.Ordinal);

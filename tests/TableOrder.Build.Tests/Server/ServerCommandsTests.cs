@@ -19,7 +19,7 @@ public sealed class ServerCommandsTests
     public void The_policy_reaches_bootstrap_as_flags_and_nothing_is_decided_from_an_environment_name()
     {
         var local = ServerBootstrap.Command(new ServerPorts(8080, 18000, 18001), new ServerPolicy(false, PythonPackages.Distro));
-        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/bootstrap.sh\" --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off", local.Text);
+        Assert.Equal("sudo -n -- timeout 0 bash \"$HOME/tableorder-deploy/bootstrap.sh\" --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off", local.Text);
 
         var production = ServerBootstrap.Command(ServerPorts.Production, new ServerPolicy(true, PythonPackages.Pip));
         Assert.EndsWith("--http-port 80 --api-port 8000 --green-port 8001 --python-deps pip --cloudwatch on", production.Text, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class ServerCommandsTests
         Assert.Equal(
             [new VerificationCheck(true, "nginx -t passes", null), new VerificationCheck(false, "port 80 open", "nothing listens"), new VerificationCheck(false, "bare", null)],
             checks);
-        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/verify.sh\" --http-port 80 --api-port 8000 --green-port 8001", ServerVerification.Command(ServerPorts.Production).Text);
+        Assert.Equal("sudo -n -- timeout 0 bash \"$HOME/tableorder-deploy/verify.sh\" --http-port 80 --api-port 8000 --green-port 8001", ServerVerification.Command(ServerPorts.Production).Text);
     }
 
     [Fact]
