@@ -2,20 +2,20 @@
 # Build the root file system of the LOCAL app-server machine: a minimal Debian 13 (trixie),
 # the system production runs (the official Debian 13 AMI), with systemd, sshd (key auth
 # only), sudo and python3, booted later with systemd-nspawn (see README.md next to this
-# file for the boot/stop commands). The host may be older (Debian 12): its debootstrap
+# file for the boot/stop commands). The host may be older (Debian 12): its mmdebstrap
 # knows trixie, and trixie's systemd 257 boots in the host's systemd-nspawn.
 #
-#   make-rootfs.sh <rootfs-dir> <login-user> <authorized-public-key-file> <ssh-port>
+#   make-rootfs.sh [--mirror URL] [--security-mirror URL] [--apt-cache DIR]
+#                  <rootfs-dir> <login-user> <authorized-public-key-file> <ssh-port>
 #
 # The rootfs is built in <rootfs-dir>.tmp and renamed to <rootfs-dir> only when complete,
 # so an interrupted run never leaves a half-made machine behind. The build caches the
-# result keyed by a hash of THIS file: everything the machine needs is in here.
+# result keyed by a hash of THIS file and the mirrors: everything the machine needs is in here.
 # Nginx, Python web packages etc. are NOT installed here: bootstrap.sh does that over SSH,
 # exactly as on the EC2 server.
 set -euo pipefail
 
 readonly SUITE=trixie
-readonly MIRROR=http://deb.debian.org/debian
 readonly HOSTNAME_=tableorder-app
 readonly INCLUDE=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,ca-certificates,iproute2,procps,curl,python3,less
 readonly STAMP=etc/tableorder-rootfs.stamp
@@ -24,22 +24,46 @@ log() { printf 'make-rootfs: %s\n' "$*"; }
 die() { printf 'make-rootfs: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    cat >&2 <<'EOF'
-usage: make-rootfs.sh <rootfs-dir> <login-user> <authorized-public-key-file> <ssh-port>
+    cat >&2 <<'EOF2'
+usage: make-rootfs.sh [--mirror URL] [--security-mirror URL] [--apt-cache DIR]
+                      <rootfs-dir> <login-user> <authorized-public-key-file> <ssh-port>
   rootfs-dir                  where the machine's root file system goes (absolute path)
   login-user                  non-root login user with passwordless sudo (e.g. admin)
   authorized-public-key-file  OpenSSH public key allowed to log in as that user (e.g. key.pub)
   ssh-port                    port sshd listens on inside the machine (e.g. 2222)
-example: sudo make-rootfs.sh /var/lib/tableorder/rootfs admin ~/.ssh/tableorder.pub 2222
-EOF
+  --mirror URL                Debian archive to build from and to put in the machine's apt
+                              sources (default http://deb.debian.org/debian)
+  --security-mirror URL       Debian security archive for the apt sources (default: the
+                              mirror's URL with /debian-security for its last /debian)
+  --apt-cache DIR             keep the downloaded packages in DIR (absolute) and use them
+                              next time; the image itself keeps none
+example: sudo make-rootfs.sh --mirror http://deb.debian.org/debian /var/lib/tableorder/rootfs admin ~/.ssh/tableorder.pub 2222
+EOF2
     exit 2
 }
 
+mirror=http://deb.debian.org/debian security_mirror='' apt_cache=''
+while [[ $# -gt 0 && $1 == --* ]]; do
+    case $1 in
+        --mirror|--security-mirror|--apt-cache)
+            [[ $# -ge 2 ]] || usage
+            case $1 in
+                --mirror) mirror=$2 ;;
+                --security-mirror) security_mirror=$2 ;;
+                --apt-cache) apt_cache=$2 ;;
+            esac
+            shift 2 ;;
+        *) usage ;;
+    esac
+done
 [[ $# -eq 4 ]] || usage
 rootfs=$1 login_user=$2 keyfile=$3 ssh_port=$4
+mirror=${mirror%/}
+[[ -n $security_mirror ]] || security_mirror=${mirror%/debian}/debian-security
+security_mirror=${security_mirror%/}
 
 # ---- validate everything before the first side effect --------------------------------
-[[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap needs it); try: sudo $0 $*"
+[[ $(id -u) -eq 0 ]] || die "must run as root (mmdebstrap's root mode needs it); try: sudo $0 $*"
 [[ $rootfs == /* ]] || die "rootfs-dir must be an absolute path, got '$rootfs'"
 rootfs=${rootfs%/}
 [[ -n $rootfs && $rootfs != / ]] || die "refusing to use '/' as rootfs-dir"
@@ -53,12 +77,19 @@ pubkey=$(grep -Ev '^\s*(#|$)' "$keyfile" | head -n 1 || true)
 if ! [[ $ssh_port =~ ^[0-9]{1,5}$ ]] || (( 10#$ssh_port < 1 || 10#$ssh_port > 65535 )); then
     die "ssh-port must be a number 1-65535, got '$ssh_port' (e.g. 2222)"
 fi
-for tool in debootstrap ssh-keygen useradd sha256sum; do
-    command -v "$tool" >/dev/null || die "'$tool' is not installed (apt-get install -y debootstrap openssh-client passwd coreutils)"
+for url in "$mirror" "$security_mirror"; do
+    [[ $url =~ ^(https?|file)://[^[:space:]\'\"]+$ ]] \
+        || die "mirror '$url' is not an http(s):// or file:// URL of a Debian archive (e.g. http://deb.debian.org/debian)"
+done
+if [[ -n $apt_cache ]]; then
+    [[ $apt_cache == /* ]] || die "--apt-cache must be an absolute path, got '$apt_cache'"
+fi
+for tool in mmdebstrap ssh-keygen useradd sha256sum; do
+    command -v "$tool" >/dev/null || die "'$tool' is not installed (apt-get install -y mmdebstrap openssh-client passwd coreutils)"
 done
 
 # What this rootfs was made from: this script + its arguments. Same stamp = nothing to do.
-stamp="script=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1) user=$login_user port=$ssh_port key=$(printf '%s' "$pubkey" | sha256sum | cut -d' ' -f1)"
+stamp="script=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1) user=$login_user port=$ssh_port key=$(printf '%s' "$pubkey" | sha256sum | cut -d' ' -f1) mirror=$mirror security=$security_mirror"
 if [[ -f $rootfs/$STAMP ]] && [[ $(cat "$rootfs/$STAMP") == "$stamp" ]]; then
     log "$rootfs is up to date, nothing to do"
     exit 0
@@ -66,7 +97,7 @@ fi
 
 tmp=$rootfs.tmp
 
-# Unmount anything left mounted below a directory (an interrupted debootstrap leaves
+# Unmount anything left mounted below a directory (an interrupted mmdebstrap may leave
 # /proc, /sys or a bind-mounted /dev there; rm -rf through those would hurt the host).
 unmount_below() {
     local dir=$1 mnt
@@ -90,7 +121,7 @@ cleanup_on_error() {
     fi
 }
 trap cleanup_on_error EXIT
-# interrupted (Ctrl-C, the build cancelled, kill): stop debootstrap's whole process group
+# interrupted (Ctrl-C, the build cancelled, kill): stop mmdebstrap's whole process group
 # too, then the EXIT trap removes the partial tree
 child_pgid=''
 on_signal() {
@@ -114,27 +145,44 @@ if [[ -e $tmp ]]; then
 fi
 
 started=$SECONDS
-log "debootstrap $SUITE ($MIRROR, minbase) into $tmp"
+# mmdebstrap resolves the package set with apt in one go and downloads in parallel: about 2.5x
+# faster than debootstrap for the same minbase set. The package lists stay in the image, so
+# the machine's first `apt-get update` only checks them; downloaded packages do not.
+cache_hooks=()
+if [[ -n $apt_cache ]]; then
+    mkdir -p "$apt_cache"
+    # the documented mmdebstrap way to share /var/cache/apt/archives with a folder outside
+    # ("$1", the chroot, is expanded by mmdebstrap when it runs the hook)
+    # shellcheck disable=SC2016
+    cache_hooks=(--skip=essential/unlink
+        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/'
+        --setup-hook="sync-in $apt_cache /var/cache/apt/archives/"
+        --customize-hook="sync-out /var/cache/apt/archives $apt_cache")
+fi
+log "mmdebstrap $SUITE ($mirror, minbase) into $tmp${apt_cache:+ (packages cached in $apt_cache)}"
 # in its own process group (setsid), in the background, so a signal can stop all of it
-setsid debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$MIRROR" &
+setsid mmdebstrap --mode=root --format=directory --variant=minbase --include="$INCLUDE" \
+    --skip=cleanup/apt/lists "${cache_hooks[@]}" \
+    "$SUITE" "$tmp" "deb $mirror $SUITE main" &
 child_pgid=$!
 wait "$child_pgid"
 child_pgid=''
 unmount_below "$tmp"
-log "debootstrap done in $((SECONDS - started))s"
+log "mmdebstrap done in $((SECONDS - started))s"
 
 # ---- apt sources: main + updates + security, same mirror host ------------------------
 # deb822 in sources.list.d/debian.sources, as on Debian 13's own images (and its AMI)
 rm -f "$tmp/etc/apt/sources.list"
+mkdir -p "$tmp/etc/apt/sources.list.d"
 cat >"$tmp/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
-URIs: $MIRROR
+URIs: $mirror
 Suites: $SUITE $SUITE-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-URIs: ${MIRROR%/debian}/debian-security
+URIs: $security_mirror
 Suites: $SUITE-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -150,7 +198,7 @@ cat >"$tmp/etc/hosts" <<EOF
 127.0.1.1	$HOSTNAME_
 ::1		localhost ip6-localhost ip6-loopback
 EOF
-# one machine id per built rootfs (debootstrap's systemd postinst may have left one)
+# one machine id per built rootfs (mmdebstrap leaves it empty)
 if [[ ! -s $tmp/etc/machine-id ]]; then
     tr -d '-' </proc/sys/kernel/random/uuid >"$tmp/etc/machine-id"
 fi
