@@ -92,6 +92,7 @@ public static partial class BuildArguments
             SshHostKey = HostKey(arguments, root, environment),
             Purge = Flag(arguments, "purge"),
             PurgeImage = Flag(arguments, "purge-image"),
+            DebianMirror = DebianMirror(arguments, environmentVariable),
             ConfirmRebuild = confirmRebuild,
             Domain = Domain(Value(arguments, "domain"), arguments.ContainsKey("domain")),
             HttpOnly = HttpOnly(arguments),
@@ -406,6 +407,27 @@ public static partial class BuildArguments
         return File.Exists(path)
             ? throw new BuildArgumentException($"--{name}: '{path}' is a file. Name a folder (it is created when missing).")
             : path;
+    }
+
+    /// <summary>--debian-mirror, else TABLEORDER_DEBIAN_MIRROR; null: the host's own (found when the image is built).</summary>
+    private static Local.DebianMirror? DebianMirror(IReadOnlyDictionary<string, string?> arguments, Func<string, string?> environmentVariable)
+    {
+        var (source, value) = arguments.ContainsKey("debian-mirror")
+            ? ("--debian-mirror", Value(arguments, "debian-mirror"))
+            : (Local.DebianMirror.EnvironmentVariable, environmentVariable(Local.DebianMirror.EnvironmentVariable));
+        if (value is null && source == "--debian-mirror")
+        {
+            throw new BuildArgumentException("--debian-mirror needs the URL of a Debian archive: --debian-mirror=http://deb.debian.org/debian.");
+        }
+
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return Local.DebianMirror.IsArchiveUrl(value.Trim())
+            ? Local.DebianMirror.FromArchive(value.Trim())
+            : throw new BuildArgumentException($"{source}: '{value}' is not the URL of a Debian archive. Type an http(s):// or file:// URL, e.g. --debian-mirror=http://deb.debian.org/debian (or your local mirror's).");
     }
 
     private static string? MirrorDirectory(IReadOnlyDictionary<string, string?> arguments, Func<string, string?> environmentVariable, string root)

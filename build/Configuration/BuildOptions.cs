@@ -25,6 +25,9 @@ public sealed record BuildOptions
     /// <summary>LocalDown and Rebuild also delete the machine image cache.</summary>
     public bool PurgeImage { get; init; }
 
+    /// <summary>The Debian archive the local machine image is built from; null: this host's own.</summary>
+    public Local.DebianMirror? DebianMirror { get; init; }
+
     /// <summary>The environment name typed into --confirm-rebuild; a production Rebuild runs only when it matches.</summary>
     public string? ConfirmRebuild { get; init; }
 

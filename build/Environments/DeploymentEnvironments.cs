@@ -27,7 +27,7 @@ public static class DeploymentEnvironments
         ArgumentNullException.ThrowIfNull(cake);
         ArgumentNullException.ThrowIfNull(options);
         return new LocalEnvironment(
-            new LocalLayout(options.StateDirectory, LocalLayout.CacheFor(options.RootDirectory), options.RootDirectory),
+            new LocalLayout(options.StateDirectory, LocalLayout.CacheFor(options.RootDirectory), options.RootDirectory) { DebianMirror = options.DebianMirror },
             cake.Log,
             masker);
     }

@@ -16,11 +16,11 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
     /// <summary>A package and a file that proves it is installed.</summary>
     public static readonly IReadOnlyList<(string Package, string Proof)> Required =
     [
-        ("debootstrap", "debootstrap"),
+        ("mmdebstrap", "mmdebstrap"),
         ("systemd-container", "systemd-nspawn"),
+        ("openssh-client", "ssh-keygen"),
         ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
         ("redis-server", "redis-server"),
-        ("openssh-client", "ssh-keygen"),
         ("openssl", "openssl"),
         ("shellcheck", "shellcheck"),
         ("nginx", "nginx"),
@@ -36,6 +36,12 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         ("chromium", "/usr/bin/chromium"),
     ];
 
+    /// <summary>
+    /// What building and booting the machine image needs: installed first, so the image build runs
+    /// while the rest installs (mmdebstrap's apt works in the image, not on the host's dpkg).
+    /// </summary>
+    public static readonly IReadOnlyList<(string Package, string Proof)> ForTheMachine = [.. Required.Where(r => r.Package is "mmdebstrap" or "systemd-container" or "openssh-client")];
+
     public static IReadOnlyList<string> Missing() => Missing(Required);
 
     public static IReadOnlyList<string> Missing(IReadOnlyList<(string Package, string Proof)> packages) =>
@@ -43,6 +49,8 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
 
     /// <summary>Host-wide: apt and policy-rc.d are the host's, whichever clone or stack installs.</summary>
     private const string HostLock = "/run/lock/tableorder-host-packages.lock";
+
+    private bool _updated;
 
     public void EnsureInstalled() => EnsureInstalled(Required);
 
@@ -89,7 +97,12 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         {
             var environment = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
             using var step = log.Step($"Host packages: apt-get install {string.Join(' ', missing)}");
-            process.Run("apt-get", ["update", "-q"], environment: environment, echo: true);
+            if (!_updated)
+            {
+                process.Run("apt-get", ["update", "-q"], environment: environment, echo: true);
+                _updated = true;
+            }
+
             process.Run("apt-get", ["install", "-y", "-q", "--no-install-recommends", .. missing], environment: environment, echo: true);
             step.Done();
         }

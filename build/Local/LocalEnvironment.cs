@@ -47,15 +47,35 @@ public sealed class LocalEnvironment
     /// <summary>Holds the environment for this build; a second build fails at once.</summary>
     public LocalLock Lock() => LocalLock.Acquire(_layout.LockFile);
 
-    /// <summary>Installs what is missing, starts the data services and boots the machine. Idempotent.</summary>
+    /// <summary>
+    /// Installs what is missing, starts the data services and boots the machine. Idempotent. The
+    /// machine (its image build, on a new host or recipe the longest step) goes first and at once; the
+    /// rest of the host packages, PostgreSQL, Redis and Pebble start beside it.
+    /// </summary>
     public void Up()
     {
-        new HostPackages(_process, _log).EnsureInstalled();
+        var packages = new HostPackages(_process, _log);
+        packages.EnsureInstalled(HostPackages.ForTheMachine);
         var secrets = Secrets;
-        Postgres.Start(secrets);
-        Redis.Start(secrets);
-        Machine.Start();
-        Pebble.Start();
+        var services = Task.Run(() =>
+        {
+            packages.EnsureInstalled();
+            Postgres.Start(secrets);
+            Redis.Start(secrets);
+            Pebble.Start();
+        });
+        try
+        {
+            Machine.Start();
+        }
+        catch
+        {
+            // The machine's error is the one to report; the services' start still ends first.
+            ((IAsyncResult)services).AsyncWaitHandle.WaitOne();
+            throw;
+        }
+
+        services.GetAwaiter().GetResult();
     }
 
     /// <summary>Read (or made) once per build, and masked in every log line from then on.</summary>
@@ -116,7 +136,7 @@ public sealed class LocalEnvironment
         }
     }
 
-    /// <summary>Deletes the cached machine images (the next start builds one with debootstrap); the login key stays, other stacks use it.</summary>
+    /// <summary>Deletes the cached machine images (and their downloaded packages; the next start builds one with mmdebstrap); the login key stays, other stacks use it.</summary>
     public void PurgeImageCache() => Machine.DeleteImages();
 
     public IReadOnlyList<(string Part, string State, string Where)> Status() =>

@@ -44,7 +44,7 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
             return new LocalAppServer(1, layout, first);
         }
 
-        var own = new LocalLayout(Path.Combine(layout.StateDirectory, "servers", $"app-{index.ToString(CultureInfo.InvariantCulture)}"), layout.CacheDirectory, layout.RepositoryRoot);
+        var own = new LocalLayout(Path.Combine(layout.StateDirectory, "servers", $"app-{index.ToString(CultureInfo.InvariantCulture)}"), layout.CacheDirectory, layout.RepositoryRoot) { DebianMirror = layout.DebianMirror };
         var server = new LocalAppServer(index, own, new LocalMachine(own, process, log));
         if (BeforeBoot is { } prepare)
         {

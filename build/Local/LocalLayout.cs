@@ -19,6 +19,12 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
 
     private LocalPorts? _ports;
 
+    /// <summary>The Debian archive the machine image is built from; null: this host's own apt sources' (<see cref="DebianMirror.FromHost"/>).</summary>
+    public DebianMirror? DebianMirror { get; init; }
+
+    /// <summary>Packages downloaded for the machine image, kept for the next image build (purged with the images).</summary>
+    public string AptCacheDirectory => Path.Combine(CacheDirectory, "machine", "apt-archives");
+
     /// <summary>This stack's ports, chosen on first use and remembered in the state folder.</summary>
     public LocalPorts Ports => _ports ??= LocalPorts.LoadOrChoose(StateDirectory, IsDeveloperStack, PortCheck.IsListening);
 

@@ -6,8 +6,8 @@ using TableOrder.Build.Remote;
 namespace TableOrder.Build.Local;
 
 /// <summary>
-/// The local app server: a Debian root file system made by debootstrap (cached by the hash of its
-/// recipe, app-deploy/local/make-rootfs.sh), copied per environment and booted with systemd-nspawn.
+/// The local app server: a Debian root file system made by mmdebstrap (cached by the hash of its
+/// recipe, app-deploy/local/make-rootfs.sh, and its mirror), copied per environment and booted with systemd-nspawn.
 /// It shares this machine's network on its own ports and is reached only over SSH, like EC2.
 /// </summary>
 public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICakeLog log)
@@ -98,8 +98,13 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
     public void DeleteImages()
     {
         using var cache = CacheLock();
-        var images = Directory.Exists(ImagesDirectory) ? Directory.GetDirectories(ImagesDirectory, "rootfs-*") : [];
-        if (images.Length > 0)
+        var images = Directory.Exists(ImagesDirectory) ? Directory.GetDirectories(ImagesDirectory, "rootfs-*").ToList() : [];
+        if (Directory.Exists(layout.AptCacheDirectory))
+        {
+            images.Add(layout.AptCacheDirectory);
+        }
+
+        if (images.Count > 0)
         {
             log.Information("Machine image cache: deleting {0}", string.Join(", ", images.Select(Path.GetFileName)));
             process.Run("rm", ["-rf", "--one-file-system", "--", .. images]);
@@ -121,25 +126,33 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         if (!LocalProcess.IsRoot)
         {
             throw new LocalEnvironmentException(
-                "The local app-server machine needs root (debootstrap and systemd-nspawn). Run the build as root, e.g. `sudo dotnet run --project build -- --target=Deploy`.");
+                "The local app-server machine needs root (mmdebstrap and systemd-nspawn). Run the build as root, e.g. `sudo dotnet run --project build -- --target=Deploy`.");
         }
     }
 
-    /// <summary>The pristine image for the current recipe; built once (a few minutes), then reused.</summary>
+    /// <summary>The pristine image for the current recipe; built once (half a minute to a few, by the mirror), then reused.</summary>
     private string EnsureImage()
     {
         EnsureLoginKey();
+        var mirror = layout.DebianMirror ?? DebianMirror.FromHost();
         var recipe = File.ReadAllBytes(layout.RootfsScript);
         var publicKey = File.ReadAllText(layout.LoginKey + ".pub").Trim();
-        var identity = SHA256.HashData([.. recipe, .. System.Text.Encoding.UTF8.GetBytes($"{LocalLayout.LoginUser}|{LocalLayout.ImageSshPort}|{publicKey}")]);
+
+        // A changed recipe, login, key or mirror (its sources are in the image) is a new image.
+        var identity = SHA256.HashData([.. recipe, .. System.Text.Encoding.UTF8.GetBytes($"{LocalLayout.LoginUser}|{LocalLayout.ImageSshPort}|{publicKey}|{mirror.Archive}|{mirror.Security}")]);
         var image = Path.Combine(ImagesDirectory, "rootfs-" + Convert.ToHexStringLower(identity)[..12]);
         if (File.Exists(Path.Combine(image, "etc", "tableorder-rootfs.stamp")))
         {
             return image;
         }
 
-        using var step = log.Step($"Machine image: building {Path.GetFileName(image)} with debootstrap (a few minutes, once; cached in {ImagesDirectory})");
-        process.Run("bash", [layout.RootfsScript, image, LocalLayout.LoginUser, layout.LoginKey + ".pub", LocalLayout.ImageSshPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], echo: true, timeout: TimeSpan.FromMinutes(30));
+        using var step = log.Step($"Machine image: building {Path.GetFileName(image)} with mmdebstrap from {mirror.Archive} (once; cached in {ImagesDirectory})");
+        process.Run(
+            "bash",
+            [layout.RootfsScript, "--mirror", mirror.Archive, "--security-mirror", mirror.Security, "--apt-cache", layout.AptCacheDirectory,
+                image, LocalLayout.LoginUser, layout.LoginKey + ".pub", LocalLayout.ImageSshPort.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            echo: true,
+            timeout: TimeSpan.FromMinutes(30));
         step.Done();
 
         // Images of older recipes are of no further use.

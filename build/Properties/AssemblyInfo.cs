@@ -1,2 +1,2 @@
-// The build drives Linux tools (systemd-nspawn, debootstrap, terraform, ssh): it runs on Linux.
+// The build drives Linux tools (systemd-nspawn, mmdebstrap, terraform, ssh): it runs on Linux.
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -7,7 +7,7 @@ namespace TableOrder.Build.IntegrationTests.Local;
 
 /// <summary>
 /// Brings the local stack up from nothing the way a user does: LocalDown --purge, then Bootstrap
-/// twice, then Verify, in a state folder of its own (.tableorder/test). Needs root (debootstrap,
+/// twice, then Verify, in a state folder of its own (.tableorder/test). Needs root (mmdebstrap,
 /// systemd-nspawn), as the README says. Its stack has its own ports and machine,
 /// so it runs beside a developer's stack. The machine image cache is
 /// shared; everything else is fresh. Stops it all at the end.

@@ -443,4 +443,15 @@ public sealed class BuildArgumentsTests : IDisposable
         Assert.Equal(ServerTransport.Ssm, options.Transport);
         Assert.Equal(["Plan"], Parse(new() { ["environment"] = "rehearsal" }, ["Plan"]).Targets);
     }
+
+    [Fact]
+    public void The_debian_mirror_comes_from_the_argument_or_its_variable_and_must_be_a_url()
+    {
+        Assert.Null(Parse(targets: ["Deploy"]).DebianMirror);
+        Assert.Equal(new TableOrder.Build.Local.DebianMirror("http://mirror.lan/debian", "http://mirror.lan/debian-security"), Parse(new() { ["debian-mirror"] = "http://mirror.lan/debian/" }, ["Deploy"]).DebianMirror);
+        Assert.Equal("file:///srv/debian", Parse(targets: ["Provision"], environment: new() { [TableOrder.Build.Local.DebianMirror.EnvironmentVariable] = "file:///srv/debian" }).DebianMirror?.Archive);
+
+        Assert.Contains("--debian-mirror=http://deb.debian.org/debian", Fails(new() { ["debian-mirror"] = "mirror.lan/debian" }, ["Deploy"]).Message, StringComparison.Ordinal);
+        Assert.Contains(TableOrder.Build.Local.DebianMirror.EnvironmentVariable, Fails(targets: ["Deploy"], environment: new() { [TableOrder.Build.Local.DebianMirror.EnvironmentVariable] = "ftp://x" }).Message, StringComparison.Ordinal);
+    }
 }
