@@ -268,7 +268,9 @@ public sealed class TerraformCli : Tool<TerraformSettings>
     /// <summary>Waits for terraform; when <see cref="Stopping"/> is cancelled, interrupts it as Ctrl-C would and waits for it to stop.</summary>
     private int WaitOrStop(IProcess process, string command)
     {
-        while (!process.WaitForExit(200))
+        // Cake's WaitForExit(timeout) kills the process when the time is up: wait without one, beside.
+        var exited = Task.Run(process.WaitForExit);
+        while (!exited.Wait(200))
         {
             if (!Stopping.IsCancellationRequested)
             {
@@ -284,7 +286,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
                 kill.WaitForExit();
             }
 
-            if (!process.WaitForExit((int)StopGrace.TotalMilliseconds))
+            if (!exited.Wait(StopGrace))
             {
                 _log.Warning("terraform {0} did not stop within {1:0}s of SIGINT: killed.", command, StopGrace.TotalSeconds);
                 process.Kill();
