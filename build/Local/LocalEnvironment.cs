@@ -118,6 +118,11 @@ public sealed class LocalEnvironment
     {
         Fleet.StopExtra();
         Machine.Stop();
+        if (purge)
+        {
+            Machine.KeepDownloads();
+        }
+
         Pebble.Stop();
         Redis.Stop();
         Postgres.Stop();

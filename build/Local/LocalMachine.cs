@@ -111,8 +111,16 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         }
     }
 
+    /// <summary>
+    /// The packages this machine's bootstrap downloaded go to the clone's download cache (the one the
+    /// image build fills) before its copy goes: a new copy starts with them, and its bootstrap installs
+    /// the same versions without downloading them again (apt checks each file). The image stays as built.
+    /// </summary>
+    public void KeepDownloads() => CopyPackages(Path.Combine(layout.MachineRootfs, "var", "cache", "apt", "archives"), layout.AptCacheDirectory);
+
     public void DeleteWorkingCopy()
     {
+        KeepDownloads();
         // The marker goes first: a delete cut short must not leave a half-deleted copy that looks whole.
         if (Directory.Exists(layout.MachineDirectory))
         {
@@ -191,8 +199,29 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         Directory.CreateDirectory(layout.MachineDirectory);
         var temporary = layout.MachineRootfs + ".tmp";
         process.Run("cp", ["-a", "--reflink=auto", image, temporary], timeout: TimeSpan.FromMinutes(10));
+        CopyPackages(layout.AptCacheDirectory, Path.Combine(temporary, "var", "cache", "apt", "archives"));
         Directory.Move(temporary, layout.MachineRootfs);
         File.WriteAllText(WorkingCopyMarker, imageName);
+    }
+
+    /// <summary>Copies the .deb files <paramref name="to"/> lacks (each by a rename: a reader never sees half a file).</summary>
+    private static void CopyPackages(string from, string to)
+    {
+        if (!Directory.Exists(from))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var package in Directory.GetFiles(from, "*.deb"))
+        {
+            var target = Path.Combine(to, Path.GetFileName(package));
+            if (!File.Exists(target))
+            {
+                File.Copy(package, target + ".tmp", overwrite: true);
+                File.Move(target + ".tmp", target, overwrite: true);
+            }
+        }
     }
 
     /// <summary>
