@@ -104,6 +104,7 @@ public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
             }
 
             log.Information("Deploy lock held by {0}; waiting ({1:0}s left)", other, (deadline - DateTime.UtcNow).TotalSeconds);
+            Signals.InterruptPoints.Reached("wait:deploy lock held by " + other.Actor);
             using var stopping = Signals.Interruption.Process.Linked(cancellationToken);
             await Task.Delay(TimeSpan.FromSeconds(3), stopping.Token);
         }

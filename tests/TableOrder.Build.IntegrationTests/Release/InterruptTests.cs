@@ -70,6 +70,29 @@ public sealed class InterruptTests(LocalEnvironmentFixture stack, ITestOutputHel
         await AssertNextDeployServes(app);
     }
 
+    [Fact]
+    public async Task A_deploy_interrupted_while_it_waits_for_another_builds_lock_stops_and_leaves_that_lock()
+    {
+        var app = ReferenceApp.ChangedCopy(_apps.Path, "lock-wait");
+        await Ssh($"install -d -m 0700 {ServerMap.Lock} && echo '{{\"Actor\":\"someone-else\",\"Since\":\"2026-01-01T00:00:00Z\",\"Action\":\"deploy\",\"Token\":\"not-ours\",\"Host\":\"elsewhere\"}}' > {ServerMap.Lock}/holder");
+        try
+        {
+            var interrupted = await Run(Interrupt("wait:deploy lock held by someone-else"), null, "--target=Deploy", $"--app-dir={app}", "--lock-wait=600");
+
+            Assert.Equal(130, interrupted.ExitCode);
+            Assert.Equal("SIGINT", interrupted.Run.InterruptedBy);
+            Assert.Contains(interrupted.Run.InterruptedTask, new[] { "Bootstrap", "Release" });
+            Assert.Equal("not taken", interrupted.Run.DeployLockAfterInterruption);
+            Assert.Contains("someone-else", await Ssh($"cat {ServerMap.Lock}/holder"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Ssh($"rm -rf {ServerMap.Lock}");
+        }
+
+        await AssertNextDeployServes(app);
+    }
+
     public void Dispose()
     {
         _http.Dispose();
