@@ -29,6 +29,11 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             context.Log.Verbose("Signals: {0}", note);
         }
 
+        if (SignalListener.Problem is { } problem)
+        {
+            context.Log.Warning("Signals: {0}", problem);
+        }
+
         context.Summary.Planned = [.. info.TasksToExecute.Select(t => t.Name)];
         context.Log.Information(
             "Environment: {0}  targets: {1}  root: {2}",

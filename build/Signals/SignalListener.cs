@@ -19,6 +19,9 @@ public static partial class SignalListener
     /// <summary>What the build found when it started listening, for the log (null: nothing to say).</summary>
     public static string? Note { get; private set; }
 
+    /// <summary>A stopping signal the process does not catch after all, for a warning (null: both are caught).</summary>
+    public static string? Problem { get; private set; }
+
     /// <summary>
     /// Call first in Main (before anything writes to the console or starts a process: either
     /// starts .NET's signal handling, which keeps an ignored signal ignored for the life of the process).
@@ -46,11 +49,9 @@ public static partial class SignalListener
 
         status = ReadStatus();
         var deaf = Stopping.Where(s => status is not null && !IsSet(status, "SigCgt", s)).ToList();
-        if (deaf.Count > 0)
-        {
-            notes.Add($"{string.Join(" and ", deaf)} cannot be caught in this process: such a signal ends the build at once, and a deploy lock it holds stays (free it with --target=Lock --unlock)");
-        }
-
+        Problem = deaf.Count == 0
+            ? null
+            : $"{string.Join(" and ", deaf)} is not caught in this process (.NET's signal handling started before the build could listen): it will not stop the run in order.";
         Note = notes.Count == 0 ? null : string.Join("; ", notes) + ".";
         return new Registrations(registrations);
     }
