@@ -64,6 +64,14 @@ public sealed class LocalEnvironment
             Redis.Start(secrets);
             Pebble.Start();
         });
+        // The machine boots while the services start; what runs just before its boot (the rehearsal's
+        // seed: the Redis CA, the database's certificate) reads what the services make, so it waits for them.
+        var beforeBoot = Machine.BeforeBoot;
+        Machine.BeforeBoot = beforeBoot is null ? null : () =>
+        {
+            services.GetAwaiter().GetResult();
+            beforeBoot();
+        };
         try
         {
             Machine.Start();
@@ -73,6 +81,10 @@ public sealed class LocalEnvironment
             // The machine's error is the one to report; the services' start still ends first.
             ((IAsyncResult)services).AsyncWaitHandle.WaitOne();
             throw;
+        }
+        finally
+        {
+            Machine.BeforeBoot = beforeBoot;
         }
 
         services.GetAwaiter().GetResult();
