@@ -29,7 +29,7 @@ readonly here
 # shellcheck source=/dev/null
 . "$here/server-map.env"
 # the map's values for the templates (@APP_USER@, @CURRENT@, ...)
-readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
+readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR" "INSTANCE_METADATA=$INSTANCE_METADATA")
 readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 readonly CW_CTL=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 readonly WAIT_SECONDS=600
