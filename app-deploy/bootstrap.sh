@@ -10,6 +10,7 @@
 #
 #   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
 #        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT] \
+#        [--db-ca FILE | --db-ca-url URL --db-ca-sha256 SHA256] \
 #        [--domain NAME --https-port N [--acme-server URL] [--acme-ca FILE] [--acme-root FILE] | --http-only]
 #        [--load-balancer-cidrs CIDR[,CIDR...]]
 #
@@ -56,6 +57,7 @@ usage() {
     cat >&2 <<'EOF'
 usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                               [--python-deps distro|pip] [--cloudwatch on|off] [--stamp SHA256]
+                              [--db-ca FILE | --db-ca-url URL --db-ca-sha256 SHA256]
                               [--domain NAME --https-port N [--acme-server URL]
                                [--acme-ca FILE] [--acme-root FILE] | --http-only]
                               [--load-balancer-cidrs CIDR[,CIDR...]]
@@ -70,6 +72,11 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                           packages (needs PyPI for those)
   --cloudwatch    install and configure the CloudWatch agent (default: off). The build
                   decides: on where there is AWS (production), off locally
+  --db-ca         the database's CA (a file beside this script, or a path): installed as
+                  the server map's DB_CA_FILE; the app verifies the database against it
+                  (sslmode=verify-full)
+  --db-ca-url     instead: download the database's CA bundle (https) and install it only
+  --db-ca-sha256    when its SHA-256 is this one (Amazon RDS's bundle)
   --stamp         the build's fingerprint of this script's inputs (64 hex digits): removed
                   when the run starts, kept in the deploy state folder when it finishes, so
                   the build's one-call probe can tell that nothing changed since
@@ -94,13 +101,13 @@ EOF
 
 # ---- arguments: all validated before the first side effect ----------------------------
 http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch='' stamp=''
-domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0
+domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0 db_ca='' db_ca_url='' db_ca_sha256=''
 # a scaled-out server's first boot (its user data) names the load balancer's subnets in the
 # environment, which an older bootstrap.sh from the release bucket ignores; the flag wins
 lb_cidrs=${TABLEORDER_LOAD_BALANCER_CIDRS:-}
 while (( $# )); do
     case $1 in
-        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root|--load-balancer-cidrs)
+        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root|--load-balancer-cidrs|--db-ca|--db-ca-url|--db-ca-sha256)
             (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
             case $1 in
                 --http-port) http_port=$2 ;;
@@ -116,6 +123,9 @@ while (( $# )); do
                 --acme-ca) acme_ca=$2 ;;
                 --acme-root) acme_root=$2 ;;
                 --load-balancer-cidrs) lb_cidrs=$2 ;;
+                --db-ca) db_ca=$2 ;;
+                --db-ca-url) db_ca_url=$2 ;;
+                --db-ca-sha256) db_ca_sha256=$2 ;;
             esac
             shift 2 ;;
         --http-port=*) http_port=${1#*=}; shift ;;
@@ -132,6 +142,9 @@ while (( $# )); do
         --acme-root=*) acme_root=${1#*=}; shift ;;
         --load-balancer-cidrs=*) lb_cidrs=${1#*=}; shift ;;
         --http-only) http_only=1; shift ;;
+        --db-ca=*) db_ca=${1#*=}; shift ;;
+        --db-ca-url=*) db_ca_url=${1#*=}; shift ;;
+        --db-ca-sha256=*) db_ca_sha256=${1#*=}; shift ;;
         -h|--help) usage ;;
         *) echo "bootstrap: error: unknown argument '$1'" >&2; usage ;;
     esac
@@ -171,6 +184,16 @@ for cidr in "${load_balancer_cidrs[@]}"; do
     [[ $cidr =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ || $cidr =~ ^[0-9a-fA-F:]+/[0-9]{1,3}$ ]] \
         || die "--load-balancer-cidrs must be networks like 10.0.1.0/24,10.0.2.0/24, got '$cidr'"
 done
+if [[ -n $db_ca ]]; then
+    [[ -z $db_ca_url$db_ca_sha256 ]] || die "--db-ca and --db-ca-url/--db-ca-sha256 exclude each other: give one CA"
+    [[ $db_ca == /* ]] || db_ca=$here/$db_ca
+    if [[ ! -r $db_ca ]] || ! grep -q -- '-----BEGIN CERTIFICATE-----' "$db_ca"; then
+        die "--db-ca: '$db_ca' is not a readable PEM certificate file"
+    fi
+elif [[ -n $db_ca_url$db_ca_sha256 ]]; then
+    [[ $db_ca_url == https://* ]] || die "--db-ca-url must be an https:// URL, got '$db_ca_url'"
+    [[ $db_ca_sha256 =~ ^[0-9a-f]{64}$ ]] || die "--db-ca-sha256 must be 64 lowercase hex digits (the bundle's pinned SHA-256), got '$db_ca_sha256'"
+fi
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
 for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
@@ -195,6 +218,7 @@ if [[ -n $served_domain && -z $domain ]]; then
     (( http_only )) || die "this server serves HTTPS for $served_domain ($CONF_DIR/server.conf): pass --domain $served_domain to keep it (the build: --domain=$served_domain), or --http-only to turn it off on purpose"
     log "https: turned off for $served_domain (--http-only): browsers that saw its HSTS header (max-age one year) keep asking for https://$served_domain/ until it expires"
 fi
+if [[ -n $db_ca_url ]]; then log "database CA: $db_ca_url (SHA-256 $db_ca_sha256)"; elif [[ -n $db_ca ]]; then log "database CA: $db_ca"; fi
 # Whatever happens from here, the last finished run's stamp no longer says what is installed.
 rm -f "$BOOTSTRAP_STAMP" "$BOOTSTRAP_FILES"
 if [[ -n $domain ]]; then log "https: $domain on :$https_port, certificate from $acme_server"; else log "https: off (no --domain): this server serves HTTP only"; fi
@@ -397,6 +421,22 @@ HTTPS_PORT=$https_port
 LOAD_BALANCER_CIDRS=$lb_cidrs
 EOF
 install -d -m 0755 "$STATE_DIR"
+
+# ---- the database's CA: the app and the migrations verify the database (sslmode=verify-full) ---
+if [[ -n $db_ca ]]; then
+    install_content "$DB_CA_FILE" 0644 root root "database CA" <"$db_ca"
+elif [[ -n $db_ca_url ]] && ! sha256sum --quiet -c - <<<"$db_ca_sha256  $DB_CA_FILE" >/dev/null 2>&1; then
+    ca_download=$(mktemp)
+    curl -fsSL --retry 3 --proto '=https' -o "$ca_download" "$db_ca_url" \
+        || { rm -f "$ca_download"; die "could not download the database CA bundle $db_ca_url"; }
+    ca_sum=$(sha256sum <"$ca_download" | cut -d' ' -f1)
+    if [[ $ca_sum != "$db_ca_sha256" ]]; then
+        rm -f "$ca_download"
+        die "the database CA bundle $db_ca_url has SHA-256 $ca_sum, not the pinned $db_ca_sha256: refused, nothing installed. If AWS published a new bundle, check it and pin its SHA-256 (build/Aws/RdsCertificateAuthority.cs)"
+    fi
+    install_content "$DB_CA_FILE" 0644 root root "database CA ($db_ca_url, SHA-256 checked)" <"$ca_download"
+    rm -f "$ca_download"
+fi
 
 # ---- 4. the layout before slots: one unit, one shared venv (servers bootstrapped earlier) ----
 if [[ -f /etc/systemd/system/tableorder-api.service ]]; then
@@ -692,6 +732,7 @@ if [[ -n $stamp ]]; then
     install -d -m 0700 -o root -g root "$DEPLOY_STATE_DIR"
     # What this run installed, as sha256sum -c reads it: the probe tells a file changed since.
     installed_files=("$UNIT_FILE" "$SITE_FILE" "$LOGROTATE_FILE" "$CONF_DIR/server.conf" "$PLACEHOLDER/app/main.py")
+    if [[ -n $db_ca$db_ca_url ]]; then installed_files+=("$DB_CA_FILE"); fi
     if [[ $cloudwatch == on ]]; then installed_files+=("$CW_CONFIG"); fi
     sha256sum "${installed_files[@]}" >"$BOOTSTRAP_FILES.tmp"
     mv -f "$BOOTSTRAP_FILES.tmp" "$BOOTSTRAP_FILES"
