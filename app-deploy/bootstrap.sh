@@ -9,7 +9,7 @@
 # (local/make-rootfs.sh). Any other system is refused before anything is changed.
 #
 #   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
-#        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT] \
+#        [--python-deps distro|lock] [--cloudwatch on|off] [--stamp FINGERPRINT] \
 #        [--db-ca FILE | --db-ca-url URL --db-ca-sha256 SHA256] \
 #        [--domain NAME --https-port N [--acme-server URL] [--acme-ca FILE] [--acme-root FILE] | --http-only]
 #        [--load-balancer-cidrs CIDR[,CIDR...]]
@@ -56,7 +56,7 @@ trap on_exit EXIT
 usage() {
     cat >&2 <<'EOF'
 usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
-                              [--python-deps distro|pip] [--cloudwatch on|off] [--stamp SHA256]
+                              [--python-deps distro|lock] [--cloudwatch on|off] [--stamp SHA256]
                               [--db-ca FILE | --db-ca-url URL --db-ca-sha256 SHA256]
                               [--domain NAME --https-port N [--acme-server URL]
                                [--acme-ca FILE] [--acme-root FILE] | --http-only]
@@ -67,9 +67,10 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
   --python-deps   both: Debian's python3-* packages (FastAPI, uvicorn, SQLAlchemy, Alembic,
                   psycopg2, redis) and a venv with --system-site-packages over them
                   distro: that is all (default)
-                  pip:    the release also runs pip install -r requirements.txt in the
-                          venv, which only fetches what the app adds beyond Debian's
-                          packages (needs PyPI for those)
+                  lock:   what a release's requirements.txt adds beyond Debian's packages
+                          is installed from its requirements.lock only (pip --require-hashes
+                          --no-deps, as the release build user BUILD_USER, never root); a release
+                          that needs more and has no lock is refused (needs a package index)
   --cloudwatch    install and configure the CloudWatch agent (default: off). The build
                   decides: on where there is AWS (production), off locally
   --db-ca         the database's CA (a file beside this script, or a path): installed as
@@ -158,8 +159,9 @@ http_port=$((10#$http_port)) api_port=$((10#$api_port)) green_port=$((10#$green_
 (( http_port != api_port && http_port != green_port && api_port != green_port )) \
     || die "--http-port, --api-port and --green-port must all differ ($http_port, $api_port, $green_port)"
 [[ -n $python_deps ]] || python_deps=distro
-[[ $python_deps == distro || $python_deps == pip ]] \
-    || die "--python-deps must be 'distro' or 'pip', got '$python_deps'"
+[[ $python_deps != pip ]] || die "--python-deps pip (unpinned, as root) is gone: use --python-deps lock (a release's requirements.lock with hashes)"
+[[ $python_deps == distro || $python_deps == lock ]] \
+    || die "--python-deps must be 'distro' or 'lock', got '$python_deps'"
 [[ -n $cloudwatch ]] || cloudwatch=off
 [[ $cloudwatch == on || $cloudwatch == off ]] || die "--cloudwatch must be 'on' or 'off', got '$cloudwatch'"
 [[ -z $stamp || $stamp =~ ^[0-9a-f]{64}$ ]] || die "--stamp must be 64 lowercase hex digits (the build's fingerprint), got '$stamp'"
@@ -361,8 +363,8 @@ fi
 
 # ---- 2. packages -------------------------------------------------------------------------------
 # Python: Debian's own packages first, always (python3.13, FastAPI, uvicorn, SQLAlchemy 2.0,
-# Alembic, psycopg2, redis-py); with --python-deps pip the release adds only what its
-# requirements.txt asks for beyond them.
+# Alembic, psycopg2, redis-py); with --python-deps lock a release adds what its requirements.txt
+# asks for beyond them from its hash lock only (slot.sh prepare).
 readonly PYTHON_PKGS=(python3 python3-venv python3-fastapi python3-uvicorn python3-alembic
     python3-sqlalchemy python3-psycopg2 python3-redis)
 python=/usr/bin/python3
@@ -385,12 +387,18 @@ if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; created_policy_r
 py_ok "$python" || die "$python is not Python 3.13+ ($("$python" -V 2>&1)): is this really Debian 13?"
 command -v nginx >/dev/null || die "nginx not found after installing it"
 
-# ---- 3. user and folders ---------------------------------------------------------------------
+# ---- 3. users and folders --------------------------------------------------------------------
+nologin=$(command -v nologin || echo /usr/sbin/nologin)
 if ! getent passwd "$APP_USER" >/dev/null; then
-    nologin=$(command -v nologin || echo /usr/sbin/nologin)
     useradd --system --user-group --home-dir "$BASE" --no-create-home --shell "$nologin" \
         --comment "TableOrder API" "$APP_USER"
     changed "system user $APP_USER"
+fi
+# builds each release's venv and runs pip (slot.sh prepare): never root, never the app user
+if ! getent passwd "$BUILD_USER" >/dev/null; then
+    useradd --system --user-group --home-dir /nonexistent --no-create-home --shell "$nologin" \
+        --comment "TableOrder release builds" "$BUILD_USER"
+    changed "system user $BUILD_USER"
 fi
 ensure_dir "$BASE" 0755 root root
 ensure_dir "$RELEASES" 0755 root root
