@@ -71,8 +71,9 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
                           is installed from its requirements.lock only (pip --require-hashes
                           --no-deps, as the release build user BUILD_USER, never root); a release
                           that needs more and has no lock is refused (needs a package index)
-  --cloudwatch    install and configure the CloudWatch agent (default: off). The build
-                  decides: on where there is AWS (production), off locally
+  --cloudwatch    configure the CloudWatch agent (default: off); the instance's user data
+                  installs it (a pinned version, SHA-256 checked). The build decides: on
+                  where there is AWS (production), off locally
   --db-ca         the database's CA (a file beside this script, or a path): installed as
                   the server map's DB_CA_FILE; the app verifies the database against it
                   (sslmode=verify-full)
@@ -711,22 +712,10 @@ fi
 if [[ $cloudwatch == off ]]; then
     log "CloudWatch agent skipped (--cloudwatch off)"
 else
-    if ! pkg_installed amazon-cloudwatch-agent; then
-        # not in Debian's archive: AWS's own .deb (the Debian 13 AMI's user data may have
-        # installed it already)
-        case $(dpkg --print-architecture) in
-            amd64) cw_arch=amd64 ;;
-            arm64) cw_arch=arm64 ;;
-            *) die "no CloudWatch agent .deb for $(dpkg --print-architecture)" ;;
-        esac
-        cw_deb=$(mktemp --suffix=.deb)
-        curl -fsSL --retry 3 -o "$cw_deb" \
-            "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/$cw_arch/latest/amazon-cloudwatch-agent.deb"
-        wait_for_package_manager
-        dpkg -i "$cw_deb"
-        rm -f "$cw_deb"
-        changed "packages installed: amazon-cloudwatch-agent (.deb from S3)"
-    fi
+    # not in Debian's archive: the instance's user data installs AWS's .deb, a pinned version checked
+    # against its pinned SHA-256 (terraform/modules/compute); nothing is downloaded unchecked here
+    pkg_installed amazon-cloudwatch-agent \
+        || die "the CloudWatch agent is not installed: the instance's user data installs it (a pinned version, SHA-256 checked; see cloud-init's log, /var/log/cloud-init-output.log)"
     install_content "$CW_CONFIG" 0644 root root "CloudWatch agent config" <"$here/cloudwatch/amazon-cloudwatch-agent.json"
     cw_status=$("$CW_CTL" -a status 2>/dev/null | tr -d ' \n' || true)
     if (( LAST_CHANGED )) || [[ $cw_status != *'"status":"running"'* ]]; then
