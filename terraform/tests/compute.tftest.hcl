@@ -407,10 +407,26 @@ run "fleet_launch_hook_and_user_data" {
     condition = alltrue([for s in [
       "HTTP_PORT=80\nBLUE_PORT=8000\nGREEN_PORT=8001\nports_file=/etc/tableorder/server-ports.env\nif [[ -f $ports_file ]]; then\n    # shellcheck source=/dev/null\n    . \"$ports_file\"\nfi\n",
       "for port in HTTP_PORT BLUE_PORT GREEN_PORT; do\n    [[ $${!port:-} =~ ^[0-9]{1,5}$ ]] || fail ",
-      "TABLEORDER_FIRST_BOOT=1 TABLEORDER_LOAD_BALANCER_CIDRS='' bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" --python-deps distro --cloudwatch on\n",
+      "TABLEORDER_FIRST_BOOT=1 TABLEORDER_LOAD_BALANCER_CIDRS='' bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" \"$${SERVER_POLICY_FLAGS[@]}\"\n",
       "bash \"$scripts/slot.sh\" start green \"$id\" --port \"$GREEN_PORT\" --timeout 120\n",
     ] : strcontains(output.fleet_user_data, s)])
     error_message = "Ports default to 80/8000/8001, the ports file may override them (each must be digits), and bootstrap.sh (told in its environment that it runs in the first boot, so it does not wait for cloud-init) and slot.sh use the variables."
+  }
+
+  # The server policy is the build's: server-policy.env from the deploy scripts bundle (ServerPolicy.cs renders it),
+  # for bootstrap.sh and slot.sh prepare alike; an older bundle without it means Debian's packages only.
+  assert {
+    condition = alltrue([for s in [
+      "PYTHON_DEPS=distro\nSERVER_POLICY_FLAGS=(--python-deps distro --cloudwatch on)\nif [[ -f $scripts/server-policy.env ]]; then\n    # shellcheck source=/dev/null\n    . \"$scripts/server-policy.env\"\n",
+      "[[ $PYTHON_DEPS =~ ^(distro|lock)$ ]] || fail ",
+      "bash \"$scripts/slot.sh\" prepare \"$id\" --python-deps \"$PYTHON_DEPS\"\n",
+    ] : strcontains(output.fleet_user_data, s)]) && length(regexall("--python-deps (distro|lock|pip) [^-]", output.fleet_user_data)) == 0
+    error_message = "The fleet's user data takes bootstrap's policy flags and the Python package source from the bundle's server-policy.env, the one the build writes: no Python package setting of its own."
+  }
+
+  assert {
+    condition     = length(split(". \"$scripts/server-policy.env\"", split("bash \"$scripts/bootstrap.sh\"", output.fleet_user_data)[0])) == 2 && length(split("tar -xzf \"$boot/deploy-scripts.tar.gz\"", split(". \"$scripts/server-policy.env\"", output.fleet_user_data)[0])) == 2
+    error_message = "The policy file is read from the unpacked bundle, before bootstrap.sh runs."
   }
 
   assert {

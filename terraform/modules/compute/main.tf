@@ -34,7 +34,6 @@ locals {
     http_port              = 80                  # build/Server/ServerPolicy.cs ServerPorts.Production
     blue_port              = 8000
     green_port             = 8001
-    python_deps            = "distro"
     load_balancer_cidrs    = join(",", var.load_balancer_cidrs)
   }) : null
 
