@@ -124,6 +124,19 @@ if [[ -e $ENV_FILE ]]; then
 else
     ok "$ENV_FILE absent (nothing to check)"
 fi
+if [[ -e $MIGRATE_ENV_FILE ]]; then
+    got=$(stat -c '%a %U' "$MIGRATE_ENV_FILE")
+    if [[ $got == "600 root" ]]; then ok "$MIGRATE_ENV_FILE is 0600 root (the app user cannot read the owner's URL)"
+    else failed "$MIGRATE_ENV_FILE is 0600 root (the app user cannot read the owner's URL)" "is '$got'"; fi
+else
+    ok "$MIGRATE_ENV_FILE absent (nothing to check)"
+fi
+if grep -q 'sslmode=verify-full' "$ENV_FILE" 2>/dev/null; then
+    check "the database CA $DB_CA_FILE is installed (the app verifies the database)" "missing or empty" test -s "$DB_CA_FILE"
+fi
+deny=$(systemctl show -P IPAddressDeny "tableorder-api@$live.service" 2>&1)
+if [[ " $deny " == *" 169.254.169.254/32 "* ]]; then ok "the API cannot reach the instance metadata service (IPAddressDeny)"
+else failed "the API cannot reach the instance metadata service (IPAddressDeny)" "IPAddressDeny is '$deny'"; fi
 got=$(stat -c '%a %U %G' "$CONF_DIR" 2>&1)
 if [[ $got == "750 root $APP_USER" ]]; then ok "$CONF_DIR is 0750 root:$APP_USER"
 else failed "$CONF_DIR is 0750 root:$APP_USER" "is '$got'"; fi

@@ -150,6 +150,7 @@ public static class ServerMap
         new("CONF_DIR", ConfigDirectory),
         new("ENV_FILE", EnvFile),
         new("DB_CA_FILE", DatabaseCaFile),
+        new("MIGRATE_ENV_FILE", MigrationEnvFile),
         new("LOG_DIR", LogDirectory),
         new("API_LOG", ApiLog),
         new("INSTANCE_METADATA", InstanceMetadataAddresses),
