@@ -35,8 +35,7 @@ public sealed class PythonLockTests(LocalEnvironmentFixture stack, ITestOutputHe
     public async Task InitializeAsync()
     {
         Assert.Equal(0, stack.FirstBootstrap.ExitCode);
-        var log = new RecordingLog(output);
-        _session = await SshSession.ConnectAsync(new LocalMachine(stack.Layout, new LocalProcess(log), log).SshTarget, log, new SecretMasker(), TimeSpan.FromSeconds(30));
+        _session = await MachineRoot.ConnectAsync(stack.Layout, output);
         var made = await RootAsync($$"""
             set -e
             systemctl stop {{IndexUnit}} 2>/dev/null || true
@@ -158,12 +157,7 @@ public sealed class PythonLockTests(LocalEnvironmentFixture stack, ITestOutputHe
     private Task<RemoteResult> PrepareAsync(string release, string pythonDeps, string extra = "") =>
         RootAsync($"PIP_INDEX_URL={IndexUrl} bash \"$(getent passwd {LocalLayout.LoginUser} | cut -d: -f6)/{ServerMap.ScriptsFolder}/slot.sh\" prepare {release} --python-deps {pythonDeps} {extra}");
 
-    private async Task<RemoteResult> RootAsync(string script)
-    {
-        var result = await _session.RunAsync(Shell.Sudo(script), new RemoteRunOptions { Stream = false, AllowFailure = true, Timeout = TimeSpan.FromMinutes(5) });
-        output.WriteLine(string.Join('\n', result.Output.Concat(result.Errors)));
-        return result;
-    }
+    private Task<RemoteResult> RootAsync(string script) => MachineRoot.RunAsync(_session, script, output);
 
     private static int FreePort()
     {

@@ -225,16 +225,7 @@ public sealed class ServerPrivilegesTests(LocalEnvironmentFixture stack, ITestOu
         Assert.Equal(["exit=125", "folder=777 root symbolic link", "elsewhere=0"], link.Output);
     }
 
-    private async Task<SshSession> ConnectAsync()
-    {
-        var log = new RecordingLog(output);
-        return await SshSession.ConnectAsync(new LocalMachine(stack.Layout, new LocalProcess(log), log).SshTarget, log, new SecretMasker(), TimeSpan.FromSeconds(30));
-    }
+    private Task<SshSession> ConnectAsync() => MachineRoot.ConnectAsync(stack.Layout, output);
 
-    private async Task<RemoteResult> RootAsync(IRemoteShell session, string script)
-    {
-        var result = await session.RunAsync(Shell.Sudo(script), new RemoteRunOptions { Stream = false, AllowFailure = true, Timeout = TimeSpan.FromMinutes(3) });
-        output.WriteLine(string.Join('\n', result.Output.Concat(result.Errors)));
-        return result;
-    }
+    private Task<RemoteResult> RootAsync(IRemoteShell session, string script) => MachineRoot.RunAsync(session, script, output);
 }
