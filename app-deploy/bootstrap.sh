@@ -9,7 +9,8 @@
 # (local/make-rootfs.sh). Any other system is refused before anything is changed.
 #
 #   sudo bash bootstrap.sh --http-port N --api-port N --green-port N \
-#        [--python-deps distro|pip] [--cloudwatch on|off] [--stamp FINGERPRINT] \
+#        [--python-deps distro|lock] [--cloudwatch on|off] [--stamp FINGERPRINT] \
+#        [--db-ca FILE | --db-ca-url URL --db-ca-sha256 SHA256] \
 #        [--domain NAME --https-port N [--acme-server URL] [--acme-ca FILE] [--acme-root FILE] | --http-only]
 #        [--load-balancer-cidrs CIDR[,CIDR...]]
 #
@@ -29,7 +30,7 @@ readonly here
 # shellcheck source=/dev/null
 . "$here/server-map.env"
 # the map's values for the templates (@APP_USER@, @CURRENT@, ...)
-readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
+readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR" "INSTANCE_METADATA=$INSTANCE_METADATA")
 readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 readonly CW_CTL=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 readonly WAIT_SECONDS=600
@@ -55,7 +56,8 @@ trap on_exit EXIT
 usage() {
     cat >&2 <<'EOF'
 usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
-                              [--python-deps distro|pip] [--cloudwatch on|off] [--stamp SHA256]
+                              [--python-deps distro|lock] [--cloudwatch on|off] [--stamp SHA256]
+                              [--db-ca FILE | --db-ca-url URL --db-ca-sha256 SHA256]
                               [--domain NAME --https-port N [--acme-server URL]
                                [--acme-ca FILE] [--acme-root FILE] | --http-only]
                               [--load-balancer-cidrs CIDR[,CIDR...]]
@@ -65,11 +67,18 @@ usage: sudo bash bootstrap.sh --http-port N --api-port N --green-port N
   --python-deps   both: Debian's python3-* packages (FastAPI, uvicorn, SQLAlchemy, Alembic,
                   psycopg2, redis) and a venv with --system-site-packages over them
                   distro: that is all (default)
-                  pip:    the release also runs pip install -r requirements.txt in the
-                          venv, which only fetches what the app adds beyond Debian's
-                          packages (needs PyPI for those)
-  --cloudwatch    install and configure the CloudWatch agent (default: off). The build
-                  decides: on where there is AWS (production), off locally
+                  lock:   what a release's requirements.txt adds beyond Debian's packages
+                          is installed from its requirements.lock only (pip --require-hashes
+                          --no-deps, as the release build user BUILD_USER, never root); a release
+                          that needs more and has no lock is refused (needs a package index)
+  --cloudwatch    configure the CloudWatch agent (default: off); the instance's user data
+                  installs it (a pinned version, SHA-256 checked). The build decides: on
+                  where there is AWS (production), off locally
+  --db-ca         the database's CA (a file beside this script, or a path): installed as
+                  the server map's DB_CA_FILE; the app verifies the database against it
+                  (sslmode=verify-full)
+  --db-ca-url     instead: download the database's CA bundle (https) and install it only
+  --db-ca-sha256    when its SHA-256 is this one (Amazon RDS's bundle)
   --stamp         the build's fingerprint of this script's inputs (64 hex digits): removed
                   when the run starts, kept in the deploy state folder when it finishes, so
                   the build's one-call probe can tell that nothing changed since
@@ -94,13 +103,13 @@ EOF
 
 # ---- arguments: all validated before the first side effect ----------------------------
 http_port='' api_port='' green_port='' python_deps='' stop_at='' cloudwatch='' stamp=''
-domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0
+domain='' https_port='' acme_server='' acme_ca='' acme_root='' http_only=0 db_ca='' db_ca_url='' db_ca_sha256=''
 # a scaled-out server's first boot (its user data) names the load balancer's subnets in the
 # environment, which an older bootstrap.sh from the release bucket ignores; the flag wins
 lb_cidrs=${TABLEORDER_LOAD_BALANCER_CIDRS:-}
 while (( $# )); do
     case $1 in
-        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root|--load-balancer-cidrs)
+        --http-port|--api-port|--green-port|--python-deps|--cloudwatch|--stop-at|--stamp|--domain|--https-port|--acme-server|--acme-ca|--acme-root|--load-balancer-cidrs|--db-ca|--db-ca-url|--db-ca-sha256)
             (( $# >= 2 )) || { echo "bootstrap: error: $1 needs a value" >&2; usage; }
             case $1 in
                 --http-port) http_port=$2 ;;
@@ -116,6 +125,9 @@ while (( $# )); do
                 --acme-ca) acme_ca=$2 ;;
                 --acme-root) acme_root=$2 ;;
                 --load-balancer-cidrs) lb_cidrs=$2 ;;
+                --db-ca) db_ca=$2 ;;
+                --db-ca-url) db_ca_url=$2 ;;
+                --db-ca-sha256) db_ca_sha256=$2 ;;
             esac
             shift 2 ;;
         --http-port=*) http_port=${1#*=}; shift ;;
@@ -132,6 +144,9 @@ while (( $# )); do
         --acme-root=*) acme_root=${1#*=}; shift ;;
         --load-balancer-cidrs=*) lb_cidrs=${1#*=}; shift ;;
         --http-only) http_only=1; shift ;;
+        --db-ca=*) db_ca=${1#*=}; shift ;;
+        --db-ca-url=*) db_ca_url=${1#*=}; shift ;;
+        --db-ca-sha256=*) db_ca_sha256=${1#*=}; shift ;;
         -h|--help) usage ;;
         *) echo "bootstrap: error: unknown argument '$1'" >&2; usage ;;
     esac
@@ -145,8 +160,9 @@ http_port=$((10#$http_port)) api_port=$((10#$api_port)) green_port=$((10#$green_
 (( http_port != api_port && http_port != green_port && api_port != green_port )) \
     || die "--http-port, --api-port and --green-port must all differ ($http_port, $api_port, $green_port)"
 [[ -n $python_deps ]] || python_deps=distro
-[[ $python_deps == distro || $python_deps == pip ]] \
-    || die "--python-deps must be 'distro' or 'pip', got '$python_deps'"
+[[ $python_deps != pip ]] || die "--python-deps pip (unpinned, as root) is gone: use --python-deps lock (a release's requirements.lock with hashes)"
+[[ $python_deps == distro || $python_deps == lock ]] \
+    || die "--python-deps must be 'distro' or 'lock', got '$python_deps'"
 [[ -n $cloudwatch ]] || cloudwatch=off
 [[ $cloudwatch == on || $cloudwatch == off ]] || die "--cloudwatch must be 'on' or 'off', got '$cloudwatch'"
 [[ -z $stamp || $stamp =~ ^[0-9a-f]{64}$ ]] || die "--stamp must be 64 lowercase hex digits (the build's fingerprint), got '$stamp'"
@@ -171,6 +187,16 @@ for cidr in "${load_balancer_cidrs[@]}"; do
     [[ $cidr =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ || $cidr =~ ^[0-9a-fA-F:]+/[0-9]{1,3}$ ]] \
         || die "--load-balancer-cidrs must be networks like 10.0.1.0/24,10.0.2.0/24, got '$cidr'"
 done
+if [[ -n $db_ca ]]; then
+    [[ -z $db_ca_url$db_ca_sha256 ]] || die "--db-ca and --db-ca-url/--db-ca-sha256 exclude each other: give one CA"
+    [[ $db_ca == /* ]] || db_ca=$here/$db_ca
+    if [[ ! -r $db_ca ]] || ! grep -q -- '-----BEGIN CERTIFICATE-----' "$db_ca"; then
+        die "--db-ca: '$db_ca' is not a readable PEM certificate file"
+    fi
+elif [[ -n $db_ca_url$db_ca_sha256 ]]; then
+    [[ $db_ca_url == https://* ]] || die "--db-ca-url must be an https:// URL, got '$db_ca_url'"
+    [[ $db_ca_sha256 =~ ^[0-9a-f]{64}$ ]] || die "--db-ca-sha256 must be 64 lowercase hex digits (the bundle's pinned SHA-256), got '$db_ca_sha256'"
+fi
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
 for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
@@ -195,6 +221,7 @@ if [[ -n $served_domain && -z $domain ]]; then
     (( http_only )) || die "this server serves HTTPS for $served_domain ($CONF_DIR/server.conf): pass --domain $served_domain to keep it (the build: --domain=$served_domain), or --http-only to turn it off on purpose"
     log "https: turned off for $served_domain (--http-only): browsers that saw its HSTS header (max-age one year) keep asking for https://$served_domain/ until it expires"
 fi
+if [[ -n $db_ca_url ]]; then log "database CA: $db_ca_url (SHA-256 $db_ca_sha256)"; elif [[ -n $db_ca ]]; then log "database CA: $db_ca"; fi
 # Whatever happens from here, the last finished run's stamp no longer says what is installed.
 rm -f "$BOOTSTRAP_STAMP" "$BOOTSTRAP_FILES"
 if [[ -n $domain ]]; then log "https: $domain on :$https_port, certificate from $acme_server"; else log "https: off (no --domain): this server serves HTTP only"; fi
@@ -337,8 +364,8 @@ fi
 
 # ---- 2. packages -------------------------------------------------------------------------------
 # Python: Debian's own packages first, always (python3.13, FastAPI, uvicorn, SQLAlchemy 2.0,
-# Alembic, psycopg2, redis-py); with --python-deps pip the release adds only what its
-# requirements.txt asks for beyond them.
+# Alembic, psycopg2, redis-py); with --python-deps lock a release adds what its requirements.txt
+# asks for beyond them from its hash lock only (slot.sh prepare).
 readonly PYTHON_PKGS=(python3 python3-venv python3-fastapi python3-uvicorn python3-alembic
     python3-sqlalchemy python3-psycopg2 python3-redis)
 python=/usr/bin/python3
@@ -361,12 +388,18 @@ if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; created_policy_r
 py_ok "$python" || die "$python is not Python 3.13+ ($("$python" -V 2>&1)): is this really Debian 13?"
 command -v nginx >/dev/null || die "nginx not found after installing it"
 
-# ---- 3. user and folders ---------------------------------------------------------------------
+# ---- 3. users and folders --------------------------------------------------------------------
+nologin=$(command -v nologin || echo /usr/sbin/nologin)
 if ! getent passwd "$APP_USER" >/dev/null; then
-    nologin=$(command -v nologin || echo /usr/sbin/nologin)
     useradd --system --user-group --home-dir "$BASE" --no-create-home --shell "$nologin" \
         --comment "TableOrder API" "$APP_USER"
     changed "system user $APP_USER"
+fi
+# builds each release's venv and runs pip (slot.sh prepare): never root, never the app user
+if ! getent passwd "$BUILD_USER" >/dev/null; then
+    useradd --system --user-group --home-dir /nonexistent --no-create-home --shell "$nologin" \
+        --comment "TableOrder release builds" "$BUILD_USER"
+    changed "system user $BUILD_USER"
 fi
 ensure_dir "$BASE" 0755 root root
 ensure_dir "$RELEASES" 0755 root root
@@ -397,6 +430,22 @@ HTTPS_PORT=$https_port
 LOAD_BALANCER_CIDRS=$lb_cidrs
 EOF
 install -d -m 0755 "$STATE_DIR"
+
+# ---- the database's CA: the app and the migrations verify the database (sslmode=verify-full) ---
+if [[ -n $db_ca ]]; then
+    install_content "$DB_CA_FILE" 0644 root root "database CA" <"$db_ca"
+elif [[ -n $db_ca_url ]] && ! sha256sum --quiet -c - <<<"$db_ca_sha256  $DB_CA_FILE" >/dev/null 2>&1; then
+    ca_download=$(mktemp)
+    curl -fsSL --retry 3 --proto '=https' -o "$ca_download" "$db_ca_url" \
+        || { rm -f "$ca_download"; die "could not download the database CA bundle $db_ca_url"; }
+    ca_sum=$(sha256sum <"$ca_download" | cut -d' ' -f1)
+    if [[ $ca_sum != "$db_ca_sha256" ]]; then
+        rm -f "$ca_download"
+        die "the database CA bundle $db_ca_url has SHA-256 $ca_sum, not the pinned $db_ca_sha256: refused, nothing installed. If AWS published a new bundle, check it and pin its SHA-256 (build/Aws/RdsCertificateAuthority.cs)"
+    fi
+    install_content "$DB_CA_FILE" 0644 root root "database CA ($db_ca_url, SHA-256 checked)" <"$ca_download"
+    rm -f "$ca_download"
+fi
 
 # ---- 4. the layout before slots: one unit, one shared venv (servers bootstrapped earlier) ----
 if [[ -f /etc/systemd/system/tableorder-api.service ]]; then
@@ -663,22 +712,10 @@ fi
 if [[ $cloudwatch == off ]]; then
     log "CloudWatch agent skipped (--cloudwatch off)"
 else
-    if ! pkg_installed amazon-cloudwatch-agent; then
-        # not in Debian's archive: AWS's own .deb (the Debian 13 AMI's user data may have
-        # installed it already)
-        case $(dpkg --print-architecture) in
-            amd64) cw_arch=amd64 ;;
-            arm64) cw_arch=arm64 ;;
-            *) die "no CloudWatch agent .deb for $(dpkg --print-architecture)" ;;
-        esac
-        cw_deb=$(mktemp --suffix=.deb)
-        curl -fsSL --retry 3 -o "$cw_deb" \
-            "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/$cw_arch/latest/amazon-cloudwatch-agent.deb"
-        wait_for_package_manager
-        dpkg -i "$cw_deb"
-        rm -f "$cw_deb"
-        changed "packages installed: amazon-cloudwatch-agent (.deb from S3)"
-    fi
+    # not in Debian's archive: the instance's user data installs AWS's .deb, a pinned version checked
+    # against its pinned SHA-256 (terraform/modules/compute); nothing is downloaded unchecked here
+    pkg_installed amazon-cloudwatch-agent \
+        || die "the CloudWatch agent is not installed: the instance's user data installs it (a pinned version, SHA-256 checked; see cloud-init's log, /var/log/cloud-init-output.log)"
     install_content "$CW_CONFIG" 0644 root root "CloudWatch agent config" <"$here/cloudwatch/amazon-cloudwatch-agent.json"
     cw_status=$("$CW_CTL" -a status 2>/dev/null | tr -d ' \n' || true)
     if (( LAST_CHANGED )) || [[ $cw_status != *'"status":"running"'* ]]; then
@@ -692,6 +729,7 @@ if [[ -n $stamp ]]; then
     install -d -m 0700 -o root -g root "$DEPLOY_STATE_DIR"
     # What this run installed, as sha256sum -c reads it: the probe tells a file changed since.
     installed_files=("$UNIT_FILE" "$SITE_FILE" "$LOGROTATE_FILE" "$CONF_DIR/server.conf" "$PLACEHOLDER/app/main.py")
+    if [[ -n $db_ca$db_ca_url ]]; then installed_files+=("$DB_CA_FILE"); fi
     if [[ $cloudwatch == on ]]; then installed_files+=("$CW_CONFIG"); fi
     sha256sum "${installed_files[@]}" >"$BOOTSTRAP_FILES.tmp"
     mv -f "$BOOTSTRAP_FILES.tmp" "$BOOTSTRAP_FILES"

@@ -17,7 +17,7 @@ if [[ ${1:-} != --server-map || ! -r ${2:-} ]]; then
 fi
 # shellcheck source=/dev/null
 . "$2"
-map_values=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR")
+map_values=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR" "INSTANCE_METADATA=$INSTANCE_METADATA")
 missing=()
 for tool in shellcheck nginx systemd-analyze python3 openssl; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")

@@ -3,9 +3,10 @@
 # Releases and the two API slots (blue, green) on one server, crash-safe. Runs as root from the
 # uploaded copy of app-deploy/ (the build calls it; a person can too):
 #
-#   sudo bash slot.sh prepare RELEASE [--python-deps distro|pip]
-#       build the release's own venv (Debian's packages first; pip only for what it adds) and
-#       check its requirements are met; mark it complete only when all of that succeeded
+#   sudo bash slot.sh prepare RELEASE [--python-deps distro|lock]
+#       build the release's own venv as the build user (Debian's packages first; with lock, what
+#       the release adds beyond them from its hash lock only) and check its requirements are
+#       met; root owns the venv then; mark it complete only when all of that succeeded
 #   sudo bash slot.sh start SLOT RELEASE --port N [--timeout S]
 #       point SLOT at the (complete) release, (re)start tableorder-api@SLOT on 127.0.0.1:N and
 #       wait until its /api/health answers for that release, directly on the slot's port
@@ -60,7 +61,7 @@ valid_release() { [[ $1 =~ ^[a-z0-9]{1,64}$ ]]; }
 valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && (( 10#$1 >= 1 && 10#$1 <= 65535 )); }
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 $command ..."
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout must be seconds, got '$timeout'"
-[[ $python_deps == distro || $python_deps == pip ]] || die "--python-deps must be distro or pip, got '$python_deps'"
+[[ $python_deps == distro || $python_deps == lock ]] || die "--python-deps must be distro or lock, got '$python_deps'"
 
 # A crash at a named point, for the tests that prove the next run converges.
 stop_point() {
@@ -128,6 +129,39 @@ resume() {
 }
 
 # ---- prepare: a release's own environment --------------------------------------------------------
+# pip and the venv run as the build user: never root, never the app user (a release's packages
+# cannot touch the server, and the app cannot change its own code). pip reads no cache and no
+# home; a package index is pip's own setting (PIP_INDEX_URL, /etc/pip.conf).
+as_builder() { runuser -u "$BUILD_USER" -- env HOME=/nonexistent PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 "$@"; }
+
+# missing VENV REQUIREMENTS: nothing when Debian's packages (and what the venv has) meet every
+# requirement; else pip's first complaint. Installs nothing, asks no index.
+missing() {
+    local out first
+    out=$(as_builder "$1/bin/python" -m pip install --dry-run --no-index -q -r "$2" 2>&1) && return 0
+    first=$(grep -m1 '^ERROR: ' <<<"$out" | sed 's/^ERROR: //')
+    printf '%s\n' "${first:-$(tail -n 1 <<<"$out")}"
+    return 1
+}
+
+requirements() { # requirements RELEASE DIR VENV
+    local release=$1 dir=$2 venv=$3 lack lock=$2/$REQUIREMENTS_LOCK
+    if lack=$(missing "$venv" "$dir/requirements.txt"); then
+        log "release $release: Debian's packages meet requirements.txt"
+        return 0
+    fi
+    [[ $python_deps == lock ]] \
+        || die "release $release: its requirements are not met by Debian's packages ($lack); --python-deps distro installs nothing from an index. It is not marked complete and will never go live"
+    [[ -f $lock ]] \
+        || die "release $release needs Python packages beyond Debian's ($lack) and has no $REQUIREMENTS_LOCK: they are installed from a lock with hashes only. Make one beside requirements.txt (pip-compile --generate-hashes --output-file=$REQUIREMENTS_LOCK requirements.txt, or name==version --hash=sha256:... lines from pip hash), add it to the app and deploy again"
+    log "release $release: installing $REQUIREMENTS_LOCK (pip --require-hashes --no-deps, as $BUILD_USER)"
+    as_builder "$venv/bin/python" -m pip install --require-hashes --no-deps -r "$lock" \
+        || die "release $release: pip could not install $REQUIREMENTS_LOCK (see above; a hash that does not match is refused). It is not marked complete and will never go live"
+    if ! lack=$(missing "$venv" "$dir/requirements.txt"); then
+        die "release $release: $REQUIREMENTS_LOCK does not cover requirements.txt ($lack): make the lock again from requirements.txt"
+    fi
+}
+
 prepare() {
     local release=$1 dir=$RELEASES/$1 venv
     valid_release "$release" || die "'$release' is not a release id"
@@ -136,19 +170,19 @@ prepare() {
         log "release $release is complete"
         return 0
     fi
+    getent passwd "$BUILD_USER" >/dev/null || die "user $BUILD_USER is missing: run bootstrap.sh (--target=Bootstrap) first"
     venv=$dir/$RELEASE_VENV
     rm -rf --one-file-system "$venv"
+    install -d -m 0755 -o "$BUILD_USER" -g "$BUILD_USER" "$venv"
     # Debian's python3-* packages first (system site packages); pip only adds what they lack.
-    /usr/bin/python3 -m venv --system-site-packages "$venv"
+    as_builder /usr/bin/python3 -m venv --system-site-packages "$venv"
     stop_point after-venv
     if [[ -f $dir/requirements.txt ]]; then
-        local index=(--no-index)
-        [[ $python_deps == pip ]] && index=()
-        if ! "$venv/bin/python" -m pip install --disable-pip-version-check -q "${index[@]}" -r "$dir/requirements.txt"; then
-            die "release $release: its requirements are not met$([[ $python_deps == distro ]] && echo " by Debian's packages (--python-deps distro installs nothing from an index)"); it is not marked complete and will never go live"
-        fi
+        requirements "$release" "$dir" "$venv"
     fi
     stop_point after-requirements
+    # complete: nobody but root changes it from now on
+    chown -R root:root "$venv"
     printf '%s\n' "$(date -u +%FT%TZ)" >"$dir/$RELEASE_COMPLETE.tmp"
     mv -f "$dir/$RELEASE_COMPLETE.tmp" "$dir/$RELEASE_COMPLETE"
     log "release $release is complete (venv $venv)"

@@ -117,13 +117,21 @@ else
 fi
 
 # ---- files -------------------------------------------------------------------------------
-if [[ -e $ENV_FILE ]]; then
-    got=$(stat -c '%a %U' "$ENV_FILE")
-    if [[ $got == "600 $APP_USER" ]]; then ok "$ENV_FILE is 0600 $APP_USER"
-    else failed "$ENV_FILE is 0600 $APP_USER" "is '$got'"; fi
-else
-    ok "$ENV_FILE absent (nothing to check)"
+private_file() { # private_file FILE OWNER [WHY]: 0600 and the owner's, when it exists
+    local got
+    if [[ ! -e $1 ]]; then ok "$1 absent (nothing to check)"; return; fi
+    got=$(stat -c '%a %U' "$1")
+    if [[ $got == "600 $2" ]]; then ok "$1 is 0600 $2${3:+ ($3)}"
+    else failed "$1 is 0600 $2${3:+ ($3)}" "is '$got'"; fi
+}
+private_file "$ENV_FILE" "$APP_USER"
+private_file "$MIGRATE_ENV_FILE" root "the app user cannot read the owner's URL"
+if grep -q 'sslmode=verify-full' "$ENV_FILE" 2>/dev/null; then
+    check "the database CA $DB_CA_FILE is installed (the app verifies the database)" "missing or empty" test -s "$DB_CA_FILE"
 fi
+deny=$(systemctl show -P IPAddressDeny "tableorder-api@$live.service" 2>&1)
+if [[ " $deny " == *" 169.254.169.254/32 "* ]]; then ok "the API cannot reach the instance metadata service (IPAddressDeny)"
+else failed "the API cannot reach the instance metadata service (IPAddressDeny)" "IPAddressDeny is '$deny'"; fi
 got=$(stat -c '%a %U %G' "$CONF_DIR" 2>&1)
 if [[ $got == "750 root $APP_USER" ]]; then ok "$CONF_DIR is 0750 root:$APP_USER"
 else failed "$CONF_DIR is 0750 root:$APP_USER" "is '$got'"; fi

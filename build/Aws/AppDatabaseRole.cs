@@ -44,8 +44,9 @@ public static class AppDatabaseRole
         master = json.loads(sys.stdin.readline())
         password = sys.stdin.readline().strip()
         role = os.environ["TO_APP_ROLE"]
+        tls = {"sslmode": "verify-full", "sslrootcert": os.environ["TO_DB_CA"]}
         conn = psycopg2.connect(host=os.environ["TO_DB_HOST"], port=int(os.environ["TO_DB_PORT"]), dbname=os.environ["TO_DB_NAME"],
-                                user=master["username"], password=master["password"], sslmode="require", connect_timeout=15)
+                                user=master["username"], password=master["password"], connect_timeout=15, **tls)
         conn.autocommit = True
         cur = conn.cursor()
         changed = False
@@ -56,7 +57,7 @@ public static class AppDatabaseRole
         else:
             try:
                 psycopg2.connect(host=os.environ["TO_DB_HOST"], port=int(os.environ["TO_DB_PORT"]), dbname=os.environ["TO_DB_NAME"],
-                                 user=role, password=password, sslmode="require", connect_timeout=15).close()
+                                 user=role, password=password, connect_timeout=15, **tls).close()
             except psycopg2.OperationalError:
                 cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(role)), (password,))
                 changed = True
@@ -94,7 +95,7 @@ public static class AppDatabaseRole
             "fi",
             $"{{ aws secretsmanager get-secret-value --region {region} --secret-id {Shell.Quote(settings.MasterSecretArn)} --query SecretString --output text | tr -d '\\n'; echo;",
             $"  aws ssm get-parameter --region {region} --name {parameter} --with-decryption --query Parameter.Value --output text; }} \\",
-            $"  | TO_DB_HOST={Shell.Quote(settings.DbHost)} TO_DB_PORT={settings.DbPort.ToString(CultureInfo.InvariantCulture)} TO_DB_NAME={Shell.Quote(settings.DbName)} TO_APP_ROLE={Shell.Quote(settings.AppRole)} \\",
+            $"  | TO_DB_HOST={Shell.Quote(settings.DbHost)} TO_DB_PORT={settings.DbPort.ToString(CultureInfo.InvariantCulture)} TO_DB_NAME={Shell.Quote(settings.DbName)} TO_DB_CA={Shell.Quote(Server.ServerMap.DatabaseCaFile)} TO_APP_ROLE={Shell.Quote(settings.AppRole)} \\",
             $"    python3 -c {Shell.Quote(PythonProgram)}") + "\n";
     }
 

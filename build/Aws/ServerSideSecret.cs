@@ -19,6 +19,14 @@ public sealed record ServerSideSecretSettings
 
     public required string DbName { get; init; }
 
+    /// <summary>The CA on the server the database's certificate is verified against (sslmode=verify-full, host name included).</summary>
+    public string DbCaFile { get; init; } = Server.ServerMap.DatabaseCaFile;
+
+    /// <summary>
+    /// Only DATABASE_URL (the migration env file, the owner's URL): no Redis URL, settings or staff token.
+    /// </summary>
+    public bool DatabaseOnly { get; init; }
+
     /// <summary>The Redis primary endpoint host name (terraform output redis_endpoint), no port.</summary>
     public required string RedisHost { get; init; }
 
@@ -92,8 +100,8 @@ public static partial class ServerSideSecret
             sys.exit("tableorder: the secret has no username and password")
         def q(value):
             return quote(value, safe="")
-        url = "postgresql://%s:%s@%s:%s/%s?sslmode=require" % (
-            q(user), q(password), os.environ["TO_DB_HOST"], os.environ["TO_DB_PORT"], q(os.environ["TO_DB_NAME"]))
+        url = "postgresql://%s:%s@%s:%s/%s?sslmode=verify-full&sslrootcert=%s" % (
+            q(user), q(password), os.environ["TO_DB_HOST"], os.environ["TO_DB_PORT"], q(os.environ["TO_DB_NAME"]), quote(os.environ["TO_DB_CA"], safe="/"))
         auth = ""
         if os.environ.get("TO_REDIS_AUTH") == "1":
             if not rest or re.search(r"\s", rest):
@@ -103,6 +111,9 @@ public static partial class ServerSideSecret
             sys.exit("tableorder: unexpected input after the database secret")
         scheme = "rediss" if os.environ.get("TO_REDIS_TLS") == "1" else "redis"
         redis_url = "%s://%s%s:%s/0" % (scheme, auth, os.environ["TO_REDIS_HOST"], os.environ["TO_REDIS_PORT"])
+        if os.environ.get("TO_DATABASE_ONLY") == "1":
+            sys.stdout.write("DATABASE_URL=" + url + "\n")
+            sys.exit(0)
         lines = ["DATABASE_URL=" + url, "REDIS_URL=" + redis_url]
         for line in os.environ.get("TO_SETTINGS", "").splitlines():
             if line:
@@ -143,6 +154,7 @@ public static partial class ServerSideSecret
         Require(settings.Region, "the AWS region", RegionPattern());
         Require(settings.DbHost, "the database host (terraform output db_endpoint)", HostPattern());
         Require(settings.DbName, "the database name", NamePattern());
+        Require(settings.DbCaFile, "the database CA file on the server", PathPattern());
         Require(settings.Owner, "the env file's owner", NamePattern());
         if (settings.DbPort is < 1 or > 65535)
         {
@@ -205,7 +217,7 @@ public static partial class ServerSideSecret
             $"  {settings.SecretJsonCommand ?? ReadSecret(settings.Region, settings.SecretArn)}",
             settings.RedisAuthSecretArn is { } tokenArn ? $"  {ReadSecret(settings.Region, tokenArn)}" : "  :",
             "} \\",
-            $"  | TO_DB_HOST={Shell.Quote(settings.DbHost)} TO_DB_PORT={settings.DbPort.ToString(CultureInfo.InvariantCulture)} TO_DB_NAME={Shell.Quote(settings.DbName)} \\",
+            $"  | TO_DB_HOST={Shell.Quote(settings.DbHost)} TO_DB_PORT={settings.DbPort.ToString(CultureInfo.InvariantCulture)} TO_DB_NAME={Shell.Quote(settings.DbName)} TO_DB_CA={Shell.Quote(settings.DbCaFile)} TO_DATABASE_ONLY={(settings.DatabaseOnly ? "1" : "0")} \\",
             $"    TO_REDIS_HOST={Shell.Quote(settings.RedisHost)} TO_REDIS_PORT={settings.RedisPort.ToString(CultureInfo.InvariantCulture)} TO_REDIS_TLS={(settings.RedisTls ? "1" : "0")} TO_REDIS_AUTH={(settings.RedisAuthSecretArn is null ? "0" : "1")} \\",
             $"    TO_SETTINGS={Shell.Quote(extra.ToString())} TO_ENV_FILE={file} TO_STAFF_FILE=\"$staff\" \\",
             $"    python3 -c {Shell.Quote(PythonProgram)} > \"$tmp\"",
@@ -248,4 +260,7 @@ public static partial class ServerSideSecret
 
     [GeneratedRegex(@"^(/[A-Za-z0-9_.-]+)+$")]
     private static partial Regex ParameterPattern();
+
+    [GeneratedRegex(@"^(/[A-Za-z0-9_.-]+)+$")]
+    private static partial Regex PathPattern();
 }

@@ -23,8 +23,11 @@ public sealed record SsmShellOptions
     /// <summary>HOME and working directory of commands run as root (the SSM agent sets neither).</summary>
     public string RootHome { get; init; } = "/root";
 
-    /// <summary>Where the wrapper keeps each command's output on the server until it has been read (0700).</summary>
-    public string OutputDirectory { get; init; } = "/var/tmp/tableorder-ssm";
+    /// <summary>
+    /// Where the wrapper keeps each command's output on the server until it has been read: a private
+    /// folder (0700, the running user's, not a link) in a folder only root may write to, made at once with its mode.
+    /// </summary>
+    public string OutputDirectory { get; init; } = "/var/lib/tableorder-ssm";
 
     /// <summary>Also keep every command's full output in this bucket (the instance role needs s3:PutObject on it).</summary>
     public string? OutputS3BucketName { get; init; }
@@ -55,7 +58,8 @@ public sealed record SsmShellOptions
 /// <summary>
 /// <see cref="IRemoteShell"/> over SSM Run Command (document AWS-RunShellScript): no inbound port, no
 /// SSH key, the instance role and the caller's IAM identity decide. Commands run through a small
-/// wrapper that keeps their stdout/stderr in files on the server (/var/tmp/tableorder-ssm, 0700 root, removed once read):
+/// wrapper that keeps their stdout/stderr in files on the server (/var/lib/tableorder-ssm: 0700 root, checked before
+/// each use; removed once read):
 /// SSM returns only the first 24,000 characters of stdout and 8,000 of stderr, so when a result is cut
 /// the rest is read back from those files in base64 chunks with follow-up commands, and nothing is
 /// lost silently. SSM cannot stream: output is printed, prefixed with <see cref="Label"/>, when the
@@ -171,7 +175,12 @@ public sealed class SsmShell : IRemoteShell
         return string.Join(
             '\n',
             "umask 077",
-            $"mkdir -p {Shell.Quote(_options.OutputDirectory)} && chmod 0700 {Shell.Quote(_options.OutputDirectory)} || exit 125",
+            $"d={Shell.Quote(_options.OutputDirectory)}",
+            // made private at once (mkdir -m); one that was there must be a folder of ours, 0700 and no link, or nothing is written
+            "mkdir -m 0700 \"$d\" 2>/dev/null",
+            "if [ -L \"$d\" ] || [ ! -d \"$d\" ] || [ \"$(stat -c '%u %a' \"$d\")\" != \"$(id -u) 700\" ]; then",
+            "  echo \"tableorder: $d is not a private folder of $(id -un) (0700, not a link): no command output is kept there; remove it and run again\" >&2; exit 125",
+            "fi",
             $"o={files.Out}; e={files.Err}",
             $"( {user} ) < /dev/null > \"$o\" 2> \"$e\"",
             "rc=$?",

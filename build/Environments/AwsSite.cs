@@ -21,7 +21,8 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
 
     public ServerPorts Ports => ServerPorts.Production;
 
-    public PythonPackages PythonPackages => PythonPackages.Pip;
+    /// <summary>Amazon RDS's bundle, downloaded on the server and checked against its pinned SHA-256.</summary>
+    public DatabaseCa DatabaseCa => RdsCertificateAuthority.GlobalBundle;
 
     /// <summary>Let's Encrypt (certbot's default server, the system's trust store), HTTPS on 443; the DNS record points the name at the server.</summary>
     public ServerTls? Tls(string? domain) => domain is null ? null : new ServerTls(domain, 443);

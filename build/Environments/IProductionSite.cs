@@ -25,8 +25,8 @@ public interface IProductionSite : IDisposable
     /// <summary>Scaled out: where the load balancer's requests come from (terraform: its public subnets), the only addresses whose forwarded headers the servers trust.</summary>
     IReadOnlyList<string> LoadBalancerCidrs(TerraformOutputs outputs) => outputs?.LoadBalancerCidrs ?? [];
 
-    /// <summary>Where the server's Python packages come from (production: Debian first, then pip).</summary>
-    PythonPackages PythonPackages { get; }
+    /// <summary>The CA the server verifies the database against: Amazon RDS's bundle in production, the local stack's CA in the rehearsal.</summary>
+    DatabaseCa DatabaseCa { get; }
 
     /// <summary>The endpoint every AWS client uses; null for AWS's own regional endpoints.</summary>
     string? ServiceUrl { get; }

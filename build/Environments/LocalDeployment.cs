@@ -22,9 +22,10 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     public string Name => "local";
 
     /// <summary>
-    /// Debian's packages only (no package index here), no CloudWatch (no AWS); with the stack's domain
-    /// (--domain, or the one it kept), HTTPS with a certificate from the stack's Pebble. With several
-    /// machines HAProxy is in front, on loopback: the servers trust its forwarded headers.
+    /// Debian's packages only (no package index here), no CloudWatch (no AWS); the database verified against
+    /// the stack's CA; with the stack's domain (--domain, or the one it kept), HTTPS with a certificate from
+    /// the stack's Pebble. With several machines HAProxy is in front, on loopback: the servers trust its
+    /// forwarded headers.
     /// </summary>
     public ServerPolicy Policy
     {
@@ -32,7 +33,7 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
         {
             var recorded = SiteDomain.Recorded(options.StateDirectory);
             var domain = SiteDomain.Resolve(options.Domain, options.HttpOnly, recorded);
-            return new(CloudWatchAgent: false, PythonPackages.Distro, domain is null ? null : stack.Pebble.Tls with { Domain = domain })
+            return new(CloudWatchAgent: false, PythonPackages.Distro, domain is null ? null : stack.Pebble.Tls with { Domain = domain }, DatabaseCa.FromFile(stack.Postgres.CaCertificateFile))
             {
                 HttpsOff = options.HttpOnly,
                 DroppedDomain = options.HttpOnly ? recorded : null,
@@ -59,6 +60,7 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
         ArgumentNullException.ThrowIfNull(summary);
         HoldStack();
         stack.Up();
+        stack.Postgres.EnsureAppRole(stack.Secrets.AppDatabasePassword!);
         stack.Fleet.ScaleTo(options.Scale.Servers ?? stack.Fleet.Count);
         var joined = await JoinAsync(summary);
         summary.Record("machine", stack.Layout.MachineName);
@@ -171,21 +173,26 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     public RemoteMeter Meter { get; } = new();
 
-    /// <summary>The Redis CA and the env file, as <see cref="WriteAppSettingsAsync"/> writes them.</summary>
+    /// <summary>The Redis CA, the env file and the migration env file, as <see cref="WriteAppSettingsAsync"/> writes them.</summary>
     public IReadOnlyDictionary<string, string>? SettingsChecksums() => new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [ServerMap.RedisCaFile] = Checksum(File.ReadAllBytes(stack.Redis.CaCertificateFile)),
         [ServerMap.EnvFile] = Checksum(System.Text.Encoding.UTF8.GetBytes(AppEnvironmentFile.Render(stack.AppSettings()))),
+        [ServerMap.MigrationEnvFile] = Checksum(System.Text.Encoding.UTF8.GetBytes(AppEnvironmentFile.Render(stack.MigrationSettings()))),
     };
 
     /// <summary>The release bucket's stand-in in the state folder, kept at every server count (a stack may grow later).</summary>
     public IReleaseStore ReleaseStore => stack.Fleet.Bucket;
 
-    /// <summary>The local Redis's CA certificate (the app verifies Redis against it), then the env file.</summary>
+    /// <summary>
+    /// The local Redis's CA certificate (the app verifies Redis against it), the env file, and the root-only
+    /// migration env file (the owner's URL; it changes nothing for the running app).
+    /// </summary>
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
     {
         var ca = await AppEnvironmentFile.WriteFileAsync(server, await File.ReadAllBytesAsync(stack.Redis.CaCertificateFile), ServerMap.RedisCaFile, "0644", "root");
         var settings = await AppEnvironmentFile.WriteAsync(server, AppEnvironmentFile.Render(stack.AppSettings()));
+        await AppEnvironmentFile.WriteFileAsync(server, System.Text.Encoding.UTF8.GetBytes(AppEnvironmentFile.Render(stack.MigrationSettings())), ServerMap.MigrationEnvFile, "0600", "root");
         return ca || settings;
     }
 

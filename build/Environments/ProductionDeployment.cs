@@ -48,9 +48,9 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     public string Name => site.Name;
 
     /// <summary>
-    /// The CloudWatch agent on; Python packages as the site says (production: Debian's first, pip for what a
-    /// release's requirements add). Scaled out, HTTPS ends at the load balancer (its ACM certificate): the
-    /// servers serve HTTP to it, with no certificate of their own.
+    /// The CloudWatch agent on; Python packages from Debian's, and what a release adds beyond them only from
+    /// its hash lock; the database verified against the site's CA. Scaled out, HTTPS ends at the load balancer
+    /// (its ACM certificate): the servers serve HTTP to it, with no certificate of their own.
     /// The site's domain is the stack's: --domain, else terraform's site_domain (the A record it manages),
     /// else the one the last Bootstrap from this state folder set up; only --http-only turns it off.
     /// Behind the load balancer the servers trust its forwarded headers from its subnets only.
@@ -61,7 +61,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         {
             var stackDomain = SavedOutputs()?.SiteDomain ?? SiteDomain.Recorded(options.StateDirectory);
             var domain = SiteDomain.Resolve(options.Domain, options.HttpOnly, stackDomain);
-            return new(CloudWatchAgent: true, site.PythonPackages, ScaledOut ? null : site.Tls(domain))
+            return new(CloudWatchAgent: true, PythonPackages.Lock, ScaledOut ? null : site.Tls(domain), site.DatabaseCa)
             {
                 HttpsOff = options.HttpOnly,
                 DroppedDomain = options.HttpOnly ? stackDomain : null,
@@ -246,6 +246,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 RedisTls = outputs.RedisTls,
                 EnvFilePath = ServerMap.MigrationEnvFile,
                 Owner = "root",
+                DatabaseOnly = true,
             }),
             "write the migration env file from the RDS secret"));
         var written = await server.RunAsync(RemoteCommand.Root(AppEnvScript(outputs), "write the app's env file with its own role and the Redis token"));
@@ -353,11 +354,17 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             StaffTokenParameter = StaffTokenParameter,
         });
 
-    /// <summary>The deploy scripts bundle of the release bucket: what Bootstrap uploads, plus app-env.sh (no secret in it).</summary>
+    /// <summary>
+    /// The deploy scripts bundle of the release bucket: what Bootstrap uploads (the policy file the user data
+    /// reads among it), plus app-env.sh (no secret in it).
+    /// </summary>
     private byte[] DeployScriptsBundle()
     {
-        var appEnv = System.Text.Encoding.UTF8.GetBytes("#!/bin/bash\n" + AppEnvScript(Outputs()));
-        using var bundle = DeployScripts.Pack(Path.Combine(options.RootDirectory, "app-deploy"), new Dictionary<string, byte[]> { ["app-env.sh"] = appEnv });
+        var files = new Dictionary<string, byte[]>(Policy.UploadFiles(), StringComparer.Ordinal)
+        {
+            ["app-env.sh"] = System.Text.Encoding.UTF8.GetBytes("#!/bin/bash\n" + AppEnvScript(Outputs())),
+        };
+        using var bundle = DeployScripts.Pack(Path.Combine(options.RootDirectory, "app-deploy"), files);
         return bundle.ToArray();
     }
 

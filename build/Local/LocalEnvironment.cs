@@ -101,25 +101,30 @@ public sealed class LocalEnvironment
                 _masker.Add(_secrets.DatabasePassword);
                 _masker.Add(_secrets.RedisPassword);
                 _masker.Add(_secrets.StaffToken);
+                _masker.Add(_secrets.AppDatabasePassword);
             }
 
             return _secrets;
         }
     }
 
-    /// <summary>The settings the app reads from its env file on the local server.</summary>
+    /// <summary>The settings the app reads from its env file on the local server: it logs in as its own role.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> AppSettings()
     {
         var secrets = Secrets;
         return
         [
             new("TABLEORDER_ENVIRONMENT", "local"),
-            new("DATABASE_URL", Postgres.DatabaseUrl(secrets.DatabasePassword)),
+            new("DATABASE_URL", Postgres.DatabaseUrl(LocalLayout.AppDatabaseUser, secrets.AppDatabasePassword!)),
             new("REDIS_URL", Redis.RedisUrl(secrets.RedisPassword)),
             new("STAFF_TOKEN", secrets.StaffToken!),
             new("REDIS_CA_FILE", ServerMap.RedisCaFile),
         ];
     }
+
+    /// <summary>The migrations' settings (the server's root-only migration env file): the database owner's URL, nothing else.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> MigrationSettings() =>
+        [new("DATABASE_URL", Postgres.DatabaseUrl(LocalLayout.DatabaseUser, Secrets.DatabasePassword))];
 
     /// <summary>
     /// Stops this stack's parts (whatever of them runs: a half-made stack too). Purging deletes its

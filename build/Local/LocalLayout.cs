@@ -12,7 +12,11 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
     /// <summary>The port baked into the image; each stack's copy is set to its own port before boot.</summary>
     public const int ImageSshPort = 2222;
     public const string DatabaseName = "tableorder";
+    /// <summary>The database's owner: the migrations log in as it.</summary>
     public const string DatabaseUser = "tableorder";
+
+    /// <summary>The app's own role (data rights only), as production's (build/Aws/AppDatabaseRole.cs DefaultRole).</summary>
+    public const string AppDatabaseUser = "tableorder_app";
 
     /// <summary>Machine images are the same for every state folder: one cache per repository.</summary>
     public static string CacheFor(string repositoryRoot) => Path.Combine(repositoryRoot, ".tableorder", "cache");

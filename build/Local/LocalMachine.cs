@@ -18,6 +18,16 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
 
     private string WorkingCopyMarker => Path.Combine(layout.MachineDirectory, "image");
 
+    /// <summary>The systemd-nspawn options the running machine was booted with (a machine booted with others is booted again).</summary>
+    private string BootOptionsMarker => Path.Combine(layout.MachineDirectory, "boot-options");
+
+    /// <summary>
+    /// How the machine boots: its own console log, no registration with the host's machined. bpf is
+    /// allowed in its system call filter (nspawn leaves it out by default): the machine's systemd
+    /// enforces IPAddressDeny= with cgroup BPF programs, as on EC2, and refuses nothing without it.
+    /// </summary>
+    public const string BootOptions = "--boot --register=no --keep-unit --quiet --console=read-only --link-journal=no --system-call-filter=bpf";
+
     public int? RunningPid => ProcessIds.ReadAlive(layout.MachinePidFile, "systemd-nspawn");
 
     /// <summary>
@@ -43,13 +53,15 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         var image = EnsureImage();
         if (RunningPid is { } pid)
         {
-            if (File.Exists(WorkingCopyMarker) && File.ReadAllText(WorkingCopyMarker).Trim() == Path.GetFileName(image))
+            var sameImage = File.Exists(WorkingCopyMarker) && File.ReadAllText(WorkingCopyMarker).Trim() == Path.GetFileName(image);
+            var sameBoot = File.Exists(BootOptionsMarker) && File.ReadAllText(BootOptionsMarker).Trim() == BootOptions;
+            if (sameImage && sameBoot)
             {
                 log.Information("Machine {0}: already running (pid {1}), ssh on 127.0.0.1:{2}", MachineName, pid, layout.Ports.Ssh);
                 return;
             }
 
-            log.Information("Machine {0}: its recipe changed; stopping it to rebuild", MachineName);
+            log.Information(sameImage ? "Machine {0}: it was booted with other options; booting it again" : "Machine {0}: its recipe changed; stopping it to rebuild", MachineName);
             Stop();
         }
 
@@ -258,15 +270,16 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         // setsid detaches the machine from this build's process group so it outlives the build;
         // `exec` keeps the pid written to the pid file the pid of systemd-nspawn itself.
         var nspawn = string.Join(' ',
-            "exec systemd-nspawn --boot --register=no --keep-unit --quiet",
+            "exec systemd-nspawn",
+            BootOptions,
             $"--directory={Remote.Shell.Quote(layout.MachineRootfs)}",
-            $"--machine={MachineName}",
-            "--console=read-only --link-journal=no");
+            $"--machine={MachineName}");
         var script = $"{OwnCgroup()} echo $$ > {Remote.Shell.Quote(layout.MachinePidFile)}; {nspawn}";
         process.Run(
             "bash",
             ["-c", $"setsid bash -c {Remote.Shell.Quote(script)} </dev/null >{Remote.Shell.Quote(layout.MachineConsoleLog)} 2>&1 &"]);
 
         Waiting.Until(() => RunningPid is not null, TimeSpan.FromSeconds(15), $"systemd-nspawn did not start; see {layout.MachineConsoleLog}.");
+        File.WriteAllText(BootOptionsMarker, BootOptions + "\n");
     }
 }

@@ -5,7 +5,9 @@ namespace TableOrder.Build.Local;
 
 /// <summary>
 /// A private PostgreSQL 15 cluster for the local environment (plays RDS): its own data folder,
-/// loopback only, its own port. Never the machine's own clusters.
+/// loopback only, its own port, TLS with a certificate from the stack's own CA (clients verify it,
+/// sslmode=verify-full). Never the machine's own clusters. The database's owner runs the migrations;
+/// locally, the app logs in as a role of its own (<see cref="LocalLayout.AppDatabaseUser"/>), as in production.
 /// </summary>
 public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICakeLog log)
 {
@@ -25,13 +27,21 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         }
     }
 
-    /// <summary>Written when the role, its password and the database were made or checked for this cluster run.</summary>
+    /// <summary>Written when the role, its password, the database and TLS were made or checked for this cluster run.</summary>
     private string EnsuredFile => Path.Combine(layout.PostgresDirectory, "ensured");
+
+    /// <summary>Written when the app's own role was made or checked for this cluster run.</summary>
+    private string AppRoleEnsuredFile => Path.Combine(layout.PostgresDirectory, "app-role-ensured");
+
+    /// <summary>The stack's CA for PostgreSQL's server certificate (the CA's key stays in this folder, root's).</summary>
+    private LocalCertificateAuthority Tls => new(Path.Combine(layout.PostgresDirectory, "tls"), "postgres", "TableOrder local PostgreSQL CA", process, log);
+
+    /// <summary>The CA the app verifies the database against (the server's copy is <see cref="Server.ServerMap.DatabaseCaFile"/>).</summary>
+    public string CaCertificateFile => Tls.CaCertificateFile;
 
     public void Start(LocalSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(secrets);
-        var ensured = Ensured(secrets.DatabasePassword);
         if (!IsRunning)
         {
             if (File.Exists(EnsuredFile))
@@ -41,6 +51,8 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
 
             PortCheck.EnsureFree(layout.Ports.Postgres, "PostgreSQL");
             Initialize();
+            Tls.Ensure();
+            InstallCertificate();
             log.Information("PostgreSQL: starting on 127.0.0.1:{0}", layout.Ports.Postgres);
             process.Run(
                 Path.Combine(BinDirectory, "pg_ctl"),
@@ -52,24 +64,100 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         {
             log.Information("PostgreSQL: already running on 127.0.0.1:{0}", layout.Ports.Postgres);
 
-            // The role, its password and the database were made for this very postmaster: a no-op run
-            // need not connect again (a restarted or new cluster, or a new password, is checked again).
-            if (File.Exists(EnsuredFile) && File.ReadAllText(EnsuredFile) == ensured)
+            // The role, its password, the database and TLS were made for this very postmaster: a no-op run
+            // need not connect again (a restarted or new cluster, a new password or certificate is checked again).
+            Tls.Ensure();
+            if (File.Exists(EnsuredFile) && File.ReadAllText(EnsuredFile) == Ensured(secrets.DatabasePassword))
             {
                 return;
             }
+
+            InstallCertificate();
         }
 
         EnsureDatabase(secrets.DatabasePassword);
         File.WriteAllText(EnsuredFile, Ensured(secrets.DatabasePassword));
     }
 
-    /// <summary>This cluster run (the postmaster's pid file, start time included) and the password, hashed.</summary>
+    /// <summary>
+    /// The app's own role (LOGIN, no other attribute): data rights on the owner's tables and sequences, now
+    /// and for those later migrations make, no DDL. The local environment's; the rehearsal's app role is made
+    /// by production's code on the server (build/Aws/AppDatabaseRole.cs). Checked once per cluster run.
+    /// </summary>
+    public void EnsureAppRole(string password)
+    {
+        var ensured = Ensured(password);
+        if (File.Exists(AppRoleEnsuredFile) && File.ReadAllText(AppRoleEnsuredFile) == ensured)
+        {
+            return;
+        }
+
+        using (var connection = SuperuserConnection("postgres"))
+        {
+            connection.Open();
+            var exists = Scalar(connection, "SELECT 1 FROM pg_roles WHERE rolname = @name", LocalLayout.AppDatabaseUser) is not null;
+            Execute(connection, $"{(exists ? "ALTER" : "CREATE")} ROLE {LocalLayout.AppDatabaseUser} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {Literal(password)}");
+            Execute(connection, $"GRANT CONNECT ON DATABASE {LocalLayout.DatabaseName} TO {LocalLayout.AppDatabaseUser}");
+        }
+
+        using (var database = SuperuserConnection(LocalLayout.DatabaseName))
+        {
+            database.Open();
+            foreach (var grant in AppRoleGrants)
+            {
+                Execute(database, grant);
+            }
+        }
+
+        File.WriteAllText(AppRoleEnsuredFile, ensured);
+    }
+
+    /// <summary>What the app's role may do in the database's public schema: the owner's data, no DDL.</summary>
+    public static readonly IReadOnlyList<string> AppRoleGrants =
+    [
+        $"GRANT USAGE ON SCHEMA public TO {LocalLayout.AppDatabaseUser}",
+        $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {LocalLayout.AppDatabaseUser}",
+        $"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {LocalLayout.AppDatabaseUser}",
+        $"ALTER DEFAULT PRIVILEGES FOR ROLE {LocalLayout.DatabaseUser} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {LocalLayout.AppDatabaseUser}",
+        $"ALTER DEFAULT PRIVILEGES FOR ROLE {LocalLayout.DatabaseUser} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {LocalLayout.AppDatabaseUser}",
+    ];
+
+    /// <summary>This cluster run (the postmaster's pid file, start time included), the server certificate and the password, hashed.</summary>
     private string Ensured(string password)
     {
         var pidFile = Path.Combine(layout.PostgresData, "postmaster.pid");
         var run = File.Exists(pidFile) ? string.Join('|', File.ReadLines(pidFile).Take(3)) : string.Empty;
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{run}|{layout.Ports.Postgres}|{password}")));
+        var certificate = File.Exists(Tls.CertificateFile) ? File.ReadAllText(Tls.CertificateFile) : string.Empty;
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{run}|{layout.Ports.Postgres}|{password}|{certificate}")));
+    }
+
+    /// <summary>
+    /// The server certificate and key in the data folder (PostgreSQL's default names, the key 0600 and the
+    /// service user's): a certificate that is not the stack CA's (an older self-signed one) is replaced.
+    /// </summary>
+    private void InstallCertificate()
+    {
+        foreach (var (from, name, mode) in new[] { (Tls.CertificateFile, "server.crt", "0644"), (Tls.KeyFile, "server.key", "0600") })
+        {
+            var target = Path.Combine(layout.PostgresData, name);
+            if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(File.ReadAllBytes(from)))
+            {
+                continue;
+            }
+
+            // a 0600 copy beside it, then a rename: the key is never readable by others
+            var temporary = target + ".tmp";
+            File.Delete(temporary);
+            LocalRedis.CreateOwnerOnly(temporary, string.Empty);
+            File.WriteAllBytes(temporary, File.ReadAllBytes(from));
+            if (LocalProcess.IsRoot)
+            {
+                process.Run("chown", [$"{ServiceUser}:{ServiceUser}", temporary]);
+            }
+
+            process.Run("chmod", [mode, temporary]);
+            File.Move(temporary, target, overwrite: true);
+        }
     }
 
     public void Stop()
@@ -81,9 +169,12 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         }
     }
 
-    /// <summary>The app's connection string, as the server's env file carries it.</summary>
-    public string DatabaseUrl(string password) =>
-        $"postgresql://{LocalLayout.DatabaseUser}:{password}@127.0.0.1:{layout.Ports.Postgres}/{LocalLayout.DatabaseName}";
+    /// <summary>
+    /// A connection string as the server's env files carry it (the app's role, or the owner's for
+    /// migrations): TLS, the certificate verified against the stack's CA on the server, name included.
+    /// </summary>
+    public string DatabaseUrl(string user, string password) =>
+        $"postgresql://{user}:{password}@127.0.0.1:{layout.Ports.Postgres}/{LocalLayout.DatabaseName}?sslmode=verify-full&sslrootcert={Server.ServerMap.DatabaseCaFile}";
 
     private void Initialize()
     {
@@ -104,32 +195,39 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
             RunAs);
     }
 
+    private NpgsqlConnection SuperuserConnection(string database) => new(new NpgsqlConnectionStringBuilder
+    {
+        Host = layout.PostgresSocketDirectory,
+        Port = layout.Ports.Postgres,
+        Username = "postgres",
+        Database = database,
+        Pooling = false,
+    }.ConnectionString);
+
     private void EnsureDatabase(string password)
     {
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = layout.PostgresSocketDirectory,
-            Port = layout.Ports.Postgres,
-            Username = "postgres",
-            Database = "postgres",
-            Pooling = false,
-        };
-        using var connection = new NpgsqlConnection(builder.ConnectionString);
+        using var connection = SuperuserConnection("postgres");
         connection.Open();
 
         var roleExists = Scalar(connection, "SELECT 1 FROM pg_roles WHERE rolname = @name", LocalLayout.DatabaseUser) is not null;
-        // Role passwords cannot be bound parameters; this one is our own [A-Za-z0-9] string.
-        var passwordLiteral = "'" + password.Replace("'", "''", StringComparison.Ordinal) + "'";
         Execute(connection, roleExists
-            ? $"ALTER ROLE {LocalLayout.DatabaseUser} WITH LOGIN PASSWORD {passwordLiteral}"
-            : $"CREATE ROLE {LocalLayout.DatabaseUser} WITH LOGIN PASSWORD {passwordLiteral}");
+            ? $"ALTER ROLE {LocalLayout.DatabaseUser} WITH LOGIN PASSWORD {Literal(password)}"
+            : $"CREATE ROLE {LocalLayout.DatabaseUser} WITH LOGIN PASSWORD {Literal(password)}");
 
         if (Scalar(connection, "SELECT 1 FROM pg_database WHERE datname = @name", LocalLayout.DatabaseName) is null)
         {
             log.Information("PostgreSQL: creating database {0} owned by {1}", LocalLayout.DatabaseName, LocalLayout.DatabaseUser);
             Execute(connection, $"CREATE DATABASE {LocalLayout.DatabaseName} OWNER {LocalLayout.DatabaseUser}");
         }
+
+        // TLS with the certificate in the data folder (kept in postgresql.auto.conf); a reload takes a new certificate too
+        Execute(connection, "ALTER SYSTEM SET ssl = on");
+        using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
+        reload.ExecuteNonQuery();
     }
+
+    /// <summary>Role passwords cannot be bound parameters; ours are [A-Za-z0-9] strings, quoted all the same.</summary>
+    private static string Literal(string password) => "'" + password.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static object? Scalar(NpgsqlConnection connection, string sql, string name)
     {

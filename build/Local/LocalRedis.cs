@@ -21,14 +21,14 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
 
     public int? RunningPid => ProcessIds.ReadAlive(PidFile, "redis-server");
 
+    private LocalCertificateAuthority Tls => new(layout.RedisTlsDirectory, "redis", "TableOrder local Redis CA", process, log);
+
     /// <summary>The CA the server certificate is signed with: the app verifies Redis against it.</summary>
-    public string CaCertificateFile => Path.Combine(layout.RedisTlsDirectory, "ca.pem");
+    public string CaCertificateFile => Tls.CaCertificateFile;
 
-    private string CaKeyFile => Path.Combine(layout.RedisTlsDirectory, "ca.key");
+    private string ServerCertificateFile => Tls.CertificateFile;
 
-    private string ServerCertificateFile => Path.Combine(layout.RedisTlsDirectory, "redis.pem");
-
-    private string ServerKeyFile => Path.Combine(layout.RedisTlsDirectory, "redis.key");
+    private string ServerKeyFile => Tls.KeyFile;
 
     public void Start(LocalSecrets secrets)
     {
@@ -97,66 +97,8 @@ public sealed class LocalRedis(LocalLayout layout, LocalProcess process, ICakeLo
             string.Empty);
     }
 
-    /// <summary>
-    /// The commands that make the CA and the server certificate for 127.0.0.1 (keys are written into
-    /// files that already exist with mode 0600, so they are never readable by others).
-    /// </summary>
-    public static IReadOnlyList<IReadOnlyList<string>> CertificateCommands(string directory)
-    {
-        var caKey = Path.Combine(directory, "ca.key");
-        var ca = Path.Combine(directory, "ca.pem");
-        var key = Path.Combine(directory, "redis.key");
-        var request = Path.Combine(directory, "redis.csr");
-        var certificate = Path.Combine(directory, "redis.pem");
-        var extensions = Path.Combine(directory, "redis.ext");
-        return
-        [
-            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", caKey],
-            ["req", "-x509", "-new", "-key", caKey, "-sha256", "-days", "3650", "-subj", "/CN=TableOrder local Redis CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", ca],
-            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
-            ["req", "-new", "-key", key, "-subj", "/CN=127.0.0.1", "-out", request],
-            ["x509", "-req", "-in", request, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-sha256", "-days", "825", "-extfile", extensions, "-out", certificate],
-        ];
-    }
-
-    /// <summary>The server certificate's extensions: for 127.0.0.1 (the address the app connects to), TLS server only.</summary>
-    public const string ServerExtensions = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n";
-
     /// <summary>Made once per stack, in the state folder; an incomplete set is made again.</summary>
-    public void EnsureCertificates()
-    {
-        var directory = layout.RedisTlsDirectory;
-        if (File.Exists(CaCertificateFile) && File.Exists(ServerCertificateFile) && File.Exists(ServerKeyFile) && File.Exists(CaKeyFile))
-        {
-            return;
-        }
-
-        if (!LocalProcess.CommandExists("openssl"))
-        {
-            throw new LocalEnvironmentException("openssl is missing: it makes local Redis's TLS certificates. Install it (apt-get install openssl) and run again.");
-        }
-
-        log.Information("Redis: making a CA and a server certificate for 127.0.0.1 in {0}", directory);
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        foreach (var keyFile in new[] { CaKeyFile, ServerKeyFile })
-        {
-            CreateOwnerOnly(keyFile, string.Empty);
-        }
-
-        File.WriteAllText(Path.Combine(directory, "redis.ext"), ServerExtensions);
-        foreach (var arguments in CertificateCommands(directory))
-        {
-            process.Run("openssl", arguments);
-        }
-
-        File.Delete(Path.Combine(directory, "redis.csr"));
-        File.SetUnixFileMode(CaCertificateFile, OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-    }
+    public void EnsureCertificates() => Tls.Ensure();
 
     /// <summary>Writes redis.conf (it holds the password) with mode 0600 from its creation.</summary>
     public void WriteConfig(string password)

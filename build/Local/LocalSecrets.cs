@@ -5,10 +5,11 @@ namespace TableOrder.Build.Local;
 
 /// <summary>
 /// The local environment's secrets: made once, kept only in the state folder (0600 from the moment
-/// the file exists). <see cref="StaffToken"/> is the bearer token for publishing events; a file made
-/// before it existed gets one added on the next load.
+/// the file exists). <see cref="DatabasePassword"/> is the database owner's (migrations),
+/// <see cref="AppDatabasePassword"/> the app's own role's; <see cref="StaffToken"/> is the bearer token
+/// for publishing events. A file made before a secret existed gets it added on the next load.
 /// </summary>
-public sealed record LocalSecrets(string DatabasePassword, string RedisPassword, string? StaffToken = null)
+public sealed record LocalSecrets(string DatabasePassword, string RedisPassword, string? StaffToken = null, string? AppDatabasePassword = null)
 {
     public static LocalSecrets LoadOrCreate(string path)
     {
@@ -29,16 +30,16 @@ public sealed record LocalSecrets(string DatabasePassword, string RedisPassword,
                 throw new LocalEnvironmentException($"'{path}' is not readable. Delete it (LocalDown --purge) and run again.");
             }
 
-            if (string.IsNullOrEmpty(loaded.StaffToken))
+            if (string.IsNullOrEmpty(loaded.StaffToken) || string.IsNullOrEmpty(loaded.AppDatabasePassword))
             {
-                loaded = loaded with { StaffToken = NewPassword() };
+                loaded = loaded with { StaffToken = loaded.StaffToken.OrNew(), AppDatabasePassword = loaded.AppDatabasePassword.OrNew() };
                 Write(path, loaded, replace: true);
             }
 
             return loaded;
         }
 
-        var secrets = new LocalSecrets(NewPassword(), NewPassword(), NewPassword());
+        var secrets = new LocalSecrets(NewPassword(), NewPassword(), NewPassword(), NewPassword());
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         Write(path, secrets, replace: false);
         return secrets;
@@ -70,6 +71,12 @@ public sealed record LocalSecrets(string DatabasePassword, string RedisPassword,
     }
 
     /// <summary>URL-safe, so it can sit in a database URL without escaping.</summary>
-    private static string NewPassword() =>
+    internal static string NewPassword() =>
         RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 32);
+}
+
+internal static class SecretValues
+{
+    /// <summary>The secret, or a new one when there is none yet.</summary>
+    public static string OrNew(this string? value) => string.IsNullOrEmpty(value) ? LocalSecrets.NewPassword() : value;
 }

@@ -49,8 +49,8 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
 
     public ServerPorts Ports => new(stack.Layout.Ports.Http, stack.Layout.Ports.Api, stack.Layout.Ports.ApiGreen);
 
-    /// <summary>Debian's packages only: PyPI is not reachable from this machine (the one server-policy difference from production).</summary>
-    public PythonPackages PythonPackages => PythonPackages.Distro;
+    /// <summary>RDS's CA is stood in: the stack's PostgreSQL has a certificate from the stack's own CA, uploaded with the scripts.</summary>
+    public DatabaseCa DatabaseCa => DatabaseCa.FromFile(stack.Postgres.CaCertificateFile);
 
     /// <summary>Let's Encrypt is not reachable here: the local stack's Pebble issues the certificate, for real over HTTP-01.</summary>
     public ServerTls? Tls(string? domain) => domain is null ? null : stack.Pebble.Tls with { Domain = domain };
@@ -458,37 +458,16 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
         Pooling = false,
     }.ConnectionString);
 
-    /// <summary>RDS takes TLS (the env file says sslmode=require): the rehearsal's PostgreSQL gets a self-signed certificate.</summary>
+    /// <summary>
+    /// RDS's master user may create roles (CREATEROLE): so may the rehearsal's. TLS is the stack's own
+    /// (its PostgreSQL has a certificate from the stack's CA, which the server verifies, as it does RDS's).
+    /// </summary>
     private void RequireTlsLikeRds()
     {
-        var data = stack.Layout.PostgresData;
-        var process = new LocalProcess(Log);
-        if (!File.Exists(Path.Combine(data, "server.crt")))
-        {
-            process.Run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=127.0.0.1", "-keyout", Path.Combine(data, "server.key"), "-out", Path.Combine(data, "server.crt")]);
-            process.Run("chown", ["postgres:postgres", Path.Combine(data, "server.key"), Path.Combine(data, "server.crt")]);
-            process.Run("chmod", ["0600", Path.Combine(data, "server.key")]);
-        }
-
         using var connection = SuperuserConnection();
         connection.Open();
-        // RDS's master user may create roles (CREATEROLE): so may the rehearsal's.
-        using (var createRole = new NpgsqlCommand($"ALTER ROLE {LocalLayout.DatabaseUser} CREATEROLE", connection))
-        {
-            createRole.ExecuteNonQuery();
-        }
-
-        using var show = new NpgsqlCommand("SHOW ssl", connection);
-        if ((string?)show.ExecuteScalar() == "on")
-        {
-            return;
-        }
-
-        using var set = new NpgsqlCommand("ALTER SYSTEM SET ssl = on", connection);
-        set.ExecuteNonQuery();
-        using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
-        reload.ExecuteNonQuery();
-        Log.Information("Rehearsal: PostgreSQL takes TLS connections, as RDS does.");
+        using var createRole = new NpgsqlCommand($"ALTER ROLE {LocalLayout.DatabaseUser} CREATEROLE", connection);
+        createRole.ExecuteNonQuery();
     }
 
     /// <summary>

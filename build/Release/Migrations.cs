@@ -5,23 +5,34 @@ using TableOrder.Build.Server;
 namespace TableOrder.Build.Release;
 
 /// <summary>
-/// `alembic upgrade head` on the server (the database is private in production), run as the app
-/// user with the app's env file and the release's own venv, the same way systemd starts the API: the database URL comes from
-/// the file, never from a command line.
+/// `alembic upgrade head` on the server (the database is private in production), with the release's own
+/// venv, as a systemd dynamic user (<see cref="ServerMap.MigrationUser"/>, a uid of its own for the run)
+/// whose only settings are the root-only migration env file (the database owner's URL): the app user can
+/// read neither that file nor the migration's /proc/&lt;pid&gt;/environ, and the run cannot reach the
+/// instance metadata service. The URL never appears in a command line.
 /// </summary>
 public static partial class Migrations
 {
-    public static RemoteCommand Command(string releaseId) =>
-        RemoteCommand.Root(
-            string.Join(' ',
-                "systemd-run --quiet --wait --pipe --collect",
-                $"--uid={ServerMap.AppUser} --gid={ServerMap.AppUser}",
-                $"--property=EnvironmentFile={ServerMap.EnvFile}",
-                $"--property=EnvironmentFile=-{ServerMap.MigrationEnvFile}",
-                $"--working-directory={ServerMap.Release(releaseId)}",
-                $"{ServerMap.Release(releaseId)}/{ServerMap.ReleaseVenv}/bin/python -m alembic upgrade head"),
+    public static RemoteCommand Command(string releaseId)
+    {
+        var release = ServerMap.Release(releaseId);
+        string[] run =
+        [
+            "systemd-run --quiet --wait --pipe --collect",
+            $"--property=DynamicUser=yes --property=User={ServerMap.MigrationUser}",
+            $"--property=EnvironmentFile={ServerMap.MigrationEnvFile}",
+            "--property=Environment=PYTHONDONTWRITEBYTECODE=1",
+            "--property=ProtectHome=yes",
+            .. ServerMap.InstanceMetadataAddresses.Split(' ').Select(a => $"--property=IPAddressDeny={a}"),
+            $"--working-directory={release}",
+            $"{release}/{ServerMap.ReleaseVenv}/bin/python -m alembic upgrade head",
+        ];
+        return RemoteCommand.Root(
+            $"if [ ! -f {ServerMap.MigrationEnvFile} ]; then echo 'tableorder: {ServerMap.MigrationEnvFile} (the database owner URL for migrations) is missing: run --target=Bootstrap, which writes it' >&2; exit 3; fi; " +
+            string.Join(' ', run),
             "alembic upgrade head") with
         { Stream = true, AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) };
+    }
 
     public static async Task<IReadOnlyList<string>> UpgradeAsync(IRemoteShell shell, string releaseId, CancellationToken cancellationToken = default)
     {

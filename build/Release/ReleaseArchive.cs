@@ -16,7 +16,7 @@ namespace TableOrder.Build.Release;
 public sealed class ReleaseArchive
 {
     /// <summary>What a release holds when the app folder is not in a git work tree.</summary>
-    public static readonly IReadOnlyList<string> IncludeList = ["app/", "migrations/", "ui/", "alembic.ini", "requirements.txt"];
+    public static readonly IReadOnlyList<string> IncludeList = ["app/", "migrations/", "ui/", "alembic.ini", "requirements.txt", ServerMap.RequirementsLock];
 
     private const UnixFileMode Regular = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode Executable = Regular | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;

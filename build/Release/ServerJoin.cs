@@ -27,7 +27,8 @@ public static class ServerJoin
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writeSettings);
-        await DeployScripts.UploadAsync(server, appDeployDirectory, cancellationToken: cancellationToken);
+        ArgumentNullException.ThrowIfNull(policy);
+        await DeployScripts.UploadAsync(server, appDeployDirectory, policy.UploadFiles(), cancellationToken);
         await ServerBootstrap.RunAsync(server, ports, policy, cancellationToken: cancellationToken);
         var settingsChanged = await writeSettings(server);
         await new ServerReleases(server, log).EnsureAsync(release, archive, "the stored archive", policy, cancellationToken);

@@ -58,7 +58,7 @@ public static class SlotCommands
     public static RemoteCommand Prepare(string id, ServerPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return Script($"prepare {id} --python-deps {(policy.InstallsRequirements ? "pip" : "distro")}", $"prepare release {id}") with { Timeout = TimeSpan.FromMinutes(15) };
+        return Script($"prepare {id} --python-deps {policy.PythonDeps}", $"prepare release {id}") with { Timeout = TimeSpan.FromMinutes(15) };
     }
 
     // Start, switch and stop are not streamed: the build says what they did in a line of its own,

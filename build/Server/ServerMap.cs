@@ -22,8 +22,20 @@ public static class ServerMap
     /// <summary>Local only: the CA of the local Redis's certificate (0644); production's ElastiCache uses a public CA.</summary>
     public const string RedisCaFile = ConfigDirectory + "/redis-ca.pem";
 
-    /// <summary>Root-only (0600 root): the database owner's URL for migrations, read by systemd, never by the app user. Absent locally.</summary>
+    /// <summary>Root-only (0600 root): the database owner's URL for migrations, read by systemd, never by the app user.</summary>
     public const string MigrationEnvFile = ConfigDirectory + "/migrate.env";
+
+    /// <summary>
+    /// The user `alembic upgrade head` runs as: a systemd dynamic user (no account on disk, a fresh
+    /// uid per run), so the app user can read neither migrate.env nor the migration's /proc/&lt;pid&gt;/environ.
+    /// </summary>
+    public const string MigrationUser = "tableorder-migrate";
+
+    /// <summary>
+    /// The instance metadata service (IPv4, and IPv6 on Nitro): the API and the migrations may not reach it
+    /// (IPAddressDeny=), so neither gets the instance role's credentials.
+    /// </summary>
+    public const string InstanceMetadataAddresses = "169.254.169.254 fd00:ec2::254";
     public const string LogDirectory = "/var/log/tableorder";
     public const string ApiLog = LogDirectory + "/api.log";
 
@@ -49,11 +61,31 @@ public static class ServerMap
     public const string PendingDirectory = StateDirectory + "/pending";
     public const string LiveSlotFile = StateDirectory + "/live-slot";
 
+    /// <summary>
+    /// The CA the app and the migrations verify the database's certificate against (sslmode=verify-full):
+    /// Amazon RDS's bundle in production, the stack's own CA locally and in the rehearsal. bootstrap.sh
+    /// installs it, 0644 in a folder everyone may enter (the migrations' dynamic user cannot enter
+    /// <see cref="ConfigDirectory"/>): a CA certificate is public.
+    /// </summary>
+    public const string DatabaseCaFile = StateDirectory + "/db-ca.pem";
+
     /// <summary>The one file Nginx switches on: the API upstream and the UI root, together.</summary>
     public const string NginxLiveFile = "/etc/nginx/tableorder/live.conf";
 
     /// <summary>Each release's own Python environment, built before it can go live.</summary>
     public const string ReleaseVenv = ".venv";
+
+    /// <summary>
+    /// The system user that builds a release's venv and runs pip (never root, never the app user);
+    /// root owns the venv once the release is complete.
+    /// </summary>
+    public const string BuildUser = "tableorder-build";
+
+    /// <summary>
+    /// A release's hash-pinned requirements (pip-compile --generate-hashes, or pip hash): with the lock
+    /// policy, what Debian's packages lack is installed from it only (pip --require-hashes --no-deps).
+    /// </summary>
+    public const string RequirementsLock = "requirements.lock";
 
     /// <summary>Written last when a release is whole (unpacked, venv built, requirements met).</summary>
     public const string ReleaseComplete = ".complete";
@@ -113,10 +145,15 @@ public static class ServerMap
         new("SLOTS", Slots),
         new("RELEASE_VENV", ReleaseVenv),
         new("RELEASE_COMPLETE", ReleaseComplete),
+        new("BUILD_USER", BuildUser),
+        new("REQUIREMENTS_LOCK", RequirementsLock),
         new("CONF_DIR", ConfigDirectory),
         new("ENV_FILE", EnvFile),
+        new("DB_CA_FILE", DatabaseCaFile),
+        new("MIGRATE_ENV_FILE", MigrationEnvFile),
         new("LOG_DIR", LogDirectory),
         new("API_LOG", ApiLog),
+        new("INSTANCE_METADATA", InstanceMetadataAddresses),
         new("DEPLOY_STATE_DIR", DeployStateDirectory),
         new("LOCK_DIR", Lock),
         new("AUDIT_LOG", AuditLog),

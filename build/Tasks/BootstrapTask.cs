@@ -16,7 +16,7 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
     {
         var deployment = context.Deployment;
         var appDeploy = Path.Combine(context.Options.RootDirectory, "app-deploy");
-        var extraFiles = deployment.Policy.Tls?.UploadFiles();
+        var extraFiles = deployment.Policy.UploadFiles();
         var scripts = DeployScripts.Fingerprint(appDeploy, extraFiles);
 
         context.Summary.Record("site", deployment.Policy.SiteProtocol);

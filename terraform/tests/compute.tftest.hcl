@@ -119,17 +119,25 @@ run "app_server_as_designed_mock" {
   }
 
   assert {
-    condition     = strcontains(output.user_data, "\"https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/debian_amd64/amazon-ssm-agent.deb\"") && strcontains(output.user_data, "systemctl enable --now amazon-ssm-agent")
-    error_message = "User data installs and starts the SSM agent from AWS's Debian amd64 package."
+    condition     = strcontains(output.user_data, "fetch_checked \"https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/3.3.5226.0/debian_amd64/amazon-ssm-agent.deb\" \"777df4e0ac4bbc8d7d1b159db76cdb6614666bcc73141874414b8be68fb9cba3\" \"$workdir/amazon-ssm-agent.deb\"") && strcontains(output.user_data, "systemctl enable --now amazon-ssm-agent")
+    error_message = "User data installs and starts the SSM agent from AWS's Debian amd64 package of one version, checked against its pinned SHA-256."
   }
 
   assert {
-    condition     = strcontains(output.user_data, "\"https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb\"")
-    error_message = "User data installs the CloudWatch agent from AWS's Debian amd64 package."
+    condition     = strcontains(output.user_data, "fetch_checked \"https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/amd64/1.300072.0b1766/amazon-cloudwatch-agent.deb\" \"05baeadca96c4bb8e43906ed09cf0bebd0f321ff6d41987bdc46ce681de0978d\" \"$workdir/amazon-cloudwatch-agent.deb\"")
+    error_message = "User data installs the CloudWatch agent from AWS's amd64 .deb of one version, checked against its pinned SHA-256."
   }
 
   assert {
-    condition     = length(regexall("if ! installed amazon-(ssm|cloudwatch)-agent; then\n  curl ", output.user_data)) == 2 && strcontains(output.user_data, "installed() { [[ \"$(dpkg-query -W -f='$${Status}' \"$1\" 2>/dev/null)\" == \"install ok installed\" ]]; }")
+    condition = (
+      strcontains(output.user_data, "echo \"$2  $3\" | sha256sum --check --strict - || {") && strcontains(output.user_data, "rm -f \"$3\"; return 1; }") &&
+      length(regexall("curl -", output.user_data)) == 1 && !strcontains(output.user_data, "/latest/")
+    )
+    error_message = "Every agent download goes through the one SHA-256 check, which refuses (and deletes) a package whose sum differs; nothing comes from a latest/ URL."
+  }
+
+  assert {
+    condition     = length(regexall("if ! installed amazon-(ssm|cloudwatch)-agent; then\n  fetch_checked ", output.user_data)) == 2 && strcontains(output.user_data, "installed() { [[ \"$(dpkg-query -W -f='$${Status}' \"$1\" 2>/dev/null)\" == \"install ok installed\" ]]; }")
     error_message = "Each agent is downloaded only when dpkg does not have it installed (rendered with bash's own $${Status}, not a template hole)."
   }
 
@@ -262,6 +270,47 @@ run "agent_package_urls_must_be_https_debs" {
   expect_failures = [var.ssm_agent_deb_url, var.cloudwatch_agent_deb_url]
 }
 
+run "agent_packages_are_pinned_never_latest" {
+  command = plan
+
+  module {
+    source = "./modules/compute"
+  }
+
+  variables {
+    ssm_agent_deb_url           = "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/debian_amd64/amazon-ssm-agent.deb"
+    cloudwatch_agent_deb_url    = "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb"
+    ssm_agent_deb_sha256        = "latest"
+    cloudwatch_agent_deb_sha256 = "05BAEADCA96C4BB8E43906ED09CF0BEBD0F321FF6D41987BDC46CE681DE0978D"
+  }
+
+  expect_failures = [var.ssm_agent_deb_url, var.cloudwatch_agent_deb_url, var.ssm_agent_deb_sha256, var.cloudwatch_agent_deb_sha256]
+}
+
+run "other_pinned_agent_versions_reach_the_check" {
+  command = plan
+
+  module {
+    source = "./modules/compute"
+  }
+
+  variables {
+    ssm_agent_deb_url           = "https://s3.ap-northeast-2.amazonaws.com/amazon-ssm-ap-northeast-2/3.3.9999.0/debian_amd64/amazon-ssm-agent.deb"
+    ssm_agent_deb_sha256        = "0000000000000000000000000000000000000000000000000000000000000001"
+    cloudwatch_agent_deb_url    = "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/1.300099.0b1/amazon-cloudwatch-agent.deb"
+    cloudwatch_agent_deb_sha256 = "0000000000000000000000000000000000000000000000000000000000000002"
+  }
+
+  assert {
+    condition = (
+      strcontains(output.user_data, "fetch_checked \"https://s3.ap-northeast-2.amazonaws.com/amazon-ssm-ap-northeast-2/3.3.9999.0/debian_amd64/amazon-ssm-agent.deb\" \"0000000000000000000000000000000000000000000000000000000000000001\"") &&
+      strcontains(output.user_data, "fetch_checked \"https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/1.300099.0b1/amazon-cloudwatch-agent.deb\" \"0000000000000000000000000000000000000000000000000000000000000002\"") &&
+      !strcontains(output.user_data, "777df4e0") && !strcontains(output.user_data, "05baeadc")
+    )
+    error_message = "The user data checks each agent against the SHA-256 pinned with its URL, whichever version is pinned."
+  }
+}
+
 # ------------------------------------------------------------------------------------
 # Scaled out: the launch lifecycle hook and the fleet user data that completes it.
 # ------------------------------------------------------------------------------------
@@ -358,10 +407,26 @@ run "fleet_launch_hook_and_user_data" {
     condition = alltrue([for s in [
       "HTTP_PORT=80\nBLUE_PORT=8000\nGREEN_PORT=8001\nports_file=/etc/tableorder/server-ports.env\nif [[ -f $ports_file ]]; then\n    # shellcheck source=/dev/null\n    . \"$ports_file\"\nfi\n",
       "for port in HTTP_PORT BLUE_PORT GREEN_PORT; do\n    [[ $${!port:-} =~ ^[0-9]{1,5}$ ]] || fail ",
-      "TABLEORDER_FIRST_BOOT=1 TABLEORDER_LOAD_BALANCER_CIDRS='' bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" --python-deps distro --cloudwatch on\n",
+      "TABLEORDER_FIRST_BOOT=1 TABLEORDER_LOAD_BALANCER_CIDRS='' bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" \"$${SERVER_POLICY_FLAGS[@]}\"\n",
       "bash \"$scripts/slot.sh\" start green \"$id\" --port \"$GREEN_PORT\" --timeout 120\n",
     ] : strcontains(output.fleet_user_data, s)])
     error_message = "Ports default to 80/8000/8001, the ports file may override them (each must be digits), and bootstrap.sh (told in its environment that it runs in the first boot, so it does not wait for cloud-init) and slot.sh use the variables."
+  }
+
+  # The server policy is the build's: server-policy.env from the deploy scripts bundle (ServerPolicy.cs renders it),
+  # for bootstrap.sh and slot.sh prepare alike; an older bundle without it means Debian's packages only.
+  assert {
+    condition = alltrue([for s in [
+      "PYTHON_DEPS=distro\nSERVER_POLICY_FLAGS=(--python-deps distro --cloudwatch on)\nif [[ -f $scripts/server-policy.env ]]; then\n    # shellcheck source=/dev/null\n    . \"$scripts/server-policy.env\"\n",
+      "[[ $PYTHON_DEPS =~ ^(distro|lock)$ ]] || fail ",
+      "bash \"$scripts/slot.sh\" prepare \"$id\" --python-deps \"$PYTHON_DEPS\"\n",
+    ] : strcontains(output.fleet_user_data, s)]) && length(regexall("--python-deps (distro|lock|pip) [^-]", output.fleet_user_data)) == 0
+    error_message = "The fleet's user data takes bootstrap's policy flags and the Python package source from the bundle's server-policy.env, the one the build writes: no Python package setting of its own."
+  }
+
+  assert {
+    condition     = length(split(". \"$scripts/server-policy.env\"", split("bash \"$scripts/bootstrap.sh\"", output.fleet_user_data)[0])) == 2 && length(split("tar -xzf \"$boot/deploy-scripts.tar.gz\"", split(". \"$scripts/server-policy.env\"", output.fleet_user_data)[0])) == 2
+    error_message = "The policy file is read from the unpacked bundle, before bootstrap.sh runs."
   }
 
   assert {

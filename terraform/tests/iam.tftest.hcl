@@ -96,16 +96,16 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if startswith(s.Action[0], "secretsmanager:")] == [[
-      "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf",
-      "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf",
-    ]]
-    error_message = "Secrets Manager: only the database secret and the Redis AUTH token."
+    condition = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if startswith(s.Action[0], "secretsmanager:")] == [
+      ["arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"],
+      ["arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"],
+    ]
+    error_message = "Secrets Manager: only the database secret and the Redis AUTH token, each by its own statement."
   }
 
   assert {
-    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Action if startswith(s.Action[0], "secretsmanager:")])) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
-    error_message = "Secrets Manager: read only."
+    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Action if startswith(s.Action[0], "secretsmanager:")])) == toset(["secretsmanager:GetSecretValue"])
+    error_message = "Secrets Manager: GetSecretValue by name only (no DescribeSecret, no listing)."
   }
 
   assert {
@@ -131,13 +131,18 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s if s.Sid == "AppParametersRead"]) == {
-      Sid      = "AppParametersRead"
+    condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s if s.Sid == "ServerParametersRead"]) == {
+      Sid      = "ServerParametersRead"
       Effect   = "Allow"
-      Action   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
-      Resource = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/*"]
+      Action   = ["ssm:GetParameter"]
+      Resource = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/db-app-password", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/staff-token"]
     }
-    error_message = "Parameter Store: read only, and only under /tableorder/production."
+    error_message = "Parameter Store: only the app role's password and the staff token, by name (no path reads: not the build's settings or host-key pins)."
+  }
+
+  assert {
+    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Action if startswith(s.Action[0], "ssm:")])) == toset(["ssm:GetParameter", "ssm:PutParameter"])
+    error_message = "Parameter Store: get by name and keep the app role's password; never GetParameters or GetParametersByPath."
   }
 
   assert {
@@ -148,7 +153,7 @@ run "role_is_least_privilege_mock" {
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid] == ["MenuImagesBucketList", "MenuImagesObjectsReadWrite", "AppLogGroupsWrite", "AppSecretsRead", "AppParametersRead", "AppDatabasePasswordKeep", "CloudWatchAgentMetrics", "CloudWatchAgentInstanceTags"]
+    condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid] == ["MenuImagesBucketList", "MenuImagesObjectsReadWrite", "AppLogGroupsWrite", "DatabaseMasterSecretRead", "RedisAuthTokenRead", "ServerParametersRead", "AppDatabasePasswordKeep", "CloudWatchAgentMetrics", "CloudWatchAgentInstanceTags"]
     error_message = "Exactly the designed app statements."
   }
 
@@ -226,7 +231,7 @@ run "parameter_prefix_follows_the_variable" {
   }
 
   assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if s.Sid == "AppParametersRead"]) == ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/staging", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/staging/*"]
+    condition     = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if s.Sid == "ServerParametersRead"]) == ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/staging/db-app-password", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/staging/staff-token"]
     error_message = "The Parameter Store grant follows parameter_path_prefix (trailing slash ignored)."
   }
 }
@@ -286,6 +291,14 @@ run "scaled_out_completes_its_own_groups_lifecycle_actions_only" {
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Sid if anytrue([for a in s.Action : startswith(a, "autoscaling:")])] == ["LaunchLifecycleComplete"] && !anytrue([for s in jsondecode(aws_iam_role_policy.ssm.policy).Statement : anytrue([for a in s.Action : startswith(a, "autoscaling:")])])
     error_message = "No other Auto Scaling action is granted."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.app.policy).Statement : s.Resource if s.Sid == "ServerParametersRead"]) == [
+      "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/db-app-password",
+      "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/staff-token",
+    ]
+    error_message = "Scaled out, a new server reads the same two parameters by name (app-env.sh), nothing more."
   }
 
   assert {

@@ -535,16 +535,14 @@ run "wiring_at_the_resources" {
         "arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/ec2/table-order/fastapi:log-stream:*",
         "arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/ec2/table-order/nginx:log-stream:*",
       ]
-      AppSecretsRead = [
-        "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf",
-        "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf",
-      ]
-      AppParametersRead           = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/*"]
+      DatabaseMasterSecretRead    = ["arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"]
+      RedisAuthTokenRead          = ["arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:table-order-redis-auth-token-AbCdEf"]
+      ServerParametersRead        = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/db-app-password", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/staff-token"]
       AppDatabasePasswordKeep     = ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/tableorder/production/db-app-password"]
       CloudWatchAgentMetrics      = ["*"]
       CloudWatchAgentInstanceTags = ["*"]
     }
-    error_message = "The app policy names the stack's bucket, log groups, database secret, Redis token secret and parameter path, nothing else."
+    error_message = "The app policy names the stack's bucket, log groups, database secret, Redis token secret and the app role's password parameter, nothing else."
   }
 
   assert {

@@ -347,17 +347,17 @@ run "three_servers_behind_a_load_balancer" {
       "s3=\"s3://table-order-releases-123456789012/releases\"",
       "fetch deploy-scripts.tar.gz",
       "HTTP_PORT=80\nBLUE_PORT=8000\nGREEN_PORT=8001\n",
-      "bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" --python-deps distro --cloudwatch on",
+      "bash \"$scripts/bootstrap.sh\" --http-port \"$HTTP_PORT\" --api-port \"$BLUE_PORT\" --green-port \"$GREEN_PORT\" \"$${SERVER_POLICY_FLAGS[@]}\"",
       "bash \"$scripts/app-env.sh\"",
       "fetch current \"$boot/current\"",
       "fetch \"$id.tar.gz\"",
-      "bash \"$scripts/slot.sh\" prepare \"$id\" --python-deps distro",
+      "bash \"$scripts/slot.sh\" prepare \"$id\" --python-deps \"$PYTHON_DEPS\"",
       "bash \"$scripts/slot.sh\" start green \"$id\" --port \"$GREEN_PORT\"",
       "bash \"$scripts/slot.sh\" switch green --port \"$GREEN_PORT\"",
       "scripts=\"/home/admin/tableorder-deploy\"",
       "trap 'fail \"a step failed (exit $?)\"' ERR",
     ] : strcontains(module.compute.fleet_user_data, s)])
-    error_message = "The user data fetches the deploy scripts, bootstraps with production's ports, writes the env file, and installs releases/current from the bucket through slot.sh."
+    error_message = "The user data fetches the deploy scripts, bootstraps with production's ports and the bundle's server policy, writes the env file, and installs releases/current from the bucket through slot.sh."
   }
 
   # The launch lifecycle hook: a new server stays out of the target group until its user data

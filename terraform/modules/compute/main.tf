@@ -11,9 +11,11 @@ locals {
   # Package installation only; no secrets. The app reads its database password and the
   # Redis AUTH token from Secrets Manager at run time through the instance role.
   user_data = templatefile("${path.module}/templates/user-data-debian.sh.tftpl", {
-    name_prefix              = var.name_prefix
-    ssm_agent_deb_url        = var.ssm_agent_deb_url
-    cloudwatch_agent_deb_url = var.cloudwatch_agent_deb_url
+    name_prefix                 = var.name_prefix
+    ssm_agent_deb_url           = var.ssm_agent_deb_url
+    ssm_agent_deb_sha256        = var.ssm_agent_deb_sha256
+    cloudwatch_agent_deb_url    = var.cloudwatch_agent_deb_url
+    cloudwatch_agent_deb_sha256 = var.cloudwatch_agent_deb_sha256
   })
 
   # Scaled out: the group and its launch lifecycle hook (the user data completes it).
@@ -32,7 +34,6 @@ locals {
     http_port              = 80                  # build/Server/ServerPolicy.cs ServerPorts.Production
     blue_port              = 8000
     green_port             = 8001
-    python_deps            = "distro"
     load_balancer_cidrs    = join(",", var.load_balancer_cidrs)
   }) : null
 

@@ -47,23 +47,45 @@ variable "instance_profile_name" {
 
 variable "ssm_agent_deb_url" {
   type        = string
-  description = "AWS's SSM agent package for Debian amd64."
-  default     = "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/debian_amd64/amazon-ssm-agent.deb"
+  description = "AWS's SSM agent package for Debian amd64, of one version (never latest/): the user data installs it only when its SHA-256 is ssm_agent_deb_sha256."
+  default     = "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/3.3.5226.0/debian_amd64/amazon-ssm-agent.deb"
 
   validation {
-    condition     = startswith(var.ssm_agent_deb_url, "https://") && endswith(var.ssm_agent_deb_url, ".deb")
-    error_message = "ssm_agent_deb_url must be an https:// URL of a .deb package."
+    condition     = startswith(var.ssm_agent_deb_url, "https://") && endswith(var.ssm_agent_deb_url, ".deb") && !strcontains(var.ssm_agent_deb_url, "/latest/")
+    error_message = "ssm_agent_deb_url must be an https:// URL of one version's .deb package (.../SSMAgent/<version>/debian_amd64/amazon-ssm-agent.deb), not latest/."
+  }
+}
+
+variable "ssm_agent_deb_sha256" {
+  type        = string
+  description = "SHA-256 of ssm_agent_deb_url (AWS publishes a GPG signature, no checksum: verify the .deb's .sig with AWS's key once, then pin its sha256sum here)."
+  default     = "777df4e0ac4bbc8d7d1b159db76cdb6614666bcc73141874414b8be68fb9cba3"
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{64}$", var.ssm_agent_deb_sha256))
+    error_message = "ssm_agent_deb_sha256 must be 64 lowercase hex digits (sha256sum of the .deb)."
   }
 }
 
 variable "cloudwatch_agent_deb_url" {
   type        = string
-  description = "AWS's CloudWatch agent package for Debian amd64."
-  default     = "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb"
+  description = "AWS's CloudWatch agent package for amd64 (one .deb for Debian and Ubuntu), of one version (never latest/): installed only when its SHA-256 is cloudwatch_agent_deb_sha256."
+  default     = "https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/amd64/1.300072.0b1766/amazon-cloudwatch-agent.deb"
 
   validation {
-    condition     = startswith(var.cloudwatch_agent_deb_url, "https://") && endswith(var.cloudwatch_agent_deb_url, ".deb")
-    error_message = "cloudwatch_agent_deb_url must be an https:// URL of a .deb package."
+    condition     = startswith(var.cloudwatch_agent_deb_url, "https://") && endswith(var.cloudwatch_agent_deb_url, ".deb") && !strcontains(var.cloudwatch_agent_deb_url, "/latest/")
+    error_message = "cloudwatch_agent_deb_url must be an https:// URL of one version's .deb package (.../amd64/<version>/amazon-cloudwatch-agent.deb), not latest/."
+  }
+}
+
+variable "cloudwatch_agent_deb_sha256" {
+  type        = string
+  description = "SHA-256 of cloudwatch_agent_deb_url (AWS publishes a GPG signature, no checksum: verify the .deb's .sig with AWS's key once, then pin its sha256sum here)."
+  default     = "05baeadca96c4bb8e43906ed09cf0bebd0f321ff6d41987bdc46ce681de0978d"
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{64}$", var.cloudwatch_agent_deb_sha256))
+    error_message = "cloudwatch_agent_deb_sha256 must be 64 lowercase hex digits (sha256sum of the .deb)."
   }
 }
 

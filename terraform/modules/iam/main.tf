@@ -3,6 +3,11 @@
 # agent's PutMetricData, pinned to its namespace by a condition, and DescribeTags, pinned to
 # the region, and the SSM agent's message channels); no action is a wildcard. No AWS-managed
 # policy is attached.
+#
+# Only root's processes on the server use this role (bootstrap's scripts, the agents): the API
+# unit and the migrations cannot reach the instance metadata service (IPAddressDeny= in
+# app-deploy/server/tableorder-api@.service.in and build/Release/Migrations.cs), so they never hold
+# its credentials. It reads just what root writes on the server with it.
 
 locals {
   log_group_arns = [for arn in var.log_group_arns : trimsuffix(arn, ":*")]
@@ -30,17 +35,27 @@ locals {
       Resource = concat(local.log_group_arns, [for arn in local.log_group_arns : "${arn}:log-stream:*"])
     },
     {
-      Sid      = "AppSecretsRead"
+      # The database master secret: root creates and grants the app's own role with it and writes the
+      # root-only migration file (the owner's URL). Read only, the current value only by name.
+      Sid      = "DatabaseMasterSecretRead"
       Effect   = "Allow"
-      Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-      Resource = [var.db_secret_arn, var.redis_auth_secret_arn]
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = [var.db_secret_arn]
     },
     {
-      # The app's non-secret settings (the build writes them; the role only reads).
-      Sid      = "AppParametersRead"
+      # The Redis AUTH token, for the app's env file (root writes it, 0600 for the app user).
+      Sid      = "RedisAuthTokenRead"
       Effect   = "Allow"
-      Action   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
-      Resource = [local.parameter_arn, "${local.parameter_arn}/*"]
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = [var.redis_auth_secret_arn]
+    },
+    {
+      # What the server itself reads from Parameter Store: the app role's password and the staff
+      # token (the build keeps both there). Not the build's settings or host-key pins under the prefix.
+      Sid      = "ServerParametersRead"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter"]
+      Resource = ["${local.parameter_arn}/db-app-password", "${local.parameter_arn}/staff-token"]
     },
     {
       # The app database role's password: made on the server on first bootstrap and kept as a

@@ -175,8 +175,50 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
         Assert.Equal(AwsStandInState.Abandoned, server.Launch);
     }
 
+    [Fact]
+    public async Task A_new_server_takes_the_builds_server_policy_from_the_bundle()
+    {
+        // the production policy as the build renders it into the deploy scripts (build/Server/ServerPolicy.cs)
+        var policy = new ServerPolicy(true, PythonPackages.Lock, DatabaseCa: RdsCertificateAuthority.GlobalBundle);
+        using var server = new NewServer(_temp, output);
+        var id = await server.PublishAsync(policy.ShellFile());
+
+        var run = server.Boot(rendered.Script);
+
+        Assert.True(run.Code == 0, run.ToString());
+        Assert.Equal("--http-port 80 --api-port 8000 --green-port 8001 " + string.Join(' ', policy.PolicyFlags()), server.Mark("bootstrap"));
+        Assert.StartsWith($"prepare {id} --python-deps lock\n", server.Mark("slot"), StringComparison.Ordinal);
+        Assert.Equal("in service", server.Launch);
+    }
+
+    [Fact]
+    public void The_agent_download_check_takes_the_pinned_package_and_refuses_any_other()
+    {
+        // The user data's own check, as terraform rendered it, with curl replaced by one that "downloads" a local file.
+        var check = FetchChecked().Match(rendered.Script).Value;
+        Assert.NotEmpty(check);
+        var package = _temp.WriteFile("package.deb", "the agent package\n");
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(package)));
+        Directory.CreateDirectory(_temp.Combine("bin"));
+        var curl = _temp.WriteFile("bin/curl", "#!/bin/bash\nwhile (( $# )); do if [[ $1 == -o ]]; then cp \"$PACKAGE\" \"$2\"; shift; fi; shift; done\n");
+        File.SetUnixFileMode(curl, (UnixFileMode)0b111_101_101);
+        var environment = new Dictionary<string, string> { ["PATH"] = _temp.Combine("bin") + ":" + Environment.GetEnvironmentVariable("PATH"), ["PACKAGE"] = package };
+
+        var pinned = Processes.Run("bash", ["-c", check + $"fetch_checked https://example.com/a.deb {sha} {_temp.Combine("pinned.deb")}"], null, _temp.Path, environment);
+        var other = Processes.Run("bash", ["-c", check + $"fetch_checked https://example.com/a.deb {new string('0', 64)} {_temp.Combine("other.deb")}"], null, _temp.Path, environment);
+
+        Assert.True(pinned.Code == 0, pinned.Error);
+        Assert.True(File.Exists(_temp.Combine("pinned.deb")));
+        Assert.NotEqual(0, other.Code);
+        Assert.Contains("is not the pinned package", other.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_temp.Combine("other.deb")), "a package whose SHA-256 differs is deleted, never installed");
+    }
+
     [GeneratedRegex(@"s3://[^\s""']+")]
     private static partial Regex S3Url();
+
+    [GeneratedRegex(@"^fetch_checked\(\) \{.*?^\}\n", RegexOptions.Singleline | RegexOptions.Multiline)]
+    private static partial Regex FetchChecked();
 
     /// <summary>
     /// A server Auto Scaling just launched (Pending:Wait on the group's hook) and the release bucket as the
@@ -208,8 +250,11 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
         /// <summary>Pending:Wait, "in service" (CONTINUE) or Abandoned (ABANDON).</summary>
         public string Launch => _aws.State.Launching.GetValueOrDefault(InstanceId) ?? "in service";
 
-        /// <summary>The deploy scripts: bootstrap.sh, app-env.sh and slot.sh record their calls; releases live in the sandbox.</summary>
-        public static byte[] Bundle(string bootstrap)
+        /// <summary>
+        /// The deploy scripts: bootstrap.sh, app-env.sh and slot.sh record their calls; releases live in the sandbox;
+        /// with <paramref name="policy"/>, the build's server-policy.env beside them.
+        /// </summary>
+        public static byte[] Bundle(string bootstrap, string? policy = null)
         {
             var files = new Dictionary<string, byte[]>
             {
@@ -218,12 +263,17 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
                 ["slot.sh"] = "#!/bin/bash\nprintf '%s\\n' \"$*\" >> /var/lib/tableorder-marks/slot\n"u8.ToArray(),
                 ["server-map.env"] = "RELEASES=/var/lib/tableorder-test/releases\nRELEASE_COMPLETE=.complete\n"u8.ToArray(),
             };
+            if (policy is not null)
+            {
+                files[ServerPolicy.ShellFileName] = Encoding.UTF8.GetBytes(policy);
+            }
+
             using var packed = TarGz.Pack(Path.GetTempPath(), [], files);
             return packed.ToArray();
         }
 
         /// <summary>A release kept and made current with the build's own store, as a Deploy does; its id.</summary>
-        public async Task<string> PublishAsync()
+        public async Task<string> PublishAsync(string? policy = null)
         {
             var app = _folder.Combine("app-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(Path.Combine(app, "app"));
@@ -231,7 +281,7 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
             await File.WriteAllTextAsync(Path.Combine(app, "alembic.ini"), "[alembic]\n");
             var release = ReleaseArchive.FromDirectory(app);
             using var s3 = AwsClients.S3(Region, new BasicAWSCredentials("test", "test"), _aws.Url);
-            var store = new S3ReleaseStore(s3, Bucket, new RecordingLog(_output), () => Bundle("printf '%s' \"$*\" > /var/lib/tableorder-marks/bootstrap"));
+            var store = new S3ReleaseStore(s3, Bucket, new RecordingLog(_output), () => Bundle("printf '%s' \"$*\" > /var/lib/tableorder-marks/bootstrap", policy));
             await store.KeepAsync(release);
             Assert.True(await store.SetCurrentAsync(release.Id));
             return release.Id;

@@ -28,6 +28,11 @@ public sealed class AppDatabaseRoleTests
         Assert.Contains("ALTER DEFAULT PRIVILEGES FOR ROLE", script, StringComparison.Ordinal);
         Assert.DoesNotContain("SUPERUSER", script, StringComparison.Ordinal);
         Assert.DoesNotContain("CREATEDB", script, StringComparison.Ordinal);
+
+        // the master password goes only to a server whose certificate checks out against the database CA
+        Assert.Contains("tls = {\"sslmode\": \"verify-full\", \"sslrootcert\": os.environ[\"TO_DB_CA\"]}", script, StringComparison.Ordinal);
+        Assert.Contains("TO_DB_CA='/var/lib/tableorder/db-ca.pem'", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("sslmode=\"require\"", script, StringComparison.Ordinal);
     }
 
     [Fact]

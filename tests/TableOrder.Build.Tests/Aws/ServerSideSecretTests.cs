@@ -74,13 +74,13 @@ public sealed class ServerSideSecretTests : IDisposable
             "python3",
             ["-c", ServerSideSecret.PythonProgram],
             secret + "\n" + Token + "\n",
-            new() { ["TO_DB_HOST"] = "db.internal", ["TO_DB_PORT"] = "5432", ["TO_DB_NAME"] = "tableorder", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "1", ["TO_REDIS_AUTH"] = "1", ["TO_SETTINGS"] = "S3_BUCKET=b\n" });
+            new() { ["TO_DB_HOST"] = "db.internal", ["TO_DB_PORT"] = "5432", ["TO_DB_NAME"] = "tableorder", ["TO_DB_CA"] = "/var/lib/tableorder/db-ca.pem", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "1", ["TO_REDIS_AUTH"] = "1", ["TO_SETTINGS"] = "S3_BUCKET=b\n" });
 
         Assert.Equal(0, code);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var url = lines[0]["DATABASE_URL=".Length..];
         Assert.StartsWith("postgresql://table%20order:", url, StringComparison.Ordinal);
-        Assert.EndsWith("@db.internal:5432/tableorder?sslmode=require", url, StringComparison.Ordinal);
+        Assert.EndsWith("@db.internal:5432/tableorder?sslmode=verify-full&sslrootcert=/var/lib/tableorder/db-ca.pem", url, StringComparison.Ordinal);
         var encoded = url["postgresql://table%20order:".Length..url.IndexOf("@db.internal", StringComparison.Ordinal)];
         Assert.Equal(Password, Uri.UnescapeDataString(encoded));
         Assert.Matches("^[A-Za-z0-9%._~-]+$", encoded);
@@ -93,7 +93,7 @@ public sealed class ServerSideSecretTests : IDisposable
     {
         var envFile = _temp.WriteFile("app.env", "DATABASE_URL=x\nSTAFF_TOKEN=kept-token-0123456789abcdefghijklmnopqrstuv\n");
         var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "u", password = "p" });
-        var environment = new Dictionary<string, string> { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "r", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "0", ["TO_REDIS_AUTH"] = "0" };
+        var environment = new Dictionary<string, string> { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_DB_CA"] = "/var/lib/tableorder/db-ca.pem", ["TO_REDIS_HOST"] = "r", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "0", ["TO_REDIS_AUTH"] = "0" };
 
         var kept = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new(environment) { ["TO_ENV_FILE"] = envFile });
         var made = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new(environment) { ["TO_ENV_FILE"] = _temp.Combine("absent.env") });
@@ -108,10 +108,24 @@ public sealed class ServerSideSecretTests : IDisposable
     public void ThePythonPartWritesAPlainRedisUrlWithoutTlsOrAuth()
     {
         var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "u", password = "p" });
-        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6380", ["TO_REDIS_TLS"] = "0", ["TO_REDIS_AUTH"] = "0" });
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_DB_CA"] = "/var/lib/tableorder/db-ca.pem", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6380", ["TO_REDIS_TLS"] = "0", ["TO_REDIS_AUTH"] = "0" });
 
         Assert.True(code == 0, stderr);
         Assert.Contains("\nREDIS_URL=redis://cache:6380/0\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_migration_file_holds_the_owners_url_only_verified_against_the_database_ca()
+    {
+        var script = ServerSideSecret.EnvFileScript(Settings with { EnvFilePath = "/etc/tableorder/migrate.env", Owner = "root", DatabaseOnly = true, RedisAuthSecretArn = null });
+        var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "owner", password = "p" });
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret, new() { ["TO_DB_HOST"] = "db", ["TO_DB_PORT"] = "5432", ["TO_DB_NAME"] = "d", ["TO_DB_CA"] = "/var/lib/tableorder/db-ca.pem", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6379", ["TO_DATABASE_ONLY"] = "1" });
+
+        Assert.Contains("TO_DB_CA='/var/lib/tableorder/db-ca.pem' TO_DATABASE_ONLY=1", script, StringComparison.Ordinal);
+        Assert.Contains("install -m 0600 -o 'root' -g 'root' \"$tmp\" '/etc/tableorder/migrate.env'", script, StringComparison.Ordinal);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("DATABASE_URL=postgresql://owner:p@db:5432/d?sslmode=verify-full&sslrootcert=/var/lib/tableorder/db-ca.pem\n", stdout);
+        Assert.Throws<ArgumentException>(() => ServerSideSecret.EnvFileScript(Settings with { DbCaFile = "ca.pem; id" }));
     }
 
     [Theory]
@@ -120,7 +134,7 @@ public sealed class ServerSideSecretTests : IDisposable
     public void ThePythonPartRefusesAMissingOrBrokenTokenWithoutEchoingIt(string token)
     {
         var secret = System.Text.Json.JsonSerializer.Serialize(new { username = "u", password = Password });
-        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret + "\n" + token + "\n", new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "1", ["TO_REDIS_AUTH"] = "1" });
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], secret + "\n" + token + "\n", new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_DB_CA"] = "/var/lib/tableorder/db-ca.pem", ["TO_REDIS_HOST"] = "cache", ["TO_REDIS_PORT"] = "6379", ["TO_REDIS_TLS"] = "1", ["TO_REDIS_AUTH"] = "1" });
 
         Assert.NotEqual(0, code);
         Assert.Empty(stdout);
@@ -132,7 +146,7 @@ public sealed class ServerSideSecretTests : IDisposable
     [Fact]
     public void ThePythonPartFailsWithoutEchoingABrokenSecret()
     {
-        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], "not-json " + Password, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_REDIS_HOST"] = "r", ["TO_REDIS_PORT"] = "6379" });
+        var (code, stdout, stderr) = Run("python3", ["-c", ServerSideSecret.PythonProgram], "not-json " + Password, new() { ["TO_DB_HOST"] = "h", ["TO_DB_PORT"] = "1", ["TO_DB_NAME"] = "d", ["TO_DB_CA"] = "/var/lib/tableorder/db-ca.pem", ["TO_REDIS_HOST"] = "r", ["TO_REDIS_PORT"] = "6379" });
 
         Assert.NotEqual(0, code);
         Assert.Empty(stdout);

@@ -61,6 +61,52 @@ public sealed class SsmShellTests : IDisposable
     }
 
     [Fact]
+    public async Task TheOutputFolderIsMadePrivateAtOnceAndKeptSo()
+    {
+        using var shell = Shell();
+
+        await shell.RunAsync("echo one");
+        File.SetUnixFileMode(Path.Combine(_server.Path, "ssm-output"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var second = await shell.RunAsync("echo two");
+
+        Assert.Equal(["two"], second.Output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_server.Path, "ssm-output")));
+        Assert.Equal("/var/lib/tableorder-ssm", new SsmShellOptions().OutputDirectory);
+    }
+
+    [Theory]
+    [InlineData("link")]
+    [InlineData("open")]
+    [InlineData("file")]
+    public async Task AnOutputFolderThatIsALinkOpenToOthersOrNoFolderIsRefusedAndNothingIsWritten(string kind)
+    {
+        var folder = Path.Combine(_server.Path, "ssm-output");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_server.Path, "elsewhere")).FullName;
+        switch (kind)
+        {
+            case "link":
+                File.CreateSymbolicLink(folder, elsewhere);
+                break;
+            case "open":
+                Directory.CreateDirectory(folder);
+                File.SetUnixFileMode(folder, (UnixFileMode)0b111_111_111);
+                break;
+            default:
+                File.WriteAllText(folder, "not a folder");
+                break;
+        }
+
+        using var shell = Shell();
+        var refused = await shell.RunAsync("echo secret-output > /dev/null; echo ran", new RemoteRunOptions { AllowFailure = true });
+
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Empty(refused.Output);
+        Assert.Contains("is not a private folder of", Assert.Single(refused.Errors), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+        Assert.True(kind != "open" || Directory.GetFileSystemEntries(folder).Length == 0);
+    }
+
+    [Fact]
     public async Task ANonZeroExitThrowsWithTheOutputUnlessAllowed()
     {
         using var shell = Shell();

@@ -270,7 +270,7 @@ public sealed class ProductionFleetTests : IDisposable
 
         public ServerPorts Ports => ServerPorts.Production;
 
-        public PythonPackages PythonPackages => PythonPackages.Pip;
+        public DatabaseCa DatabaseCa => RdsCertificateAuthority.GlobalBundle;
 
         public string? ServiceUrl => serviceUrl;
 

@@ -45,9 +45,9 @@ public sealed class SiteDomainTests
     [Fact]
     public void Bootstrap_hears_http_only_and_the_load_balancers_networks_as_flags()
     {
-        var policy = new ServerPolicy(true, PythonPackages.Pip) { HttpsOff = true, LoadBalancerCidrs = ["10.0.1.0/24", "10.0.4.0/24"] };
+        var policy = new ServerPolicy(true, PythonPackages.Lock) { HttpsOff = true, LoadBalancerCidrs = ["10.0.1.0/24", "10.0.4.0/24"] };
         Assert.Equal(
-            "--python-deps pip --cloudwatch on --http-only --load-balancer-cidrs 10.0.1.0/24,10.0.4.0/24",
+            "--python-deps lock --cloudwatch on --http-only --load-balancer-cidrs 10.0.1.0/24,10.0.4.0/24",
             string.Join(' ', policy.BootstrapFlags()));
 
         // neither: no flag at all (bootstrap.sh then keeps, or refuses to drop, the HTTPS a server has)

@@ -15,7 +15,7 @@ public sealed class LocalSecretsTests : IDisposable
     public void Dispose() => _state.Dispose();
 
     [Fact]
-    public void A_new_file_is_0600_and_holds_three_different_secrets()
+    public void A_new_file_is_0600_and_holds_four_different_secrets()
     {
         var path = _state.Combine("local", "secrets.json");
 
@@ -23,12 +23,12 @@ public sealed class LocalSecretsTests : IDisposable
 
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
         Assert.Equal(32, secrets.StaffToken!.Length);
-        Assert.Equal(3, new[] { secrets.DatabasePassword, secrets.RedisPassword, secrets.StaffToken }.Distinct().Count());
+        Assert.Equal(4, new[] { secrets.DatabasePassword, secrets.RedisPassword, secrets.StaffToken, secrets.AppDatabasePassword }.Distinct().Count());
         Assert.Equal(secrets, LocalSecrets.LoadOrCreate(path));
     }
 
     [Fact]
-    public void A_file_from_before_the_staff_token_gets_one_added_and_keeps_its_passwords()
+    public void A_file_from_before_the_staff_token_and_the_app_role_gets_them_added_and_keeps_its_passwords()
     {
         var path = _state.WriteFile("secrets.json", """{"DatabasePassword":"db-password-1234","RedisPassword":"redis-password-1234"}""");
         File.SetUnixFileMode(path, OwnerOnly);
@@ -39,7 +39,10 @@ public sealed class LocalSecretsTests : IDisposable
         Assert.Equal("redis-password-1234", secrets.RedisPassword);
         Assert.False(string.IsNullOrEmpty(secrets.StaffToken));
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
+        Assert.False(string.IsNullOrEmpty(secrets.AppDatabasePassword));
+        Assert.NotEqual(secrets.DatabasePassword, secrets.AppDatabasePassword);
         Assert.Equal(secrets.StaffToken, JsonSerializer.Deserialize<LocalSecrets>(File.ReadAllText(path))!.StaffToken);
+        Assert.Equal(secrets.AppDatabasePassword, JsonSerializer.Deserialize<LocalSecrets>(File.ReadAllText(path))!.AppDatabasePassword);
         Assert.Equal(secrets, LocalSecrets.LoadOrCreate(path));
         Assert.False(File.Exists(path + ".tmp"));
     }

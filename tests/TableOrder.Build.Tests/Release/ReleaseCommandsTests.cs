@@ -25,7 +25,7 @@ public sealed class ReleaseCommandsTests
     public void The_slot_commands_run_slot_sh_as_root_with_the_slot_its_port_and_the_policy()
     {
         Assert.Equal("sudo -n -- timeout 0 bash \"$HOME/tableorder-deploy/slot.sh\" prepare abc --python-deps distro", SlotCommands.Prepare("abc", new ServerPolicy(false, PythonPackages.Distro)).Text);
-        Assert.EndsWith("prepare abc --python-deps pip", SlotCommands.Prepare("abc", new ServerPolicy(true, PythonPackages.Pip)).Text, StringComparison.Ordinal);
+        Assert.EndsWith("prepare abc --python-deps lock", SlotCommands.Prepare("abc", new ServerPolicy(true, PythonPackages.Lock)).Text, StringComparison.Ordinal);
         var start = SlotCommands.Start("green", "abc", 8001, TimeSpan.FromSeconds(59.5));
         Assert.EndsWith("slot.sh\" start green abc --port 8001 --timeout 60", start.Text, StringComparison.Ordinal);
         Assert.True(start.AllowFailure);
@@ -138,13 +138,18 @@ public sealed class ReleaseCommandsTests
     }
 
     [Fact]
-    public void Migrations_run_as_the_app_user_with_the_env_file_so_no_url_is_on_a_command_line()
+    public void Migrations_run_as_a_dynamic_user_with_only_the_root_only_migration_file_and_no_metadata_service()
     {
         var command = Migrations.Command("abc");
         Assert.Equal(
-            "systemd-run --quiet --wait --pipe --collect --uid=tableorder --gid=tableorder --property=EnvironmentFile=/etc/tableorder/app.env --property=EnvironmentFile=-/etc/tableorder/migrate.env " +
+            "if [ ! -f /etc/tableorder/migrate.env ]; then echo 'tableorder: /etc/tableorder/migrate.env (the database owner URL for migrations) is missing: run --target=Bootstrap, which writes it' >&2; exit 3; fi; " +
+            "systemd-run --quiet --wait --pipe --collect --property=DynamicUser=yes --property=User=tableorder-migrate --property=EnvironmentFile=/etc/tableorder/migrate.env " +
+            "--property=Environment=PYTHONDONTWRITEBYTECODE=1 --property=ProtectHome=yes --property=IPAddressDeny=169.254.169.254 --property=IPAddressDeny=fd00:ec2::254 " +
             "--working-directory=/opt/tableorder/releases/abc /opt/tableorder/releases/abc/.venv/bin/python -m alembic upgrade head",
             command.Text);
+        Assert.True(command.AsRoot);
+        Assert.DoesNotContain("--uid", command.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ServerMap.EnvFile, command.Text, StringComparison.Ordinal);
         Assert.True(command.AllowFailure);
         Assert.Equal("0002_b", Migrations.FailedRevision(["INFO Running upgrade  -> 0001_a", "INFO Running upgrade 0001_a -> 0002_b, add things", "Traceback"]));
         Assert.Null(Migrations.FailedRevision(["Traceback"]));

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
+using TableOrder.Build.Aws;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using TableOrder.Build.Tests.Support;
@@ -21,11 +22,46 @@ public sealed class ServerCommandsTests
         var local = ServerBootstrap.Command(new ServerPorts(8080, 18000, 18001), new ServerPolicy(false, PythonPackages.Distro));
         Assert.Equal("sudo -n -- timeout 0 bash \"$HOME/tableorder-deploy/bootstrap.sh\" --http-port 8080 --api-port 18000 --green-port 18001 --python-deps distro --cloudwatch off", local.Text);
 
-        var production = ServerBootstrap.Command(ServerPorts.Production, new ServerPolicy(true, PythonPackages.Pip));
-        Assert.EndsWith("--http-port 80 --api-port 8000 --green-port 8001 --python-deps pip --cloudwatch on", production.Text, StringComparison.Ordinal);
+        var production = ServerBootstrap.Command(ServerPorts.Production, new ServerPolicy(true, PythonPackages.Lock, DatabaseCa: RdsCertificateAuthority.GlobalBundle));
+        Assert.EndsWith(
+            "--http-port 80 --api-port 8000 --green-port 8001 --python-deps lock --cloudwatch on " +
+            "--db-ca-url https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem --db-ca-sha256 e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3",
+            production.Text,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("--environment", production.Text, StringComparison.Ordinal);
-        Assert.True(new ServerPolicy(true, PythonPackages.Pip).InstallsRequirements);
-        Assert.False(new ServerPolicy(false, PythonPackages.Distro).InstallsRequirements);
+    }
+
+    [Fact]
+    public void The_policy_file_beside_the_scripts_carries_the_same_flags_for_a_server_that_installs_itself()
+    {
+        var policy = new ServerPolicy(true, PythonPackages.Lock, new ServerTls("order.example.com", 443), RdsCertificateAuthority.GlobalBundle);
+
+        var file = policy.ShellFile();
+
+        Assert.Contains("\nPYTHON_DEPS=lock\n", file, StringComparison.Ordinal);
+        Assert.Contains(
+            "\nSERVER_POLICY_FLAGS=('--python-deps' 'lock' '--cloudwatch' 'on' '--db-ca-url' 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem' " +
+            "'--db-ca-sha256' 'e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3')\n",
+            file,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("--domain", file, StringComparison.Ordinal);
+        Assert.Equal([.. policy.PolicyFlags(), "--domain", "order.example.com", "--https-port", "443"], policy.BootstrapFlags());
+        Assert.Equal(file, System.Text.Encoding.UTF8.GetString(policy.UploadFiles()[ServerPolicy.ShellFileName]));
+        Assert.Equal([ServerPolicy.ShellFileName], policy.UploadFiles().Keys);
+    }
+
+    [Fact]
+    public void A_local_database_ca_is_uploaded_beside_the_scripts_and_a_download_needs_a_pinned_sha256()
+    {
+        using var temp = new TempDirectory();
+        var ca = temp.WriteFile("ca.pem", "-----BEGIN CERTIFICATE-----\nlocal\n-----END CERTIFICATE-----\n");
+        var local = new ServerPolicy(false, PythonPackages.Distro, DatabaseCa: DatabaseCa.FromFile(ca));
+
+        Assert.Equal(["--python-deps", "distro", "--cloudwatch", "off", "--db-ca", "db-ca.pem"], local.BootstrapFlags());
+        Assert.Equal(File.ReadAllBytes(ca), local.UploadFiles()["db-ca.pem"]);
+        Assert.Throws<ArgumentException>(() => DatabaseCa.Download(new Uri("http://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"), RdsCertificateAuthority.GlobalBundleSha256));
+        Assert.Throws<ArgumentException>(() => DatabaseCa.Download(RdsCertificateAuthority.GlobalBundleUrl, "latest"));
+        Assert.Throws<ArgumentException>(() => DatabaseCa.Download(new Uri("https://example.com/a b.pem"), RdsCertificateAuthority.GlobalBundleSha256));
     }
 
     [Theory]

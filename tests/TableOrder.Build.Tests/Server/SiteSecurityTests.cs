@@ -143,7 +143,7 @@ public sealed partial class SiteSecurityTests
         var production = new ServerTls("order.example.com", 443);
         Assert.Equal("--domain order.example.com --https-port 443", string.Join(' ', production.BootstrapFlags()));
         Assert.Empty(production.UploadFiles());
-        var plain = new ServerPolicy(true, PythonPackages.Pip);
+        var plain = new ServerPolicy(true, PythonPackages.Lock);
         Assert.DoesNotContain("--domain", plain.BootstrapFlags());
         Assert.Equal("http-only", plain.SiteProtocol);
         Assert.Equal(new Uri("http://203.0.113.5/"), plain.SiteUrl("203.0.113.5", ServerPorts.Production));
