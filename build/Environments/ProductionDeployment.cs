@@ -24,7 +24,7 @@ namespace TableOrder.Build.Environments;
 /// scaled_out), it is a fleet: the Auto Scaling group's instances in service, each reached the same way
 /// with its own pin, behind the ALB's target group, and the release bucket in S3 for servers added later.
 /// </summary>
-public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet
+public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet, IDatabaseRecovery, IServerImages
 {
     private static readonly JsonSerializerOptions OutputsJson = new() { WriteIndented = true };
 
@@ -34,6 +34,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     private AmazonS3Client? _s3;
     private AwsQueryApi? _elb;
     private AwsQueryApi? _autoScaling;
+    private AwsQueryApi? _rds;
+    private RdsRecovery? _recovery;
     private TerraformOutputs? _outputs;
     private IReadOnlyList<AppServer>? _fleet;
     private TargetGroupLoadBalancer? _balancer;
@@ -259,6 +261,66 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return written.Output.Any(l => l.Trim() == "changed");
     }
 
+    /// <summary>The stack's RDS instance identifier (the first label of its endpoint): snapshot names begin with it.</summary>
+    public string DatabaseName => RdsDatabase.IdentifierOf(Outputs().DbEndpoint);
+
+    /// <summary>RDS uploads the transaction logs every 5 minutes: the design's RPO.</summary>
+    public TimeSpan ArchiveWindow => TimeSpan.FromMinutes(5);
+
+    public async Task<Recovery.DatabaseSnapshot> SnapshotAsync(string name, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var snapshot = await (await RecoveryAsync()).SnapshotAsync(name, ResourceTags(name), cancellationToken);
+        summary.Record("instance", DatabaseName);
+        return snapshot;
+    }
+
+    public async Task<Recovery.BackupState> BackupsAsync(CancellationToken cancellationToken = default) =>
+        await (await RecoveryAsync()).BackupsAsync(cancellationToken);
+
+    public async Task CheckTargetAsync(Recovery.RestoreTarget target, CancellationToken cancellationToken = default) =>
+        await (await RecoveryAsync()).CheckTargetAsync(target, cancellationToken);
+
+    /// <summary>
+    /// RDS restores into a new instance that becomes the stack's (see <see cref="RdsRecovery"/>); then the
+    /// outputs are read again: the new instance's managed master secret is another one.
+    /// </summary>
+    public async Task<Recovery.RestoredDatabase> RestoreAsync(Recovery.RestoreTarget target, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        var restored = await (await RecoveryAsync()).RestoreAsync(target, summary, cancellationToken);
+        await RefreshOutputsAsync();
+        return restored;
+    }
+
+    /// <summary>An AMI of the app server (scaled out: of the first server; they all boot from one launch template).</summary>
+    public async Task<IReadOnlyList<Recovery.ServerImage>> ImageServersAsync(string name, bool reboot, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var instance = ScaledOut ? Servers[0].Name : Outputs().InstanceId!;
+        var image = await new ServerImages(await Ec2Async(), Log).CreateAsync(instance, name, reboot, ResourceTags(name), TimeSpan.FromMinutes(60), cancellationToken);
+        return [new Recovery.ServerImage(instance, image.ImageId, name, image.State?.Value ?? "available")];
+    }
+
+    /// <summary>The tags of a snapshot or an image: its name, the environment, who took it.</summary>
+    private Dictionary<string, string> ResourceTags(string name) => new(StringComparer.Ordinal)
+    {
+        ["Name"] = name,
+        ["tableorder:environment"] = Name,
+        ["tableorder:taken-by"] = AuditLog.CurrentActor(),
+    };
+
+    private async Task<RdsRecovery> RecoveryAsync()
+    {
+        if (!site.AnswersRds)
+        {
+            throw new NotInThisEnvironmentException(
+                $"Snapshot and Restore in the {Name} need its RDS, which comes with the rehearsal on moto; rehearse them with --environment=local for now (the same pgBackRest-backed flow).");
+        }
+
+        _rds ??= AwsClients.Rds(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
+        return _recovery ??= new RdsRecovery(new RdsDatabase(_rds, Log), DatabaseName, Log, Path.Combine(options.StateDirectory, "rds-restore.json"), site.AdoptDatabaseAsync);
+    }
+
     /// <summary>
     /// Where the app's STAFF_TOKEN is kept (SecureString): made by this build once, taken by every env file a
     /// server writes (the single server's, each of a fleet's, app-env.sh on a server Auto Scaling adds), and
@@ -379,6 +441,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         _elb = null;
         _autoScaling?.Dispose();
         _autoScaling = null;
+        _rds?.Dispose();
+        _rds = null;
         site.Dispose();
     }
 
