@@ -172,7 +172,7 @@ for cidr in "${load_balancer_cidrs[@]}"; do
         || die "--load-balancer-cidrs must be networks like 10.0.1.0/24,10.0.2.0/24, got '$cidr'"
 done
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
-for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/logrotate-tableorder \
+for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/nginx-maintenance.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
     [[ -f $here/$f ]] || die "$here/$f is missing: upload the whole app-deploy/ folder, not just bootstrap.sh"
 done
@@ -464,6 +464,11 @@ elif (( placeholder_changed )) && [[ $(readlink -f "$CURRENT" 2>/dev/null) == "$
 fi
 
 # ---- 8. Nginx site: recorded, written by a rename, checked, reloaded -----------------------------
+# the site includes the maintenance file: its "off" form is there before the site (a restore turns it on)
+if [[ ! -f $MAINTENANCE_CONF ]]; then
+    slot maintenance off >/dev/null
+    changed "maintenance file $MAINTENANCE_CONF (off)"
+fi
 nginx_log_dir=/var/log/nginx
 # render_site TLS(0|1) -> stdout: the site with the plain HTTP server serving the app (0) or
 # redirecting to the HTTPS one (1); with a domain, HTTP also answers the ACME challenge
@@ -474,7 +479,7 @@ render_site() {
     [[ -z $domain ]] || acme=1
     (( https_port == 443 )) || redirect_port=":$https_port"
     site_render "$tls" "$acme" "$here/server" "$lb_cidrs" "HTTP_PORT=$http_port" "HTTPS_PORT=$https_port" "HTTPS_REDIRECT_PORT=$redirect_port" \
-        "DOMAIN=$domain" "CERT_DIR=/etc/letsencrypt/live/$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" \
+        "DOMAIN=$domain" "CERT_DIR=/etc/letsencrypt/live/$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" "MAINTENANCE_CONF=$MAINTENANCE_CONF" \
         "NGINX_LOG_DIR=$nginx_log_dir" "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT"
 }
 
