@@ -13,7 +13,7 @@ namespace TableOrder.Build.Environments;
 /// Local: the stack is this machine's (PostgreSQL, Redis, the app-server machine), reached over
 /// SSH with the host key read from the machine's disk; settings are written from the local secrets.
 /// </summary>
-public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet, IDatabaseRecovery
+public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet, IDatabaseRecovery, IServerReboots
 {
     private readonly Dictionary<int, IRemoteShell> _others = [];
     private IRemoteShell? _server;
@@ -233,6 +233,39 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
     {
         HoldStack();
         return Task.FromResult(stack.RestoreDatabase(target));
+    }
+
+    /// <summary>
+    /// The machine's systemd reboots; systemd-nspawn ends with it (exit 133), and the stack boots the
+    /// machine again from its copy, as EC2's host brings an instance back.
+    /// </summary>
+    public async Task<IRemoteShell> RebootAsync(AppServer server, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        HoldStack();
+        var machine = stack.Fleet.Servers.FirstOrDefault(s => s.Name == server.Name)
+            ?? throw new LocalEnvironmentException($"The local stack has no app server {server.Name}.");
+        var shell = await server.Connect(TimeSpan.FromSeconds(30));
+        await shell.RunAsync(Server.PackageUpdates.Reboot(), cancellationToken);
+        Forget(machine.Index);
+        Waiting.Until(() => machine.Machine.RunningPid is null, TimeSpan.FromMinutes(2), $"{machine.Layout.MachineName} did not go down within 2 minutes of its reboot.");
+        log.Information("{0}: down; booting it again", server.Name);
+        machine.Machine.Start();
+        return await server.Connect(TimeSpan.FromMinutes(3));
+    }
+
+    /// <summary>Drops the build's connection to machine <paramref name="index"/> (it went down).</summary>
+    private void Forget(int index)
+    {
+        if (index == 1)
+        {
+            _server?.Dispose();
+            _server = null;
+        }
+        else if (_others.Remove(index, out var other))
+        {
+            other.Dispose();
+        }
     }
 
     private void RequireDatabase()

@@ -24,7 +24,7 @@ namespace TableOrder.Build.Environments;
 /// scaled_out), it is a fleet: the Auto Scaling group's instances in service, each reached the same way
 /// with its own pin, behind the ALB's target group, and the release bucket in S3 for servers added later.
 /// </summary>
-public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet, IDatabaseRecovery, IServerImages
+public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet, IDatabaseRecovery, IServerImages, IServerReboots
 {
     private static readonly JsonSerializerOptions OutputsJson = new() { WriteIndented = true };
 
@@ -130,7 +130,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     }
 
     /// <summary>The tasks that read the terraform outputs (the server's address, login, secrets' ARNs, ...).</summary>
-    private static readonly string[] OutputReaders = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Smoke", "Rollback", "Status", "Logs", "Lock", "Verify"];
+    private static readonly string[] OutputReaders = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Smoke", "Rollback", "Status", "Logs", "Lock", "Verify", "Snapshot", "Restore", "Patch"];
 
     /// <summary>
     /// The outputs the run's tasks read, checked before any of them runs: a run that provisions checks
@@ -299,6 +299,47 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         var instance = ScaledOut ? Servers[0].Name : Outputs().InstanceId!;
         var image = await new ServerImages(await Ec2Async(), Log).CreateAsync(instance, name, reboot, ResourceTags(name), TimeSpan.FromMinutes(60), cancellationToken);
         return [new Recovery.ServerImage(instance, image.ImageId, name, image.State?.Value ?? "available")];
+    }
+
+    /// <summary>
+    /// The instance reboots (systemctl reboot over the transport); then EC2's status checks and a new
+    /// pinned connection (the kept pin: a reboot keeps the host keys), until the server's boot id is a new one.
+    /// </summary>
+    public async Task<IRemoteShell> RebootAsync(AppServer server, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var shell = await server.Connect(TimeSpan.FromSeconds(30));
+        var instance = _servers.FirstOrDefault(s => ReferenceEquals(s.Value, shell)).Key ?? Outputs().InstanceId!;
+        var before = (await shell.RunAsync(Server.PackageUpdates.BootId(), cancellationToken)).Text.Trim();
+        await shell.RunAsync(Server.PackageUpdates.Reboot(), cancellationToken);
+        var deadline = DateTime.UtcNow.AddMinutes(15);
+        while (true)
+        {
+            if (_servers.TryRemove(instance, out var old))
+            {
+                old.Dispose();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            await new Ec2Instances(await Ec2Async(), Log).WaitUntilReadyAsync(instance, TimeSpan.FromMinutes(10), cancellationToken);
+            try
+            {
+                var again = await server.Connect(TimeSpan.FromMinutes(5));
+                if ((await again.RunAsync(Server.PackageUpdates.BootId(), cancellationToken)).Text.Trim() != before)
+                {
+                    return again;
+                }
+            }
+            catch (Exception down) when (down is RemoteException or Renci.SshNet.Common.SshException or IOException or System.Net.Sockets.SocketException && DateTime.UtcNow < deadline)
+            {
+                Log.Information("{0}: not back yet ({1})", instance, down.Message);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new RemoteException($"{instance} did not come back from its reboot within 15 minutes; see its console (aws ec2 get-console-output --instance-id {instance}).");
+            }
+        }
     }
 
     /// <summary>The tags of a snapshot or an image: its name, the environment, who took it.</summary>
