@@ -125,6 +125,12 @@ public static class Patching
                 using (var step = context.Log.Step($"{server.Name}: rebooting"))
                 {
                     var shell = await reboots.RebootAsync(server, cancellationToken);
+                    if (server == servers[0])
+                    {
+                        // the deploy lock lives on the first server: its hold goes on over the new connection
+                        context.DeployLock = context.DeployLock?.Over(shell);
+                    }
+
                     var health = await HealthGate.WaitAsync(shell, server.Ports, null, context.Options.Release.HealthTimeout, cancellationToken);
                     if (!health.Healthy)
                     {
