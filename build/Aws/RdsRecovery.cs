@@ -10,9 +10,8 @@ namespace TableOrder.Build.Aws;
 /// <param name="Target">What is restored (as --to-time/--snapshot wrote it).</param>
 /// <param name="Restored">The new instance's temporary identifier.</param>
 /// <param name="Replaced">The name the old instance is renamed to (kept, deletion protection on).</param>
-/// <param name="ReplacedResourceId">The old instance's DbiResourceId: which instance is still the old one.</param>
 /// <param name="RestorePoint">The point the new instance holds.</param>
-public sealed record RdsRestoreJournal(string Target, string Restored, string Replaced, string? ReplacedResourceId, DateTimeOffset RestorePoint);
+public sealed record RdsRestoreJournal(string Target, string Restored, string Replaced, DateTimeOffset RestorePoint);
 
 /// <summary>
 /// The design's "database failure" recovery on RDS: restore into a new instance (point in time, or a
@@ -93,7 +92,7 @@ public sealed class RdsRecovery(RdsDatabase rds, string identifier, ICakeLog log
                 ?? (target.Snapshot is { } name ? (await rds.SnapshotAsync(name, cancellationToken))?.Created : null)
                 ?? current.LatestRestorableTime
                 ?? throw new RecoveryException($"RDS reports no latest restorable time for {identifier}: are its automated backups on?");
-            journal = new RdsRestoreJournal(target.ToString(), $"{identifier}-restore-{stamp}", $"{identifier}-replaced-{stamp}", current.ResourceId, point);
+            journal = new RdsRestoreJournal(target.ToString(), $"{identifier}-restore-{stamp}", $"{identifier}-replaced-{stamp}", point);
             WriteJournal(journal);
 
             if (target.Snapshot is { } snapshot)
@@ -119,7 +118,8 @@ public sealed class RdsRecovery(RdsDatabase rds, string identifier, ICakeLog log
             steps.Add($"{journal.Restored} available");
         }
 
-        if (await rds.DescribeAsync(identifier, cancellationToken) is { } old && old.ResourceId == journal.ReplacedResourceId)
+        // the replaced name comes into being only by this rename: while it is free, the stack's name is still the old instance
+        if (await rds.DescribeAsync(journal.Replaced, cancellationToken) is null && await rds.DescribeAsync(identifier, cancellationToken) is not null)
         {
             await rds.RenameAsync(identifier, journal.Replaced, cancellationToken);
             steps.Add($"renamed the old instance to {journal.Replaced} (kept, deletion protection on)");

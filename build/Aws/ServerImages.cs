@@ -24,11 +24,8 @@ public sealed class ServerImages(IAmazonEC2 ec2, ICakeLog log, Polling? polling 
             Name = name,
             Description = $"Table Order app server {instanceId}, {(reboot ? "rebooted for" : "no reboot (crash-consistent)")}",
             NoReboot = !reboot,
-            TagSpecifications =
-            [
-                new TagSpecification { ResourceType = ResourceType.Image, Tags = tagList },
-                new TagSpecification { ResourceType = ResourceType.Snapshot, Tags = tagList },
-            ],
+            // the volume snapshots are tagged once the image names them (moto has no snapshot tag specification)
+            TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Image, Tags = tagList }],
         };
     }
 
@@ -50,8 +47,14 @@ public sealed class ServerImages(IAmazonEC2 ec2, ICakeLog log, Polling? polling 
             var state = image?.State?.Value ?? "absent";
             if (state == "available")
             {
-                log.Information("EC2: image {0} is available ({1:0}s)", imageId, clock.Elapsed.TotalSeconds);
-                return image!;
+                var snapshots = image!.BlockDeviceMappings?.Select(m => m.Ebs?.SnapshotId).OfType<string>().ToList() ?? [];
+                if (snapshots.Count > 0)
+                {
+                    await ec2.CreateTagsAsync(new CreateTagsRequest { Resources = snapshots, Tags = [.. tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tag(t.Key, t.Value))] }, cancellationToken);
+                }
+
+                log.Information("EC2: image {0} is available ({1:0}s; volume snapshots {2} tagged)", imageId, clock.Elapsed.TotalSeconds, snapshots.Count == 0 ? "none" : string.Join(", ", snapshots));
+                return image;
             }
 
             if (state is "failed" or "invalid" or "deregistered" || clock.Elapsed + delay > timeout)
