@@ -198,7 +198,7 @@ public sealed partial class SiteSecurityTests
         var values = string.Join(' ', new[]
         {
             "HTTP_PORT=80", "HTTPS_PORT=443", "HTTPS_REDIRECT_PORT=", "DOMAIN=order.example.com", "CERT_DIR=/etc/letsencrypt/live/order.example.com",
-            "ACME_WEBROOT=/var/lib/tableorder-acme", "LIVE_CONF=/etc/nginx/tableorder/live.conf", "NGINX_LOG_DIR=/var/log/nginx",
+            "ACME_WEBROOT=/var/lib/tableorder-acme", "LIVE_CONF=/etc/nginx/tableorder/live.conf", "MAINTENANCE_CONF=/etc/nginx/tableorder/maintenance.conf", "NGINX_LOG_DIR=/var/log/nginx",
             $"API_RATE={ServerMap.ApiRequestsPerSecond}", $"API_BURST={ServerMap.ApiBurst}", $"STREAMS_PER_CLIENT={ServerMap.StreamsPerClient}",
         });
         var script = $". '{Path.Combine(AppDeploy, "server", "site-template.sh")}' && site_render {flag} {flag} '{Path.Combine(AppDeploy, "server")}' '{cidrs}' {values}";
