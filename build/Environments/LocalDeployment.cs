@@ -221,9 +221,10 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
             [.. backups.Where(b => b.Snapshot is not null).Select(b => new Recovery.DatabaseSnapshot(b.Snapshot!, b.Finished, "available"))]));
     }
 
+    /// <summary>Reads the repository only: a database that is gone (not running, its folder damaged) is what a restore is for.</summary>
     public Task CheckTargetAsync(Recovery.RestoreTarget target, CancellationToken cancellationToken = default)
     {
-        RequireDatabase();
+        HoldStack();
         stack.Backups.Check(target);
         return Task.CompletedTask;
     }

@@ -84,7 +84,7 @@ public sealed class LocalEnvironment
 
     /// <summary>
     /// Restores the database to <paramref name="target"/> into a fresh data folder, swapped in for the
-    /// running one (kept as <see cref="LocalPostgres.ReplacedFolder"/>): a running cluster first archives
+    /// running one (kept as data.replaced-&lt;utc&gt;, <see cref="LocalPostgres.ReplacedFolder"/>): a running cluster first archives
     /// its current WAL segment, so nothing written before the target is lost; PostgreSQL then replays the
     /// archive up to the target and promotes itself.
     /// </summary>
@@ -105,19 +105,37 @@ public sealed class LocalEnvironment
 
         steps.Add("restored into " + Postgres.RestoreFolder);
         Postgres.SwapInRestored();
-        steps.Add("swapped in; the replaced cluster is " + Postgres.ReplacedFolder);
-        using (var step = _log.Step("PostgreSQL: replaying the archive up to the target, then promoting"))
+        var replaced = Postgres.ReplacedFolder;
+        steps.Add("swapped in; the replaced cluster is kept in " + replaced);
+        try
         {
+            using var step = _log.Step("PostgreSQL: replaying the archive up to the target, then promoting");
             Postgres.Start(Secrets);
             step.Done();
         }
+        catch (Exception failed) when (failed is LocalEnvironmentException or Npgsql.NpgsqlException && target.Time is not null && Postgres.RecoveryEndedBeforeTarget())
+        {
+            // the archive holds nothing written after the target (a database that was gone before it):
+            // its end is the point the target asks for
+            _log.Warning("PostgreSQL: the archive ends before {0}; restoring to its end, the latest restorable time.", target);
+            Backups.RestoreInto(Postgres.RestoreFolder, Recovery.RestoreTarget.Latest);
+            Postgres.ReplaceFailedRestore();
+            Postgres.Start(Secrets);
+            steps.Add("the archive ended before the target: restored to its end");
+        }
 
         steps.Add("replayed and promoted");
+        // no transaction replayed after the backup: the data is as of the backup's end (a snapshot), or of the
+        // archive's end, which had nothing newer to replay (a time up to then)
         var point = Postgres.LastReplayed()
-            ?? (target.Snapshot is { } snapshot ? Backups.List().LastOrDefault(b => b.Snapshot == snapshot)?.Finished : null)
+            ?? (target.Snapshot is { } snapshot
+                ? Backups.List().LastOrDefault(b => b.Snapshot == snapshot)?.Finished
+                : Min(target.Time ?? DateTimeOffset.UtcNow, Backups.LatestRestorableTime() ?? DateTimeOffset.UtcNow))
             ?? throw new LocalEnvironmentException("The restored cluster replayed no transaction and its backup has no end time: the restore point is unknown.");
-        return new Recovery.RestoredDatabase(point, _layout.PostgresData, Postgres.ReplacedFolder, steps);
+        return new Recovery.RestoredDatabase(point, _layout.PostgresData, replaced, steps);
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>Read (or made) once per build, and masked in every log line from then on.</summary>
     public LocalSecrets Secrets

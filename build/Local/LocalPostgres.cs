@@ -121,16 +121,19 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
     /// <summary>Where a restore puts the restored cluster before it is swapped in.</summary>
     public string RestoreFolder => layout.PostgresData + ".restore";
 
-    /// <summary>The cluster a restore replaced, kept until the next restore or LocalDown --purge.</summary>
-    public string ReplacedFolder => layout.PostgresData + ".replaced";
+    /// <summary>The cluster the last restore replaced (data.replaced-&lt;utc&gt;), kept until the user deletes it or LocalDown --purge; null before any.</summary>
+    public string? ReplacedFolder =>
+        Directory.Exists(layout.PostgresDirectory)
+            ? Directory.GetDirectories(layout.PostgresDirectory, "data.replaced-*").Order(StringComparer.Ordinal).LastOrDefault()
+            : null;
 
-    /// <summary>Written once the restored cluster is whole: from then on the swap is finished by whoever comes next.</summary>
+    /// <summary>Written once the restored cluster is whole (it names the folder the old one goes to): from then on the swap is finished by whoever comes next.</summary>
     private string SwapMarker => Path.Combine(layout.PostgresDirectory, "swap-pending");
 
     /// <summary>
     /// Stops the cluster and puts the restored one (<see cref="RestoreFolder"/>, whole) in its place; the
-    /// old one becomes <see cref="ReplacedFolder"/>. Recorded first, so a kill in between is finished by
-    /// the next start, never leaving no cluster (which a start would initialize anew).
+    /// old one is kept as data.replaced-&lt;utc&gt; (every restore keeps its own). Recorded first, so a kill
+    /// in between is finished by the next start, never leaving no cluster (which a start would initialize anew).
     /// </summary>
     public void SwapInRestored()
     {
@@ -139,7 +142,7 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
             throw new LocalEnvironmentException($"{RestoreFolder} holds no restored cluster: nothing to swap in.");
         }
 
-        File.WriteAllText(SwapMarker, RestoreFolder);
+        File.WriteAllText(SwapMarker, layout.PostgresData + ".replaced-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
         Stop();
         FinishSwap();
     }
@@ -151,24 +154,40 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
             return;
         }
 
+        var replaced = File.ReadAllText(SwapMarker).Trim();
         if (Directory.Exists(RestoreFolder))
         {
             if (Directory.Exists(layout.PostgresData))
             {
-                if (Directory.Exists(ReplacedFolder))
-                {
-                    process.Run("rm", ["-rf", "--one-file-system", ReplacedFolder]);
-                }
-
-                Directory.Move(layout.PostgresData, ReplacedFolder);
+                Directory.Move(layout.PostgresData, replaced);
             }
 
             Directory.Move(RestoreFolder, layout.PostgresData);
-            log.Information("PostgreSQL: the restored cluster is in place; the one it replaced is kept in {0}", ReplacedFolder);
+            log.Information("PostgreSQL: the restored cluster is in place; the one it replaced is kept in {0}", replaced);
         }
 
         File.Delete(SwapMarker);
     }
+
+    /// <summary>
+    /// A restored cluster that did not come up (its recovery failed) is replaced by <see cref="RestoreFolder"/>,
+    /// restored again: unlike <see cref="SwapInRestored"/> the cluster it replaced first stays where it is kept.
+    /// </summary>
+    public void ReplaceFailedRestore()
+    {
+        Stop();
+        if (Directory.Exists(layout.PostgresData))
+        {
+            process.Run("rm", ["-rf", "--one-file-system", layout.PostgresData]);
+        }
+
+        Directory.Move(RestoreFolder, layout.PostgresData);
+    }
+
+    /// <summary>PostgreSQL's log says its recovery reached the end of the archive before the target time.</summary>
+    public bool RecoveryEndedBeforeTarget() =>
+        File.Exists(layout.PostgresLog) &&
+        File.ReadLines(layout.PostgresLog).TakeLast(30).Any(l => l.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal));
 
     /// <summary>
     /// Asks the running cluster to close its WAL segment and waits until the archive has it, so a
@@ -183,6 +202,9 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
 
         try
         {
+            // a commit now: recovery to a time up to now finds a transaction past its target and stops
+            // there (an idle cluster's WAL has none, and recovery would end before reaching the target)
+            Scalar("SELECT txid_current()::text");
             var segment = Scalar("SELECT pg_walfile_name(pg_switch_wal())");
             var deadline = DateTime.UtcNow + wait;
             while (DateTime.UtcNow < deadline)
