@@ -15,8 +15,8 @@ public sealed record ServerPatch(string Server, IReadOnlyList<PendingUpdate> Upd
 /// The design's "EC2 patching": Debian's pending updates on every app server, listed (security ones
 /// marked), installed with no service restarted by the packages, then what runs old code restarted
 /// without a failed request: the API through the zero-downtime slot switch (drained in the load
-/// balancer first when there are several servers), Nginx by a graceful reload, other units as they
-/// are. It says whether a reboot is needed; with --reboot it reboots, one server at a time, drained
+/// balancer first when there are several servers), Nginx by its graceful on-the-fly upgrade (a reload
+/// keeps the old binary), other units as they are. It says whether a reboot is needed; with --reboot it reboots, one server at a time, drained
 /// first (one server: the downtime is measured through the site).
 /// </summary>
 public static class Patching
@@ -38,14 +38,14 @@ public static class Patching
         context.Summary.Record("updates", patched.Sum(p => p.Updates.Count));
         context.Summary.Record("security", patched.Sum(p => p.Updates.Count(u => u.Security)));
         context.Summary.Record("apiRestarted", patched.Any(p => p.ApiRestarted));
-        context.Summary.Record("nginxReloaded", patched.Any(p => p.Needs.Nginx));
+        context.Summary.Record("nginxUpgraded", patched.Any(p => p.Needs.Nginx));
         context.Summary.Record("rebootNeeded", needed.Count > 0);
         context.Summary.Record("servers", patched.Select(p => new
         {
             server = p.Server,
             updates = p.Updates.Select(u => new { package = u.Package, from = u.Installed, to = u.Candidate, security = u.Security }).ToList(),
             apiRestarted = p.ApiRestarted,
-            nginxReloaded = p.Needs.Nginx,
+            nginxUpgraded = p.Needs.Nginx,
             restarted = p.Needs.Others,
             rebootNeeded = p.Needs.RebootNeeded,
             rebootReasons = p.Needs.RebootReasons,
@@ -90,8 +90,8 @@ public static class Patching
         var needs = PackageUpdates.ParseNeeds((await shell.RunAsync(PackageUpdates.Needs(), cancellationToken)).Output, upgraded);
         if (needs.Nginx)
         {
-            await shell.RunAsync(PackageUpdates.ReloadNginx(), cancellationToken);
-            context.Log.Information("{0}nginx reloaded (graceful)", prefix);
+            await shell.RunAsync(PackageUpdates.UpgradeNginx(), cancellationToken);
+            context.Log.Information("{0}nginx upgraded on the fly (a new master, the old one finishing its requests)", prefix);
         }
 
         if (needs.Others.Count > 0)

@@ -18,8 +18,11 @@ public sealed record PendingUpdate(string Package, string? Installed, string Can
 /// <param name="RebootRequiredFile">Debian's /run/reboot-required (written by packages that need one).</param>
 public sealed record RestartNeeds(IReadOnlyList<string> Services, int KernelStatus, bool RebootRequiredFile)
 {
-    /// <summary>Units that cannot be restarted under a running system without harm: they wait for a reboot.</summary>
-    public static readonly IReadOnlyList<string> RebootOnly = ["dbus.service", "dbus-broker.service", "systemd-logind.service", "user@", "getty@", "serial-getty@", "systemd-manager"];
+    /// <summary>
+    /// Units that cannot be restarted under a running system without harm, and needrestart's names that are
+    /// not units at all (systemd-manager: PID 1; systemd-user: the users' managers): they wait for a reboot.
+    /// </summary>
+    public static readonly IReadOnlyList<string> RebootOnly = ["dbus.service", "dbus-broker.service", "systemd-logind.service", "user@", "getty@", "serial-getty@"];
 
     /// <summary>The API runs old code: it is restarted through the zero-downtime slot switch.</summary>
     public bool Api { get; init; }
@@ -41,7 +44,8 @@ public sealed record RestartNeeds(IReadOnlyList<string> Services, int KernelStat
 
     public static bool IsApi(string unit) => unit.StartsWith("tableorder-api@", StringComparison.Ordinal);
 
-    private static bool IsRebootOnly(string unit) => RebootOnly.Any(r => r.EndsWith('@') ? unit.StartsWith(r, StringComparison.Ordinal) : unit == r);
+    private static bool IsRebootOnly(string unit) =>
+        !unit.EndsWith(".service", StringComparison.Ordinal) || RebootOnly.Any(r => r.EndsWith('@') ? unit.StartsWith(r, StringComparison.Ordinal) : unit == r);
 }
 
 /// <summary>
@@ -103,9 +107,29 @@ public static partial class PackageUpdates
             "ask needrestart what runs old code") with
         { Timeout = TimeSpan.FromMinutes(5) };
 
-    /// <summary>Nginx picks up a new binary's workers and libraries by a graceful reload (checked first).</summary>
-    public static RemoteCommand ReloadNginx() =>
-        RemoteCommand.Root("nginx -t -q && systemctl reload nginx.service", "reload nginx (graceful)");
+    /// <summary>
+    /// Nginx runs the new binary and libraries with no request dropped: nginx's own on-the-fly upgrade (USR2
+    /// starts a new master beside the old, which QUIT then stops gracefully: its workers finish what they
+    /// serve). A reload alone would fork new workers from the old master, with the old code. systemd follows
+    /// the new master through the unit's PID file.
+    /// </summary>
+    public static RemoteCommand UpgradeNginx()
+    {
+        string[] lines =
+        [
+            "set -eu",
+            "nginx -t -q",
+            "pidfile=$(systemctl show -p PIDFile --value nginx.service); pidfile=${pidfile:-/run/nginx.pid}",
+            "old=$(cat \"$pidfile\")",
+            "kill -USR2 \"$old\"",
+            "for _ in $(seq 100); do if [ -f \"$pidfile.oldbin\" ] && [ -s \"$pidfile\" ] && [ \"$(cat \"$pidfile\")\" != \"$old\" ]; then break; fi; sleep 0.1; done",
+            "new=$(cat \"$pidfile\")",
+            "if [ \"$new\" = \"$old\" ]; then echo 'nginx: the new master did not start; the old one serves on' >&2; exit 1; fi",
+            "kill -QUIT \"$old\"",
+            "echo \"nginx: master $new runs the new binary; $old finishes its requests and goes\"",
+        ];
+        return RemoteCommand.Root(string.Join('\n', lines), "upgrade nginx on the fly (graceful)");
+    }
 
     public static RemoteCommand Restart(IReadOnlyCollection<string> units)
     {

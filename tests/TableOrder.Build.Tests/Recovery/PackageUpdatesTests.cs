@@ -68,13 +68,17 @@ public sealed class PackageUpdatesTests
             "NEEDRESTART-SVC: tableorder-api@blue.service",
             "NEEDRESTART-SVC: cron.service",
             "NEEDRESTART-SVC: dbus.service",
+            "NEEDRESTART-SVC: systemd-manager",
+            "NEEDRESTART-SVC: systemd-user",
+            "NEEDRESTART-SESS: admin @ user manager",
         ],
             ["libssl3t64"]);
         Assert.True(needs.Nginx);
         Assert.True(needs.Api);
         Assert.Equal(["cron.service"], needs.Others);
         Assert.True(needs.RebootNeeded);
-        Assert.Equal(["dbus.service"], needs.RebootReasons);
+        // what is not a unit systemctl can restart (PID 1, the users' managers) waits for the reboot too
+        Assert.Equal(["dbus.service", "systemd-manager", "systemd-user"], needs.RebootReasons);
     }
 
     [Fact]
@@ -91,9 +95,13 @@ public sealed class PackageUpdatesTests
     }
 
     [Fact]
-    public void Nginx_reloads_gracefully_and_the_reboot_returns_before_it_happens()
+    public void Nginx_upgrades_on_the_fly_and_the_reboot_returns_before_it_happens()
     {
-        Assert.Equal("nginx -t -q && systemctl reload nginx.service", PackageUpdates.ReloadNginx().Text);
+        var nginx = PackageUpdates.UpgradeNginx().Text.Split('\n');
+        Assert.Equal("nginx -t -q", nginx[1]);
+        Assert.Equal("kill -USR2 \"$old\"", nginx[4]);
+        Assert.Contains("exit 1", nginx[7], StringComparison.Ordinal);
+        Assert.Equal("kill -QUIT \"$old\"", nginx[8]);
         Assert.Equal("systemctl restart 'cron.service' 'user@1000.service'", PackageUpdates.Restart(["cron.service", "user@1000.service"]).Text);
         var reboot = PackageUpdates.Reboot();
         Assert.StartsWith("systemd-run --quiet --on-active=1 ", reboot.Text, StringComparison.Ordinal);
