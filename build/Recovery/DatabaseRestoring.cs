@@ -99,7 +99,7 @@ public static class DatabaseRestoring
     private static async Task<IReadOnlyList<string>> SmokeAsync(BuildContext context, string? release, string pass, CancellationToken cancellationToken)
     {
         var tls = context.Deployment.Policy.Tls;
-        using var http = new HttpClient(tls?.Handler() ?? new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = SmokeClient.Create(tls);
         http.DefaultRequestHeaders.Add(ServerMap.MaintenancePassHeader, pass);
         return await new SmokeChecks(http, context.Deployment.PublicUrl(), context.Log)
         {
