@@ -51,8 +51,19 @@ public static class DatabaseRestoring
             if (release is not null)
             {
                 using var step = context.Log.Step($"Migrate: the restored database to release {release}'s head");
-                migrated = await Migrations.UpgradeAsync(first, release, cancellationToken);
-                step.Done();
+                try
+                {
+                    migrated = await Migrations.UpgradeAsync(first, release, cancellationToken);
+                    step.Done();
+                }
+                catch (ReleaseException ahead) when (ahead.Message.Contains("Can't locate revision", StringComparison.Ordinal))
+                {
+                    // a later release migrated it, then the app went back (Rollback): the live release runs
+                    // on it as it did before the restore; nothing to upgrade, and nothing to undo here
+                    step.Done();
+                    context.Log.Warning("Migrate: the restored database is at a revision release {0} does not have (a later release migrated it); it is left as it is.", release);
+                    context.Summary.Record("databaseAhead", true);
+                }
             }
 
             context.Summary.Record("migrated", migrated);
