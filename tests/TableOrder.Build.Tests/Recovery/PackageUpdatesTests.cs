@@ -1,4 +1,5 @@
 using TableOrder.Build.Release;
+using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using Xunit;
 
@@ -112,8 +113,9 @@ public sealed class PackageUpdatesTests
     [Fact]
     public void Maintenance_is_slot_shs_with_the_retry_after()
     {
-        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/slot.sh\" maintenance on --retry-after 60", SlotCommands.MaintenanceOn(TimeSpan.FromSeconds(60)).Text);
-        Assert.Equal("sudo -n bash \"$HOME/tableorder-deploy/slot.sh\" maintenance off", SlotCommands.MaintenanceOff().Text);
+        Assert.EndsWith(" bash \"$HOME/tableorder-deploy/slot.sh\" maintenance on --retry-after 60", SlotCommands.MaintenanceOn(TimeSpan.FromSeconds(60)).Text, StringComparison.Ordinal);
+        Assert.StartsWith(Shell.SudoPrefix + " ", SlotCommands.MaintenanceOn(TimeSpan.FromSeconds(60)).Text, StringComparison.Ordinal);
+        Assert.EndsWith(" bash \"$HOME/tableorder-deploy/slot.sh\" maintenance off", SlotCommands.MaintenanceOff().Text, StringComparison.Ordinal);
         Assert.Equal("/etc/nginx/tableorder/maintenance.conf", ServerMap.NginxMaintenanceFile);
         Assert.StartsWith(ServerMap.DeployStateDirectory + "/", ServerMap.MaintenancePassFile, StringComparison.Ordinal);
         Assert.Contains("readonly MAINTENANCE_CONF='/etc/nginx/tableorder/maintenance.conf'", ServerMap.ShellFile(), StringComparison.Ordinal);
