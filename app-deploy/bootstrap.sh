@@ -198,7 +198,7 @@ elif [[ -n $db_ca_url$db_ca_sha256 ]]; then
     [[ $db_ca_sha256 =~ ^[0-9a-f]{64}$ ]] || die "--db-ca-sha256 must be 64 lowercase hex digits (the bundle's pinned SHA-256), got '$db_ca_sha256'"
 fi
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 ..."
-for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/logrotate-tableorder \
+for f in slot.sh server/tableorder-api@.service.in server/nginx-site.conf.in server/nginx-app.conf.in server/site-template.sh server/nginx-live.conf.in server/nginx-maintenance.conf.in server/logrotate-tableorder \
     server/placeholder/app/main.py server/placeholder/ui/index.html.in cloudwatch/amazon-cloudwatch-agent.json; do
     [[ -f $here/$f ]] || die "$here/$f is missing: upload the whole app-deploy/ folder, not just bootstrap.sh"
 done
@@ -513,6 +513,11 @@ elif (( placeholder_changed )) && [[ $(readlink -f "$CURRENT" 2>/dev/null) == "$
 fi
 
 # ---- 8. Nginx site: recorded, written by a rename, checked, reloaded -----------------------------
+# the site includes the maintenance file: its "off" form is there before the site (a restore turns it on)
+if [[ ! -f $MAINTENANCE_CONF ]]; then
+    slot maintenance off >/dev/null
+    changed "maintenance file $MAINTENANCE_CONF (off)"
+fi
 nginx_log_dir=/var/log/nginx
 # render_site TLS(0|1) -> stdout: the site with the plain HTTP server serving the app (0) or
 # redirecting to the HTTPS one (1); with a domain, HTTP also answers the ACME challenge
@@ -523,7 +528,7 @@ render_site() {
     [[ -z $domain ]] || acme=1
     (( https_port == 443 )) || redirect_port=":$https_port"
     site_render "$tls" "$acme" "$here/server" "$lb_cidrs" "HTTP_PORT=$http_port" "HTTPS_PORT=$https_port" "HTTPS_REDIRECT_PORT=$redirect_port" \
-        "DOMAIN=$domain" "CERT_DIR=/etc/letsencrypt/live/$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" \
+        "DOMAIN=$domain" "CERT_DIR=/etc/letsencrypt/live/$domain" "ACME_WEBROOT=$ACME_WEBROOT" "LIVE_CONF=$LIVE_CONF" "MAINTENANCE_CONF=$MAINTENANCE_CONF" \
         "NGINX_LOG_DIR=$nginx_log_dir" "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT"
 }
 

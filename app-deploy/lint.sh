@@ -64,11 +64,13 @@ for ports in "8080 18000 8443 0" "80 8000 443 0" "8080 18000 8443 1" "80 8000 44
     mkdir -p "$prefix/logs" "$prefix/slots/blue/ui"
     # the live file as slot.sh writes it, and the site that includes it
     render "$here/server/nginx-live.conf.in" "API_PORT=$api" "UI_ROOT=$prefix/slots/blue/ui" "SLOT=blue" "RELEASE=lint" >"$prefix/live.conf"
+    # maintenance as slot.sh switches it on (the "off" form differs only in its values)
+    render "$here/server/nginx-maintenance.conf.in" "STATE=on" "ON=1" "PASS=0123456789abcdef0123456789abcdef" "RETRY_AFTER=60" >"$prefix/maintenance.conf"
     # production's ports with a load balancer's subnets in front, the local ones without
     cidrs=''
     (( http != 80 )) || cidrs=10.0.1.0/24,10.0.2.0/24
     site_render "$tls" "$tls" "$here/server" "$cidrs" "HTTP_PORT=$http" "HTTPS_PORT=$https" "HTTPS_REDIRECT_PORT=:$https" "DOMAIN=lint.example.com" \
-        "CERT_DIR=$cert" "ACME_WEBROOT=$prefix/acme" "LIVE_CONF=$prefix/live.conf" "NGINX_LOG_DIR=$prefix/logs" \
+        "CERT_DIR=$cert" "ACME_WEBROOT=$prefix/acme" "LIVE_CONF=$prefix/live.conf" "MAINTENANCE_CONF=$prefix/maintenance.conf" "NGINX_LOG_DIR=$prefix/logs" \
         "API_RATE=$API_RATE" "API_BURST=$API_BURST" "STREAMS_PER_CLIENT=$STREAMS_PER_CLIENT" >"$prefix/site.conf"
     mime=''
     [[ -f /etc/nginx/mime.types ]] && mime='include /etc/nginx/mime.types;'

@@ -14,6 +14,10 @@
 #       make SLOT live: Nginx's upstream and UI root change together in one file (temp name,
 #       rename, nginx -t, graceful reload); current/previous follow
 #   sudo bash slot.sh stop SLOT          drain and stop a slot that is not live
+#   sudo bash slot.sh maintenance on|off [--retry-after S]
+#       while the database is restored: writes to the API answer 503 with Retry-After S (60);
+#       requests with the build's pass ($MAINTENANCE_PASS, written by the build) go through.
+#       One file, switched like the live slot (temp name, rename, nginx -t, graceful reload)
 #   sudo bash slot.sh resume             finish what a killed run left pending
 #   sudo bash slot.sh state              print the live slot and each slot's release
 #   sudo bash slot.sh clear api-refresh  the build restarted the API through the switch: done
@@ -36,7 +40,7 @@ log() { printf 'slot: %s\n' "$*"; }
 die() { printf 'slot: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -44,10 +48,11 @@ usage() {
 [[ $# -ge 1 ]] || usage
 command=$1
 shift
-positional=() port='' timeout=60 python_deps=distro stop_at=''
+positional=() port='' timeout=60 python_deps=distro stop_at='' retry_after=60
 while (( $# )); do
     case $1 in
         --port) port=${2:-}; shift 2 ;;
+        --retry-after) retry_after=${2:-}; shift 2 ;;
         --timeout) timeout=${2:-}; shift 2 ;;
         --python-deps) python_deps=${2:-}; shift 2 ;;
         --stop-at) stop_at=${2:-}; shift 2 ;;
@@ -61,6 +66,7 @@ valid_release() { [[ $1 =~ ^[a-z0-9]{1,64}$ ]]; }
 valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && (( 10#$1 >= 1 && 10#$1 <= 65535 )); }
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 $command ..."
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout must be seconds, got '$timeout'"
+[[ $retry_after =~ ^[0-9]{1,5}$ ]] || die "--retry-after must be seconds, got '$retry_after'"
 [[ $python_deps == distro || $python_deps == lock ]] || die "--python-deps must be distro or lock, got '$python_deps'"
 
 # A crash at a named point, for the tests that prove the next run converges.
@@ -279,6 +285,40 @@ stop() {
     log "slot $slot stopped"
 }
 
+# ---- maintenance: writes to the API wait while the database is restored ---------------------------
+# write_maintenance on|off: the file (temp name, rename); nginx -t and the reload follow
+write_maintenance() {
+    local mode=$1 on=0 pass=off tmp=$MAINTENANCE_CONF.tmp
+    if [[ $mode == on ]]; then
+        on=1
+        pass=$(tr -dc 'a-f0-9' <"$MAINTENANCE_PASS" 2>/dev/null || true)
+        (( ${#pass} >= 32 )) || die "maintenance on needs the build's pass in $MAINTENANCE_PASS (32+ hex characters)"
+    fi
+    install -d -m 0755 "$(dirname "$MAINTENANCE_CONF")"
+    ( umask 077; render "$here/server/nginx-maintenance.conf.in" "STATE=$mode" "ON=$on" "PASS=$pass" "RETRY_AFTER=$((10#$retry_after))" >"$tmp" )
+    [[ -f $MAINTENANCE_CONF ]] && cp -p "$MAINTENANCE_CONF" "$MAINTENANCE_CONF.prev"
+    mv -f "$tmp" "$MAINTENANCE_CONF"
+}
+
+maintenance() {
+    local mode=$1 check
+    [[ $mode == on || $mode == off ]] || die "maintenance takes on or off, got '$mode'"
+    mark_pending nginx-reload
+    write_maintenance "$mode"
+    stop_point after-maintenance-write
+    if ! check=$(nginx -t -q 2>&1); then
+        if [[ -f $MAINTENANCE_CONF.prev ]]; then mv -f "$MAINTENANCE_CONF.prev" "$MAINTENANCE_CONF"; fi
+        clear_pending nginx-reload
+        die "nginx -t failed with maintenance $mode; the previous file is back and nothing was reloaded: $(tr '\n' ' ' <<<"$check")"
+    fi
+    rm -f "$MAINTENANCE_CONF.prev"
+    # a graceful reload: requests under way finish as they were
+    if systemctl is-active --quiet nginx.service; then systemctl reload nginx.service; fi
+    clear_pending nginx-reload
+    [[ $mode == on ]] || rm -f "$MAINTENANCE_PASS"
+    log "maintenance $mode"
+}
+
 state() {
     local live
     live=$(live_slot)
@@ -287,6 +327,7 @@ state() {
         printf '%s=%s %s\n' "$slot" "$(slot_release "$slot")" "$(systemctl is-active "tableorder-api@$slot.service" 2>/dev/null || true)"
     done
     printf 'pending=%s\n' "$(find "$PENDING_DIR" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)"
+    printf 'maintenance=%s\n' "$(sed -n '1s/.*(maintenance \([a-z]*\)).*/\1/p' "$MAINTENANCE_CONF" 2>/dev/null)"
 }
 
 install -d -m 0755 "$STATE_DIR"
@@ -298,5 +339,6 @@ case $command in
     stop) [[ ${#positional[@]} -eq 1 ]] || usage; resume; stop "${positional[0]}" ;;
     state) state ;;
     clear) [[ ${positional[0]:-} == api-refresh ]] || usage; clear_pending api-refresh ;;
+    maintenance) [[ ${#positional[@]} -eq 1 ]] || usage; resume; maintenance "${positional[0]}" ;;
     *) usage ;;
 esac

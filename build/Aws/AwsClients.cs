@@ -46,6 +46,10 @@ public static class AwsClients
     public static AwsQueryApi AutoScaling(string region, AWSCredentials? credentials = null, string? serviceUrl = null) =>
         new("autoscaling", "2011-01-01", region, credentials, serviceUrl);
 
+    /// <summary>RDS (snapshots, restores, renames), over signed HTTP: no SDK package for it is served here.</summary>
+    public static AwsQueryApi Rds(string region, AWSCredentials? credentials = null, string? serviceUrl = null) =>
+        new("rds", "2014-10-31", region, credentials, serviceUrl);
+
     private static void Configure(ClientConfig config, string region, string? serviceUrl)
     {
         if (string.IsNullOrWhiteSpace(region))

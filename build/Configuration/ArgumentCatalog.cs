@@ -49,10 +49,10 @@ public static class ArgumentCatalog
     private static readonly string[] TerraformTasks = ["Plan", "Outputs", "Destroy"];
 
     /// <summary>The tasks that connect to the app server.</summary>
-    private static readonly string[] ServerTasks = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Rollback", "Status", "Logs", "Lock", "Verify"];
+    private static readonly string[] ServerTasks = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Rollback", "Status", "Logs", "Lock", "Verify", "Snapshot", "Restore", "Patch"];
 
     /// <summary>The tasks that take the server's deploy lock.</summary>
-    private static readonly string[] LockingTasks = ["Bootstrap", "Release", "Migrate", "Activate", "Rollback"];
+    private static readonly string[] LockingTasks = ["Bootstrap", "Release", "Migrate", "Activate", "Rollback", "Restore", "Patch"];
 
     public static readonly IReadOnlyList<ArgumentSpec> Arguments =
     [
@@ -78,14 +78,18 @@ public static class ArgumentCatalog
         new("app-dir", "The app to deploy: a folder with `app/main.py`, `alembic.ini`, `ui/`.", ["Release"], "app-deploy/reference-app/", "--app-dir=<folder>"),
         new("release", "The release id to go back to (12 hex digits, as --target=Status lists them).", ["Rollback"], "the previous release", "--release=<id>"),
         new("lock-wait", "Seconds to wait for another deploy's lock instead of failing at once.", LockingTasks, "0", "--lock-wait=60"),
-        new("health-timeout", "Seconds a new release gets to answer /api/health before it is rolled back.", ["Activate", "Rollback"], "60", "--health-timeout=60"),
+        new("health-timeout", "Seconds a new release gets to answer /api/health before it is rolled back.", ["Activate", "Rollback", "Restore", "Patch"], "60", "--health-timeout=60"),
         new("servers", "Local and rehearsal: how many app-server machines the stack runs; above 1, HAProxy in front plays the load balancer and its URL is the stack's (the rehearsal plans app_server_count with it, and its AWS stand-in's target group moves HAProxy). Remembered by the stack. A machine added to a running stack joins on its current release before it takes traffic.", ["Provision"], "1 (or the stack's current count)", "--servers=3"),
         new("batch-size", "How many servers a rolling Activate or Rollback drains and switches at a time.", ["Activate", "Rollback"], "1", "--batch-size=2"),
-        new("drain-timeout", "Seconds to wait for a drained server's open requests and streams before its switch (SSE clients reconnect).", ["Activate", "Rollback"], "10", "--drain-timeout=10"),
+        new("drain-timeout", "Seconds to wait for a drained server's open requests and streams before its switch (SSE clients reconnect) or its reboot.", ["Activate", "Rollback", "Patch"], "10", "--drain-timeout=10"),
         new("log", "Which log: `api` or `nginx`.", ["Logs"], "api", "--log=nginx"),
         new("lines", "How many lines of the log.", ["Logs"], "100", "--lines=100"),
         new("follow", "Keep streaming new lines until Ctrl+C.", ["Logs"], null, "--follow", IsFlag: true),
         new("unlock", "Remove the deploy lock (a stale one, whose build died).", ["Lock"], null, "--unlock", IsFlag: true),
+        new("to-time", "The point in time to restore the database to, UTC ISO 8601 (`Z`); from the oldest backup to the latest restorable time, as --target=Status shows them.", ["Restore"], "the latest restorable time", "--to-time=2026-12-01T10:15:30Z"),
+        new("snapshot", "The manual snapshot to restore instead of a point in time: its name, as --target=Status and Snapshot's or Migrate's `snapshot` in last-run.json give it.", ["Restore"], null, "--snapshot=tableorder-manual-20261201t101530z-1a2b3c4d5e6f"),
+        new("server-image", "Production: also an image of the app server (EC2 CreateImage, tagged like the snapshot); no reboot unless `--reboot`.", ["Snapshot"], null, "--server-image", IsFlag: true),
+        new("reboot", "Patch: reboot after the updates (one server: its downtime measured; several: one at a time, drained first). Snapshot: reboot the server for a consistent image (with `--server-image`).", ["Patch", "Snapshot"], null, "--reboot", IsFlag: true),
     ];
 
     public static readonly IReadOnlyList<ArgumentRequirement> Requirements =

@@ -109,6 +109,7 @@ public static partial class BuildArguments
                 Unlock = Flag(arguments, "unlock"),
             },
             Scale = Scale(arguments, environment),
+            Recovery = Recovery(arguments, environment, targets),
             Terraform = new TerraformOptions
             {
                 WorkingDirectory = terraformDirectory,
@@ -248,6 +249,52 @@ public static partial class BuildArguments
             : value is null || System.Text.RegularExpressions.Regex.IsMatch(value, "^[0-9a-f]{12}$")
             ? value
             : throw new BuildArgumentException($"--release={value} is not a release id: ids are 12 hex characters, as --target=Status lists them.");
+
+    /// <summary>--to-time or --snapshot (not both), --server-image outside local, --reboot for Snapshot only with an image.</summary>
+    private static RecoveryOptions Recovery(IReadOnlyDictionary<string, string?> arguments, DeploymentEnvironment environment, IReadOnlyList<string> targets)
+    {
+        var toTime = Value(arguments, "to-time");
+        var snapshot = Value(arguments, "snapshot");
+        if (toTime is not null && snapshot is not null)
+        {
+            throw new BuildArgumentException("--to-time and --snapshot both name what to restore: give one of them (--snapshot=<name> for a snapshot, --to-time=<UTC time> for a point in time), or neither for the latest restorable time.");
+        }
+
+        DateTimeOffset? time = null;
+        if (toTime is not null)
+        {
+            time = Build.Recovery.RestoreTarget.ParseTime(toTime)
+                ?? throw new BuildArgumentException($"--to-time={toTime} is not a UTC time in ISO 8601. Write it like --to-time=2026-12-01T10:15:30Z (UTC, ending in Z; fractions of a second allowed).");
+            if (time > DateTimeOffset.UtcNow)
+            {
+                throw new BuildArgumentException($"--to-time={toTime} is in the future (now is {Build.Recovery.RestoreTarget.Format(DateTimeOffset.UtcNow)}). Leave --to-time out for the latest restorable time.");
+            }
+        }
+
+        if (snapshot is not null && !Build.Recovery.RestoreTarget.IsSnapshotName(snapshot))
+        {
+            throw new BuildArgumentException($"--snapshot={snapshot} is not a snapshot name: a letter first, then letters, digits and single hyphens, as --target=Status lists them (e.g. --snapshot=tableorder-manual-20261201t101530z-1a2b3c4d5e6f).");
+        }
+
+        var serverImage = Flag(arguments, "server-image");
+        if (serverImage && environment == DeploymentEnvironment.Local)
+        {
+            throw new BuildArgumentException("--server-image makes an EC2 image of the app server: it needs --environment=production. The local machine is made again from its cached image (--target=Rebuild); leave --server-image out.");
+        }
+
+        var reboot = Flag(arguments, "reboot");
+        if (reboot && !serverImage && !targets.Contains("Patch", StringComparer.OrdinalIgnoreCase))
+        {
+            throw new BuildArgumentException("--reboot with --target=Snapshot reboots the server for its image: add --server-image, or leave --reboot out (Patch takes --reboot to reboot after the updates).");
+        }
+
+        return new RecoveryOptions
+        {
+            Restore = new Build.Recovery.RestoreTarget(time, snapshot),
+            ServerImage = serverImage,
+            Reboot = reboot,
+        };
+    }
 
     private static string LogName(string? value) =>
         value?.ToLowerInvariant() switch

@@ -39,6 +39,9 @@ public sealed record BuildOptions
     /// <summary>Several app servers behind a load balancer (local: --servers) and the rolling roll-out across them.</summary>
     public ScaleOptions Scale { get; init; } = new();
 
+    /// <summary>Snapshot, Restore and Patch: what to restore to, a server image, a reboot.</summary>
+    public RecoveryOptions Recovery { get; init; } = new();
+
     public ServerTransport Transport { get; init; } = ServerTransport.Ssh;
 
     /// <summary>The site's DNS name given with --domain: HTTPS with an ACME certificate (Let's Encrypt; locally the stack's Pebble). Null: the stack's own (see Environments/SiteDomain.cs).</summary>
@@ -97,6 +100,19 @@ public sealed record ReleaseOptions
     public bool Follow { get; init; }
 
     public bool Unlock { get; init; }
+}
+
+/// <summary>What Snapshot, Restore and Patch need.</summary>
+public sealed record RecoveryOptions
+{
+    /// <summary>--to-time or --snapshot; neither: the latest restorable time.</summary>
+    public Recovery.RestoreTarget Restore { get; init; } = Recovery.RestoreTarget.Latest;
+
+    /// <summary>--server-image: Snapshot also images the app server.</summary>
+    public bool ServerImage { get; init; }
+
+    /// <summary>--reboot: Patch reboots after the updates; Snapshot reboots the server for its image.</summary>
+    public bool Reboot { get; init; }
 }
 
 /// <summary>How the build runs commands on the server.</summary>

@@ -127,6 +127,40 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
         Terraform.Destroy(ProductionDestroy.DestroyAll(varFile));
     }
 
+    public async Task AdoptDatabaseAsync(string identifier, RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        await CredentialsAsync();
+        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
+        // Killed between the two, the next Restore finds the address gone and imports it.
+        if (Terraform.StateList().Contains(ProductionDestroy.DatabaseAddress, StringComparer.Ordinal))
+        {
+            Terraform.StateRemove(ProductionDestroy.DatabaseAddress);
+        }
+
+        var import = new TerraformImportSettings { Address = ProductionDestroy.DatabaseAddress, Id = identifier };
+        var plan = new TerraformPlanSettings { OutFile = Path.Combine(options.StateDirectory, "adopt-database.tfplan") };
+        if (options.Terraform.VarFile is { } varFile)
+        {
+            import.VarFiles.Add(varFile);
+            plan.VarFiles.Add(varFile);
+        }
+
+        Terraform.Import(import);
+        Log.Information("Restore: terraform manages {0} as {1}; planning what it still sets on it.", identifier, ProductionDestroy.DatabaseAddress);
+        var result = Terraform.Plan(plan);
+        if (result.HasChanges)
+        {
+            // the restore repeats the instance's settings; what is left (windows, retention, flags terraform
+            // keeps in its state only) is changed in place, and nothing else may change
+            ProductionDestroy.RequireOnlyInPlaceChanges(result.Summary);
+            Terraform.Apply(new TerraformApplySettings { PlanFile = result.PlanFile });
+        }
+
+        File.Delete(result.PlanFile);
+        summary.Record("adoptedChanges", result.Summary.Change);
+    }
+
     public void Dispose()
     {
     }

@@ -51,6 +51,22 @@ public interface IProductionSite : IDisposable
     Task<TerraformOutputs> OutputsAsync();
 
     Task DestroyAsync();
+
+    /// <summary>
+    /// Whether Snapshot and Restore can reach this site's RDS. AWS's does. The rehearsal's does not
+    /// yet: its RDS comes with terraform apply on moto, and its Restore must then also bring the local
+    /// PostgreSQL to the point moto's restored instance claims (the stack's pgBackRest does that), and
+    /// adopt the instance as <see cref="AdoptDatabaseAsync"/> does here.
+    /// </summary>
+    bool AnswersRds => true;
+
+    /// <summary>
+    /// A restored RDS instance, renamed to the stack's identifier, becomes terraform's own: the state
+    /// forgets the replaced instance, imports this one, and a plan that changes the database in place
+    /// only (nothing created, replaced or destroyed) is applied, so the next plan shows no drift.
+    /// </summary>
+    Task AdoptDatabaseAsync(string identifier, RunSummary summary) =>
+        throw new NotInThisEnvironmentException($"The {Name} does not restore RDS instances.");
 }
 
 /// <summary>Where one server of a fleet answers: Nginx and the API slots, and SSH.</summary>

@@ -13,7 +13,7 @@ namespace TableOrder.Build.Environments;
 /// Local: the stack is this machine's (PostgreSQL, Redis, the app-server machine), reached over
 /// SSH with the host key read from the machine's disk; settings are written from the local secrets.
 /// </summary>
-public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet
+public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack, ICakeLog log, SecretMasker masker) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet, IDatabaseRecovery, IServerReboots
 {
     private readonly Dictionary<int, IRemoteShell> _others = [];
     private IRemoteShell? _server;
@@ -201,6 +201,89 @@ public sealed class LocalDeployment(BuildOptions options, LocalEnvironment stack
 
     /// <summary>Holds this state folder's stack for the rest of the build: a second build fails at once.</summary>
     public void HoldStack() => _lock ??= stack.Lock();
+
+    /// <summary>The stack's database (snapshot names begin with it).</summary>
+    public string DatabaseName => LocalLayout.DatabaseName;
+
+    /// <summary>PostgreSQL's archive_timeout: what a cluster that is gone loses at most.</summary>
+    public TimeSpan ArchiveWindow => LocalBackups.ArchiveTimeout;
+
+    /// <summary>A full pgBackRest backup labelled with the snapshot's name.</summary>
+    public Task<Recovery.DatabaseSnapshot> SnapshotAsync(string name, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        RequireDatabase();
+        var backup = stack.Backups.Backup(name);
+        summary.Record("backup", backup.Label);
+        return Task.FromResult(new Recovery.DatabaseSnapshot(name, backup.Finished, "available"));
+    }
+
+    /// <summary>From the oldest backup's end to the newest archived WAL segment; the labelled backups are the snapshots.</summary>
+    public Task<Recovery.BackupState> BackupsAsync(CancellationToken cancellationToken = default)
+    {
+        var backups = stack.Backups.List();
+        return Task.FromResult(new Recovery.BackupState(
+            backups is [var oldest, ..] ? oldest.Finished : null,
+            backups.Count > 0 ? stack.Backups.LatestRestorableTime() : null,
+            [.. backups.Where(b => b.Snapshot is not null).Select(b => new Recovery.DatabaseSnapshot(b.Snapshot!, b.Finished, "available"))]));
+    }
+
+    /// <summary>Reads the repository only: a database that is gone (not running, its folder damaged) is what a restore is for.</summary>
+    public Task CheckTargetAsync(Recovery.RestoreTarget target, CancellationToken cancellationToken = default)
+    {
+        HoldStack();
+        stack.Backups.Check(target);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>pgBackRest restore into a fresh data folder, swapped in; see <see cref="LocalEnvironment.RestoreDatabase"/>.</summary>
+    public Task<Recovery.RestoredDatabase> RestoreAsync(Recovery.RestoreTarget target, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        HoldStack();
+        return Task.FromResult(stack.RestoreDatabase(target));
+    }
+
+    /// <summary>
+    /// The machine's systemd reboots; systemd-nspawn ends with it (exit 133), and the stack boots the
+    /// machine again from its copy, as EC2's host brings an instance back.
+    /// </summary>
+    public async Task<IRemoteShell> RebootAsync(AppServer server, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        HoldStack();
+        var machine = stack.Fleet.Servers.FirstOrDefault(s => s.Name == server.Name)
+            ?? throw new LocalEnvironmentException($"The local stack has no app server {server.Name}.");
+        var shell = await server.Connect(TimeSpan.FromSeconds(30));
+        await shell.RunAsync(Server.PackageUpdates.Reboot(), cancellationToken);
+        Forget(machine.Index);
+        Waiting.Until(() => machine.Machine.RunningPid is null, TimeSpan.FromMinutes(2), $"{machine.Layout.MachineName} did not go down within 2 minutes of its reboot.");
+        log.Information("{0}: down; booting it again", server.Name);
+        machine.Machine.Start();
+        return await server.Connect(TimeSpan.FromMinutes(3));
+    }
+
+    /// <summary>Drops the build's connection to machine <paramref name="index"/> (it went down).</summary>
+    private void Forget(int index)
+    {
+        if (index == 1)
+        {
+            _server?.Dispose();
+            _server = null;
+        }
+        else if (_others.Remove(index, out var other))
+        {
+            other.Dispose();
+        }
+    }
+
+    private void RequireDatabase()
+    {
+        HoldStack();
+        if (!stack.Postgres.IsRunning)
+        {
+            throw new LocalEnvironmentException("The local PostgreSQL is not running. Start the stack with --target=Provision (or Deploy).");
+        }
+    }
 
     public void Dispose()
     {

@@ -24,7 +24,7 @@ namespace TableOrder.Build.Environments;
 /// scaled_out), it is a fleet: the Auto Scaling group's instances in service, each reached the same way
 /// with its own pin, behind the ALB's target group, and the release bucket in S3 for servers added later.
 /// </summary>
-public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet
+public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options, SecretMasker masker, IProductionSite site) : IDeploymentEnvironment, ILocalStackHolder, IServerFleet, IDatabaseRecovery, IServerImages, IServerReboots
 {
     private static readonly JsonSerializerOptions OutputsJson = new() { WriteIndented = true };
 
@@ -34,6 +34,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     private AmazonS3Client? _s3;
     private AwsQueryApi? _elb;
     private AwsQueryApi? _autoScaling;
+    private AwsQueryApi? _rds;
+    private RdsRecovery? _recovery;
     private TerraformOutputs? _outputs;
     private IReadOnlyList<AppServer>? _fleet;
     private TargetGroupLoadBalancer? _balancer;
@@ -128,7 +130,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     }
 
     /// <summary>The tasks that read the terraform outputs (the server's address, login, secrets' ARNs, ...).</summary>
-    private static readonly string[] OutputReaders = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Smoke", "Rollback", "Status", "Logs", "Lock", "Verify"];
+    private static readonly string[] OutputReaders = ["WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Smoke", "Rollback", "Status", "Logs", "Lock", "Verify", "Snapshot", "Restore", "Patch"];
 
     /// <summary>
     /// The outputs the run's tasks read, checked before any of them runs: a run that provisions checks
@@ -260,6 +262,107 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return written.Output.Any(l => l.Trim() == "changed");
     }
 
+    /// <summary>The stack's RDS instance identifier (the first label of its endpoint): snapshot names begin with it.</summary>
+    public string DatabaseName => RdsDatabase.IdentifierOf(Outputs().DbEndpoint);
+
+    /// <summary>RDS uploads the transaction logs every 5 minutes: the design's RPO.</summary>
+    public TimeSpan ArchiveWindow => TimeSpan.FromMinutes(5);
+
+    public async Task<Recovery.DatabaseSnapshot> SnapshotAsync(string name, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var snapshot = await (await RecoveryAsync()).SnapshotAsync(name, ResourceTags(name), cancellationToken);
+        summary.Record("instance", DatabaseName);
+        return snapshot;
+    }
+
+    public async Task<Recovery.BackupState> BackupsAsync(CancellationToken cancellationToken = default) =>
+        await (await RecoveryAsync()).BackupsAsync(cancellationToken);
+
+    public async Task CheckTargetAsync(Recovery.RestoreTarget target, CancellationToken cancellationToken = default) =>
+        await (await RecoveryAsync()).CheckTargetAsync(target, cancellationToken);
+
+    /// <summary>
+    /// RDS restores into a new instance that becomes the stack's (see <see cref="RdsRecovery"/>); then the
+    /// outputs are read again: the new instance's managed master secret is another one.
+    /// </summary>
+    public async Task<Recovery.RestoredDatabase> RestoreAsync(Recovery.RestoreTarget target, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        var restored = await (await RecoveryAsync()).RestoreAsync(target, summary, cancellationToken);
+        await RefreshOutputsAsync();
+        return restored;
+    }
+
+    /// <summary>An AMI of the app server (scaled out: of the first server; they all boot from one launch template).</summary>
+    public async Task<IReadOnlyList<Recovery.ServerImage>> ImageServersAsync(string name, bool reboot, RunSummary summary, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var instance = ScaledOut ? Servers[0].Name : Outputs().InstanceId!;
+        var image = await new ServerImages(await Ec2Async(), Log).CreateAsync(instance, name, reboot, ResourceTags(name), TimeSpan.FromMinutes(60), cancellationToken);
+        return [new Recovery.ServerImage(instance, image.ImageId, name, image.State?.Value ?? "available")];
+    }
+
+    /// <summary>
+    /// The instance reboots (systemctl reboot over the transport); then EC2's status checks and a new
+    /// pinned connection (the kept pin: a reboot keeps the host keys), until the server's boot id is a new one.
+    /// </summary>
+    public async Task<IRemoteShell> RebootAsync(AppServer server, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var shell = await server.Connect(TimeSpan.FromSeconds(30));
+        var instance = _servers.FirstOrDefault(s => ReferenceEquals(s.Value, shell)).Key ?? Outputs().InstanceId!;
+        var before = (await shell.RunAsync(Server.PackageUpdates.BootId(), cancellationToken)).Text.Trim();
+        await shell.RunAsync(Server.PackageUpdates.Reboot(), cancellationToken);
+        var deadline = DateTime.UtcNow.AddMinutes(15);
+        while (true)
+        {
+            if (_servers.TryRemove(instance, out var old))
+            {
+                old.Dispose();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            await new Ec2Instances(await Ec2Async(), Log).WaitUntilReadyAsync(instance, TimeSpan.FromMinutes(10), cancellationToken);
+            try
+            {
+                var again = await server.Connect(TimeSpan.FromMinutes(5));
+                if ((await again.RunAsync(Server.PackageUpdates.BootId(), cancellationToken)).Text.Trim() != before)
+                {
+                    return again;
+                }
+            }
+            catch (Exception down) when (down is RemoteException or Renci.SshNet.Common.SshException or IOException or System.Net.Sockets.SocketException && DateTime.UtcNow < deadline)
+            {
+                Log.Information("{0}: not back yet ({1})", instance, down.Message);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new RemoteException($"{instance} did not come back from its reboot within 15 minutes; see its console (aws ec2 get-console-output --instance-id {instance}).");
+            }
+        }
+    }
+
+    /// <summary>The tags of a snapshot or an image: its name, the environment, who took it.</summary>
+    private Dictionary<string, string> ResourceTags(string name) => new(StringComparer.Ordinal)
+    {
+        ["Name"] = name,
+        ["tableorder:environment"] = Name,
+        ["tableorder:taken-by"] = AuditLog.CurrentActor(),
+    };
+
+    private async Task<RdsRecovery> RecoveryAsync()
+    {
+        if (!site.AnswersRds)
+        {
+            throw new NotInThisEnvironmentException(
+                $"Snapshot and Restore in the {Name} need its RDS, which comes with the rehearsal on moto; rehearse them with --environment=local for now (the same pgBackRest-backed flow).");
+        }
+
+        _rds ??= AwsClients.Rds(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
+        return _recovery ??= new RdsRecovery(new RdsDatabase(_rds, Log), DatabaseName, Log, Path.Combine(options.StateDirectory, "rds-restore.json"), site.AdoptDatabaseAsync);
+    }
+
     /// <summary>
     /// Where the app's STAFF_TOKEN is kept (SecureString): made by this build once, taken by every env file a
     /// server writes (the single server's, each of a fleet's, app-env.sh on a server Auto Scaling adds), and
@@ -386,6 +489,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         _elb = null;
         _autoScaling?.Dispose();
         _autoScaling = null;
+        _rds?.Dispose();
+        _rds = null;
         site.Dispose();
     }
 

@@ -20,6 +20,7 @@ public sealed class HostPackages(LocalProcess process, ICakeLog log)
         ("systemd-container", "systemd-nspawn"),
         ("openssh-client", "ssh-keygen"),
         ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
+        ("pgbackrest", "pgbackrest"),
         ("redis-server", "redis-server"),
         ("openssl", "openssl"),
         ("shellcheck", "shellcheck"),

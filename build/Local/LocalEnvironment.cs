@@ -23,7 +23,8 @@ public sealed class LocalEnvironment
         _log = log;
         _masker = masker;
         _process = new LocalProcess(log);
-        Postgres = new LocalPostgres(layout, _process, log);
+        Backups = new LocalBackups(layout, _process, log);
+        Postgres = new LocalPostgres(layout, _process, log, Backups);
         Redis = new LocalRedis(layout, _process, log);
         Machine = new LocalMachine(layout, _process, log);
         Fleet = new LocalFleet(layout, Machine, _process, log);
@@ -34,6 +35,9 @@ public sealed class LocalEnvironment
     public LocalPebble Pebble { get; }
 
     public LocalPostgres Postgres { get; }
+
+    /// <summary>pgBackRest: continuous WAL archiving, daily base backups kept 7 days, labelled snapshots.</summary>
+    public LocalBackups Backups { get; }
 
     public LocalRedis Redis { get; }
 
@@ -89,6 +93,61 @@ public sealed class LocalEnvironment
 
         services.GetAwaiter().GetResult();
     }
+
+    /// <summary>
+    /// Restores the database to <paramref name="target"/> into a fresh data folder, swapped in for the
+    /// running one (kept as data.replaced-&lt;utc&gt;, <see cref="LocalPostgres.ReplacedFolder"/>): a running cluster first archives
+    /// its current WAL segment, so nothing written before the target is lost; PostgreSQL then replays the
+    /// archive up to the target and promotes itself.
+    /// </summary>
+    public Recovery.RestoredDatabase RestoreDatabase(Recovery.RestoreTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var steps = new List<string>();
+        if (target.Snapshot is null && Postgres.ArchiveCurrentWal(TimeSpan.FromSeconds(60)))
+        {
+            steps.Add("archived the current WAL segment");
+        }
+
+        using (var step = _log.Step($"PostgreSQL: pgBackRest restore of {target} into {Postgres.RestoreFolder}"))
+        {
+            Backups.RestoreInto(Postgres.RestoreFolder, target);
+            step.Done();
+        }
+
+        steps.Add("restored into " + Postgres.RestoreFolder);
+        Postgres.SwapInRestored();
+        var replaced = Postgres.ReplacedFolder;
+        steps.Add("swapped in; the replaced cluster is kept in " + replaced);
+        try
+        {
+            using var step = _log.Step("PostgreSQL: replaying the archive up to the target, then promoting");
+            Postgres.Start(Secrets);
+            step.Done();
+        }
+        catch (Exception failed) when (failed is LocalEnvironmentException or Npgsql.NpgsqlException && target.Time is not null && Postgres.RecoveryEndedBeforeTarget())
+        {
+            // the archive holds nothing written after the target (a database that was gone before it):
+            // its end is the point the target asks for
+            _log.Warning("PostgreSQL: the archive ends before {0}; restoring to its end, the latest restorable time.", target);
+            Backups.RestoreInto(Postgres.RestoreFolder, Recovery.RestoreTarget.Latest);
+            Postgres.ReplaceFailedRestore();
+            Postgres.Start(Secrets);
+            steps.Add("the archive ended before the target: restored to its end");
+        }
+
+        steps.Add("replayed and promoted");
+        // no transaction replayed after the backup: the data is as of the backup's end (a snapshot), or of the
+        // archive's end, which had nothing newer to replay (a time up to then)
+        var point = Postgres.LastReplayed()
+            ?? (target.Snapshot is { } snapshot
+                ? Backups.List().LastOrDefault(b => b.Snapshot == snapshot)?.Finished
+                : Min(target.Time ?? DateTimeOffset.UtcNow, Backups.LatestRestorableTime() ?? DateTimeOffset.UtcNow))
+            ?? throw new LocalEnvironmentException("The restored cluster replayed no transaction and its backup has no end time: the restore point is unknown.");
+        return new Recovery.RestoredDatabase(point, _layout.PostgresData, replaced, steps);
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>Read (or made) once per build, and masked in every log line from then on.</summary>
     public LocalSecrets Secrets

@@ -56,6 +56,9 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
 
     public string PostgresLog => Path.Combine(PostgresDirectory, "postgres.log");
 
+    /// <summary>pgBackRest's repository, config, logs and locks for this stack's PostgreSQL (purged with the stack).</summary>
+    public string BackupDirectory => Path.Combine(StateDirectory, "backups");
+
     public string RedisDirectory => Path.Combine(StateDirectory, "redis");
 
     /// <summary>Redis's CA and server certificate (made once per stack; keys 0600).</summary>

@@ -8,8 +8,9 @@ namespace TableOrder.Build.Local;
 /// loopback only, its own port, TLS with a certificate from the stack's own CA (clients verify it,
 /// sslmode=verify-full). Never the machine's own clusters. The database's owner runs the migrations;
 /// locally, the app logs in as a role of its own (<see cref="LocalLayout.AppDatabaseUser"/>), as in production.
+/// It archives its WAL and is backed up daily by <see cref="LocalBackups"/> (pgBackRest), as RDS does.
 /// </summary>
-public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICakeLog log)
+public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICakeLog log, LocalBackups backups)
 {
     private const string BinDirectory = "/usr/lib/postgresql/15/bin";
     private const string ServiceUser = "postgres";
@@ -42,6 +43,9 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
     public void Start(LocalSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(secrets);
+        // the archive_command names pgBackRest's config: it exists before PostgreSQL starts
+        backups.Prepare();
+        FinishSwap();
         if (!IsRunning)
         {
             if (File.Exists(EnsuredFile))
@@ -53,12 +57,9 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
             Initialize();
             Tls.Ensure();
             InstallCertificate();
+            IncludeArchiving();
             log.Information("PostgreSQL: starting on 127.0.0.1:{0}", layout.Ports.Postgres);
-            process.Run(
-                Path.Combine(BinDirectory, "pg_ctl"),
-                ["start", "-D", layout.PostgresData, "-l", layout.PostgresLog, "-w", "-t", "60",
-                 "-o", $"-p {layout.Ports.Postgres} -c listen_addresses=127.0.0.1 -k {layout.PostgresSocketDirectory}"],
-                RunAs);
+            StartServer();
         }
         else
         {
@@ -69,14 +70,29 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
             Tls.Ensure();
             if (File.Exists(EnsuredFile) && File.ReadAllText(EnsuredFile) == Ensured(secrets.DatabasePassword))
             {
+                EnsureBackups();
                 return;
             }
 
             InstallCertificate();
+            // a cluster started before it archived: archive_mode takes a restart
+            if (IncludeArchiving() | Scalar("SHOW archive_mode") != "on")
+            {
+                log.Information("PostgreSQL: restarting once to archive its WAL (pgBackRest)");
+                process.Run(Path.Combine(BinDirectory, "pg_ctl"), ["stop", "-D", layout.PostgresData, "-m", "fast", "-w"], RunAs);
+                StartServer();
+            }
+            else
+            {
+                // archive_command and archive_timeout are read on a reload
+                Scalar("SELECT pg_reload_conf()::text");
+            }
         }
 
+        WaitUntilPromoted(TimeSpan.FromMinutes(30));
         EnsureDatabase(secrets.DatabasePassword);
         File.WriteAllText(EnsuredFile, Ensured(secrets.DatabasePassword));
+        EnsureBackups();
     }
 
     /// <summary>
@@ -122,13 +138,28 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
         $"ALTER DEFAULT PRIVILEGES FOR ROLE {LocalLayout.DatabaseUser} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {LocalLayout.AppDatabaseUser}",
     ];
 
-    /// <summary>This cluster run (the postmaster's pid file, start time included), the server certificate and the password, hashed.</summary>
+    private void StartServer() =>
+        process.Run(
+            Path.Combine(BinDirectory, "pg_ctl"),
+            ["start", "-D", layout.PostgresData, "-l", layout.PostgresLog, "-w", "-t", "60",
+             "-o", $"-p {layout.Ports.Postgres} -c listen_addresses=127.0.0.1 -k {layout.PostgresSocketDirectory}"],
+            RunAs);
+
+    /// <summary>The stanza (once) and the daily base backup (when the newest is older than a day).</summary>
+    private void EnsureBackups()
+    {
+        backups.EnsureStanza();
+        backups.EnsureDaily();
+    }
+
+    /// <summary>This cluster run (the postmaster's pid file, start time included), the password, the server certificate and the archiving settings, hashed.</summary>
     private string Ensured(string password)
     {
         var pidFile = Path.Combine(layout.PostgresData, "postmaster.pid");
         var run = File.Exists(pidFile) ? string.Join('|', File.ReadLines(pidFile).Take(3)) : string.Empty;
         var certificate = File.Exists(Tls.CertificateFile) ? File.ReadAllText(Tls.CertificateFile) : string.Empty;
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{run}|{layout.Ports.Postgres}|{password}|{certificate}")));
+        var archiving = File.Exists(backups.ServerSettingsFile) ? File.ReadAllText(backups.ServerSettingsFile) : string.Empty;
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{run}|{layout.Ports.Postgres}|{password}|{certificate}|{archiving}")));
     }
 
     /// <summary>
@@ -159,6 +190,162 @@ public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICak
             File.Move(temporary, target, overwrite: true);
         }
     }
+
+    /// <summary>postgresql.conf includes the archiving settings (<see cref="LocalBackups.ServerSettingsFile"/>); true when the line was added.</summary>
+    private bool IncludeArchiving()
+    {
+        var config = Path.Combine(layout.PostgresData, "postgresql.conf");
+        var line = $"include_if_exists = '{backups.ServerSettingsFile}'";
+        if (!File.Exists(config) || File.ReadLines(config).Contains(line, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        File.AppendAllText(config, $"\n# continuous archiving with pgBackRest (build/Local/LocalBackups.cs)\n{line}\n");
+        return true;
+    }
+
+    /// <summary>Where a restore puts the restored cluster before it is swapped in.</summary>
+    public string RestoreFolder => layout.PostgresData + ".restore";
+
+    /// <summary>The cluster the last restore replaced (data.replaced-&lt;utc&gt;), kept until the user deletes it or LocalDown --purge; null before any.</summary>
+    public string? ReplacedFolder =>
+        Directory.Exists(layout.PostgresDirectory)
+            ? Directory.GetDirectories(layout.PostgresDirectory, "data.replaced-*").Order(StringComparer.Ordinal).LastOrDefault()
+            : null;
+
+    /// <summary>Written once the restored cluster is whole (it names the folder the old one goes to): from then on the swap is finished by whoever comes next.</summary>
+    private string SwapMarker => Path.Combine(layout.PostgresDirectory, "swap-pending");
+
+    /// <summary>
+    /// Stops the cluster and puts the restored one (<see cref="RestoreFolder"/>, whole) in its place; the
+    /// old one is kept as data.replaced-&lt;utc&gt; (every restore keeps its own). Recorded first, so a kill
+    /// in between is finished by the next start, never leaving no cluster (which a start would initialize anew).
+    /// </summary>
+    public void SwapInRestored()
+    {
+        if (!File.Exists(Path.Combine(RestoreFolder, "PG_VERSION")))
+        {
+            throw new LocalEnvironmentException($"{RestoreFolder} holds no restored cluster: nothing to swap in.");
+        }
+
+        File.WriteAllText(SwapMarker, layout.PostgresData + ".replaced-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        Stop();
+        FinishSwap();
+    }
+
+    private void FinishSwap()
+    {
+        if (!File.Exists(SwapMarker))
+        {
+            return;
+        }
+
+        var replaced = File.ReadAllText(SwapMarker).Trim();
+        if (Directory.Exists(RestoreFolder))
+        {
+            if (Directory.Exists(layout.PostgresData))
+            {
+                Directory.Move(layout.PostgresData, replaced);
+            }
+
+            Directory.Move(RestoreFolder, layout.PostgresData);
+            log.Information("PostgreSQL: the restored cluster is in place; the one it replaced is kept in {0}", replaced);
+        }
+
+        File.Delete(SwapMarker);
+    }
+
+    /// <summary>
+    /// A restored cluster that did not come up (its recovery failed) is replaced by <see cref="RestoreFolder"/>,
+    /// restored again: unlike <see cref="SwapInRestored"/> the cluster it replaced first stays where it is kept.
+    /// </summary>
+    public void ReplaceFailedRestore()
+    {
+        Stop();
+        if (Directory.Exists(layout.PostgresData))
+        {
+            process.Run("rm", ["-rf", "--one-file-system", layout.PostgresData]);
+        }
+
+        Directory.Move(RestoreFolder, layout.PostgresData);
+    }
+
+    /// <summary>PostgreSQL's log says its recovery reached the end of the archive before the target time.</summary>
+    public bool RecoveryEndedBeforeTarget() =>
+        File.Exists(layout.PostgresLog) &&
+        File.ReadLines(layout.PostgresLog).TakeLast(30).Any(l => l.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Asks the running cluster to close its WAL segment and waits until the archive has it, so a
+    /// restore of a database that still runs loses nothing written before its target. False when it could not.
+    /// </summary>
+    public bool ArchiveCurrentWal(TimeSpan wait)
+    {
+        if (!IsRunning)
+        {
+            return false;
+        }
+
+        try
+        {
+            // a commit now: recovery to a time up to now finds a transaction past its target and stops
+            // there (an idle cluster's WAL has none, and recovery would end before reaching the target)
+            Scalar("SELECT txid_current()::text");
+            var segment = Scalar("SELECT pg_walfile_name(pg_switch_wal())");
+            var deadline = DateTime.UtcNow + wait;
+            while (DateTime.UtcNow < deadline)
+            {
+                var archived = Scalar("SELECT last_archived_wal FROM pg_stat_archiver");
+                if (archived is not null && segment is not null && string.CompareOrdinal(archived, segment) >= 0)
+                {
+                    return true;
+                }
+
+                Thread.Sleep(200);
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            log.Warning("PostgreSQL: could not archive the current WAL segment ({0}); the restore uses what the archive has.", ex.Message);
+        }
+
+        return false;
+    }
+
+    /// <summary>The commit time of the last transaction the cluster replayed in its recovery: the point a restore reached.</summary>
+    public DateTimeOffset? LastReplayed()
+    {
+        var text = Scalar("SELECT to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+        return string.IsNullOrEmpty(text) ? null : DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+    }
+
+    /// <summary>A restored cluster replays the archive, then promotes itself: wait until it takes writes.</summary>
+    private void WaitUntilPromoted(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Scalar("SELECT pg_is_in_recovery()::text") == "true")
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new LocalEnvironmentException($"PostgreSQL is still replaying the archive after {timeout.TotalMinutes:0} minutes; see {layout.PostgresLog}.");
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+
+    private string? Scalar(string sql)
+    {
+        using var connection = Superuser();
+        connection.Open();
+#pragma warning disable CA2100 // our own constant queries
+        using var command = new NpgsqlCommand(sql, connection);
+#pragma warning restore CA2100
+        return command.ExecuteScalar()?.ToString();
+    }
+
+    private NpgsqlConnection Superuser() => SuperuserConnection("postgres");
 
     public void Stop()
     {

@@ -360,6 +360,9 @@ public sealed class RehearsalSite(ICakeContext cake, BuildOptions options, Secre
 
     public Task<TerraformOutputs> OutputsAsync() => Task.FromResult(Outputs());
 
+    /// <summary>The stand-in answers no RDS: Snapshot and Restore come with the rehearsal on moto (see <see cref="IProductionSite.AnswersRds"/>).</summary>
+    public bool AnswersRds => false;
+
     public Task DestroyAsync() =>
         throw new NotInThisEnvironmentException("The rehearsal has nothing in AWS to destroy: --target=LocalDown --environment=rehearsal stops its stack (--purge deletes it).");
 

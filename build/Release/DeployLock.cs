@@ -122,6 +122,9 @@ public sealed class DeployLock(IRemoteShell shell, ICakeLog log)
         _held = null;
     }
 
+    /// <summary>This hold over a new connection: the server rebooted, and the lock on its disk is still this build's.</summary>
+    public DeployLock Over(IRemoteShell reconnected) => new(reconnected, log) { _held = _held };
+
     public async Task<LockHolder?> ShowAsync(CancellationToken cancellationToken = default) =>
         Parse((await shell.RunAsync(LockCommands.Show(), cancellationToken)).Text);
 

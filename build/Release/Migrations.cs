@@ -34,6 +34,34 @@ public static partial class Migrations
         { Stream = true, AllowFailure = true, Timeout = TimeSpan.FromMinutes(30) };
     }
 
+    /// <summary>
+    /// Reads the database's alembic revisions on the server (the probe's script: psycopg2 with the
+    /// migration URL, no Alembic start-up); "db=" then the revisions, or "db=?" when it cannot.
+    /// </summary>
+    public static RemoteCommand DatabaseRevisions() =>
+        RemoteCommand.Root(
+            "python3 -c " + Shell.Quote(ServerProbe.DatabaseRevisionScript.Replace("@ENV@", ServerMap.EnvFile, StringComparison.Ordinal).Replace("@MIGRATE@", ServerMap.MigrationEnvFile, StringComparison.Ordinal)) + " 2>/dev/null || echo 'db=?'",
+            "read the database's revision") with
+        { AllowFailure = true, Timeout = TimeSpan.FromMinutes(1) };
+
+    /// <summary>
+    /// Whether `alembic upgrade head` of <paramref name="release"/> would apply a migration: false only when
+    /// the database's revisions are the release's heads; true when either cannot be read.
+    /// </summary>
+    public static async Task<bool> PendingAsync(IRemoteShell shell, ReleaseArchive release, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        ArgumentNullException.ThrowIfNull(release);
+        var heads = MigrationHeads.Of(release);
+        var line = (await shell.RunAsync(DatabaseRevisions(), cancellationToken)).Output.LastOrDefault(l => l.StartsWith("db=", StringComparison.Ordinal));
+        if (heads is null || line is null || line == "db=?")
+        {
+            return true;
+        }
+
+        return !heads.SetEquals(line[3..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     public static async Task<IReadOnlyList<string>> UpgradeAsync(IRemoteShell shell, string releaseId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);

@@ -47,6 +47,43 @@ public sealed class RollingActivation(IReadOnlyList<AppServer> servers, ILoadBal
         return results;
     }
 
+    /// <summary>
+    /// Upkeep that takes a server out (a reboot): for each server, one batch at a time, the load balancer
+    /// drains it first, <paramref name="work"/> runs, and it is put back and must be UP before the next
+    /// batch. Without a load balancer (one server) it is just the work. A failure stops there.
+    /// </summary>
+    public async Task EachDrainedAsync(Func<AppServer, Task> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        foreach (var batch in servers.Chunk(Math.Max(1, batchSize)))
+        {
+            await Task.WhenAll(batch.Select(async server =>
+            {
+                if (balancer is not null)
+                {
+                    await DrainAsync(server.Name, cancellationToken);
+                }
+
+                try
+                {
+                    await work(server);
+                }
+                finally
+                {
+                    if (balancer is not null)
+                    {
+                        await balancer.ReadyAsync(server.Name, cancellationToken);
+                    }
+                }
+
+                if (balancer is not null)
+                {
+                    await WaitUpAsync(server.Name, cancellationToken);
+                }
+            }));
+        }
+    }
+
     private async Task<(ServerRollout Rollout, Exception? Error)> OneAsync(AppServer server, string id, string action, bool force, CancellationToken cancellationToken)
     {
         ServerRollout rollout;

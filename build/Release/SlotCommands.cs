@@ -80,6 +80,12 @@ public static class SlotCommands
 
     public static RemoteCommand Resume() => Script("resume", "finish pending server actions");
 
+    /// <summary>Maintenance on: writes to the API answer 503 with Retry-After (the pass in <see cref="ServerMap.MaintenancePassFile"/> goes through).</summary>
+    public static RemoteCommand MaintenanceOn(TimeSpan retryAfter) =>
+        Script($"maintenance on --retry-after {((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}", "maintenance on: writes wait") with { Stream = false };
+
+    public static RemoteCommand MaintenanceOff() => Script("maintenance off", "maintenance off") with { Stream = false };
+
     public static RemoteCommand ClearRefresh() => Script("clear api-refresh", "clear the pending API refresh") with { Stream = false };
 
     /// <summary>The --stop-at flag when a test asked for one (the environment variable), else nothing.</summary>

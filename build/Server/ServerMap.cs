@@ -72,6 +72,18 @@ public static class ServerMap
     /// <summary>The one file Nginx switches on: the API upstream and the UI root, together.</summary>
     public const string NginxLiveFile = "/etc/nginx/tableorder/live.conf";
 
+    /// <summary>
+    /// Maintenance (root-only, 0600): while the database is restored, writes to the API answer 503 with
+    /// Retry-After; switched by slot.sh like the live file. Its "off" form is always there (the site includes it).
+    /// </summary>
+    public const string NginxMaintenanceFile = "/etc/nginx/tableorder/maintenance.conf";
+
+    /// <summary>The build's pass through maintenance for its own checks (root-only, written by the build, removed when maintenance ends).</summary>
+    public const string MaintenancePassFile = DeployStateDirectory + "/maintenance-pass";
+
+    /// <summary>The header that carries the pass (its value is the file's).</summary>
+    public const string MaintenancePassHeader = "X-TableOrder-Maintenance";
+
     /// <summary>Each release's own Python environment, built before it can go live.</summary>
     public const string ReleaseVenv = ".venv";
 
@@ -165,6 +177,8 @@ public static class ServerMap
         new("PENDING_DIR", PendingDirectory),
         new("LIVE_SLOT_FILE", LiveSlotFile),
         new("LIVE_CONF", NginxLiveFile),
+        new("MAINTENANCE_CONF", NginxMaintenanceFile),
+        new("MAINTENANCE_PASS", MaintenancePassFile),
         new("SITE_FILE", NginxSite),
         new("NGINX_ACCESS_LOG", NginxAccessLog),
         new("NGINX_ERROR_LOG", NginxErrorLog),

@@ -1,13 +1,14 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Recovery;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Migrate")]
-[TaskDescription("Runs `alembic upgrade head` of the new release on the server, with the database URL from the server's env file.")]
+[TaskDescription("Runs `alembic upgrade head` of the new release on the server, with the database URL from the server's env file; a database snapshot first when a migration is pending.")]
 [IsDependentOn(typeof(ReleaseTask))]
 public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
 {
@@ -24,10 +25,17 @@ public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
         }
 
         await context.HoldAsync(release.Id);
+        var server = await context.Deployment.ServerAsync();
+        // A migration may change data for good: a snapshot first, to go back to (Restore --snapshot).
+        if (await Migrations.PendingAsync(server, release))
+        {
+            await context.TakeSnapshotAsync();
+        }
+
         IReadOnlyList<string> applied;
         using (var step = context.Log.Step("Migrate: alembic upgrade head"))
         {
-            applied = await Migrations.UpgradeAsync(await context.Deployment.ServerAsync(), release.Id);
+            applied = await Migrations.UpgradeAsync(server, release.Id);
             step.Done();
         }
 

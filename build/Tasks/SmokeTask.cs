@@ -25,12 +25,8 @@ public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
             return;
         }
 
-        // with HTTPS: a client that checks the chain (against the test CA's root locally) and the name;
-        // no cookie jar: the customer's order must not carry the staff session the checks sign in with
         var tls = context.Deployment.Policy.Tls;
-        var handler = tls?.Handler() ?? new SocketsHttpHandler();
-        handler.UseCookies = false;
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = SmokeClient.Create(tls);
         try
         {
             var site = context.Deployment.PublicUrl();

@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Environments;
+using TableOrder.Build.Recovery;
 using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
@@ -8,7 +9,7 @@ using TableOrder.Build.Server;
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Status")]
-[TaskDescription("Shows the current release, the kept releases, the deploy lock and the state of the services (of every app server, and the load balancer's view of them).")]
+[TaskDescription("Shows the current release, the kept releases, the deploy lock, the state of the services and the pending updates (of every app server, and the load balancer's view of them), the database's restorable window and its snapshots.")]
 public sealed class StatusTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
@@ -73,6 +74,8 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
 
             var health = await HealthGate.WaitAsync(server, app.Ports, null, TimeSpan.FromSeconds(3));
             context.Log.Information("Health:           {0}", health.Detail);
+            var updates = PackageUpdates.ParsePending((await server.RunAsync(PackageUpdates.Pending(refresh: false))).Output);
+            context.Log.Information("Updates:          {0} pending, {1} security (as of the server's package lists; --target=Patch installs them)", updates.Count, updates.Count(u => u.Security));
             var inBalancer = balanced.FirstOrDefault(b => b.Name == app.Name);
             if (inBalancer is not null)
             {
@@ -87,15 +90,19 @@ public sealed class StatusTask : AsyncFrostingTask<BuildContext>
                 context.Summary.Record("live", slots.Live);
                 context.Summary.Record("pending", slots.Pending);
                 context.Summary.Record("healthy", health.Healthy);
+                context.Summary.Record("pendingUpdates", updates.Count);
+                context.Summary.Record("securityUpdates", updates.Count(u => u.Security));
             }
 
-            perServer.Add(new { server = app.Name, reachable = true, current, previous, live = slots.Live, pending = slots.Pending, healthy = health.Healthy, balancer = inBalancer?.Status });
+            perServer.Add(new { server = app.Name, reachable = true, current, previous, live = slots.Live, pending = slots.Pending, healthy = health.Healthy, balancer = inBalancer?.Status, pendingUpdates = updates.Count, securityUpdates = updates.Count(u => u.Security) });
         }
 
         if (servers.Count > 1)
         {
             context.Summary.Record("servers", perServer);
         }
+
+        await context.ShowBackupsAsync();
 
         if (unreachable.Count > 0)
         {

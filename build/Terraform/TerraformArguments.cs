@@ -110,6 +110,22 @@ public static class TerraformArguments
         return args;
     }
 
+    /// <summary>`state list`: the addresses terraform manages (one a line).</summary>
+    public static ProcessArgumentBuilder StateList() => new ProcessArgumentBuilder().Append("state").Append("list").Append("-no-color");
+
+    /// <summary>`state rm ADDRESS`: terraform forgets the resource; the real one is left alone.</summary>
+    public static ProcessArgumentBuilder StateRemove(string address) =>
+        new ProcessArgumentBuilder().Append("state").Append("rm").Append("-no-color").AppendQuoted(address);
+
+    /// <summary>`import ADDRESS ID` with the run's variables (the provider's configuration reads them); options before the address.</summary>
+    public static ProcessArgumentBuilder Import(TerraformImportSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var args = Common("import");
+        AppendVariables(args, settings.VarFiles, settings.Variables);
+        return args.AppendQuoted(settings.Address).AppendQuoted(settings.Id);
+    }
+
     public static ProcessArgumentBuilder Output() => new ProcessArgumentBuilder().Append("output").Append("-json").Append("-no-color");
 
     public static ProcessArgumentBuilder Show(string? planFile)

@@ -155,6 +155,18 @@ public sealed class TerraformCli : Tool<TerraformSettings>
         Execute(settings, TerraformArguments.Destroy(settings), echo: true, environment: TerraformArguments.SensitiveEnvironment(settings.Variables));
     }
 
+    /// <summary>The addresses in the state.</summary>
+    public IReadOnlyList<string> StateList() =>
+        Execute(new TerraformSettings(), TerraformArguments.StateList(), echo: false).StandardOutputLines.Where(l => l.Length > 0).ToList();
+
+    public void StateRemove(string address) => Execute(new TerraformSettings(), TerraformArguments.StateRemove(address), echo: true);
+
+    public void Import(TerraformImportSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Execute(settings, TerraformArguments.Import(settings), echo: true, environment: TerraformArguments.SensitiveEnvironment(settings.Variables));
+    }
+
     public TerraformOutputs Output() =>
         TerraformOutputs.Parse(Execute(new TerraformSettings(), TerraformArguments.Output(), echo: false).StandardOutput);
 

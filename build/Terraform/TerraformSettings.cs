@@ -48,6 +48,19 @@ public sealed class TerraformPlanSettings : TerraformSettings
     public IList<string> Replace { get; } = [];
 }
 
+/// <summary>`terraform import`: a real resource becomes terraform's at an address of the configuration.</summary>
+public sealed class TerraformImportSettings : TerraformSettings
+{
+    public required string Address { get; set; }
+
+    /// <summary>The provider's import id (for aws_db_instance: the DB instance identifier).</summary>
+    public required string Id { get; set; }
+
+    public IList<string> VarFiles { get; } = [];
+
+    public IList<TerraformVariable> Variables { get; } = [];
+}
+
 public sealed class TerraformApplySettings : TerraformSettings
 {
     public required string PlanFile { get; set; }

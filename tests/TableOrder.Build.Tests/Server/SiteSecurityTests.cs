@@ -69,8 +69,9 @@ public sealed partial class SiteSecurityTests
             Assert.Contains(header, app, StringComparison.Ordinal);
         }
 
-        // no location adds a header of its own (that would drop the server's ones there)
-        Assert.Equal(6, Regex.Count(app, "add_header"));
+        // no location adds a header of its own (that would drop the server's ones there); one of them is
+        // maintenance's Retry-After, empty (not sent) outside maintenance
+        Assert.Equal(7, Regex.Count(app, "add_header"));
         var csp = Regex.Match(site, "default  \"(?<csp>[^\"]+)\";").Groups["csp"].Value;
         Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
@@ -197,7 +198,7 @@ public sealed partial class SiteSecurityTests
         var values = string.Join(' ', new[]
         {
             "HTTP_PORT=80", "HTTPS_PORT=443", "HTTPS_REDIRECT_PORT=", "DOMAIN=order.example.com", "CERT_DIR=/etc/letsencrypt/live/order.example.com",
-            "ACME_WEBROOT=/var/lib/tableorder-acme", "LIVE_CONF=/etc/nginx/tableorder/live.conf", "NGINX_LOG_DIR=/var/log/nginx",
+            "ACME_WEBROOT=/var/lib/tableorder-acme", "LIVE_CONF=/etc/nginx/tableorder/live.conf", "MAINTENANCE_CONF=/etc/nginx/tableorder/maintenance.conf", "NGINX_LOG_DIR=/var/log/nginx",
             $"API_RATE={ServerMap.ApiRequestsPerSecond}", $"API_BURST={ServerMap.ApiBurst}", $"STREAMS_PER_CLIENT={ServerMap.StreamsPerClient}",
         });
         var script = $". '{Path.Combine(AppDeploy, "server", "site-template.sh")}' && site_render {flag} {flag} '{Path.Combine(AppDeploy, "server")}' '{cidrs}' {values}";

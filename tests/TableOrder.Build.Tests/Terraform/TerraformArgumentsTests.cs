@@ -7,6 +7,19 @@ namespace TableOrder.Build.Tests.Terraform;
 public sealed class TerraformArgumentsTests
 {
     [Fact]
+    public void A_restored_database_is_forgotten_then_imported_with_the_runs_variables_before_the_address()
+    {
+        Assert.Equal("state list -no-color", TerraformArguments.StateList().Render());
+        Assert.Equal("state rm -no-color \"module.database.aws_db_instance.postgres\"", TerraformArguments.StateRemove("module.database.aws_db_instance.postgres").Render());
+        var import = new TerraformImportSettings { Address = "module.database.aws_db_instance.postgres", Id = "tableorder-db" };
+        import.VarFiles.Add("/tf/prod.tfvars");
+        import.Variables.Add(new TerraformVariable("secret", "s3cret", Sensitive: true));
+        Assert.Equal(
+            "import -input=false -no-color -var-file=\"/tf/prod.tfvars\" \"module.database.aws_db_instance.postgres\" \"tableorder-db\"",
+            TerraformArguments.Import(import).Render());
+    }
+
+    [Fact]
     public void Version_asks_for_json()
     {
         Assert.Equal("version -json", TerraformArguments.Version().Render());
