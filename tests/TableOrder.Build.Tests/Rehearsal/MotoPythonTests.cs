@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using TableOrder.Build.Tests.Support;
+using Xunit;
+
+namespace TableOrder.Build.Tests.Rehearsal;
+
+/// <summary>
+/// The rehearsal's moto launcher under python3 alone (rehearsal/moto/tests): each patch of
+/// aws_patches.py restores the AWS behaviour its test asserts, and every one of those tests fails with
+/// its patch left out; the bridge's tests. Needs the image's python3 with moto 5.2.1, as the rehearsal does.
+/// </summary>
+[Trait("Category", "Unit")]
+public sealed class MotoPythonTests
+{
+    [Fact]
+    public async Task The_python_unit_tests_of_the_patches_and_the_bridge_pass()
+    {
+        var info = new ProcessStartInfo("python3")
+        {
+            WorkingDirectory = RepositoryRoot.Path,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "-B", "-m", "unittest", "discover", "-s", "rehearsal/moto/tests", "-v" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, errors + await output);
+        Assert.Contains("test_each_patch_is_needed_by_its_tests", errors, StringComparison.Ordinal);
+        Assert.Contains("OK", errors, StringComparison.Ordinal);
+    }
+}
