@@ -67,6 +67,11 @@ output "redis_tls" {
   value       = module.cache.tls
 }
 
+output "redis_replication_group_id" {
+  description = "ElastiCache replication group ID: the build sets its AUTH token after the apply (ModifyReplicationGroup) and keeps it in redis_auth_secret_arn."
+  value       = module.cache.replication_group_id
+}
+
 output "redis_auth_secret_arn" {
   description = "ARN of the Secrets Manager secret whose string is the Redis AUTH token (the ARN, never the token). The instance role may read it."
   value       = module.cache.auth_secret_arn

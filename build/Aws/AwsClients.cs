@@ -8,7 +8,7 @@ namespace TableOrder.Build.Aws;
 
 /// <summary>
 /// Makes the SDK clients the build uses, for one region. <paramref name="serviceUrl"/> points a client
-/// at another endpoint (the tests' HTTP stand-ins); null means the real regional AWS endpoint.
+/// at another endpoint (the rehearsal's moto, the tests' stand-ins); null means the real regional AWS endpoint.
 /// Credentials null means the SDK's default chain (resolve them first with <see cref="AwsCredentialsCheck"/>).
 /// </summary>
 public static class AwsClients
@@ -30,7 +30,7 @@ public static class AwsClients
         return credentials is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(credentials, config);
     }
 
-    /// <summary>S3, path-style on another endpoint (the stand-in answers http://127.0.0.1:port/bucket/key).</summary>
+    /// <summary>S3, path-style on another endpoint (moto answers http://127.0.0.1:port/bucket/key).</summary>
     public static AmazonS3Client S3(string region, AWSCredentials? credentials = null, string? serviceUrl = null)
     {
         var config = new AmazonS3Config { ForcePathStyle = serviceUrl is not null };
@@ -49,6 +49,13 @@ public static class AwsClients
     /// <summary>RDS (snapshots, restores, renames), over signed HTTP: no SDK package for it is served here.</summary>
     public static AwsQueryApi Rds(string region, AWSCredentials? credentials = null, string? serviceUrl = null) =>
         new("rds", "2014-10-31", region, credentials, serviceUrl);
+    /// <summary>ElastiCache (the Redis replication group's AUTH token), over signed HTTP: no SDK package for it is served here.</summary>
+    public static AwsQueryApi ElastiCache(string region, AWSCredentials? credentials = null, string? serviceUrl = null) =>
+        new("elasticache", "2015-02-02", region, credentials, serviceUrl);
+
+    /// <summary>Secrets Manager (the Redis AUTH token's secret), over signed HTTP: no SDK package for it is served here.</summary>
+    public static AwsJsonApi SecretsManager(string region, AWSCredentials? credentials = null, string? serviceUrl = null) =>
+        new("secretsmanager", "secretsmanager", region, credentials, serviceUrl);
 
     private static void Configure(ClientConfig config, string region, string? serviceUrl)
     {

@@ -1,8 +1,6 @@
-using System.Net;
 using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
 
 namespace TableOrder.Build.Aws;
 
@@ -10,42 +8,31 @@ namespace TableOrder.Build.Aws;
 /// An AWS API of the Query protocol (form-encoded POST of Action and Version, XML answers, errors as
 /// &lt;ErrorResponse&gt;&lt;Error&gt;&lt;Code&gt;), called over HttpClient with SigV4: ELBv2 and Auto Scaling,
 /// for which no SDK package is served here. Endpoint, region and credentials follow the SDK clients
-/// of <see cref="AwsClients"/>, so the AWS stand-in answers them in the rehearsal and the tests.
+/// of <see cref="AwsClients"/>, so the rehearsal's moto answers them there and in the tests.
 /// </summary>
 public sealed class AwsQueryApi : IDisposable
 {
     private const int Attempts = 3;
-    private readonly HttpClient _http;
-    private readonly AWSCredentials? _credentials;
+    private readonly AwsSignedHttp _http;
 
-    /// <param name="service">The endpoint prefix and signing name: elasticloadbalancing, autoscaling.</param>
-    /// <param name="version">The API version every request names: 2015-12-01, 2011-01-01.</param>
-    /// <param name="serviceUrl">Another endpoint (the stand-in); null for AWS's regional one.</param>
+    /// <param name="service">The endpoint prefix and signing name: elasticloadbalancing, autoscaling, elasticache.</param>
+    /// <param name="version">The API version every request names: 2015-12-01, 2011-01-01, 2015-02-02.</param>
+    /// <param name="serviceUrl">Another endpoint (the rehearsal's moto); null for AWS's regional one.</param>
     /// <param name="credentials">Null: the SDK's default chain.</param>
     public AwsQueryApi(string service, string version, string region, AWSCredentials? credentials = null, string? serviceUrl = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(service);
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
-        if (string.IsNullOrWhiteSpace(region))
-        {
-            throw new AwsException("No AWS region: the terraform outputs name it (output 'region'), e.g. ap-northeast-2.");
-        }
-
-        Service = service;
+        _http = new AwsSignedHttp(service, region, credentials, serviceUrl);
         Version = version;
-        Region = region;
-        Endpoint = new Uri(serviceUrl is null ? $"https://{service}.{region}.amazonaws.com/" : serviceUrl.TrimEnd('/') + "/");
-        _credentials = credentials;
-        _http = new HttpClient { Timeout = AwsClients.RequestTimeout };
     }
 
-    public string Service { get; }
+    public string Service => _http.Service;
 
     public string Version { get; }
 
-    public string Region { get; }
+    public string Region => _http.Region;
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _http.Endpoint;
 
     /// <summary>
     /// Calls <paramref name="action"/> and returns its result element (&lt;ActionResult&gt;). Throttling and
@@ -60,7 +47,7 @@ public sealed class AwsQueryApi : IDisposable
         var body = Encoding.UTF8.GetBytes(form);
         for (var attempt = 1; ; attempt++)
         {
-            var (status, text) = await SendAsync(body, cancellationToken);
+            var (status, text) = await _http.PostAsync(body, "application/x-www-form-urlencoded; charset=utf-8", new Dictionary<string, string>(), cancellationToken);
             if (status < 400)
             {
                 var result = XDocument.Parse(text).Root?.Elements().FirstOrDefault(e => e.Name.LocalName == action + "Result");
@@ -78,32 +65,6 @@ public sealed class AwsQueryApi : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
-
-    private async Task<(int Status, string Body)> SendAsync(byte[] body, CancellationToken cancellationToken)
-    {
-        var credentials = _credentials ?? await Task.Run(() => new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(null, cancellationToken), cancellationToken);
-        var keys = await credentials.GetCredentialsAsync();
-        const string ContentType = "application/x-www-form-urlencoded; charset=utf-8";
-        var signed = new Dictionary<string, string> { ["host"] = Endpoint.Authority, ["content-type"] = ContentType };
-        var headers = SigV4Signer.Sign("POST", Endpoint, signed, body, new SigningKeys(keys.AccessKey, keys.SecretKey, keys.UseToken ? keys.Token : null), Region, Service, DateTimeOffset.UtcNow);
-        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        try
-        {
-            using var response = await _http.SendAsync(request, cancellationToken);
-            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-        }
-        catch (HttpRequestException ex)
-        {
-            // as the SDK: a connection that failed is worth another try; the last one is reported
-            return ((int)HttpStatusCode.ServiceUnavailable, $"<ErrorResponse><Error><Code>RequestFailed</Code><Message>{System.Security.SecurityElement.Escape(ex.Message)}</Message></Error></ErrorResponse>");
-        }
-    }
 }
 
 /// <summary>An error answer of a Query API: its code (e.g. TargetGroupNotFound, Throttling) and message.</summary>

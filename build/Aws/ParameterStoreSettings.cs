@@ -68,13 +68,17 @@ public sealed class ParameterStoreSettings(IAmazonSimpleSystemsManagement ssm, I
             await ssm.PutParameterAsync(
                 new PutParameterRequest { Name = path, Value = value, Type = ParameterType.String, Overwrite = true, Tier = ParameterTier.Standard },
                 cancellationToken);
-            log.Information("Parameter Store: {0} {1} = {2}", current.ContainsKey(path) ? "updated" : "created", path, value);
+            log.Verbose("Parameter Store: {0} {1} = {2}", current.ContainsKey(path) ? "updated" : "created", path, value);
             written.Add(name);
         }
 
         if (written.Count == 0)
         {
             log.Information("Parameter Store: the {0} settings under {1} are up to date.", settings.Count, _prefix);
+        }
+        else
+        {
+            log.Information("Parameter Store: {0} of the {1} settings under {2} written ({3}).", written.Count, settings.Count, _prefix, string.Join(", ", written));
         }
 
         return written;

@@ -147,6 +147,15 @@ public static partial class ServerSideSecret
         sys.stdout.write("\n".join(lines) + "\n")
         """;
 
+    /// <summary>Keeps <paramref name="text"/> (no secret in it) in <paramref name="path"/>, root's and 0600, through a temp file and a rename.</summary>
+    public static string KeepFileScript(string path, string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(text);
+        var temporary = Shell.Quote(path + ".tmp");
+        return $"set -e; install -d -m 0700 {Shell.Quote(Path.GetDirectoryName(path)!)}; umask 077; printf '%s' {Shell.Quote(text)} > {temporary}; mv -f {temporary} {Shell.Quote(path)}";
+    }
+
     public static string EnvFileScript(ServerSideSecretSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);

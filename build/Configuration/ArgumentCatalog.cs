@@ -41,7 +41,7 @@ public static class ArgumentCatalog
     public static readonly IReadOnlyList<EnvironmentSpec> Environments =
     [
         new("local", DeploymentEnvironment.Local, "this machine: PostgreSQL, Redis and a Debian 13 machine (the default)"),
-        new("rehearsal", DeploymentEnvironment.Rehearsal, "production's code path on this machine: the AWS APIs answered by a stand-in, the local stack as the instance"),
+        new("rehearsal", DeploymentEnvironment.Rehearsal, "production's code path on this machine against an AWS of its own (moto, from a clone of the repository), its instances machines here"),
         new("production", DeploymentEnvironment.Production, "AWS, through terraform; always named explicitly"),
     ];
 
@@ -79,7 +79,7 @@ public static class ArgumentCatalog
         new("release", "The release id to go back to (12 hex digits, as --target=Status lists them).", ["Rollback"], "the previous release", "--release=<id>"),
         new("lock-wait", "Seconds to wait for another deploy's lock instead of failing at once.", LockingTasks, "0", "--lock-wait=60"),
         new("health-timeout", "Seconds a new release gets to answer /api/health before it is rolled back.", ["Activate", "Rollback", "Restore", "Patch"], "60", "--health-timeout=60"),
-        new("servers", "Local and rehearsal: how many app-server machines the stack runs; above 1, HAProxy in front plays the load balancer and its URL is the stack's (the rehearsal plans app_server_count with it, and its AWS stand-in's target group moves HAProxy). Remembered by the stack. A machine added to a running stack joins on its current release before it takes traffic.", ["Provision"], "1 (or the stack's current count)", "--servers=3"),
+        new("servers", "Local and rehearsal: how many app-server machines the stack runs; above 1, HAProxy in front plays the load balancer and its URL is the stack's (the rehearsal applies app_server_count with it, and its AWS's target group moves HAProxy). Remembered by the stack. A machine added to a running stack joins on its current release before it takes traffic.", ["Provision"], "1 (or the stack's current count)", "--servers=3"),
         new("batch-size", "How many servers a rolling Activate or Rollback drains and switches at a time.", ["Activate", "Rollback"], "1", "--batch-size=2"),
         new("drain-timeout", "Seconds to wait for a drained server's open requests and streams before its switch (SSE clients reconnect) or its reboot.", ["Activate", "Rollback", "Patch"], "10", "--drain-timeout=10"),
         new("log", "Which log: `api` or `nginx`.", ["Logs"], "api", "--log=nginx"),

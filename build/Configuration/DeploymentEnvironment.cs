@@ -6,6 +6,6 @@ public enum DeploymentEnvironment
     Local,
     Production,
 
-    /// <summary>Production's code path on this machine: AWS APIs answered by a stand-in, the local stack as the instance.</summary>
+    /// <summary>Production's code path on this machine: AWS APIs answered by moto, the local stack as the instance.</summary>
     Rehearsal,
 }

@@ -119,6 +119,17 @@ public sealed class RunLog(ICakeLog console) : ICakeLog, IDisposable
     {
         ArgumentNullException.ThrowIfNull(title);
         var capture = console.Verbosity == Verbosity.Normal || console.Verbosity < Verbosity.Normal;
+        lock (_gate)
+        {
+            if (capture && _step is not null)
+            {
+                // A step inside a step (the rehearsal's machines booting while terraform applies): part of
+                // the one that runs, its lines in the file only.
+                Record(LogLevel.Information, $"--- {title}");
+                return new ProgressStep(this, title, live: false) { Nested = true };
+            }
+        }
+
         var step = new ProgressStep(this, title, live: capture && console.Verbosity == Verbosity.Normal && Interactive);
         Record(LogLevel.Information, $"--- {title}");
         if (!capture)
@@ -155,6 +166,12 @@ public sealed class RunLog(ICakeLog console) : ICakeLog, IDisposable
 
     internal void EndStep(ProgressStep step, string result, bool failed)
     {
+        if (step.Nested)
+        {
+            Record(failed ? LogLevel.Error : LogLevel.Information, $"--- {result}");
+            return;
+        }
+
         List<(Verbosity Verbosity, LogLevel Level, string Format, object[] Args)> held;
         lock (_gate)
         {
@@ -228,7 +245,7 @@ public sealed class RunLog(ICakeLog console) : ICakeLog, IDisposable
 }
 
 /// <summary>One long step of a run; <see cref="Done"/> when it worked, dispose in any case.</summary>
-public sealed class ProgressStep : IDisposable
+public sealed class ProgressStep : Terraform.ILongStep
 {
     private readonly RunLog _log;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
@@ -246,6 +263,9 @@ public sealed class ProgressStep : IDisposable
     public string Title { get; }
 
     public bool IsLive { get; }
+
+    /// <summary>Started inside another step: its title and result go to the log file only.</summary>
+    internal bool Nested { get; init; }
 
     /// <summary>The step's latest output line (shown on the live line).</summary>
     internal string? Latest { get; set; }

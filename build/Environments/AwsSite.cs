@@ -8,16 +8,23 @@ using TableOrder.Build.Terraform;
 
 namespace TableOrder.Build.Environments;
 
-/// <summary>Production's site: the real AWS account; the stack is the terraform root module (plan, then apply exactly that plan).</summary>
-public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMasker masker) : IProductionSite
+/// <summary>Which AWS an <see cref="AwsSite"/> works on when it is not the account's own (the rehearsal's moto): its endpoint and its credentials.</summary>
+public sealed record AwsEndpoint(Func<string> ServiceUrl, Func<Task<AwsCredentialsSource>> Credentials);
+
+/// <summary>
+/// Production's site: the real AWS account; the stack is the terraform root module (plan, then apply
+/// exactly that plan), whose outputs come from the applied state. The same code runs the rehearsal's
+/// terraform against its own AWS (an <see cref="AwsEndpoint"/>, a working copy of the root module).
+/// </summary>
+public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMasker masker, AwsEndpoint? endpoint = null) : IProductionSite
 {
     private TerraformCli? _terraform;
     private AwsCredentialsSource? _aws;
 
     /// <summary>Set by a Rebuild: the next plan replaces the app server (the seed's "EC2 failure" recovery).</summary>
-    public bool ReplaceServer { get; set; }
+    public bool ReplaceServer { get; private set; }
 
-    public string Name => "production";
+    public string Name => options.EnvironmentName;
 
     public ServerPorts Ports => ServerPorts.Production;
 
@@ -27,7 +34,7 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
     /// <summary>Let's Encrypt (certbot's default server, the system's trust store), HTTPS on 443; the DNS record points the name at the server.</summary>
     public ServerTls? Tls(string? domain) => domain is null ? null : new ServerTls(domain, 443);
 
-    public string? ServiceUrl => null;
+    public string? ServiceUrl => endpoint?.ServiceUrl();
 
     public string? DefaultSshKey => null;
 
@@ -35,11 +42,13 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
 
     private TerraformCli Terraform => _terraform ??= TerraformTool.Create(cake, options, masker, options.Terraform.WorkingDirectory);
 
+    public void ReplaceServerOnNextPlan() => ReplaceServer = true;
+
     public async Task<AwsCredentialsSource> CredentialsAsync()
     {
         if (_aws is null)
         {
-            _aws = await AwsCredentialsCheck.ResolveAsync();
+            _aws = endpoint is null ? await AwsCredentialsCheck.ResolveAsync() : await endpoint.Credentials();
             Log.Information("AWS credentials: {0}", _aws.Source);
         }
 
@@ -54,7 +63,7 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
         await CredentialsAsync();
         var terraform = options.Terraform;
         Directory.CreateDirectory(Path.GetDirectoryName(terraform.PlanFile)!);
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = terraform.BackendConfigFile });
+        Terraform.Init(TerraformTool.InitSettings(terraform.WorkingDirectory, terraform.BackendConfigFile));
         var settings = new TerraformPlanSettings { OutFile = terraform.PlanFile };
         if (ReplaceServer)
         {
@@ -68,13 +77,14 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
 
         var plan = PlanText.Write(Terraform, Terraform.Plan(settings), masker, terraform.ReviewedPlan);
         summary.Record("changes", plan.HasChanges);
+        summary.Record("planned", plan.Summary.Counts());
         return plan;
     }
 
     public async Task<TerraformOutputs> ProvisionAsync(PlanResult? plan, RunSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        await CredentialsAsync();
+        var credentials = await CredentialsAsync();
         plan ??= ReviewedPlan();
         if (!plan.HasChanges)
         {
@@ -83,17 +93,37 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
         else
         {
             PlanApproval.Require(options.Terraform.AutoApprove, Name, plan.Summary);
-            Terraform.Apply(new TerraformApplySettings { PlanFile = plan.PlanFile });
+            var applied = Terraform.Apply(new TerraformApplySettings { PlanFile = plan.PlanFile });
+            summary.Record("resources", applied is null ? null : new { added = applied.Added, changed = applied.Changed, destroyed = applied.Destroyed });
         }
 
         summary.Record("applied", plan.HasChanges);
-        return Terraform.Output();
+        var outputs = Terraform.Output();
+        summary.Record("redisAuthToken", (await EnsureRedisAuthTokenAsync(outputs, credentials)).ToString().ToLowerInvariant());
+        return outputs;
+    }
+
+    /// <summary>
+    /// The Redis AUTH token is made here, after the apply, never by terraform (<see cref="RedisAuthToken"/>):
+    /// only when its secret has no value yet.
+    /// </summary>
+    private async Task<RedisAuthTokenOutcome> EnsureRedisAuthTokenAsync(TerraformOutputs outputs, AwsCredentialsSource credentials)
+    {
+        if (outputs.RedisAuthSecretArn is not { } secret || outputs.RedisReplicationGroupId is not { } group || outputs.Region is not { } region)
+        {
+            throw new TerraformException(
+                "The terraform outputs lack redis_auth_secret_arn, redis_replication_group_id or region: the build sets the Redis AUTH token after the apply and needs all three (terraform/outputs.tf has them).");
+        }
+
+        using var secretsManager = AwsClients.SecretsManager(region, credentials.Credentials, ServiceUrl);
+        using var elastiCache = AwsClients.ElastiCache(region, credentials.Credentials, ServiceUrl);
+        return await new RedisAuthToken(secretsManager, elastiCache, Log, masker).EnsureAsync(secret, group);
     }
 
     public async Task<TerraformOutputs> OutputsAsync()
     {
         await CredentialsAsync();
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
+        Terraform.Init(TerraformTool.InitSettings(options.Terraform.WorkingDirectory, options.Terraform.BackendConfigFile));
         return Terraform.Output();
     }
 
@@ -104,7 +134,7 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
     public async Task DestroyAsync()
     {
         await CredentialsAsync();
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
+        Terraform.Init(TerraformTool.InitSettings(options.Terraform.WorkingDirectory, options.Terraform.BackendConfigFile));
         Directory.CreateDirectory(options.StateDirectory);
         var unprotectPlan = Path.Combine(options.StateDirectory, "unprotect.tfplan");
         var varFile = options.Terraform.VarFile;
@@ -177,7 +207,7 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
             throw new TerraformException($"There is no saved plan at {planFile}. Run --target=Provision (it plans first), or --target=Plan and then --target=Provision --exclusive --plan-file={planFile}.");
         }
 
-        Terraform.Init(new TerraformInitSettings { BackendConfigFile = options.Terraform.BackendConfigFile });
+        Terraform.Init(TerraformTool.InitSettings(options.Terraform.WorkingDirectory, options.Terraform.BackendConfigFile));
         var summary = PlanSummary.Parse(Terraform.Show(planFile));
         Log.Information("Applying the saved plan {0}: {1}", planFile, summary);
         return new PlanResult(summary.HasChanges, planFile, summary);

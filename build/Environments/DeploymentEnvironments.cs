@@ -16,7 +16,7 @@ public static class DeploymentEnvironments
         {
             DeploymentEnvironment.Local => new LocalDeployment(options, LocalStack(cake, options, masker), cake.Log, masker),
             DeploymentEnvironment.Production => new ProductionDeployment(cake, options, masker),
-            DeploymentEnvironment.Rehearsal => new ProductionDeployment(cake, options, masker, new Rehearsal.RehearsalSite(cake, options, masker, LocalStack(cake, options, masker))),
+            DeploymentEnvironment.Rehearsal => new ProductionDeployment(cake, options, masker, Sites.Create(DeploymentEnvironment.Rehearsal, cake, options, masker)),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Environment, "No such environment."),
         };
     }

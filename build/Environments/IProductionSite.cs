@@ -7,9 +7,10 @@ namespace TableOrder.Build.Environments;
 
 /// <summary>
 /// Where <see cref="ProductionDeployment"/>'s AWS is: the real AWS account with terraform plan and apply
-/// (<see cref="AwsSite"/>), or the rehearsal on this machine (<see cref="RehearsalSite"/>: the AWS APIs
-/// answered by a stand-in, the local stack as the instance). Everything else of the production path
-/// (the status wait, host keys, Parameter Store, the server-side secret, SSH or SSM) is the same code.
+/// (<see cref="AwsSite"/>), or a site registered from outside the tool for another environment
+/// (<see cref="SiteForAttribute"/>: the rehearsal, whose AWS is moto on this machine and whose instances
+/// are machines here). Everything else of the production path (the status wait, host keys, Parameter
+/// Store, the server-side secret, SSH or SSM) is the same code.
 /// </summary>
 public interface IProductionSite : IDisposable
 {
@@ -35,10 +36,18 @@ public interface IProductionSite : IDisposable
     string? DefaultSshKey { get; }
 
     /// <summary>
-    /// A fleet server's own ports when they are not the stack's: EC2's servers all answer on the same
-    /// ones (null); the rehearsal's machines share this host's network, each on ports of its own.
+    /// Where a server answers when it is not where EC2 says (its public address, the stack's ports): null
+    /// on AWS; the rehearsal's machines share this host's network, each on ports of its own.
     /// </summary>
-    FleetServerPorts? PortsOf(string instanceId) => null;
+    ServerEndpoint? EndpointOf(string instanceId) => null;
+
+    /// <summary>Runs before the first task, as <see cref="IDeploymentEnvironment.CheckBeforeTasks"/>: what the site itself needs (the rehearsal: moto installed).</summary>
+    void CheckBeforeTasks(IReadOnlyCollection<string> tasks)
+    {
+    }
+
+    /// <summary>Rebuild: the next plan replaces the app server (the seed's "EC2 failure" recovery).</summary>
+    void ReplaceServerOnNextPlan();
 
     Task<AwsCredentialsSource> CredentialsAsync();
 
@@ -69,5 +78,5 @@ public interface IProductionSite : IDisposable
         throw new NotInThisEnvironmentException($"The {Name} does not restore RDS instances.");
 }
 
-/// <summary>Where one server of a fleet answers: Nginx and the API slots, and SSH.</summary>
-public sealed record FleetServerPorts(ServerPorts Ports, int SshPort);
+/// <summary>Where one server answers: its host, Nginx and the API slots, and SSH.</summary>
+public sealed record ServerEndpoint(string Host, ServerPorts Ports, int SshPort);

@@ -18,7 +18,7 @@ namespace TableOrder.Build.Environments;
 
 /// <summary>
 /// Production: the stack is the terraform root module on the <see cref="IProductionSite"/> (AWS, or
-/// the rehearsal's stand-in); the server is the EC2 instance, reached over SSH with its host key pinned
+/// the rehearsal's moto); the server is the EC2 instance, reached over SSH with its host key pinned
 /// from the console output (or --ssh-host-key), or through SSM Run Command; the database password is
 /// read on the server with the instance role and never reaches this machine. Scaled out (terraform output
 /// scaled_out), it is a fleet: the Auto Scaling group's instances in service, each reached the same way
@@ -118,12 +118,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
                 $"aws autoscaling start-instance-refresh --auto-scaling-group-name {Fleet.AutoScalingGroupName} (new servers install releases/current themselves).");
         }
 
-        if (site is not AwsSite aws)
-        {
-            throw new NotInThisEnvironmentException($"Rebuild replaces the AWS instance; the {Name} has no instance to replace: run --target=Deploy --environment={Name}.");
-        }
-
-        aws.ReplaceServer = true;
+        site.ReplaceServerOnNextPlan();
         summary.Record("replace", AppServerAddress);
         Log.Information("Rebuild: the plan replaces {0} (a new instance from the AMI); review it before it is applied.", AppServerAddress);
         return Task.CompletedTask;
@@ -140,6 +135,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     public void CheckBeforeTasks(IReadOnlyCollection<string> tasks)
     {
         ArgumentNullException.ThrowIfNull(tasks);
+        site.CheckBeforeTasks(tasks);
         if (!tasks.Any(OutputReaders.Contains))
         {
             return;
@@ -219,8 +215,62 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     public RemoteMeter Meter { get; } = new();
 
-    /// <summary>The server writes the env files from secrets this machine never sees: they are always written.</summary>
-    public IReadOnlyDictionary<string, string>? SettingsChecksums() => null;
+    /// <summary>
+    /// The server writes the env files from secrets this machine never sees, so what this machine can
+    /// compare is where they come from: the scripts that write them and the versions of the secrets and
+    /// parameters they read (never a value), kept on the server after they were written
+    /// (<see cref="ServerMap.SettingsFingerprint"/>). The same fingerprint means the same files; a rotated
+    /// secret or a changed script or setting writes them again. Scaled out, every server is bootstrapped.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? SettingsChecksums() =>
+        ScaledOut || SavedOutputs() is null
+            ? null
+            : new Dictionary<string, string>(StringComparer.Ordinal) { [ServerMap.SettingsFingerprint] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Await(SettingsFingerprintAsync())))) };
+
+    /// <summary>The inputs of the settings files: what writes them, the versions of what they are written from.</summary>
+    private async Task<string> SettingsFingerprintAsync()
+    {
+        var outputs = Outputs();
+        using var secrets = AwsClients.SecretsManager(outputs.Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
+        async Task<string> CurrentVersionAsync(string secretArn)
+        {
+            try
+            {
+                var secret = await secrets.CallAsync("DescribeSecret", new System.Text.Json.Nodes.JsonObject { ["SecretId"] = secretArn });
+                return secret["VersionIdsToStages"] is System.Text.Json.Nodes.JsonObject versions
+                    ? versions.FirstOrDefault(v => v.Value is System.Text.Json.Nodes.JsonArray stages && stages.Any(s => s?.GetValue<string>() == "AWSCURRENT")).Key ?? "none"
+                    : "none";
+            }
+            catch (AwsJsonException ex) when (ex.ErrorCode == "ResourceNotFoundException")
+            {
+                return "none"; // the env-file script says what is missing when it runs
+            }
+        }
+
+        async Task<string> ParameterVersionAsync(string name)
+        {
+            try
+            {
+                var version = (await (await SsmAsync()).GetParameterAsync(new Amazon.SimpleSystemsManagement.Model.GetParameterRequest { Name = name })).Parameter.Version;
+                return version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+            }
+            catch (Amazon.SimpleSystemsManagement.Model.ParameterNotFoundException)
+            {
+                return "none";
+            }
+        }
+
+        var scripts = string.Join('\n', AppDatabaseRole.Script(AppRole(outputs)), MigrationEnvScript(outputs), AppEnvScript(outputs), JsonSerializer.Serialize(ParameterStoreSettings.FromOutputs(SavedOutputs()!)));
+        return string.Join(
+            '\n',
+            "# The inputs of the settings files, written after they were (build/Environments/ProductionDeployment.cs): no value of a secret.",
+            $"scripts {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(scripts)))}",
+            $"db-secret {await CurrentVersionAsync(outputs.DbSecretArn)}",
+            $"redis-secret {await CurrentVersionAsync(outputs.RedisAuthSecretArn)}",
+            $"app-password {await ParameterVersionAsync(AppRole(outputs).PasswordParameter)}",
+            $"staff-token {await ParameterVersionAsync(StaffTokenParameter)}",
+            string.Empty);
+    }
 
     public async Task<bool> WriteAppSettingsAsync(IRemoteShell server, RunSummary summary)
     {
@@ -235,25 +285,17 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         var outputs = Outputs();
         var role = AppRole(outputs);
         var roleResult = await server.RunAsync(RemoteCommand.Root(AppDatabaseRole.Script(role), "the app's database role"));
-        var migration = await server.RunAsync(RemoteCommand.Root(
-            ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
-            {
-                SecretArn = outputs.DbSecretArn,
-                Region = outputs.Region,
-                DbHost = outputs.DbEndpoint,
-                DbPort = outputs.DbPort,
-                DbName = outputs.DbName,
-                RedisHost = outputs.RedisEndpoint,
-                RedisPort = outputs.RedisPort,
-                RedisTls = outputs.RedisTls,
-                EnvFilePath = ServerMap.MigrationEnvFile,
-                Owner = "root",
-                DatabaseOnly = true,
-            }),
-            "write the migration env file from the RDS secret"));
+        var fingerprint = outputs.Fleet is null ? await SettingsFingerprintAsync() : null;
+        var migration = await server.RunAsync(RemoteCommand.Root(MigrationEnvScript(outputs), "write the migration env file from the RDS secret"));
         var written = await server.RunAsync(RemoteCommand.Root(AppEnvScript(outputs), "write the app's env file with its own role and the Redis token"));
 
         var parameters = await new ParameterStoreSettings(await SsmAsync(), Log, $"/tableorder/{Name}").SyncAsync(ParameterStoreSettings.FromOutputs(SavedOutputs()!));
+        if (fingerprint is not null)
+        {
+            // last: only settings that were all written are taken for current by the next run's probe
+            await server.RunAsync(RemoteCommand.Root(ServerSideSecret.KeepFileScript(ServerMap.SettingsFingerprint, fingerprint), "keep where the settings came from"));
+        }
+
         summary.Record("parametersWritten", parameters.Count);
         summary.Record("appRoleChanged", roleResult.Output.Any(l => l.Trim() == "changed"));
         summary.Record("migrationEnvChanged", migration.Output.Any(l => l.Trim() == "changed"));
@@ -428,6 +470,23 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         DbName = outputs.DbName,
     };
 
+    /// <summary>The migrations' env file (root only), written on the server from the RDS-managed master secret.</summary>
+    private static string MigrationEnvScript(StackOutputs outputs) =>
+        ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+        {
+            SecretArn = outputs.DbSecretArn,
+            Region = outputs.Region,
+            DbHost = outputs.DbEndpoint,
+            DbPort = outputs.DbPort,
+            DbName = outputs.DbName,
+            RedisHost = outputs.RedisEndpoint,
+            RedisPort = outputs.RedisPort,
+            RedisTls = outputs.RedisTls,
+            EnvFilePath = ServerMap.MigrationEnvFile,
+            Owner = "root",
+            DatabaseOnly = true,
+        });
+
     /// <summary>
     /// The app's env file, written on the server from what its instance role reads (the app role's
     /// password, the Redis token): run by the build over SSH/SSM, and by a scaled-out server's first boot
@@ -534,7 +593,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         Log.Information("Auto Scaling group {0}: {1} in service ({2}).", group, instances.Count, string.Join(", ", instances.Select(i => i.InstanceId)));
         return [.. instances.Select(i => new AppServer(
             i.InstanceId,
-            site.PortsOf(i.InstanceId) is { } own ? own.Ports with { Tls = Policy.Tls } : Ports,
+            site.EndpointOf(i.InstanceId) is { } own ? own.Ports with { Tls = Policy.Tls } : Ports,
             waitFor => ConnectAsync(i.InstanceId, i.Host, waitFor, ownPin: true)))];
     }
 
@@ -589,7 +648,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             hostKey = await new ConsoleHostKeys(await Ec2Async(), Log).WaitForHostKeyAsync(instanceId, TimeSpan.FromMinutes(5));
         }
 
-        var target = new SshTarget(host, site.PortsOf(instanceId)?.SshPort ?? outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
+        var endpoint = site.EndpointOf(instanceId);
+        var target = new SshTarget(endpoint?.Host ?? host, endpoint?.SshPort ?? outputs.SshPort, outputs.SshUser, key, PinnedHostKey.Parse(hostKey));
         Log.Information("Host key pinned{0}{1}: {2} {3}", ownPin ? $" for {instanceId}" : string.Empty, fromKept ? " (kept)" : string.Empty, target.HostKey.Algorithm, target.HostKey.Fingerprint);
         IRemoteShell server;
         try

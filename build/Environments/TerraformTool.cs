@@ -33,7 +33,7 @@ public static class TerraformTool
             cake.Log.Verbose("Terraform providers: from the local mirror {0} only.", mirror);
         }
 
-        var terraform = new TerraformCli(cake.FileSystem, cake.Environment, cake.ProcessRunner, cake.Tools, cake.Log, masker, workingDirectory, cliConfig)
+        var terraform = new TerraformCli(cake.FileSystem, cake.Environment, cake.ProcessRunner, cake.Tools, cake.Log, masker, workingDirectory, cliConfig, title => cake.Log.Step(title))
         {
             Stopping = Signals.Interruption.Process.Token,
             Running = command => Signals.InterruptPoints.Reached("terraform:" + command),
@@ -42,4 +42,11 @@ public static class TerraformTool
         cake.Log.Verbose("terraform {0}", version.Version);
         return terraform;
     }
+
+    /// <summary>init for a plan or an apply: providers checked against the module's committed lock file when it has one, which init never rewrites.</summary>
+    public static TerraformInitSettings InitSettings(string workingDirectory, string? backendConfigFile) => new()
+    {
+        BackendConfigFile = backendConfigFile,
+        LockfileReadonly = File.Exists(Path.Combine(workingDirectory, ".terraform.lock.hcl")),
+    };
 }

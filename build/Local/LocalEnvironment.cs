@@ -46,6 +46,9 @@ public sealed class LocalEnvironment
     /// <summary>Every app-server machine (--servers=N; the first is <see cref="Machine"/>) and HAProxy in front of several.</summary>
     public LocalFleet Fleet { get; }
 
+    /// <summary>More parts an environment runs in this stack (the rehearsal: its AWS, moto): stopped by <see cref="Down"/>, listed by <see cref="Status"/>.</summary>
+    public IList<IStackPart> Parts { get; } = [];
+
     public LocalLayout Layout => _layout;
 
     /// <summary>Holds the environment for this build; a second build fails at once.</summary>
@@ -148,6 +151,8 @@ public sealed class LocalEnvironment
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    /// <summary>Installs what is missing (the machine image's tools included).</summary>
+    public void EnsureHostPackages() => new HostPackages(_process, _log).EnsureInstalled();
 
     /// <summary>Read (or made) once per build, and masked in every log line from then on.</summary>
     public LocalSecrets Secrets
@@ -192,6 +197,11 @@ public sealed class LocalEnvironment
     /// </summary>
     public void Down(bool purge)
     {
+        foreach (var part in Parts)
+        {
+            part.Shutdown();
+        }
+
         Fleet.StopExtra();
         Machine.Stop();
         if (purge)
@@ -222,6 +232,7 @@ public sealed class LocalEnvironment
 
     public IReadOnlyList<(string Part, string State, string Where)> Status() =>
     [
+        .. Parts.Select(p => p.Status()),
         .. Fleet.Count > 1
             ? new[] { ("HAProxy (load balancer)", Fleet.LoadBalancer.RunningPid is { } h ? $"running (pid {h})" : "stopped", $"{Fleet.LoadBalancer.PublicUrl}, runtime API {Fleet.LoadBalancer.Socket}") }
             : [],
@@ -243,4 +254,13 @@ public sealed class LocalEnvironment
                 .Select(d => (Folder: d, Ports: LocalPorts.Load(d)))
                 .Where(s => s.Ports is not null)
                 .Select(s => (s.Folder, s.Ports!))];
+}
+
+/// <summary>A part of a local stack that an environment adds (the rehearsal's AWS): it says where it runs, and stops with the stack.</summary>
+public interface IStackPart
+{
+    (string Part, string State, string Where) Status();
+
+    /// <summary>Stops it (whatever of it runs).</summary>
+    void Shutdown();
 }

@@ -93,6 +93,18 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
         Balance();
     }
 
+    /// <summary>
+    /// Remembers <paramref name="count"/> machines and runs HAProxy in front of several (stopped with one),
+    /// starting none: an environment that boots its machines itself (the rehearsal: each is an instance of
+    /// its AWS) uses this instead of <see cref="ScaleTo"/>.
+    /// </summary>
+    public void ServeWith(int count)
+    {
+        Directory.CreateDirectory(layout.StateDirectory);
+        File.WriteAllText(CountFile, JsonSerializer.Serialize(new Remembered(count)));
+        Balance();
+    }
+
     /// <summary>Machines that joined the running stack and do not serve its release yet (HAProxy leaves them out).</summary>
     public IReadOnlyList<LocalAppServer> Joining => [.. Servers.Where(s => File.Exists(JoiningMark(s)))];
 
@@ -108,7 +120,7 @@ public sealed class LocalFleet(LocalLayout layout, LocalMachine first, LocalProc
 
     /// <summary>
     /// Whether HAProxy sends a machine traffic: by default every machine but a joining one; in the
-    /// rehearsal, the targets registered in the stand-in's target group (the ALB's members).
+    /// rehearsal, the targets registered in its AWS's target group (the ALB's members).
     /// </summary>
     public Func<LocalAppServer, bool>? TakesTraffic { get; set; }
 

@@ -184,7 +184,8 @@ public sealed class LocalMachine(LocalLayout layout, LocalProcess process, ICake
         return image;
     }
 
-    private void EnsureLoginKey()
+    /// <summary>The build's login key for the machines (made once per clone; the rehearsal's key pair is made from it).</summary>
+    public void EnsureLoginKey()
     {
         if (File.Exists(layout.LoginKey) && File.Exists(layout.LoginKey + ".pub"))
         {

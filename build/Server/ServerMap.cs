@@ -50,6 +50,12 @@ public static class ServerMap
     /// <summary>The fingerprint of the inputs of the last bootstrap.sh that finished (removed when one starts).</summary>
     public const string BootstrapStamp = DeployStateDirectory + "/bootstrap.stamp";
 
+    /// <summary>
+    /// Where the server's settings came from, written after its env files were (production: the scripts
+    /// and the secrets' and parameters' versions, never a value): what the probe compares to know they are current.
+    /// </summary>
+    public const string SettingsFingerprint = DeployStateDirectory + "/settings.fingerprint";
+
     /// <summary>The checksums of the files that bootstrap.sh installed (sha256sum -c form), kept with its stamp.</summary>
     public const string BootstrapFiles = DeployStateDirectory + "/bootstrap.files";
     /// <summary>The API's systemd template: one instance per slot (tableorder-api@blue, tableorder-api@green).</summary>

@@ -117,7 +117,7 @@ public sealed partial record ServerState
 public static class ServerProbe
 {
     /// <summary>The settings files whose checksums the probe reports.</summary>
-    public static readonly IReadOnlyList<string> SettingsFiles = [ServerMap.EnvFile, ServerMap.RedisCaFile, ServerMap.MigrationEnvFile];
+    public static readonly IReadOnlyList<string> SettingsFiles = [ServerMap.EnvFile, ServerMap.RedisCaFile, ServerMap.MigrationEnvFile, ServerMap.SettingsFingerprint];
 
     /// <summary>
     /// Reads alembic_version with the driver the app already has (no Alembic start-up), with the

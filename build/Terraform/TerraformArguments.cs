@@ -35,6 +35,11 @@ public static class TerraformArguments
             args.Append("-upgrade");
         }
 
+        if (settings.LockfileReadonly)
+        {
+            args.Append("-lockfile=readonly");
+        }
+
         return args;
     }
 

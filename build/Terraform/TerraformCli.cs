@@ -5,9 +5,18 @@ using Cake.Core.Tooling;
 
 namespace TableOrder.Build.Terraform;
 
+/// <summary>A long command's progress line (the build's run log draws it: one line at normal verbosity, the output in its log file).</summary>
+public interface ILongStep : IDisposable
+{
+    /// <summary>The command worked; <paramref name="detail"/> joins its result line.</summary>
+    void Done(string? detail = null);
+}
+
 /// <summary>
 /// Our Cake.Terraform: each terraform command as a method on Cake.Core's <see cref="Tool{TSettings}"/>.
-/// Output streams live to the log (secrets masked); JSON commands are captured and typed.
+/// Output goes to the log (secrets masked): init, plan, apply and destroy run as long steps (their
+/// output in the run's log file; at normal verbosity the console shows one line for each and, on a
+/// failure, the log's last lines); JSON commands are captured and typed.
 /// </summary>
 public sealed class TerraformCli : Tool<TerraformSettings>
 {
@@ -15,6 +24,7 @@ public sealed class TerraformCli : Tool<TerraformSettings>
     private readonly IOutputMasker _masker;
     private readonly string _workingDirectory;
     private readonly string? _cliConfigFile;
+    private readonly Func<string, ILongStep> _step;
 
     public TerraformCli(
         IFileSystem fileSystem,
@@ -24,13 +34,15 @@ public sealed class TerraformCli : Tool<TerraformSettings>
         ICakeLog log,
         IOutputMasker masker,
         string workingDirectory,
-        string? cliConfigFile)
+        string? cliConfigFile,
+        Func<string, ILongStep>? step = null)
         : base(fileSystem, environment, processRunner, tools)
     {
         _log = log;
         _masker = masker;
         _workingDirectory = workingDirectory;
         _cliConfigFile = cliConfigFile;
+        _step = step ?? (_ => new PlainStep());
     }
 
     public string WorkingDirectory => _workingDirectory;
@@ -74,10 +86,16 @@ public sealed class TerraformCli : Tool<TerraformSettings>
 
     public void Init(TerraformInitSettings settings)
     {
-        var run = Execute(settings, TerraformArguments.Init(settings), echo: true, accept: [0, 1]);
-        if (run.ExitCode == 0)
+        ArgumentNullException.ThrowIfNull(settings);
+        TerraformRun run;
+        using (var step = _step($"Terraform: init{(settings.LockfileReadonly ? " (providers checked against .terraform.lock.hcl)" : string.Empty)}"))
         {
-            return;
+            run = Execute(settings, TerraformArguments.Init(settings), echo: true, accept: [0, 1]);
+            if (run.ExitCode == 0)
+            {
+                step.Done();
+                return;
+            }
         }
 
         var errors = run.StandardError;
@@ -127,9 +145,16 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             _masker.Add(secret.Value);
         }
 
-        var run = Execute(settings, TerraformArguments.Plan(settings), echo: true, accept: [0, 1, 2], environment: TerraformArguments.SensitiveEnvironment(settings.Variables));
-        var hasChanges = InterpretPlanExitCode(run.ExitCode);
-        var summary = PlanSummary.Parse(Show(settings.OutFile));
+        bool hasChanges;
+        PlanSummary summary;
+        using (var step = _step("Terraform: plan (refresh, then plan)"))
+        {
+            var run = Execute(settings, TerraformArguments.Plan(settings), echo: true, accept: [0, 1, 2], environment: TerraformArguments.SensitiveEnvironment(settings.Variables));
+            hasChanges = InterpretPlanExitCode(run.ExitCode);
+            summary = PlanSummary.Parse(Show(settings.OutFile));
+            step.Done(hasChanges ? null : "no changes");
+        }
+
         return new PlanResult(hasChanges, settings.OutFile, summary);
     }
 
@@ -141,8 +166,14 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             _ => throw new TerraformException($"terraform plan failed (exit code {exitCode}); its errors are above."),
         };
 
-    public void Apply(TerraformApplySettings settings) =>
-        Execute(settings, TerraformArguments.Apply(settings), echo: true);
+    /// <summary>Applies a saved plan; what terraform did, from its last line (null when it printed none).</summary>
+    public ApplyResult? Apply(TerraformApplySettings settings)
+    {
+        using var step = _step("Terraform: apply (the saved plan)");
+        var result = ApplyResult.FromOutput(Execute(settings, TerraformArguments.Apply(settings), echo: true).StandardOutputLines);
+        step.Done(result?.ToString());
+        return result;
+    }
 
     public void Destroy(TerraformDestroySettings settings)
     {
@@ -152,7 +183,9 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             _masker.Add(secret.Value);
         }
 
-        Execute(settings, TerraformArguments.Destroy(settings), echo: true, environment: TerraformArguments.SensitiveEnvironment(settings.Variables));
+        using var step = _step("Terraform: destroy");
+        var result = ApplyResult.FromOutput(Execute(settings, TerraformArguments.Destroy(settings), echo: true, environment: TerraformArguments.SensitiveEnvironment(settings.Variables)).StandardOutputLines);
+        step.Done(result?.ToString());
     }
 
     /// <summary>The addresses in the state.</summary>
@@ -339,6 +372,18 @@ public sealed class TerraformCli : Tool<TerraformSettings>
             {
                 yield return pid;
             }
+        }
+    }
+
+    /// <summary>Without the build's run log: the command's output goes to the log as it comes.</summary>
+    private sealed class PlainStep : ILongStep
+    {
+        public void Done(string? detail = null)
+        {
+        }
+
+        public void Dispose()
+        {
         }
     }
 

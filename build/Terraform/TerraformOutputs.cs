@@ -38,6 +38,9 @@ public sealed record TerraformOutputs
     /// <summary>The ARN of the secret that holds the Redis AUTH token (never the token).</summary>
     public string? RedisAuthSecretArn { get; init; }
 
+    /// <summary>The Redis replication group: the build sets its AUTH token after the apply.</summary>
+    public string? RedisReplicationGroupId { get; init; }
+
     public string? BucketName { get; init; }
 
     public string? LogGroupFastApi { get; init; }
@@ -119,6 +122,7 @@ public sealed record TerraformOutputs
             RedisPort = Number("redis_port"),
             RedisTls = Flag("redis_tls"),
             RedisAuthSecretArn = Text("redis_auth_secret_arn"),
+            RedisReplicationGroupId = Text("redis_replication_group_id"),
             BucketName = Text("bucket_name"),
             LogGroupFastApi = Text("log_group_fastapi"),
             LogGroupNginx = Text("log_group_nginx"),

@@ -100,6 +100,41 @@ public sealed record PlanSummary(IReadOnlyList<string> Add, IReadOnlyList<string
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"Plan: {Add.Count} to add, {Change.Count} to change, {Replace.Count} to replace, {Destroy.Count} to destroy.");
+
+    /// <summary>The counts, as data for the run summary.</summary>
+    public IReadOnlyDictionary<string, int> Counts() => new Dictionary<string, int>
+    {
+        ["add"] = Add.Count,
+        ["change"] = Change.Count,
+        ["replace"] = Replace.Count,
+        ["destroy"] = Destroy.Count,
+    };
+}
+
+/// <summary>What an apply or destroy did, from terraform's last line ("Apply complete! Resources: 46 added, 0 changed, 0 destroyed.").</summary>
+public sealed partial record ApplyResult(int Added, int Changed, int Destroyed)
+{
+    public static ApplyResult? FromOutput(IEnumerable<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        foreach (var line in lines.Reverse())
+        {
+            var match = CompletePattern().Match(line);
+            if (match.Success)
+            {
+                static int Count(Group g) => g.Success ? int.Parse(g.Value, CultureInfo.InvariantCulture) : 0;
+                return new ApplyResult(Count(match.Groups["added"]), Count(match.Groups["changed"]), Count(match.Groups["destroyed"]));
+            }
+        }
+
+        return null;
+    }
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Added} added, {Changed} changed, {Destroyed} destroyed");
+
+    [GeneratedRegex(@"(?:Apply|Destroy) complete! Resources: (?:(?<added>\d+) added, (?<changed>\d+) changed, )?(?<destroyed>\d+) destroyed")]
+    private static partial Regex CompletePattern();
 }
 
 /// <summary>The result of `terraform plan -detailed-exitcode`: 0 no changes, 2 changes.</summary>

@@ -22,6 +22,12 @@ public sealed class TerraformInitSettings : TerraformSettings
     public string? PluginDirectory { get; set; }
 
     public bool Upgrade { get; set; }
+
+    /// <summary>
+    /// `-lockfile=readonly`: the providers are checked against the committed .terraform.lock.hcl and the
+    /// file is never changed (a provider it does not pin stops init instead of being added silently).
+    /// </summary>
+    public bool LockfileReadonly { get; set; }
 }
 
 public sealed class TerraformFmtSettings : TerraformSettings

@@ -1,6 +1,6 @@
 # Cache module: the seed's single Redis 7 node in the private subnet, as a one-node
-# replication group with TLS in transit, encryption at rest and an AUTH token kept in
-# Secrets Manager.
+# replication group with TLS in transit, encryption at rest and the secret for its AUTH
+# token, whose value the build makes and sets after the apply (never terraform).
 
 mock_provider "aws" {
   mock_resource "aws_secretsmanager_secret" {
@@ -36,12 +36,6 @@ variables {
   engine_version     = "7.1"
   node_type          = "cache.t3.micro"
   maintenance_window = "mon:05:00-mon:06:00"
-}
-
-# GetRandomPassword would call AWS at plan time; the token is answered here.
-override_data {
-  target = data.aws_secretsmanager_random_password.auth_token
-  values = { random_password = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" }
 }
 
 run "redis_as_designed_mock" {
@@ -97,23 +91,13 @@ run "redis_as_designed_mock" {
   }
 
   assert {
-    condition     = aws_elasticache_replication_group.redis.auth_token == "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" && aws_elasticache_replication_group.redis.auth_token == aws_secretsmanager_secret_version.auth_token.secret_string
-    error_message = "The AUTH token is the generated value, and the secret holds exactly that token."
+    condition     = aws_elasticache_replication_group.redis.auth_token == null && aws_elasticache_replication_group.redis.auth_token_update_strategy == null
+    error_message = "Terraform sets no AUTH token: the build makes it after the apply, so it is in no plan or state."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_version.auth_token.secret_id == aws_secretsmanager_secret.auth_token.id && aws_secretsmanager_secret.auth_token.name == "table-order-redis-auth-token"
-    error_message = "The token is kept in the secret table-order-redis-auth-token."
-  }
-
-  assert {
-    condition     = data.aws_secretsmanager_random_password.auth_token.password_length == 64 && data.aws_secretsmanager_random_password.auth_token.exclude_punctuation
-    error_message = "The token is 64 alphanumeric characters (AUTH allows 16-128, without @ \" /)."
-  }
-
-  assert {
-    condition     = aws_elasticache_replication_group.redis.auth_token_update_strategy == "ROTATE"
-    error_message = "Replacing the secret version rotates the token without dropping clients at once."
+    condition     = aws_secretsmanager_secret.auth_token.name == "table-order-redis-auth-token" && output.auth_secret_arn == aws_secretsmanager_secret.auth_token.arn && output.replication_group_id == "table-order-redis"
+    error_message = "The token's secret is table-order-redis-auth-token (terraform gives it no value); its ARN and the group's id are outputs, for the build."
   }
 }
 
@@ -140,7 +124,7 @@ run "redis_real_provider" {
   }
 
   assert {
-    condition     = aws_elasticache_replication_group.redis.at_rest_encryption_enabled == "true" && aws_elasticache_replication_group.redis.transit_encryption_enabled && length(aws_elasticache_replication_group.redis.auth_token) == 64
-    error_message = "The real provider accepts the one-node group with both encryptions and the token."
+    condition     = aws_elasticache_replication_group.redis.at_rest_encryption_enabled == "true" && aws_elasticache_replication_group.redis.transit_encryption_enabled && aws_elasticache_replication_group.redis.auth_token == null
+    error_message = "The real provider accepts the one-node group with both encryptions and no token (the build sets it)."
   }
 }

@@ -38,10 +38,6 @@ override_data {
   values = { id = "ami-0d1e2b3i4a5n61300" }
 }
 
-override_data {
-  target = module.cache.data.aws_secretsmanager_random_password.auth_token
-  values = { random_password = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" }
-}
 
 override_resource {
   target          = module.database.terraform_data.generation

@@ -122,10 +122,6 @@ override_data {
   values = { id = "ami-0a1b2c3d4e5f60718" }
 }
 
-override_data {
-  target = module.cache.data.aws_secretsmanager_random_password.auth_token
-  values = { random_password = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" }
-}
 
 override_resource {
   target          = module.database.terraform_data.generation

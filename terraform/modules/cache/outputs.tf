@@ -25,7 +25,7 @@ output "auth_secret_arn" {
 
 output "resources" {
   description = "The module's resources as planned, for the root module's tests (tests/root.tftest.hcl)."
-  sensitive   = true # the replication group's auth_token
+  sensitive   = true # the replication group's auth_token attribute (always null: the build sets the token) is sensitive
   value = {
     subnet_group      = aws_elasticache_subnet_group.redis
     replication_group = aws_elasticache_replication_group.redis

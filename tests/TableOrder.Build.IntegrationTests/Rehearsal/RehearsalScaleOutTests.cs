@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TableOrder.Build.Aws;
 using TableOrder.Build.IntegrationTests.Support;
 using TableOrder.Build.Local;
 using TableOrder.Build.Release;
@@ -9,9 +10,10 @@ using Xunit.Abstractions;
 namespace TableOrder.Build.IntegrationTests.Rehearsal;
 
 /// <summary>
-/// A scaled-out rehearsal (--environment=rehearsal --servers=2) in a state folder of its own: the plan
-/// has app_server_count = 2; Auto Scaling's launches boot two machines through cloud-init with the
-/// launch template's user data; the stand-in's target group moves HAProxy. Deployed once for the class.
+/// A scaled-out rehearsal (--environment=rehearsal --servers=2) in a state folder of its own: terraform
+/// applies app_server_count = 2 in the rehearsal's moto; the Auto Scaling group's launches wait in
+/// Pending:Wait while their machines boot through cloud-init with the launch template's user data, which
+/// completes the launch hook; moto's target group moves HAProxy. Deployed once for the class.
 /// </summary>
 public sealed class RehearsalScaleOutFixture() : FleetStackFixture("test-rehearsal-scale", "rehearsal", servers: 2);
 
@@ -20,14 +22,22 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
 {
     private readonly TempDirectory _apps = new("rehearsal-scale-apps");
 
-    private string Journal => File.ReadAllText(Path.Combine(stack.StateDirectory, "aws-standin-journal.txt"));
+    private RehearsalAws Aws => new(stack.StateDirectory);
+
+    /// <summary>The Auto Scaling group's instances and their lifecycle states, as moto holds them.</summary>
+    private async Task<Dictionary<string, string>> GroupAsync()
+    {
+        using var autoScaling = Aws.AutoScaling();
+        var groups = await autoScaling.CallAsync("DescribeAutoScalingGroups", []);
+        return groups.Members("AutoScalingGroups").Single().Members("Instances").ToDictionary(i => i.Text("InstanceId")!, i => i.Text("LifecycleState")!, StringComparer.Ordinal);
+    }
 
     [Fact]
     public async Task Two_launched_instances_roll_through_the_target_group_and_a_changed_app_rolls_with_no_failed_request()
     {
         Assert.True(stack.Deploy.ExitCode == 0, stack.Deploy.ToString());
         Assert.Equal(2, stack.Deploy.Run.Outcome("Provision", "launched")?.GetArrayLength());
-        Assert.Equal(stack.LoadBalancerUrl.ToString(), stack.Deploy.Run.Text("Provision", "loadBalancer"));
+        Assert.Equal(["InService", "InService"], (await GroupAsync()).Values);
 
         var next = ReferenceApp.ChangedCopy(_apps.Path, "rehearsal-roll-" + Guid.NewGuid().ToString("N")[..8]);
         var nextId = ReleaseArchive.FromDirectory(next).Id;
@@ -44,11 +54,15 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
         Assert.All(rolled, r => Assert.StartsWith("i-", r.GetProperty("server").GetString(), StringComparison.Ordinal));
         Assert.All(rolled, r => Assert.Equal(("switched", nextId), (r.GetProperty("result").GetString(), r.GetProperty("release").GetString())));
 
-        // the roll-out went through the ALB's API (the stand-in's), which moved HAProxy
-        var journal = Journal;
-        foreach (var call in new[] { "DeregisterTargets", "RegisterTargets", "DescribeTargetHealth", "DescribeAutoScalingGroups", "PutObject" })
+        // the roll-out went through the ALB's API (moto's target group), which moved HAProxy: every target is registered and healthy
+        using (var elb = Aws.LoadBalancing())
         {
-            Assert.Contains(call, journal, StringComparison.Ordinal);
+            var groups = await elb.CallAsync("DescribeTargetGroups", []);
+            var arn = groups.Members("TargetGroups").Single().Text("TargetGroupArn")!;
+            var targets = (await elb.CallAsync("DescribeTargetHealth", [new("TargetGroupArn", arn)])).Members("TargetHealthDescriptions")
+                .ToDictionary(d => d.Child("Target").Text("Id")!, d => d.Child("TargetHealth").Text("State"), StringComparer.Ordinal);
+            Assert.Equal(rolled.Select(r => r.GetProperty("server").GetString()!).Order(StringComparer.Ordinal), targets.Keys.Order(StringComparer.Ordinal));
+            Assert.All(targets.Values, state => Assert.Equal("healthy", state));
         }
 
         var status = await Run("--target=Status");
@@ -74,13 +88,15 @@ public sealed class RehearsalScaleOutTests(RehearsalScaleOutFixture stack, ITest
         Assert.Equal(1, launched?.GetArrayLength());
         var third = stack.LayoutOf(3);
         Assert.Equal(third.MachineName, launched!.Value[0].GetProperty("machine").GetString());
-        var thirdId = launched.Value[0].GetProperty("server").GetString();
+        var thirdId = launched.Value[0].GetProperty("instance").GetString()!;
         Assert.DoesNotContain("Release", scaled.Run.TaskNames);
         Assert.DoesNotContain("Activate", scaled.Run.TaskNames);
-        Assert.Contains("CompleteLifecycleAction", Journal, StringComparison.Ordinal);
+
+        // its user data completed the launch hook (terraform waited for the group's capacity meanwhile)
+        Assert.Equal("InService", (await GroupAsync())[thirdId]);
 
         // the machine installed it itself, through cloud-init: its user data fetched releases/current from the
-        // stand-in's S3 (kept in its boot folder; read as data, not from the boot log, which trails the launch hook)
+        // rehearsal's S3 (kept in its boot folder; read as data, not from the boot log, which trails the launch hook)
         var fetched = await File.ReadAllTextAsync(Path.Combine(third.MachineRootfs, "var", "lib", "tableorder-boot", "current"));
         Assert.Equal(current, fetched.Trim());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

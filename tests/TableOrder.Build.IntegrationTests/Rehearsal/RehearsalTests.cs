@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
+using TableOrder.Build.Aws;
 using TableOrder.Build.IntegrationTests.Support;
 using TableOrder.Build.Testing;
 using Xunit;
@@ -10,7 +11,7 @@ using Xunit.Abstractions;
 
 namespace TableOrder.Build.IntegrationTests.Rehearsal;
 
-/// <summary>Stops the tests' rehearsal stack when the class is done.</summary>
+/// <summary>Stops the tests' rehearsal stack (its machine, PostgreSQL, Redis, its AWS: moto) when the class is done.</summary>
 public sealed class RehearsalFixture : IDisposable
 {
     public static string StateRoot { get; } = Path.Combine(RepositoryRoot.Path, ".tableorder", "test");
@@ -22,31 +23,41 @@ public sealed class RehearsalFixture : IDisposable
 }
 
 /// <summary>
-/// The production rehearsal end to end (`--environment=rehearsal`): production's code path with the AWS
-/// stand-in, the tests' own rehearsal stack as instance, database and cache. Needs root, like the local stack.
+/// The production rehearsal end to end (`--environment=rehearsal`): production's code path against the
+/// rehearsal's own AWS (moto, a service of the tests' rehearsal stack), terraform applying the root
+/// module there for real, its instance a machine booted through cloud-init, its database and cache the
+/// stack's PostgreSQL and Redis. Needs root, like the local stack, and python3 with moto 5.2.1.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper output) : IClassFixture<RehearsalFixture>
 {
-    private static readonly TimeSpan LongRun = TimeSpan.FromMinutes(20);
+    private static readonly TimeSpan LongRun = TimeSpan.FromMinutes(30);
 
     private static string PinFile => Path.Combine(RehearsalFixture.StateDirectory, "ssh-host-key.pin");
 
+    private static RehearsalAws Aws => new(RehearsalFixture.StateDirectory);
+
     [Fact]
-    public async Task Deploy_is_green_over_ssh_and_ssm_a_second_run_changes_nothing_and_only_the_stand_in_was_called()
+    public async Task Deploy_applies_every_planned_resource_in_moto_a_second_run_changes_nothing_ssm_runs_through_moto_and_a_gone_aws_starts_afresh()
     {
         Assert.NotNull(fixture);
+        Assert.Equal(0, (await Rehearse("--target=LocalDown", "--purge")).ExitCode);
+
         var first = await Rehearse("--target=Deploy");
         Assert.Equal(0, first.ExitCode);
-        Assert.Contains("terraform apply is the one production step not rehearsed", first.Output, StringComparison.Ordinal);
+        var planned = first.Run.Outcome("Plan", "planned")!.Value.GetProperty("add").GetInt32();
+        Assert.True(planned >= 40, $"the plan adds {planned} resources");
+        Assert.Equal(planned, first.Run.Outcome("Provision", "resources")!.Value.GetProperty("added").GetInt32());
+        Assert.Equal("set", first.Run.Text("Provision", "redisAuthToken"));
         Assert.Equal("done", first.Run.Text("WaitForServer", "cloudInit"));
-        var journal = await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "aws-standin-journal.txt"));
-        Assert.Contains("DescribeInstanceStatus", journal, StringComparison.Ordinal);
-        Assert.Contains("GetSecretValue", journal, StringComparison.Ordinal);
-        Assert.Contains("GetCallerIdentity", journal, StringComparison.Ordinal);
+        var instance = Assert.Single(await Aws.InstancesAsync(), i => i.Value == "running").Key;
+        Assert.Equal(instance, OwnerOfPin());
 
         var again = await Rehearse("--target=Deploy");
         Assert.Equal(0, again.ExitCode);
+        Assert.False(again.Run.Flag("Plan", "changes"));
+        Assert.False(again.Run.Flag("Provision", "applied"));
+        Assert.Equal("kept", again.Run.Text("Provision", "redisAuthToken"));
         Assert.Equal(0, again.Run.Number("Bootstrap", "changes"));
         Assert.False(again.Run.Flag("Bootstrap", "restarted"));
         Assert.False(again.Run.Flag("Release", "uploaded"));
@@ -54,7 +65,20 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
 
         var ssm = await Rehearse("--target=Deploy", "--transport=ssm");
         Assert.Equal(0, ssm.ExitCode);
-        Assert.Contains("SendCommand", await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "aws-standin-journal.txt")), StringComparison.Ordinal);
+        using (var client = Aws.Ssm())
+        {
+            var commands = (await client.ListCommandsAsync(new Amazon.SimpleSystemsManagement.Model.ListCommandsRequest { InstanceId = instance })).Commands;
+            Assert.NotEmpty(commands);
+            Assert.All(commands, c => Assert.Equal("AWS-RunShellScript", c.DocumentName));
+        }
+
+        // moto keeps everything in memory: once it has gone, the rehearsal's AWS starts afresh (a new instance, a new apply)
+        Assert.Equal(0, (await Rehearse("--target=LocalDown")).ExitCode);
+        var afresh = await Rehearse("--target=Deploy");
+        Assert.Equal(0, afresh.ExitCode);
+        Assert.True(afresh.Run.Flag("Plan", "awsAfresh"));
+        Assert.Equal(planned, afresh.Run.Outcome("Provision", "resources")!.Value.GetProperty("added").GetInt32());
+        Assert.NotEqual(instance, Assert.Single(await Aws.InstancesAsync(), i => i.Value == "running").Key);
     }
 
     [Fact]
@@ -62,10 +86,9 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
     {
         var deployed = await Rehearse("--target=Deploy");
         Assert.Equal(0, deployed.ExitCode);
-        Assert.Equal("done", deployed.Run.Text("WaitForServer", "cloudInit"));
 
         // The pin is the key real cloud-init made for this instance (its ssh module replaced the image's keys)
-        // and printed to the console, where the first connection read it.
+        // and printed to the console, where the first connection read it (moto's GetConsoleOutput).
         var instance = Directory.GetDirectories(Path.Combine(MachineRootfs, "var", "lib", "cloud", "instances")).Single();
         Assert.True(File.Exists(Path.Combine(instance, "sem", "config_ssh")));
         Assert.True(File.Exists(Path.Combine(instance, "sem", "config_keys_to_console")));
@@ -75,15 +98,15 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         var (owner, pinned) = TableOrder.Build.Aws.KeptHostKey.Parse(await File.ReadAllTextAsync(PinFile));
         Assert.Equal(machineKey, KeyOf(pinned));
         Assert.StartsWith("i-", owner, StringComparison.Ordinal);
-        Assert.Equal(0, (await Rehearse("--target=LocalDown")).ExitCode);
 
+        // the instance restarts: its machine shuts down (as the OS of a rebooted instance), the next Provision boots it again
+        StopMachine();
         var restartedAt = DateTime.UtcNow;
         var restarted = await Rehearse("--target=Deploy");
         Assert.Equal(0, restarted.ExitCode);
-        Assert.DoesNotContain("GetConsoleOutput", await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "aws-standin-journal.txt")), StringComparison.Ordinal);
 
         // cloud-init ran this boot too (WaitForServer waited for it), but its per-instance modules did not:
-        // the same keys, none printed to this boot's console.
+        // the same keys, none printed to this boot's console; the kept pin connected.
         Assert.Equal("done", restarted.Run.Text("WaitForServer", "cloudInit"));
         Assert.True(File.GetLastWriteTimeUtc(Path.Combine(instance, "boot-finished")) > restartedAt);
         Assert.True(File.GetLastWriteTimeUtc(Path.Combine(instance, "sem", "config_keys_to_console")) < restartedAt);
@@ -93,7 +116,7 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         var kept = await File.ReadAllTextAsync(PinFile);
         try
         {
-            // a changed key for the same instance (the one the stand-in reports) is refused
+            // a changed key for the same instance (the one moto reports) is refused
             await File.WriteAllTextAsync(PinFile, TableOrder.Build.Aws.KeptHostKey.Format(owner!, OtherHostKey()) + "\n");
             var refused = await Rehearse("--target=WaitForServer", "--exclusive");
             Assert.Equal(1, refused.ExitCode);
@@ -111,23 +134,17 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
     {
         Assert.Equal(0, (await Rehearse("--target=Deploy")).ExitCode);
         var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var outputs = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "terraform-outputs.json"))).RootElement;
+        var secretArn = outputs.GetProperty("DbSecretArn").GetString()!;
+        var master = outputs.GetProperty("DbUsername").GetString()!;
 
-        // Secrets Manager's side of the rotation (the stand-in keeps it in its state file) ...
-        var stateFile = Path.Combine(RehearsalFixture.StateDirectory, "aws-standin.json");
-        var state = JsonNode.Parse(await File.ReadAllTextAsync(stateFile))!;
-        foreach (var (name, secret) in state["Secrets"]!.AsObject())
+        // Secrets Manager's side of the rotation (the RDS-managed secret in the rehearsal's AWS) ...
+        using (var secrets = Aws.SecretsManager())
         {
-            if (name == TableOrder.Build.Rehearsal.RehearsalSite.RedisAuthSecretName)
-            {
-                continue; // the cache's AUTH token is a plain string, not the master password
-            }
-
-            var value = JsonNode.Parse(secret!["Value"]!.GetValue<string>())!;
+            var value = JsonNode.Parse((await secrets.CallAsync("GetSecretValue", new JsonObject { ["SecretId"] = secretArn }))["SecretString"]!.GetValue<string>())!;
             value["password"] = password;
-            secret["Value"] = value.ToJsonString();
+            await secrets.CallAsync("PutSecretValue", new JsonObject { ["SecretId"] = secretArn, ["SecretString"] = value.ToJsonString() });
         }
-
-        await File.WriteAllTextAsync(stateFile, state.ToJsonString());
 
         // ... and the database's.
         var ports = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "ports.json"))).RootElement;
@@ -135,8 +152,8 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         await using (var connection = new NpgsqlConnection($"Host={Path.Combine(RehearsalFixture.StateDirectory, "postgres", "run")};Port={postgresPort};Username=postgres;Database=postgres;Pooling=false"))
         {
             await connection.OpenAsync();
-#pragma warning disable CA2100 // a hex literal made above
-            await using var alter = new NpgsqlCommand($"ALTER ROLE tableorder PASSWORD '{password}'", connection);
+#pragma warning disable CA2100 // a hex literal made above, the master's name from terraform
+            await using var alter = new NpgsqlCommand($"ALTER ROLE \"{master}\" PASSWORD '{password}'", connection);
 #pragma warning restore CA2100
             await alter.ExecuteNonQueryAsync();
         }
@@ -145,7 +162,7 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         RunInMachine($"systemctl restart \"tableorder-api@$(cat {Server.ServerMap.LiveSlotFile}).service\"");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var httpPort = ports.GetProperty("Http").GetInt32().ToString(CultureInfo.InvariantCulture);
-        string health = string.Empty;
+        var health = string.Empty;
         for (var i = 0; i < 30 && !health.Contains("\"database\":\"ok\"", StringComparison.Ordinal); i++)
         {
             await Task.Delay(1000);
@@ -163,7 +180,45 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         Assert.Equal(0, (await Rehearse("--target=Deploy")).ExitCode);
     }
 
+    [Fact]
+    public async Task Rebuild_replaces_the_instance_and_Destroy_leaves_only_the_final_snapshot_and_the_backups()
+    {
+        Assert.Equal(0, (await Rehearse("--target=Deploy")).ExitCode);
+        var before = OwnerOfPin();
+        var beforeKey = TableOrder.Build.Aws.KeptHostKey.Parse(await File.ReadAllTextAsync(PinFile)).HostKey;
+        await File.WriteAllTextAsync(Path.Combine(MachineRootfs, "root", "old-instance"), before);
+
+        var rebuilt = await Rehearse("--target=Rebuild", "--confirm-rebuild=rehearsal");
+
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.ToString());
+        Assert.Contains("module.compute.aws_instance.app_server[0]", rebuilt.Run.Text("RebuildTeardown", "replace"), StringComparison.Ordinal);
+        Assert.Equal(1, rebuilt.Run.Outcome("Plan", "planned")!.Value.GetProperty("replace").GetInt32());
+        Assert.True(rebuilt.Run.Outcome("Rebuild", "rebuildSeconds")!.Value.GetDouble() > 0);
+        var after = OwnerOfPin();
+        Assert.NotEqual(before, after);
+        Assert.Equal("terminated", (await Aws.InstancesAsync())[before!]);
+        Assert.False(File.Exists(Path.Combine(MachineRootfs, "root", "old-instance")), "the new instance boots a fresh copy of the image");
+        Assert.NotEqual(beforeKey, TableOrder.Build.Aws.KeptHostKey.Parse(await File.ReadAllTextAsync(PinFile)).HostKey);
+
+        var destroyed = await Rehearse("--target=Destroy", "--confirm-destroy=rehearsal");
+
+        Assert.True(destroyed.ExitCode == 0, destroyed.ToString());
+        Assert.All(await Aws.InstancesAsync(), i => Assert.Equal("terminated", i.Value));
+        using var rds = Aws.Rds();
+        Assert.Empty((await rds.CallAsync("DescribeDBInstances", [])).Child("DBInstances")?.Elements() ?? []);
+        var snapshots = (await rds.CallAsync("DescribeDBSnapshots", [])).Child("DBSnapshots")?.Elements().Select(s => (s.Text("DBSnapshotIdentifier"), s.Text("SnapshotType"))).ToList() ?? [];
+        Assert.Contains(snapshots, s => s.Item2 == "manual" && s.Item1!.StartsWith("table-order-db-final-", StringComparison.Ordinal));
+        Assert.All(snapshots, s => Assert.True(s.Item2 == "automated" || s.Item1!.StartsWith("table-order-db-final-", StringComparison.Ordinal), $"{s.Item1} ({s.Item2}) is left"));
+        using var ec2 = Aws.Ec2();
+        Assert.All((await ec2.DescribeVpcsAsync(new Amazon.EC2.Model.DescribeVpcsRequest())).Vpcs, v => Assert.True(v.IsDefault, $"{v.VpcId} is left"));
+        using var secrets = Aws.SecretsManager();
+        Assert.Empty((await secrets.CallAsync("ListSecrets", new JsonObject()))["SecretList"]!.AsArray());
+        Assert.Null(MachinePid());
+    }
+
     private static string MachineRootfs => Path.Combine(RehearsalFixture.StateDirectory, "machine", "rootfs");
+
+    private static string? OwnerOfPin() => TableOrder.Build.Aws.KeptHostKey.Parse(File.ReadAllText(PinFile)).InstanceId;
 
     /// <summary>The image the rehearsal's machine was copied from (its name is in the machine folder's marker).</summary>
     private static string ImageRootfs() =>
@@ -186,6 +241,26 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    private static int? MachinePid()
+    {
+        var file = Path.Combine(RehearsalFixture.StateDirectory, "machine", "nspawn.pid");
+        return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) && Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/comm").StartsWith("systemd-nspawn", StringComparison.Ordinal) ? pid : null;
+    }
+
+    /// <summary>An orderly shutdown of the machine (nspawn turns SIGTERM into one), as an instance's OS goes down in a restart.</summary>
+    private static void StopMachine()
+    {
+        var pid = MachinePid() ?? throw new InvalidOperationException("the rehearsal's machine is not running");
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        for (var i = 0; i < 120 && MachinePid() is not null; i++)
+        {
+            Thread.Sleep(500);
+        }
+
+        Assert.Null(MachinePid());
     }
 
     private static void RunInMachine(string command)

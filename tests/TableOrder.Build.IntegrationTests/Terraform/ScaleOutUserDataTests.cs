@@ -1,13 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using Amazon.Runtime;
 using TableOrder.Build.Aws;
-using TableOrder.Build.Aws.StandIn;
 using TableOrder.Build.IntegrationTests.Support;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
+using TableOrder.Build.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -70,14 +69,14 @@ public sealed class FleetUserDataFixture : IDisposable
 
 /// <summary>
 /// The fleet script checked as the shell script it is (bash -n, shellcheck), and its scale-out part
-/// run for real as a new server runs it: real bash, the real AWS CLI against the AWS stand-in's S3 and
-/// Auto Scaling, the objects written by the build's own <see cref="S3ReleaseStore"/>, in a private mount
+/// run for real as a new server runs it: real bash, the real AWS CLI against the rehearsal's moto (its S3
+/// and its Auto Scaling group, whose launch hook holds the new instance in Pending:Wait), the objects written by the build's own <see cref="S3ReleaseStore"/>, in a private mount
 /// namespace whose /etc, /var/lib and /home are copy-on-write overlays (this host's stay as they are)
 /// and whose /run hides this host's systemd. The deploy scripts bundle is the test's own (its
 /// bootstrap.sh and slot.sh record their calls), so what the script would run is seen, not done.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered, ITestOutputHelper output) : IClassFixture<FleetUserDataFixture>, IDisposable
+public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered, MotoAws moto, ITestOutputHelper output) : IClassFixture<FleetUserDataFixture>, IClassFixture<MotoAws>, IDisposable
 {
     private const string Bucket = FleetUserDataFixture.Bucket;
 
@@ -111,7 +110,7 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
     [Fact]
     public async Task A_new_server_runs_the_deploy_scripts_and_installs_the_release_whose_sums_match()
     {
-        using var server = new NewServer(_temp, output);
+        var server = await NewServer.CreateAsync(moto, _temp, output);
         var id = await server.PublishAsync();
 
         var run = server.Boot(rendered.Script);
@@ -122,15 +121,15 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
         Assert.Equal($"prepare {id} --python-deps distro\nstart green {id} --port 8001 --timeout 120\nswitch green --port 8001\nstop blue", server.Mark("slot"));
         Assert.Equal(id, File.ReadAllText(server.InSandbox("var/lib/tableorder-test/releases", id, "RELEASE_ID")).Trim());
         Assert.True(File.Exists(server.InSandbox("var/lib/tableorder-test/releases", id, "app", "main.py")));
-        Assert.Equal("in service", server.Launch);
+        Assert.Equal("InService", await server.LaunchAsync());
     }
 
     [Fact]
     public async Task A_tampered_deploy_scripts_bundle_is_refused_before_anything_of_it_runs()
     {
-        using var server = new NewServer(_temp, output);
+        var server = await NewServer.CreateAsync(moto, _temp, output);
         await server.PublishAsync();
-        server.Replace(S3ReleaseStore.DeployScriptsKey, NewServer.Bundle("touch /var/lib/tableorder-marks/tampered"));
+        await server.ReplaceAsync(S3ReleaseStore.DeployScriptsKey, NewServer.Bundle("touch /var/lib/tableorder-marks/tampered"));
 
         var run = server.Boot(rendered.Script);
 
@@ -139,30 +138,30 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
         Assert.Null(server.Mark("tampered"));
         Assert.Null(server.Mark("bootstrap"));
         Assert.False(Directory.Exists(server.InSandbox("home/admin/tableorder-deploy")), "the refused bundle was unpacked");
-        Assert.Equal(AwsStandInState.Abandoned, server.Launch);
+        Assert.Equal(NewServer.Abandoned, await server.LaunchAsync());
     }
 
     [Fact]
     public async Task Deploy_scripts_without_their_sum_are_refused()
     {
-        using var server = new NewServer(_temp, output);
+        var server = await NewServer.CreateAsync(moto, _temp, output);
         await server.PublishAsync();
-        server.Delete(ReleaseBucket.SumKey(S3ReleaseStore.DeployScriptsKey));
+        await server.DeleteAsync(ReleaseBucket.SumKey(S3ReleaseStore.DeployScriptsKey));
 
         var run = server.Boot(rendered.Script);
 
         Assert.NotEqual(0, run.Code);
         Assert.Contains("or that sum is missing: refusing to run it", run.Error, StringComparison.Ordinal);
         Assert.Null(server.Mark("bootstrap"));
-        Assert.Equal(AwsStandInState.Abandoned, server.Launch);
+        Assert.Equal(NewServer.Abandoned, await server.LaunchAsync());
     }
 
     [Fact]
     public async Task A_tampered_release_archive_is_refused_before_it_is_unpacked()
     {
-        using var server = new NewServer(_temp, output);
+        var server = await NewServer.CreateAsync(moto, _temp, output);
         var id = await server.PublishAsync();
-        server.Replace(S3ReleaseStore.ArchiveKey(id), NewServer.Bundle("echo tampered"));
+        await server.ReplaceAsync(S3ReleaseStore.ArchiveKey(id), NewServer.Bundle("echo tampered"));
 
         var run = server.Boot(rendered.Script);
 
@@ -172,7 +171,7 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
         Assert.False(Directory.Exists(server.InSandbox("var/lib/tableorder-test/releases", id)), "the refused archive was unpacked");
         Assert.False(Directory.Exists(server.InSandbox("var/lib/tableorder-test/releases", id + ".tmp")), "the refused archive was unpacked");
         Assert.Null(server.Mark("slot"));
-        Assert.Equal(AwsStandInState.Abandoned, server.Launch);
+        Assert.Equal(NewServer.Abandoned, await server.LaunchAsync());
     }
 
     [Fact]
@@ -180,7 +179,7 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
     {
         // the production policy as the build renders it into the deploy scripts (build/Server/ServerPolicy.cs)
         var policy = new ServerPolicy(true, PythonPackages.Lock, DatabaseCa: RdsCertificateAuthority.GlobalBundle);
-        using var server = new NewServer(_temp, output);
+        var server = await NewServer.CreateAsync(moto, _temp, output);
         var id = await server.PublishAsync(policy.ShellFile());
 
         var run = server.Boot(rendered.Script);
@@ -188,7 +187,7 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
         Assert.True(run.Code == 0, run.ToString());
         Assert.Equal("--http-port 80 --api-port 8000 --green-port 8001 " + string.Join(' ', policy.PolicyFlags()), server.Mark("bootstrap"));
         Assert.StartsWith($"prepare {id} --python-deps lock\n", server.Mark("slot"), StringComparison.Ordinal);
-        Assert.Equal("in service", server.Launch);
+        Assert.Equal("InService", await server.LaunchAsync());
     }
 
     [Fact]
@@ -222,33 +221,74 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
 
     /// <summary>
     /// A server Auto Scaling just launched (Pending:Wait on the group's hook) and the release bucket as the
-    /// build leaves it after a Deploy, both on the AWS stand-in; <see cref="Boot"/> runs the fleet script's
-    /// scale-out part as root in the sandbox.
+    /// build leaves it after a Deploy, both in moto; <see cref="Boot"/> runs the fleet script's scale-out
+    /// part as root in the sandbox, as that instance.
     /// </summary>
-    private sealed class NewServer : IDisposable
+    private sealed class NewServer
     {
-        private const string Region = "ap-northeast-2";
+        /// <summary>What the launch became when the script abandoned it: Auto Scaling took the instance out of the group.</summary>
+        public const string Abandoned = "abandoned";
+
+        private const string Region = MotoAws.Region;
         private const string Group = "table-order-app-servers";
         private const string Hook = "table-order-app-server-launching";
-        private const string InstanceId = "i-0fleetscript00001";
 
+        private readonly MotoAws _aws;
         private readonly TempDirectory _folder;
         private readonly ITestOutputHelper _output;
-        private readonly AwsApiStandIn _aws = new(Region, new AwsStandInState(null, Region));
         private readonly string _sandbox;
 
-        public NewServer(TempDirectory temp, ITestOutputHelper output)
+        private NewServer(MotoAws aws, TempDirectory temp, ITestOutputHelper output, string instanceId)
         {
+            _aws = aws;
             _folder = temp;
             _output = output;
+            InstanceId = instanceId;
             _sandbox = temp.Combine("sandbox-" + Guid.NewGuid().ToString("N")[..8]);
-            _aws.State.AddBucket(Bucket);
-            _aws.LaunchHooks[Group] = Hook;
-            _aws.Launch(Group, InstanceId);
         }
 
-        /// <summary>Pending:Wait, "in service" (CONTINUE) or Abandoned (ABANDON).</summary>
-        public string Launch => _aws.State.Launching.GetValueOrDefault(InstanceId) ?? "in service";
+        public string InstanceId { get; }
+
+        /// <summary>The release bucket and a group of one whose launch hook holds its instance, as terraform makes them.</summary>
+        public static async Task<NewServer> CreateAsync(MotoAws aws, TempDirectory temp, ITestOutputHelper output)
+        {
+            aws.Reset();
+            using var s3 = aws.S3();
+            await s3.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest { BucketName = Bucket, BucketRegionName = Region });
+            using var ec2 = aws.Ec2();
+            var subnet = (await ec2.DescribeSubnetsAsync(new Amazon.EC2.Model.DescribeSubnetsRequest())).Subnets[0];
+            await ec2.CreateLaunchTemplateAsync(new Amazon.EC2.Model.CreateLaunchTemplateRequest
+            {
+                LaunchTemplateName = "table-order-app-server",
+                LaunchTemplateData = new Amazon.EC2.Model.RequestLaunchTemplateData { ImageId = MotoAws.ImageId, InstanceType = "t3.medium" },
+            });
+            using var autoScaling = aws.AutoScaling();
+            await autoScaling.CallAsync("CreateAutoScalingGroup", [
+                new("AutoScalingGroupName", Group), new("MinSize", "1"), new("MaxSize", "1"), new("DesiredCapacity", "1"),
+                new("VPCZoneIdentifier", subnet.SubnetId),
+                new("LaunchTemplate.LaunchTemplateName", "table-order-app-server"), new("LaunchTemplate.Version", "$Latest"),
+                new("LifecycleHookSpecificationList.member.1.LifecycleHookName", Hook),
+                new("LifecycleHookSpecificationList.member.1.LifecycleTransition", "autoscaling:EC2_INSTANCE_LAUNCHING"),
+                new("LifecycleHookSpecificationList.member.1.DefaultResult", "ABANDON"),
+                new("LifecycleHookSpecificationList.member.1.HeartbeatTimeout", "900")]);
+            var instances = await InstancesAsync(autoScaling);
+            var launching = Assert.Single(instances);
+            Assert.Equal("Pending:Wait", launching.Value);
+            return new NewServer(aws, temp, output, launching.Key);
+        }
+
+        /// <summary>The instance's lifecycle state in the group (Pending:Wait, InService), or <see cref="Abandoned"/>.</summary>
+        public async Task<string> LaunchAsync()
+        {
+            using var autoScaling = _aws.AutoScaling();
+            return (await InstancesAsync(autoScaling)).GetValueOrDefault(InstanceId) is { } state && !state.StartsWith("Terminating", StringComparison.Ordinal) ? state : Abandoned;
+        }
+
+        private static async Task<Dictionary<string, string>> InstancesAsync(AwsQueryApi autoScaling)
+        {
+            var groups = await autoScaling.CallAsync("DescribeAutoScalingGroups", [new("AutoScalingGroupNames.member.1", Group)]);
+            return groups.Members("AutoScalingGroups").Single().Members("Instances").ToDictionary(i => i.Text("InstanceId")!, i => i.Text("LifecycleState")!, StringComparer.Ordinal);
+        }
 
         /// <summary>
         /// The deploy scripts: bootstrap.sh, app-env.sh and slot.sh record their calls; releases live in the sandbox;
@@ -280,7 +320,7 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
             await File.WriteAllTextAsync(Path.Combine(app, "app", "main.py"), $"VERSION = '{Guid.NewGuid():N}'\n");
             await File.WriteAllTextAsync(Path.Combine(app, "alembic.ini"), "[alembic]\n");
             var release = ReleaseArchive.FromDirectory(app);
-            using var s3 = AwsClients.S3(Region, new BasicAWSCredentials("test", "test"), _aws.Url);
+            using var s3 = _aws.S3();
             var store = new S3ReleaseStore(s3, Bucket, new RecordingLog(_output), () => Bundle("printf '%s' \"$*\" > /var/lib/tableorder-marks/bootstrap", policy));
             await store.KeepAsync(release);
             Assert.True(await store.SetCurrentAsync(release.Id));
@@ -288,9 +328,17 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
         }
 
         /// <summary>Someone other than the build wrote <paramref name="key"/> (its sum stays the build's).</summary>
-        public void Replace(string key, byte[] data) => _aws.State.PutObject(Bucket, key, data, onlyIfAbsent: false);
+        public async Task ReplaceAsync(string key, byte[] data)
+        {
+            using var s3 = _aws.S3();
+            await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = Bucket, Key = key, InputStream = new MemoryStream(data) });
+        }
 
-        public void Delete(string key) => _aws.State.DeleteObject(Bucket, key);
+        public async Task DeleteAsync(string key)
+        {
+            using var s3 = _aws.S3();
+            await s3.DeleteObjectAsync(Bucket, key);
+        }
 
         /// <summary>A path as the sandbox's processes wrote it (the overlays' upper layer).</summary>
         public string InSandbox(params string[] parts) => Path.Combine([_sandbox, "upper", .. parts]);
@@ -338,11 +386,9 @@ public sealed partial class ScaleOutUserDataTests(FleetUserDataFixture rendered,
                     ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
                     ["AWS_PAGER"] = string.Empty,
                 });
-            _output.WriteLine($"exit {run.Code}\n--- stdout\n{run.Output}\n--- stderr\n{run.Error}\n--- AWS calls\n{_aws.Journal.Render()}");
+            _output.WriteLine($"exit {run.Code}\n--- stdout\n{run.Output}\n--- stderr\n{run.Error}");
             return run;
         }
-
-        public void Dispose() => _aws.Dispose();
     }
 }
 

@@ -5,72 +5,80 @@ using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
+using TableOrder.Build.Testing;
+using TableOrder.Build.Tests.Support;
 using Xunit;
 
 namespace TableOrder.Build.Tests.Aws;
 
 /// <summary>
-/// The rolling roll-out (RollingActivation, unchanged) over the ALB's target group in the AWS stand-in:
-/// three servers, each a fake of slot.sh's answers that notes whether the target group still sent it
-/// requests (its instance registered) when Nginx switched.
+/// The rolling roll-out (RollingActivation, unchanged) over the ALB's target group in the rehearsal's
+/// moto, whose bridge moves a real HAProxy: three servers, each a fake of slot.sh's answers that notes
+/// whether the target group still had it (its target registered) when Nginx switched.
 /// </summary>
 [Trait("Category", "Unit")]
-public sealed partial class RollingOverTargetGroupTests : IDisposable
+[Collection(SharedMoto.Name)]
+public sealed partial class RollingOverTargetGroupTests : IAsyncLifetime, IDisposable
 {
-    private readonly StandInFleet _fleet = new();
+    private readonly MotoAws _moto;
     private readonly AwsQueryApi _elb;
     private readonly RecordingLog _log = new();
     private readonly ConcurrentQueue<string> _timeline = new();
-    private readonly List<SlotServer> _servers;
+    private MotoFleet _fleet = null!;
+    private BalancedMachines _machines = null!;
+    private List<SlotServer> _servers = null!;
 
-    public RollingOverTargetGroupTests()
+    public RollingOverTargetGroupTests(MotoAws moto)
     {
-        _elb = _fleet.LoadBalancing();
-        _servers = [.. _fleet.Machines.Select(m => new SlotServer(m.InstanceId, _fleet, _timeline) { Live = "old" })];
-        foreach (var machine in _fleet.Machines)
-        {
-            _fleet.StandIn.State.SetRegistered(StandInFleet.TargetGroupArn, machine.InstanceId, registered: true);
-        }
+        ArgumentNullException.ThrowIfNull(moto);
+        moto.Reset();
+        _moto = moto;
+        _elb = moto.LoadBalancing();
     }
+
+    public async Task InitializeAsync()
+    {
+        // the group's servers are in service: registered, and HAProxy's checks call them healthy
+        _fleet = await MotoFleet.CreateAsync(_moto, servers: 3, inService: false);
+        _machines = new BalancedMachines(_moto, _fleet.Instances);
+        foreach (var instance in _fleet.Instances)
+        {
+            await _fleet.CompleteAsync(instance, "CONTINUE");
+        }
+
+        _servers = [.. _fleet.Instances.Select(id => new SlotServer(id, _fleet, _timeline) { Live = "old" })];
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     public void Dispose()
     {
+        _machines?.Dispose();
         _elb.Dispose();
-        _fleet.Dispose();
     }
 
     private RollingActivation Rolling() => new(
         [.. _servers.Select(s => new AppServer(s.Label, ServerPorts.Production, _ => Task.FromResult<IRemoteShell>(s)))],
-        new TargetGroupLoadBalancer(_elb, StandInFleet.TargetGroupArn, new Uri("http://alb.example/"), _log, new TargetGroupTimeouts(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), StandInClients.Fast),
+        new TargetGroupLoadBalancer(_elb, _fleet.TargetGroupArn, new Uri("http://alb.example/"), _log, new TargetGroupTimeouts(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)), MotoAws.Fast),
         _log,
         TimeSpan.FromSeconds(5),
         batchSize: 1,
         drainTimeout: TimeSpan.FromSeconds(1));
 
-    private bool Registered(string id) => _fleet.StandIn.State.TargetGroups[StandInFleet.TargetGroupArn].ContainsKey(id);
-
     [Fact]
     public async Task Each_server_switches_only_while_out_of_the_target_group_and_comes_back_healthy_before_the_next()
     {
-        var targets = new ScriptedTargets(unhealthyLooks: 3, drainingLooks: 2) { Events = _timeline };
-        _fleet.StandIn.TargetGroupListener = targets;
-
         var results = await Rolling().ActivateAsync("new", "activate");
 
         Assert.All(results, r => Assert.Equal("switched", r.Result));
         Assert.All(_servers, s => Assert.Equal("new", s.Live));
-        var expected = _fleet.Machines.SelectMany(m => new[] { $"deregistered {m.InstanceId}", $"drained {m.InstanceId}", $"switch {m.InstanceId} registered=False others=2", $"registered {m.InstanceId}" });
-        Assert.Equal(expected, _timeline.Where(e => !e.StartsWith("healthy", StringComparison.Ordinal)));
-        Assert.All(_fleet.Machines, m => Assert.True(Registered(m.InstanceId)));
-        Assert.All(_fleet.Machines, m => Assert.True(targets.HealthLooks(m.InstanceId) > 3, "ready waited through initial and unhealthy"));
-        Assert.Equal(3, _fleet.StandIn.Journal.Count("elasticloadbalancing", "DeregisterTargets"));
-        Assert.Equal(3, _fleet.StandIn.Journal.Count("elasticloadbalancing", "RegisterTargets"));
+        Assert.Equal(_fleet.Instances.Select(id => $"switch {id} registered=False others=2"), _timeline.Where(e => e.StartsWith("switch", StringComparison.Ordinal)));
+        Assert.Equal(_fleet.Instances.ToDictionary(id => id, _ => "healthy"), await _fleet.TargetsAsync());
     }
 
     [Fact]
     public async Task A_server_whose_release_fails_stops_the_roll_out_and_the_ones_done_switch_back()
     {
-        _fleet.StandIn.TargetGroupListener = new ScriptedTargets(unhealthyLooks: 0, drainingLooks: 0) { Events = _timeline };
         _servers[1].FailingRelease = "new";
 
         var stopped = await Assert.ThrowsAsync<RolloutException>(() => Rolling().ActivateAsync("new", "activate"));
@@ -78,11 +86,11 @@ public sealed partial class RollingOverTargetGroupTests : IDisposable
         Assert.Equal(["rolled-back", "failed", "not-reached"], stopped.Servers.Select(s => s.Result));
         Assert.All(_servers, s => Assert.Equal("old", s.Live));
         Assert.DoesNotContain(_timeline, e => e.Contains(_servers[2].Label, StringComparison.Ordinal));
-        Assert.All(_fleet.Machines, m => Assert.True(Registered(m.InstanceId), $"{m.InstanceId} is back in the target group"));
+        Assert.Equal(_fleet.Instances.ToDictionary(id => id, _ => "healthy"), await _fleet.TargetsAsync());
     }
 
     /// <summary>One server's slot.sh and health answers: a live release that switches when told to.</summary>
-    private sealed partial class SlotServer(string instanceId, StandInFleet fleet, ConcurrentQueue<string> timeline) : IRemoteShell
+    private sealed partial class SlotServer(string instanceId, MotoFleet fleet, ConcurrentQueue<string> timeline) : IRemoteShell
     {
         private readonly Dictionary<string, (string? Release, bool Running)> _slots = new() { ["blue"] = (null, false), ["green"] = (null, false) };
         private string _live = "blue";
@@ -97,7 +105,7 @@ public sealed partial class RollingOverTargetGroupTests : IDisposable
             init => _slots[_live] = (value, true);
         }
 
-        public Task<RemoteResult> RunAsync(string command, RemoteRunOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<RemoteResult> RunAsync(string command, RemoteRunOptions? options = null, CancellationToken cancellationToken = default)
         {
             if (SlotScript().Match(command) is { Success: true } slot)
             {
@@ -115,8 +123,8 @@ public sealed partial class RollingOverTargetGroupTests : IDisposable
                         _slots[words[1]] = (words[2], true);
                         break;
                     case "switch":
-                        var others = fleet.Machines.Count(m => m.InstanceId != instanceId && fleet.StandIn.State.TargetGroups[StandInFleet.TargetGroupArn].ContainsKey(m.InstanceId));
-                        timeline.Enqueue($"switch {instanceId} registered={fleet.StandIn.State.TargetGroups[StandInFleet.TargetGroupArn].ContainsKey(instanceId)} others={others}");
+                        var registered = (await fleet.TargetsAsync()).Where(t => t.Value is not ("unused" or "draining")).Select(t => t.Key).ToList();
+                        timeline.Enqueue($"switch {instanceId} registered={registered.Contains(instanceId)} others={registered.Count(id => id != instanceId)}");
                         _live = words[1];
                         break;
                     case "stop":
@@ -143,7 +151,7 @@ public sealed partial class RollingOverTargetGroupTests : IDisposable
         {
         }
 
-        private static Task<RemoteResult> Answer(int code, string[] lines) => Task.FromResult(new RemoteResult(code, lines, []));
+        private static RemoteResult Answer(int code, string[] lines) => new(code, lines, []);
 
         [GeneratedRegex("slot\\.sh\" ([a-z]+(?: [a-z0-9-]+)*)")]
         private static partial Regex SlotScript();

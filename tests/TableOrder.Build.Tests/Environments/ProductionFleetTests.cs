@@ -6,7 +6,6 @@ using Amazon.Runtime;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using TableOrder.Build.Aws;
-using TableOrder.Build.Aws.StandIn;
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
@@ -14,28 +13,38 @@ using TableOrder.Build.Release;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
 using TableOrder.Build.Tests.Aws;
+using TableOrder.Build.Testing;
 using TableOrder.Build.Tests.Support;
 using Xunit;
 
 namespace TableOrder.Build.Tests.Environments;
 
 /// <summary>
-/// The production environment on a scaled-out stack's saved outputs, its AWS answered by the stand-in:
-/// a fleet (the Auto Scaling group's servers, the target group, the release bucket); on a one-server
+/// The production environment on a scaled-out stack's saved outputs, its AWS answered by the rehearsal's
+/// moto: a fleet (the Auto Scaling group's servers, the target group, the release bucket); on a one-server
 /// stack's outputs, exactly the single server as before, with no AWS call.
 /// </summary>
 [Trait("Category", "Unit")]
-public sealed class ProductionFleetTests : IDisposable
+[Collection(SharedMoto.Name)]
+public sealed class ProductionFleetTests : IAsyncLifetime, IDisposable
 {
-    private readonly StandInFleet _fleet = new();
+    private readonly MotoAws _moto;
     private readonly TempDirectory _state = new("production-fleet");
     private readonly RecordingLog _log = new();
+    private MotoFleet _fleet = null!;
 
-    public void Dispose()
+    public ProductionFleetTests(MotoAws moto)
     {
-        _fleet.Dispose();
-        _state.Dispose();
+        ArgumentNullException.ThrowIfNull(moto);
+        moto.Reset();
+        _moto = moto;
     }
+
+    public async Task InitializeAsync() => _fleet = await MotoFleet.CreateAsync(_moto, servers: 3);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _state.Dispose();
 
     private static TerraformOutputs SingleServer => new()
     {
@@ -43,7 +52,7 @@ public sealed class ProductionFleetTests : IDisposable
         PublicIp = "203.0.113.10",
         SshUser = "admin",
         SshPort = 22,
-        Region = StandInClients.Region,
+        Region = MotoAws.Region,
         DbEndpoint = "db.example.internal",
         DbPort = 5432,
         DbName = "tableorder",
@@ -56,20 +65,20 @@ public sealed class ProductionFleetTests : IDisposable
         AppServerCount = 1,
     };
 
-    private static TerraformOutputs ScaledOut => SingleServer with
+    private TerraformOutputs ScaledOut => SingleServer with
     {
         InstanceId = null,
         PublicIp = null,
         ScaledOut = true,
         AppServerCount = 3,
-        TargetGroupArn = StandInFleet.TargetGroupArn,
-        AutoScalingGroupName = StandInFleet.GroupName,
-        ReleaseBucketName = StandInFleet.Bucket,
+        TargetGroupArn = _fleet.TargetGroupArn,
+        AutoScalingGroupName = MotoFleet.GroupName,
+        ReleaseBucketName = MotoFleet.Bucket,
         LoadBalancerDnsName = "table-order-alb-1.ap-northeast-2.elb.amazonaws.com",
         SiteUrl = "https://order.example.com",
     };
 
-    private ProductionDeployment Deployment(TerraformOutputs outputs)
+    private ProductionDeployment Deployment(TerraformOutputs outputs, string? serviceUrl = null)
     {
         var state = _state.CreateDirectory("production");
         File.WriteAllText(Path.Combine(state, "terraform-outputs.json"), JsonSerializer.Serialize(outputs));
@@ -84,7 +93,7 @@ public sealed class ProductionFleetTests : IDisposable
             Transport = ServerTransport.Ssm,
             Domain = "order.example.com",
         };
-        return new ProductionDeployment(LogOnlyContext.For(_log), options, new SecretMasker(), new StandInSite(_fleet.StandIn.Url));
+        return new ProductionDeployment(LogOnlyContext.For(_log), options, new SecretMasker(), new MotoSite(serviceUrl ?? _moto.Url));
     }
 
     [Fact]
@@ -92,16 +101,15 @@ public sealed class ProductionFleetTests : IDisposable
     {
         using var deployment = Deployment(ScaledOut);
 
-        Assert.Equal(_fleet.Machines.Select(m => m.InstanceId), deployment.AppServers().Select(s => s.Name));
+        Assert.Equal(_fleet.Instances, deployment.AppServers().Select(s => s.Name));
         var balancer = Assert.IsType<TargetGroupLoadBalancer>(deployment.LoadBalancer());
-        Assert.Equal(StandInFleet.TargetGroupArn, balancer.TargetGroupArn);
+        Assert.Equal(_fleet.TargetGroupArn, balancer.TargetGroupArn);
         Assert.Equal(new Uri("https://order.example.com/"), deployment.PublicUrl());
         Assert.Equal(deployment.PublicUrl(), balancer.PublicUrl);
-        Assert.Equal(StandInFleet.Bucket, Assert.IsType<S3ReleaseStore>(deployment.ReleaseStore()).Bucket);
+        Assert.Equal(MotoFleet.Bucket, Assert.IsType<S3ReleaseStore>(deployment.ReleaseStore()).Bucket);
 
         // HTTPS ends at the load balancer: no certificate on the servers even with --domain
         Assert.Null(deployment.Policy.Tls);
-        Assert.Equal(1, _fleet.StandIn.Journal.Count("autoscaling", "DescribeAutoScalingGroups"));
     }
 
     [Fact]
@@ -117,10 +125,18 @@ public sealed class ProductionFleetTests : IDisposable
         await store.KeepAsync(release);
         Assert.True(await store.SetCurrentAsync(release.Id));
 
-        var objects = _fleet.StandIn.State.Buckets[StandInFleet.Bucket];
+        using var s3 = _moto.S3();
+        async Task<byte[]> ObjectAsync(string key)
+        {
+            using var read = await s3.GetObjectAsync(MotoFleet.Bucket, key);
+            using var data = new MemoryStream();
+            await read.ResponseStream.CopyToAsync(data);
+            return data.ToArray();
+        }
+
         var names = new List<string>();
         string? appEnv = null;
-        using (var tar = new TarReader(new GZipStream(new MemoryStream(objects[S3ReleaseStore.DeployScriptsKey].Data), CompressionMode.Decompress)))
+        using (var tar = new TarReader(new GZipStream(new MemoryStream(await ObjectAsync(S3ReleaseStore.DeployScriptsKey)), CompressionMode.Decompress)))
         {
             while (tar.GetNextEntry() is { } entry)
             {
@@ -139,20 +155,20 @@ public sealed class ProductionFleetTests : IDisposable
         Assert.StartsWith("#!/bin/bash\n", appEnv, StringComparison.Ordinal);
         Assert.Contains(ServerMap.EnvFile, appEnv, StringComparison.Ordinal);
         Assert.Contains("table-order-redis-auth", appEnv, StringComparison.Ordinal);
-        Assert.Equal(release.Id + "\n", System.Text.Encoding.UTF8.GetString(objects[S3ReleaseStore.CurrentKey].Data));
+        Assert.Equal(release.Id + "\n", System.Text.Encoding.UTF8.GetString(await ObjectAsync(S3ReleaseStore.CurrentKey)));
     }
 
     [Fact]
     public void A_one_server_stack_is_the_single_server_as_before_with_no_aws_call()
     {
-        using var deployment = Deployment(SingleServer);
+        // an AWS that answers nothing: any call would fail the test
+        using var deployment = Deployment(SingleServer, serviceUrl: "http://127.0.0.1:9");
 
         var server = Assert.Single(deployment.AppServers());
         Assert.Equal("app-1", server.Name);
         Assert.Null(deployment.LoadBalancer());
         Assert.Null(deployment.ReleaseStore());
         Assert.NotNull(deployment.Policy.Tls);
-        Assert.Equal(0, _fleet.StandIn.Journal.Total);
     }
 
     [Fact]
@@ -162,7 +178,7 @@ public sealed class ProductionFleetTests : IDisposable
 
         var error = await Assert.ThrowsAsync<NotInThisEnvironmentException>(() => deployment.PrepareRebuildAsync(new RunSummary("production", ["Rebuild"])));
 
-        Assert.Contains($"start-instance-refresh --auto-scaling-group-name {StandInFleet.GroupName}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"start-instance-refresh --auto-scaling-group-name {MotoFleet.GroupName}", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -178,8 +194,9 @@ public sealed class ProductionFleetTests : IDisposable
         await deployment.WriteAppSettingsAsync(first, new RunSummary("production", ["Bootstrap"]));
         await deployment.WriteAppSettingsAsync(second, new RunSummary("production", ["Bootstrap"]));
 
-        var kept = _fleet.StandIn.State.Parameters["/tableorder/production/staff-token"];
-        Assert.Equal(("SecureString", 1L), (kept.Type, kept.Version));
+        using var ssm = _moto.Ssm();
+        var kept = (await ssm.GetParameterAsync(new Amazon.SimpleSystemsManagement.Model.GetParameterRequest { Name = "/tableorder/production/staff-token", WithDecryption = true })).Parameter;
+        Assert.Equal(("SecureString", 1L), (kept.Type.Value, kept.Version ?? 0));
         Assert.Matches("^[A-Za-z0-9_-]{43}$", kept.Value);
         Assert.Equal(kept.Value, await deployment.StaffTokenAsync());
         Assert.All([first, second], s => Assert.Contains(s.Commands, c => c.Contains("/tableorder/production/staff-token", StringComparison.Ordinal) && c.Contains("--with-decryption --query Parameter.Value --output text > \"$staff\"", StringComparison.Ordinal)));
@@ -187,24 +204,52 @@ public sealed class ProductionFleetTests : IDisposable
     }
 
     [Fact]
-    public async Task No_ssm_command_nor_its_output_carries_the_staff_token()
+    public async Task No_server_command_carries_the_staff_token_and_the_smoke_check_reads_it_with_no_run_command()
     {
-        var instance = new RecordingInstance(SingleServer.InstanceId!);
-        _fleet.StandIn.AddInstance(instance);
         using var deployment = Deployment(SingleServer);
-        var server = await deployment.ServerAsync();
+        var server = new EnvFileServer(SingleServer.InstanceId!);
 
         await deployment.WriteAppSettingsAsync(server, new RunSummary("production", ["Bootstrap"]));
-        var sent = _fleet.StandIn.Journal.Count("ssm", "SendCommand");
         var token = await deployment.StaffTokenAsync();
 
         // the smoke check's token came through the SSM API, with no Run Command (whose text and output SSM keeps)
-        Assert.Equal(_fleet.StandIn.State.Parameters["/tableorder/production/staff-token"].Value, token);
-        Assert.Equal(sent, _fleet.StandIn.Journal.Count("ssm", "SendCommand"));
-        Assert.True(sent >= 3, $"the settings went through {sent} Run Command(s)");
-        Assert.Equal(sent, instance.Scripts.Count);
-        Assert.All(instance.Scripts, script => Assert.DoesNotContain(token!, script, StringComparison.Ordinal));
-        Assert.DoesNotContain(instance.Scripts, script => script.Contains("STAFF_TOKEN", StringComparison.Ordinal) && !script.Contains("TO_STAFF_FILE", StringComparison.Ordinal));
+        using var ssm = _moto.Ssm();
+        Assert.Empty((await ssm.ListCommandsAsync(new Amazon.SimpleSystemsManagement.Model.ListCommandsRequest())).Commands ?? []);
+        Assert.NotNull(token);
+        Assert.True(server.Commands.Count >= 3, $"the settings went through {server.Commands.Count} command(s)");
+        Assert.All(server.Commands, script => Assert.DoesNotContain(token, script, StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Commands, script => script.Contains("STAFF_TOKEN", StringComparison.Ordinal) && !script.Contains("TO_STAFF_FILE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task One_servers_settings_are_current_while_their_scripts_and_the_secrets_versions_are_and_the_server_keeps_that_fingerprint()
+    {
+        using var secrets = _moto.SecretsManager();
+        var master = (await secrets.CallAsync("CreateSecret", new System.Text.Json.Nodes.JsonObject { ["Name"] = "rds!db-test", ["SecretString"] = "{\"username\":\"tableorder_admin\",\"password\":\"master-password-1\"}" }))["ARN"]!.GetValue<string>();
+        var token = (await secrets.CallAsync("CreateSecret", new System.Text.Json.Nodes.JsonObject { ["Name"] = "table-order-redis-auth-token", ["SecretString"] = "redis-token-0123456789" }))["ARN"]!.GetValue<string>();
+        using var deployment = Deployment(SingleServer with { DbSecretArn = master, RedisAuthSecretArn = token });
+        var server = new EnvFileServer("i-0123456789abcdef0");
+
+        await deployment.WriteAppSettingsAsync(server, new RunSummary("production", ["Bootstrap"]));
+        var written = Assert.Single(deployment.SettingsChecksums()!);
+
+        Assert.Equal(ServerMap.SettingsFingerprint, written.Key);
+        var kept = Assert.Single(server.Commands, c => c.Contains(ServerMap.SettingsFingerprint, StringComparison.Ordinal));
+        Assert.DoesNotContain("master-password-1", kept, StringComparison.Ordinal);
+        Assert.DoesNotContain("redis-token-0123456789", kept, StringComparison.Ordinal);
+        Assert.DoesNotContain((await deployment.StaffTokenAsync())!, kept, StringComparison.Ordinal);
+        Assert.Equal(written, Assert.Single(deployment.SettingsChecksums()!));
+
+        // a rotated secret: the settings are written again
+        await secrets.CallAsync("PutSecretValue", new System.Text.Json.Nodes.JsonObject { ["SecretId"] = master, ["SecretString"] = "{\"username\":\"tableorder_admin\",\"password\":\"master-password-2\"}" });
+        var rotated = Assert.Single(deployment.SettingsChecksums()!);
+        Assert.NotEqual(written.Value, rotated.Value);
+
+        // a new staff token (its parameter deleted, the next Bootstrap makes one): written again
+        await deployment.WriteAppSettingsAsync(server, new RunSummary("production", ["Bootstrap"]));
+        using var ssm = _moto.Ssm();
+        await ssm.DeleteParameterAsync(new Amazon.SimpleSystemsManagement.Model.DeleteParameterRequest { Name = "/tableorder/production/staff-token" });
+        Assert.NotEqual(rotated.Value, Assert.Single(deployment.SettingsChecksums()!).Value);
     }
 
     /// <summary>A server whose env-file scripts succeed; every command is kept.</summary>
@@ -227,26 +272,6 @@ public sealed class ProductionFleetTests : IDisposable
         }
     }
 
-    /// <summary>The single server on the stand-in: keeps every script SSM Run Command hands it (the command text SSM keeps), and succeeds.</summary>
-    private sealed class RecordingInstance(string instanceId) : IStandInInstance
-    {
-        public string InstanceId => instanceId;
-
-        public string State => "running";
-
-        public string StatusCheck => "ok";
-
-        public System.Collections.Concurrent.ConcurrentQueue<string> Scripts { get; } = new();
-
-        public string ConsoleOutput() => string.Empty;
-
-        public Task<StandInCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken)
-        {
-            Scripts.Enqueue(script);
-            return Task.FromResult(new StandInCommandResult(0, "changed\n", string.Empty));
-        }
-    }
-
     /// <summary>An ICakeContext that has a log and nothing else (all ProductionDeployment asks of Cake).</summary>
     public class LogOnlyContext : DispatchProxy
     {
@@ -263,8 +288,8 @@ public sealed class ProductionFleetTests : IDisposable
             targetMethod?.Name == "get_Log" ? _log : throw new NotSupportedException($"The test's Cake context has no {targetMethod?.Name}.");
     }
 
-    /// <summary>Production's site with its AWS on the stand-in (what the rehearsal's site does, without the local stack).</summary>
-    private sealed class StandInSite(string serviceUrl) : IProductionSite
+    /// <summary>Production's site with its AWS on moto (what the rehearsal's site does, without the local stack).</summary>
+    private sealed class MotoSite(string serviceUrl) : IProductionSite
     {
         public string Name => "production";
 
@@ -278,7 +303,9 @@ public sealed class ProductionFleetTests : IDisposable
 
         public ServerTls? Tls(string? domain) => domain is null ? null : new ServerTls(domain, 443);
 
-        public Task<AwsCredentialsSource> CredentialsAsync() => Task.FromResult(new AwsCredentialsSource(StandInClients.Credentials, "test"));
+        public Task<AwsCredentialsSource> CredentialsAsync() => Task.FromResult(new AwsCredentialsSource(MotoAws.Credentials, "test"));
+
+        public void ReplaceServerOnNextPlan() => throw new NotSupportedException();
 
         public Task<PlanResult> PlanAsync(RunSummary summary) => throw new NotSupportedException();
 

@@ -34,6 +34,65 @@ public sealed class BoundaryTests
         Assert.Contains(diagnostics, d => d.Id is "CS0234" or "CS0246");
     }
 
+    /// <summary>
+    /// The tool a user installs is build/ alone (the rehearsal/ folder compiles in only when the build
+    /// runs from a clone): production code compiles without any rehearsal file, against the build's own
+    /// packages; the rehearsal's site is found at run time by its attribute.
+    /// </summary>
+    [Fact]
+    public void Production_code_compiles_without_the_rehearsal()
+    {
+        var errors = Compile(string.Empty, BuildPackages());
+        Assert.True(errors.Count == 0, "build/ does not compile without rehearsal/:\n" + string.Join('\n', errors.Take(20)));
+    }
+
+    [Fact]
+    public void Production_code_that_names_the_rehearsal_does_not_compile_alone()
+    {
+        var diagnostics = Compile(string.Empty, BuildPackages(), extraSource: "namespace TableOrder.Build.Environments; internal static class Leak { internal static object Any() => typeof(TableOrder.Build.Rehearsal.RehearsalSite); }");
+
+        Assert.Contains(diagnostics, d => d.Id is "CS0234" or "CS0246");
+    }
+
+    /// <summary>What `dotnet pack` compiles (MSBuild evaluates the project as pack does): no file of rehearsal/; a build from the clone compiles them.</summary>
+    [Fact]
+    public async Task The_packed_tool_compiles_no_rehearsal_file_and_the_clones_build_does()
+    {
+        var packed = await CompileItemsAsync("-p:_IsPacking=true");
+        var clone = await CompileItemsAsync();
+
+        Assert.Contains(packed, f => f.EndsWith("AwsSite.cs", StringComparison.Ordinal));
+        Assert.DoesNotContain(packed, f => f.Contains($"{Path.DirectorySeparatorChar}rehearsal{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+        Assert.Contains(clone, f => f.EndsWith($"rehearsal{Path.DirectorySeparatorChar}RehearsalSite.cs", StringComparison.Ordinal));
+    }
+
+    private static async Task<List<string>> CompileItemsAsync(params string[] properties)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path };
+        foreach (var argument in (string[])["msbuild", Path.Combine("build", "TableOrder.Build.csproj"), "-getItem:Compile", "-p:Configuration=Release", .. properties])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync());
+        using var document = System.Text.Json.JsonDocument.Parse(output);
+        return [.. document.RootElement.GetProperty("Items").GetProperty("Compile").EnumerateArray().Select(i => i.GetProperty("FullPath").GetString()!)];
+    }
+
+    /// <summary>Every package assembly the build references (copied next to the tests), none of the build's own.</summary>
+    private static string[] BuildPackages()
+    {
+        var here = Path.GetDirectoryName(typeof(BoundaryTests).Assembly.Location)!;
+        return [.. Directory.GetFiles(here, "*.dll")
+            .Select(Path.GetFileNameWithoutExtension)
+            .Where(n => n is not null && !n.StartsWith("TableOrder.", StringComparison.Ordinal) && !n.StartsWith("xunit", StringComparison.Ordinal)
+                && !n.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) && !n.StartsWith("WireMock", StringComparison.Ordinal) && IsManaged(Path.Combine(here, n + ".dll")))
+            .Select(n => n!)];
+    }
+
     private static void AssertCompilesAlone(string folder, string[] packages)
     {
         var errors = Compile(folder, packages);
@@ -42,7 +101,7 @@ public sealed class BoundaryTests
 
     private static List<Diagnostic> Compile(string folder, string[] packages, string? extraSource = null)
     {
-        var root = Path.Combine(RepositoryRoot.Path, "build", folder);
+        var root = folder.Length == 0 ? Path.Combine(RepositoryRoot.Path, "build") : Path.Combine(RepositoryRoot.Path, "build", folder);
         var files = Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                         && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
@@ -64,21 +123,21 @@ public sealed class BoundaryTests
             folder + "Alone",
             trees,
             References(packages),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        // [GeneratedRegex] is filled in by the framework's own source generator, as in a real build.
-        CSharpGeneratorDriver.Create([RegexGenerator()], parseOptions: options)
+            new CSharpCompilationOptions(folder.Length == 0 ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        // [GeneratedRegex] and [LibraryImport] are filled in by the framework's own source generators, as in a real build.
+        CSharpGeneratorDriver.Create([FrameworkGenerator("System.Text.RegularExpressions.Generator"), FrameworkGenerator("Microsoft.Interop.LibraryImportGenerator")], parseOptions: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
         return generated.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
     }
 
-    /// <summary>System.Text.RegularExpressions.Generator from the SDK's reference pack of this runtime.</summary>
-    private static ISourceGenerator RegexGenerator()
+    /// <summary>A source generator the SDK's reference pack of this runtime carries (its analyzers folder), by assembly name.</summary>
+    private static ISourceGenerator FrameworkGenerator(string name)
     {
         var dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
         var pack = Directory.GetDirectories(Path.Combine(dotnetRoot, "packs", "Microsoft.NETCore.App.Ref"), $"{Environment.Version.Major}.*")
             .OrderBy(d => Version.Parse(Path.GetFileName(d).Split('-')[0]))
             .Last();
-        var assembly = Assembly.LoadFrom(Path.Combine(pack, "analyzers", "dotnet", "cs", "System.Text.RegularExpressions.Generator.dll"));
+        var assembly = Assembly.LoadFrom(Path.Combine(pack, "analyzers", "dotnet", "cs", name + ".dll"));
         var type = LoadableTypes(assembly).Single(t => typeof(IIncrementalGenerator).IsAssignableFrom(t) && !t.IsAbstract);
         return ((IIncrementalGenerator)Activator.CreateInstance(type)!).AsSourceGenerator();
     }

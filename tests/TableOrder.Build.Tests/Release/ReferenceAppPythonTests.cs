@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TableOrder.Build.Tests.Support;
 using Xunit;
 
@@ -14,26 +13,5 @@ namespace TableOrder.Build.Tests.Release;
 public sealed class ReferenceAppPythonTests
 {
     [Fact]
-    public async Task The_python_unit_tests_of_the_app_pass()
-    {
-        var info = new ProcessStartInfo("python3")
-        {
-            WorkingDirectory = RepositoryRoot.Path,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { "-B", "-m", "unittest", "discover", "-s", "tests/reference-app", "-v" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.True(process.ExitCode == 0, errors + await output);
-        Assert.Contains("OK", errors, StringComparison.Ordinal);
-    }
+    public Task The_python_unit_tests_of_the_app_pass() => PythonUnittest.PassAsync("tests/reference-app");
 }

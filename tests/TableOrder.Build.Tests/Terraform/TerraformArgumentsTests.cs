@@ -32,6 +32,12 @@ public sealed class TerraformArgumentsTests
     }
 
     [Fact]
+    public void Init_against_the_committed_lock_file_never_rewrites_it()
+    {
+        Assert.Equal("init -input=false -no-color -lockfile=readonly", TerraformArguments.Init(new TerraformInitSettings { LockfileReadonly = true }).Render());
+    }
+
+    [Fact]
     public void Init_without_backend_says_backend_false()
     {
         var args = TerraformArguments.Init(new TerraformInitSettings { Backend = false }).Render();

@@ -347,4 +347,14 @@ public sealed class TestReportTests
     {
         Assert.Null(TestReport.FromSummaryLine(line));
     }
+
+    [Fact]
+    public void What_an_apply_or_a_destroy_did_is_read_from_terraforms_last_line()
+    {
+        Assert.Equal(new ApplyResult(46, 0, 0), ApplyResult.FromOutput(["module.x: Creation complete", "", "Apply complete! Resources: 46 added, 0 changed, 0 destroyed."]));
+        Assert.Equal(new ApplyResult(1, 0, 1), ApplyResult.FromOutput(["Apply complete! Resources: 1 added, 0 changed, 1 destroyed."]));
+        Assert.Equal(new ApplyResult(0, 0, 46), ApplyResult.FromOutput(["Destroy complete! Resources: 46 destroyed."]));
+        Assert.Null(ApplyResult.FromOutput(["Error: something"]));
+        Assert.Equal(new Dictionary<string, int> { ["add"] = 1, ["change"] = 0, ["replace"] = 2, ["destroy"] = 0 }, new PlanSummary(["a"], [], ["b", "c"], []).Counts());
+    }
 }

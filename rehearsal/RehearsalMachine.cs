@@ -5,10 +5,11 @@ using TableOrder.Build.Local;
 namespace TableOrder.Build.Rehearsal;
 
 /// <summary>
-/// The rehearsal's instance boots as EC2 boots the Debian AMI: through Debian's own cloud-init, here
+/// A rehearsal's instance boots as EC2 boots the Debian AMI: through Debian's own cloud-init, here
 /// with the NoCloud data source (a seed in the machine's copy: meta-data with the instance id and the
-/// key pair's public key, and the user data terraform rendered). cloud-init runs the user-data script,
-/// makes the host keys and prints them to the console once per instance.
+/// key pair's public key, and the user data moto keeps for the instance, as terraform or Auto Scaling
+/// gave it). cloud-init runs the user-data script, makes the host keys and prints them to the console
+/// once per instance.
 /// cloud-init goes into the rehearsal's copy only, not into the image the local environment shares: the
 /// local Deploy then has no package to keep inert and nothing more at boot, and its image cache (keyed
 /// by make-rootfs.sh) stays valid for everyone.
@@ -21,32 +22,14 @@ public sealed class RehearsalMachine(LocalLayout layout, LocalMachine machine, I
     public const string CloudConfigFile = "etc/cloud/cloud.cfg.d/90-tableorder-rehearsal.cfg";
 
     /// <summary>The folder in the copy that holds the agent stand-in packages.</summary>
-    private const string StandInPackages = "var/cache/tableorder-rehearsal";
-
-    /// <summary>The user data of the last plan (terraform's rendered text), kept for the next boot.</summary>
-    public string UserDataFile => Path.Combine(stateDirectory, "user-data");
+    private const string AgentPackages = "var/cache/tableorder-rehearsal";
 
     /// <summary>True when the copy has Debian's cloud-init installed (dpkg's own record, read from the host).</summary>
     public bool HasCloudInit => Installed("cloud-init");
 
-    /// <summary>Keeps the plan's user data for the boot (temp name, then rename).</summary>
-    public void SaveUserData(string userData)
-    {
-        Directory.CreateDirectory(stateDirectory);
-        var temporary = UserDataFile + ".tmp";
-        File.WriteAllText(temporary, userData);
-        File.Move(temporary, UserDataFile, overwrite: true);
-    }
-
     /// <summary>Before each boot, the machine stopped: packages (once), cloud-init's config, the seed.</summary>
-    public void Prepare(string instanceId)
+    public void Prepare(string instanceId, string userData, string? publicKey)
     {
-        if (!File.Exists(UserDataFile))
-        {
-            throw new LocalEnvironmentException(
-                "Rehearsal: the instance boots with the user data terraform renders, and no plan has rendered it yet: run --target=Plan --environment=rehearsal (Deploy runs it).");
-        }
-
         InstallPackages();
         if (DpkgInterrupted())
         {
@@ -55,8 +38,8 @@ public sealed class RehearsalMachine(LocalLayout layout, LocalMachine machine, I
         }
 
         WriteAtomically(CloudConfigFile, CloudConfig);
-        WriteAtomically(Path.Combine(SeedFolder, "meta-data"), MetaData(instanceId, File.ReadAllText(layout.LoginKey + ".pub").Trim()));
-        WriteAtomically(Path.Combine(SeedFolder, "user-data"), File.ReadAllText(UserDataFile));
+        WriteAtomically(Path.Combine(SeedFolder, "meta-data"), MetaData(instanceId, publicKey?.Trim()));
+        WriteAtomically(Path.Combine(SeedFolder, "user-data"), userData);
     }
 
     /// <summary>
@@ -64,7 +47,7 @@ public sealed class RehearsalMachine(LocalLayout layout, LocalMachine machine, I
     /// else is Debian's package as shipped.
     /// </summary>
     public const string CloudConfig = """
-        # Written by the TableOrder rehearsal (build/Rehearsal/RehearsalMachine.cs).
+        # Written by the TableOrder rehearsal (rehearsal/RehearsalMachine.cs).
         # The instance's data come from the NoCloud seed (/var/lib/cloud/seed/nocloud), not EC2's metadata service.
         datasource_list: [ NoCloud ]
         # The machine shares this host's network, and its hostname is systemd-nspawn's: cloud-init leaves both alone.
@@ -83,8 +66,8 @@ public sealed class RehearsalMachine(LocalLayout layout, LocalMachine machine, I
         """;
 
     /// <summary>NoCloud's meta-data: the instance id (cloud-init's per-instance key) and the key pair's public key, as EC2 gives them.</summary>
-    public static string MetaData(string instanceId, string publicKey) =>
-        $"instance-id: {instanceId}\nlocal-hostname: tableorder-app\npublic-keys:\n  - \"{publicKey}\"\n";
+    public static string MetaData(string instanceId, string? publicKey) =>
+        $"instance-id: {instanceId}\nlocal-hostname: tableorder-app\n" + (publicKey is null ? string.Empty : $"public-keys:\n  - \"{publicKey}\"\n");
 
     private void InstallPackages()
     {
@@ -94,14 +77,14 @@ public sealed class RehearsalMachine(LocalLayout layout, LocalMachine machine, I
         }
 
         using var step = log.Step("Rehearsal: installing Debian's cloud-init and the AWS agents' stand-ins into the machine's copy (once)");
-        var folder = Path.Combine(layout.MachineRootfs, StandInPackages);
+        var folder = Path.Combine(layout.MachineRootfs, AgentPackages);
         Directory.CreateDirectory(folder);
         var debs = new List<string>();
-        foreach (var package in AgentStandIns.Packages)
+        foreach (var package in RehearsalAgents.Packages)
         {
             var deb = Path.Combine(folder, package.Name + "-standin.deb");
-            AgentStandIns.Build(package, Path.Combine(stateDirectory, "agent-standins"), deb, log);
-            debs.Add("/" + StandInPackages + "/" + Path.GetFileName(deb));
+            RehearsalAgents.Build(package, Path.Combine(stateDirectory, "agent-standins"), deb, log);
+            debs.Add("/" + AgentPackages + "/" + Path.GetFileName(deb));
         }
 
         // A killed install leaves dpkg half-done: --configure -a finishes it on the next run.

@@ -4,18 +4,19 @@ using TableOrder.Build.Local;
 namespace TableOrder.Build.Rehearsal;
 
 /// <summary>A Debian package of the rehearsal's own: its name, and its files (path in the machine, text, executable).</summary>
-public sealed record StandInPackage(string Name, string Description, IReadOnlyList<(string Path, string Text, bool Executable)> Files);
+public sealed record AgentPackage(string Name, string Description, IReadOnlyList<(string Path, string Text, bool Executable)> Files);
 
 /// <summary>
 /// The one download the rehearsal stands in for: AWS's SSM agent and CloudWatch agent .debs (S3, not
 /// Debian). Packages of the same names, installed in the rehearsal's machine copy before its first boot,
 /// so the user-data script finds them installed (as on an image that has them) and skips the download.
 /// Each says it is a stand-in. bootstrap.sh then configures the CloudWatch one as on EC2; Run Command
-/// reaches the machine from the AWS stand-in itself, so the SSM one only runs and says so.
+/// reaches the machine from the rehearsal's AWS itself (moto's bridge runs the scripts in the machine),
+/// so the SSM one only runs and says so.
 /// </summary>
-public static class AgentStandIns
+public static class RehearsalAgents
 {
-    public static readonly IReadOnlyList<StandInPackage> Packages =
+    public static readonly IReadOnlyList<AgentPackage> Packages =
     [
         new(
             "amazon-ssm-agent",
@@ -23,9 +24,9 @@ public static class AgentStandIns
             [
                 ("usr/bin/amazon-ssm-agent", """
                     #!/bin/sh
-                    # STAND-IN for AWS's SSM agent (the TableOrder production rehearsal): the AWS stand-in runs
-                    # Run Command scripts in this machine itself, so this agent polls nothing.
-                    echo "amazon-ssm-agent STAND-IN (TableOrder rehearsal): Run Command comes from the AWS stand-in, not through this agent"
+                    # STAND-IN for AWS's SSM agent (the TableOrder production rehearsal): the rehearsal's AWS (moto
+                    # and its bridge) runs Run Command scripts in this machine itself, so this agent polls nothing.
+                    echo "amazon-ssm-agent STAND-IN (TableOrder rehearsal): Run Command comes from moto's bridge, not through this agent"
                     exec sleep infinity
                     """, true),
                 ("usr/lib/systemd/system/amazon-ssm-agent.service", """
@@ -63,7 +64,7 @@ public static class AgentStandIns
     ];
 
     /// <summary>Builds <paramref name="package"/> as a .deb at <paramref name="deb"/> with dpkg-deb (in a work folder of the state folder).</summary>
-    public static void Build(StandInPackage package, string workFolder, string deb, ICakeLog log)
+    public static void Build(AgentPackage package, string workFolder, string deb, ICakeLog log)
     {
         ArgumentNullException.ThrowIfNull(package);
         var root = Path.Combine(workFolder, package.Name);

@@ -1,0 +1,36 @@
+using System.Reflection;
+using Cake.Core;
+using TableOrder.Build.Configuration;
+using TableOrder.Build.Diagnostics;
+
+namespace TableOrder.Build.Environments;
+
+/// <summary>
+/// Marks the <see cref="IProductionSite"/> of an environment that lives outside the tool: the
+/// rehearsal's, compiled in from the repository's rehearsal/ folder when the build runs from a clone
+/// (never in the packed tool). Production code does not name it; <see cref="Sites"/> finds it. Its
+/// constructor takes (ICakeContext, BuildOptions, SecretMasker).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class SiteForAttribute(DeploymentEnvironment environment) : Attribute
+{
+    public DeploymentEnvironment Environment { get; } = environment;
+}
+
+/// <summary>The sites this build has compiled in, by environment.</summary>
+public static class Sites
+{
+    /// <summary>The site type marked for <paramref name="environment"/>; null when this build has none (the installed tool).</summary>
+    public static Type? Find(DeploymentEnvironment environment) =>
+        typeof(Sites).Assembly.GetTypes().FirstOrDefault(t =>
+            t.GetCustomAttribute<SiteForAttribute>()?.Environment == environment && typeof(IProductionSite).IsAssignableFrom(t));
+
+    public static IProductionSite Create(DeploymentEnvironment environment, ICakeContext cake, BuildOptions options, SecretMasker masker)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var type = Find(environment) ?? throw new BuildArgumentException(
+            $"--environment={options.EnvironmentName} runs from a clone of the repository: its site and its AWS (moto) are not part of the installed tool. " +
+            $"In the clone: dotnet run --project build -- --environment={options.EnvironmentName} --target=Deploy");
+        return (IProductionSite)Activator.CreateInstance(type, cake, options, masker)!;
+    }
+}
