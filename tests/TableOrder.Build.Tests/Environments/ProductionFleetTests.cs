@@ -12,8 +12,8 @@ using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
 using TableOrder.Build.Terraform;
-using TableOrder.Build.Tests.Aws;
 using TableOrder.Build.Testing;
+using TableOrder.Build.Tests.Aws;
 using TableOrder.Build.Tests.Support;
 using Xunit;
 
