@@ -52,6 +52,7 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         Assert.Equal("done", first.Run.Text("WaitForServer", "cloudInit"));
         var instance = Assert.Single(await Aws.InstancesAsync(), i => i.Value == "running").Key;
         Assert.Equal(instance, OwnerOfPin());
+        await AssertNoSecretIn(first.Output);
 
         var again = await Rehearse("--target=Deploy");
         Assert.Equal(0, again.ExitCode);
@@ -270,6 +271,35 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         using var process = Process.Start("nsenter", ["--target", init, "--mount", "--uts", "--ipc", "--net", "--pid", "--", "/bin/sh", "-c", command])!;
         process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
+    }
+
+    /// <summary>
+    /// No secret of the stack (the database's master and app passwords, the Redis AUTH token, the staff
+    /// token) in what a cold Deploy printed, its run log, the plan's text or terraform's state.
+    /// </summary>
+    private static async Task AssertNoSecretIn(string console)
+    {
+        var secrets = await Aws.SecretValuesAsync();
+        Assert.Contains("/tableorder/rehearsal/staff-token", secrets.Keys);
+        Assert.Contains("/tableorder/rehearsal/db-app-password", secrets.Keys);
+        Assert.True(secrets.Count >= 4, "the master secret and the Redis token's secret too: " + string.Join(", ", secrets.Keys));
+        var log = new DirectoryInfo(Path.Combine(RehearsalFixture.StateDirectory, "logs")).GetFiles("*-Deploy.log").MaxBy(f => f.LastWriteTimeUtc)!;
+        var places = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["the console"] = console,
+            ["the run's log " + log.Name] = await File.ReadAllTextAsync(log.FullName),
+            ["the plan's text"] = await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "terraform.tfplan.txt")),
+            ["terraform's state"] = await File.ReadAllTextAsync(Path.Combine(RehearsalFixture.StateDirectory, "terraform", "terraform.tfstate")),
+        };
+        Assert.All(places.Values, text => Assert.True(text.Length > 1000, "too short to be what it names"));
+        foreach (var (name, value) in secrets)
+        {
+            Assert.True(value.Length >= 16, $"{name} is no secret: '{value.Length}' characters");
+            foreach (var (place, text) in places)
+            {
+                Assert.False(text.Contains(value, StringComparison.Ordinal), $"the secret {name} is in {place}");
+            }
+        }
     }
 
     private async Task<BuildResult> Rehearse(params string[] arguments)

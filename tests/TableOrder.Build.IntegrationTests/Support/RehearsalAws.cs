@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using TableOrder.Build.Aws;
 using TableOrder.Build.Rehearsal;
@@ -40,5 +41,42 @@ public sealed class RehearsalAws(string stateDirectory)
         using var ec2 = Ec2();
         var reservations = (await ec2.DescribeInstancesAsync(new Amazon.EC2.Model.DescribeInstancesRequest())).Reservations ?? [];
         return reservations.SelectMany(r => r.Instances).ToDictionary(i => i.InstanceId, i => i.State.Name.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Every secret the stack keeps in its AWS, by name: each Secrets Manager secret's value (a JSON secret's
+    /// password, as RDS's managed master secret holds it) and each SecureString parameter under /tableorder/.
+    /// </summary>
+    public async Task<Dictionary<string, string>> SecretValuesAsync()
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var secrets = SecretsManager())
+        {
+            var list = await secrets.CallAsync("ListSecrets", []);
+            foreach (var entry in list["SecretList"]?.AsArray() ?? [])
+            {
+                var value = (string?)(await secrets.CallAsync("GetSecretValue", new JsonObject { ["SecretId"] = (string)entry!["ARN"]! }))["SecretString"];
+                if (!string.IsNullOrEmpty(value))
+                {
+                    values[(string)entry["Name"]!] = value.StartsWith('{') && JsonNode.Parse(value)?["password"] is { } password ? (string)password! : value;
+                }
+            }
+        }
+
+        using var ssm = Ssm();
+        var request = new Amazon.SimpleSystemsManagement.Model.GetParametersByPathRequest { Path = "/tableorder/", Recursive = true, WithDecryption = true };
+        do
+        {
+            var page = await ssm.GetParametersByPathAsync(request);
+            foreach (var parameter in (page.Parameters ?? []).Where(p => p.Type == Amazon.SimpleSystemsManagement.ParameterType.SecureString))
+            {
+                values[parameter.Name] = parameter.Value;
+            }
+
+            request.NextToken = page.NextToken;
+        }
+        while (!string.IsNullOrEmpty(request.NextToken));
+
+        return values;
     }
 }
