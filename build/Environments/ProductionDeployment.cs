@@ -470,18 +470,23 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         DbName = outputs.DbName,
     };
 
+    /// <summary>The stack's database and cache as every env file names them (the master secret's ARN, the endpoints).</summary>
+    private static ServerSideSecretSettings StackEnv(StackOutputs outputs) => new()
+    {
+        SecretArn = outputs.DbSecretArn,
+        Region = outputs.Region,
+        DbHost = outputs.DbEndpoint,
+        DbPort = outputs.DbPort,
+        DbName = outputs.DbName,
+        RedisHost = outputs.RedisEndpoint,
+        RedisPort = outputs.RedisPort,
+        RedisTls = outputs.RedisTls,
+    };
+
     /// <summary>The migrations' env file (root only), written on the server from the RDS-managed master secret.</summary>
     private static string MigrationEnvScript(StackOutputs outputs) =>
-        ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+        ServerSideSecret.EnvFileScript(StackEnv(outputs) with
         {
-            SecretArn = outputs.DbSecretArn,
-            Region = outputs.Region,
-            DbHost = outputs.DbEndpoint,
-            DbPort = outputs.DbPort,
-            DbName = outputs.DbName,
-            RedisHost = outputs.RedisEndpoint,
-            RedisPort = outputs.RedisPort,
-            RedisTls = outputs.RedisTls,
             EnvFilePath = ServerMap.MigrationEnvFile,
             Owner = "root",
             DatabaseOnly = true,
@@ -493,17 +498,9 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
     /// as app-env.sh in the deploy scripts bundle of the release bucket.
     /// </summary>
     private string AppEnvScript(StackOutputs outputs) =>
-        ServerSideSecret.EnvFileScript(new ServerSideSecretSettings
+        ServerSideSecret.EnvFileScript(StackEnv(outputs) with
         {
             SecretJsonCommand = AppDatabaseRole.CredentialsJsonCommand(AppRole(outputs)),
-            SecretArn = outputs.DbSecretArn,
-            Region = outputs.Region,
-            DbHost = outputs.DbEndpoint,
-            DbPort = outputs.DbPort,
-            DbName = outputs.DbName,
-            RedisHost = outputs.RedisEndpoint,
-            RedisPort = outputs.RedisPort,
-            RedisTls = outputs.RedisTls,
             RedisAuthSecretArn = outputs.RedisAuthSecretArn,
             EnvFilePath = ServerMap.EnvFile,
             Owner = ServerMap.AppUser,
