@@ -398,7 +398,7 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         if (!site.AnswersRds)
         {
             throw new NotInThisEnvironmentException(
-                $"Snapshot and Restore in the {Name} need its RDS, which comes with the rehearsal on moto; rehearse them with --environment=local for now (the same pgBackRest-backed flow).");
+                $"Snapshot and Restore in the {Name} need an RDS whose snapshots hold the data, which its AWS does not bridge; rehearse them with --environment=local (the same flow, backed by pgBackRest).");
         }
 
         _rds ??= AwsClients.Rds(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);

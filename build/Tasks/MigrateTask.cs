@@ -1,6 +1,7 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using TableOrder.Build.Diagnostics;
+using TableOrder.Build.Environments;
 using TableOrder.Build.Recovery;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
@@ -29,7 +30,16 @@ public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
         // A migration may change data for good: a snapshot first, to go back to (Restore --snapshot).
         if (await Migrations.PendingAsync(server, release))
         {
-            await context.TakeSnapshotAsync();
+            try
+            {
+                await context.TakeSnapshotAsync();
+            }
+            catch (NotInThisEnvironmentException unavailable)
+            {
+                // an environment that takes no snapshot only loses the undo point: the migration still runs
+                context.Log.Warning("Migrate: no snapshot before the migration: {0}", unavailable.Message);
+                context.Summary.Record<string?>("snapshot", null);
+            }
         }
 
         IReadOnlyList<string> applied;
