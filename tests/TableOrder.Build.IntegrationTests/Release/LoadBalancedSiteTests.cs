@@ -266,9 +266,13 @@ public sealed class LoadBalancedSiteTests : IAsyncLifetime, IDisposable
         var values = string.Join(' ', new[]
         {
             $"HTTP_PORT={_sitePort}", "HTTPS_PORT=443", "HTTPS_REDIRECT_PORT=", "DOMAIN=", "CERT_DIR=/nonexistent", $"ACME_WEBROOT={_work.Path}",
-            $"LIVE_CONF={_work.Combine("live.conf")}", $"NGINX_LOG_DIR={_work.Combine("logs")}",
+            $"LIVE_CONF={_work.Combine("live.conf")}", $"MAINTENANCE_CONF={_work.Combine("maintenance.conf")}", $"NGINX_LOG_DIR={_work.Combine("logs")}",
             $"API_RATE={ServerMap.ApiRequestsPerSecond}", $"API_BURST={ServerMap.ApiBurst}", $"STREAMS_PER_CLIENT={ServerMap.StreamsPerClient}",
         });
+        // the site includes the maintenance file: its "off" form, as bootstrap.sh writes it before the site
+        var maintenance = new[] { ("STATE", "off"), ("ON", "0"), ("PASS", "off"), ("RETRY_AFTER", "60") }
+            .Aggregate(File.ReadAllText(Path.Combine(server, "nginx-maintenance.conf.in")), (text, value) => text.Replace($"@{value.Item1}@", value.Item2, StringComparison.Ordinal));
+        File.WriteAllText(_work.Combine("maintenance.conf"), maintenance);
         return Run("bash", $"-c \". '{server}/site-template.sh' && site_render 0 0 '{server}' '{cidrs}' {values}\"");
     }
 
