@@ -61,6 +61,43 @@ def apply_all(skip: frozenset[str] = frozenset()) -> list[str]:
     return applied
 
 
+# ---- IAM policy evaluation (bucket policies) ---------------------------------------------------
+
+
+@patch
+def iam_statements_conditioned_on_keys_moto_does_not_supply_do_not_apply() -> None:
+    """IAM policy evaluation: a statement is in effect only when its Condition holds, and AWS gives
+    every condition the request's context (aws:SecureTransport, aws:PrincipalArn, ...). moto
+    evaluates bucket policies with no request context at all and then counts a condition whose key
+    has no value as holding, so a conditional Deny denies unconditionally: S3's recommended
+    "Deny s3:* when aws:SecureTransport is false" refuses every object request, over TLS or not. A
+    statement whose condition names a key moto does not supply is not applied (moto cannot tell
+    whether AWS would apply it); conditions on the keys moto does supply are evaluated as before.
+    On the rehearsal's AWS every request comes from its one deploy principal, over loopback: the
+    release bucket's writer statements (aws:PrincipalArn) would let it through on AWS too.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    is_action_permitted = IAMPolicyStatement.__dict__["is_action_permitted"]
+
+    def is_action_permitted_with_known_keys(
+        self: IAMPolicyStatement,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> PermissionResult:
+        supplied = incoming_condition_values or {}
+        keys = [key for values in (self._statement.get("Condition") or {}).values() for key in values]
+        if any(key not in supplied for key in keys):
+            return PermissionResult.NEUTRAL
+        return is_action_permitted(self, action, resource, principal, incoming_condition_values)
+
+    replace(IAMPolicyStatement, "is_action_permitted", is_action_permitted_with_known_keys)
+
+
 # ---- RDS ------------------------------------------------------------------------------------
 
 

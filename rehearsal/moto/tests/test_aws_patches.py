@@ -53,6 +53,32 @@ class MotoTestCase(unittest.TestCase):
         return vpc, subnets, group
 
 
+class IamConditionsOnKeysMotoDoesNotSupply(MotoTestCase):
+    PATCH = "iam_statements_conditioned_on_keys_moto_does_not_supply_do_not_apply"
+
+    def bucket(self, statement: dict) -> str:  # type: ignore[type-arg]
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket="releases", CreateBucketConfiguration={"LocationConstraint": REGION})
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::releases", "arn:aws:s3:::releases/*"], **statement}]}
+        s3.put_bucket_policy(Bucket="releases", Policy=json.dumps(policy))
+        return "releases"
+
+    def test_a_deny_on_insecure_transport_lets_objects_be_written_and_read(self) -> None:
+        bucket = self.bucket({"Sid": "DenyInsecureTransport", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+        s3 = self.client("s3")
+        s3.put_object(Bucket=bucket, Key="releases/current", Body=b"abc")
+        self.assertEqual(b"abc", s3.get_object(Bucket=bucket, Key="releases/current")["Body"].read())
+        with self.assertRaises(ClientError) as missing:
+            s3.head_object(Bucket=bucket, Key="releases/none")
+        self.assertEqual("404", missing.exception.response["Error"]["Code"])
+
+    def test_a_deny_without_a_condition_still_denies(self) -> None:
+        bucket = self.bucket({"Sid": "DenyAll"})
+        with self.assertRaises(ClientError) as denied:
+            self.client("s3").put_object(Bucket=bucket, Key="releases/current", Body=b"abc")
+        self.assertEqual("403", str(denied.exception.response["ResponseMetadata"]["HTTPStatusCode"]))
+
+
 class RdsBackupWindowTouchingTheMaintenanceWindow(MotoTestCase):
     PATCH = "rds_backup_window_may_end_where_the_maintenance_window_begins"
 
