@@ -15,7 +15,13 @@ What moto answers about them comes from them:
   machine (nsenter into its namespaces, the way the SSM agent runs it there), with SSM's states and output limits;
 - ELBv2 RegisterTargets / DeregisterTargets / DescribeTargetHealth: HAProxy sets the server ready or draining; its
   own health checks are the target's health; a deregistered target drains until nothing is open on it or the
-  target group's deregistration delay has passed, then goes to maintenance (its sessions shut) and is unused.
+  target group's deregistration delay has passed, then goes to maintenance (its sessions shut) and is unused;
+- RDS: each DB instance's data is a database in the stack's PostgreSQL (the bridge file's "database": its socket,
+  port, client programs and snapshot folder), the one its endpoint leads to. CreateDBSnapshot dumps it (pg_dump)
+  into the snapshot folder under the snapshot's identifier; RestoreDBInstanceFromDBSnapshot loads that dump into
+  a new database for the new instance, whose master user takes the password of the instance's own managed
+  secret; a rename (ModifyDBInstance NewDBInstanceIdentifier) renames the database as the endpoint moves, so the
+  database an identifier's endpoint led to is the one the instance renamed to it gets.
 Instances the bridge file does not name are machines not booted yet: no console, status initializing,
 commands wait for them until SSM's delivery timeout.
 """
@@ -57,6 +63,9 @@ class BridgeFile:
 
     def load_balancer(self) -> dict[str, Any] | None:
         return self.read().get("loadBalancer")
+
+    def database(self) -> dict[str, Any] | None:
+        return self.read().get("database")
 
 
 def machine_init_pid(instance: dict[str, Any]) -> int | None:
@@ -376,9 +385,172 @@ def install_elbv2(bridge: BridgeFile) -> None:
     replace(FakeTargetGroup, "health_for", target_health)
 
 
+# ---- RDS: each instance's data is a database in the stack's PostgreSQL ---------------------------
+
+
+class Postgres:
+    """The stack's PostgreSQL as its superuser, over its private socket, with its own client programs."""
+
+    def __init__(self, database: dict[str, Any]) -> None:
+        self.socket = database["socket"]
+        self.port = str(database["port"])
+        self.bin = pathlib.Path(database["bin"])
+        self.snapshots = pathlib.Path(database["snapshots"])
+
+    def connection(self, program: str) -> list[str]:
+        return [str(self.bin / program), "-h", self.socket, "-p", self.port, "-U", "postgres"]
+
+    def run(self, argv: list[str], stdin: str = "") -> str:
+        done = subprocess.run(argv, input=stdin.encode("utf-8"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=3600, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{pathlib.Path(argv[0]).name} failed ({done.returncode}): {done.stderr.decode('utf-8', 'replace').strip()[-2000:]}")
+        return done.stdout.decode("utf-8", "replace")
+
+    def sql(self, statements: str, database: str = "postgres") -> str:
+        """Statements on psql's standard input (never in its arguments: a password may be among them)."""
+        return self.run([*self.connection("psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", database], statements)
+
+    def exists(self, name: str) -> bool:
+        return self.sql(f"SELECT 1 FROM pg_database WHERE datname = {literal(name)}").strip() == "1"
+
+    def dump_file(self, snapshot_id: str) -> pathlib.Path:
+        return self.snapshots / f"{snapshot_id}.dump"
+
+    def dump(self, name: str, snapshot_id: str) -> None:
+        """pg_dump's custom format into the snapshot folder (a temp name, then a rename: a dump there is whole)."""
+        self.snapshots.mkdir(parents=True, exist_ok=True)
+        final = self.dump_file(snapshot_id)
+        temporary = final.with_suffix(".tmp")
+        self.run([*self.connection("pg_dump"), "-Fc", "-f", str(temporary), "-d", name])
+        temporary.rename(final)
+
+    def load(self, snapshot_id: str, name: str, owner: str) -> None:
+        """A new database from the snapshot's dump, its objects owned and granted as they were (roles are the cluster's)."""
+        self.sql(f"DROP DATABASE IF EXISTS {identifier(name)} WITH (FORCE)")
+        self.sql(f"CREATE DATABASE {identifier(name)} OWNER {identifier(owner)}")
+        self.run([*self.connection("pg_restore"), "--exit-on-error", "--single-transaction", "-d", name, str(self.dump_file(snapshot_id))])
+
+    def rename(self, old: str, new: str) -> None:
+        """Closes what is connected to it (as the old endpoint stops answering), then renames it."""
+        self.sql(f"ALTER DATABASE {identifier(old)} ALLOW_CONNECTIONS false")
+        for attempt in range(50):
+            self.sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {literal(old)} AND pid <> pg_backend_pid()")
+            try:
+                self.sql(f"ALTER DATABASE {identifier(old)} RENAME TO {identifier(new)}")
+                break
+            except RuntimeError:
+                if attempt == 49:
+                    self.sql(f"ALTER DATABASE {identifier(old)} ALLOW_CONNECTIONS true")
+                    raise
+                time.sleep(0.2)
+        self.sql(f"ALTER DATABASE {identifier(new)} ALLOW_CONNECTIONS true")
+
+
+def identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def install_rds(bridge: BridgeFile) -> None:
+    from moto.rds.exceptions import InvalidParameterValue, RDSClientError
+    from moto.rds.models import RDSBackend
+
+    create_db_snapshot = RDSBackend.create_db_snapshot
+    restore_from_snapshot = RDSBackend.restore_db_instance_from_db_snapshot
+    restore_to_point_in_time = RDSBackend.restore_db_instance_to_point_in_time
+    modify_db_instance = RDSBackend.modify_db_instance
+    # the database each identifier's endpoint leads to; an instance terraform created holds its DBName
+    databases: dict[tuple[str, str], str] = {}
+
+    def postgres() -> Postgres | None:
+        database = bridge.database()
+        return Postgres(database) if database else None
+
+    def database_of(backend: Any, instance_id: str) -> str:
+        return databases.setdefault((backend.region_name, instance_id), backend.databases[instance_id].db_name or instance_id)
+
+    def snapshot(self: RDSBackend, db_instance_identifier: str, db_snapshot_identifier: str, snapshot_type: str = "manual", *args: Any, **kwargs: Any) -> Any:
+        taken = create_db_snapshot(self, db_instance_identifier, db_snapshot_identifier, snapshot_type, *args, **kwargs)
+        # manual snapshots (a final snapshot is one) hold the data; moto's automated one of a new instance has none to hold
+        if snapshot_type == "manual" and (server := postgres()) is not None:
+            try:
+                server.dump(database_of(self, db_instance_identifier), db_snapshot_identifier)
+            except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+                del self.database_snapshots[db_snapshot_identifier]
+                raise RDSClientError("InvalidDBInstanceState", f"The rehearsal could not dump {db_instance_identifier}'s database for snapshot {db_snapshot_identifier}: {error}") from error
+        return taken
+
+    def restore(self: RDSBackend, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:
+        server = postgres()
+        name = from_snapshot_id.split(":")[-1]
+        if server is not None and name in self.database_snapshots and not server.dump_file(name).exists():
+            raise RDSClientError("InvalidDBSnapshotState", f"The rehearsal holds no data for snapshot {name} (no dump of it in {server.snapshots}).")
+        instance = restore_from_snapshot(self, from_snapshot_id, overrides)
+        if server is not None:
+            database = databases[(self.region_name, instance.db_instance_identifier)] = instance.db_instance_identifier
+            try:
+                server.load(name, database, instance.master_username)
+                take_master_secret(server, instance, database)
+            except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+                # no instance without its data: the request fails as a whole
+                del self.databases[instance.db_instance_identifier]
+                if getattr(instance, "master_user_secret", None) is not None:
+                    instance.master_user_secret.delete_secret()
+                raise RDSClientError("InvalidRestoreFault", f"The rehearsal could not load snapshot {name} into {database}: {error}") from error
+        return instance
+
+    def take_master_secret(server: Postgres, instance: Any, database: str) -> None:
+        """The restored instance's master user logs in with its own managed secret's password (roles are the cluster's)."""
+        secret = getattr(instance, "master_user_secret", None)
+        if secret is None:
+            return
+        password = json.loads(secret.secret.secret_string)["password"]
+        server.sql(f"ALTER ROLE {identifier(instance.master_username)} PASSWORD {literal(password)}")
+        # the build's marker: this database belongs to the instance of this master secret (see RehearsalSite)
+        server.sql(f"COMMENT ON DATABASE {identifier(database)} IS {literal(secret.secret_arn)}")
+
+    def point_in_time(self: RDSBackend, source_db_identifier: str, target_db_identifier: str, overrides: dict[str, Any]) -> Any:
+        if postgres() is not None:
+            raise RDSClientError(
+                "InvalidRestoreFault",
+                "The rehearsal cannot make a point-in-time restore real: its instances' databases share one PostgreSQL "
+                "whose WAL archive restores the whole cluster, not one instance's database. Restore a snapshot.",
+            )
+        return restore_to_point_in_time(self, source_db_identifier, target_db_identifier, overrides)
+
+    def modify(self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> Any:
+        new_id = db_kwargs.get("new_db_instance_identifier")
+        server = postgres()
+        if not new_id or server is None or db_instance_identifier not in self.databases:
+            return modify_db_instance(self, db_instance_identifier, db_kwargs)
+        old, new = database_of(self, db_instance_identifier), databases.get((self.region_name, new_id), new_id)
+        if server.exists(new):
+            raise InvalidParameterValue(f"The rehearsal's PostgreSQL has a database {new} already: the endpoint of {new_id} leads there.")
+        if server.exists(old):
+            server.rename(old, new)
+        try:
+            modified = modify_db_instance(self, db_instance_identifier, db_kwargs)
+        except RDSClientError:
+            if server.exists(new):
+                server.rename(new, old)
+            raise
+        # the old identifier's endpoint keeps leading to its database name; the new one leads to this
+        databases[(self.region_name, new_id)] = new
+        return modified
+
+    replace(RDSBackend, "create_db_snapshot", snapshot)
+    replace(RDSBackend, "restore_db_instance_from_db_snapshot", restore)
+    replace(RDSBackend, "restore_db_instance_to_point_in_time", point_in_time)
+    replace(RDSBackend, "modify_db_instance", modify)
+
+
 def install(bridge_path: str) -> BridgeFile:
     bridge = BridgeFile(bridge_path)
     install_ec2(bridge)
     install_ssm(bridge)
     install_elbv2(bridge)
+    install_rds(bridge)
     return bridge

@@ -2,7 +2,8 @@
 
 Run: python3 -m unittest discover -s rehearsal/moto/tests -v
 The SSM tests run each script with bash on this host instead of nsenter into a machine (the
-rehearsal's integration tests run it in the machine); the target group tests run a real HAProxy.
+rehearsal's integration tests run it in the machine); the target group tests run a real HAProxy;
+the RDS tests a real PostgreSQL of their own (Debian's postgresql-15, as the stack's).
 """
 
 import base64
@@ -214,6 +215,147 @@ class TargetGroupMovesHAProxy(BridgeTestCase):
         self.assertTrue(bridge.HAProxy(self.balancer).servers()["app-1"][0].startswith(("DRAIN", "MAINT")))
         self.until("unused")  # nothing is open on it: the drain ends at once
         self.assertTrue(bridge.HAProxy(self.balancer).servers()["app-1"][0].startswith("MAINT"))
+
+
+class Postgres15:
+    """A PostgreSQL 15 cluster of a test's own: its superuser over a private socket, passwords over TCP on 127.0.0.1."""
+
+    BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self, folder: pathlib.Path) -> None:
+        self.folder = folder / "postgres"
+        self.socket = self.folder / "run"
+        self.port = free_port()
+        self.socket.mkdir(parents=True)
+        shutil.chown(folder, "postgres")
+        subprocess.run(["chown", "-R", "postgres:", str(self.folder)], check=True)
+        self.as_postgres("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8")
+        options = f"-k {self.socket} -p {self.port} -c listen_addresses=127.0.0.1"
+        self.as_postgres("pg_ctl", "start", "-w", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-o", options)
+
+    def as_postgres(self, program: str, *arguments: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", str(self.BIN / program), *arguments], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        self.as_postgres("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.folder / "data"))
+
+    def bridged(self, snapshots: pathlib.Path) -> dict:
+        return {"socket": str(self.socket), "port": self.port, "bin": str(self.BIN), "snapshots": str(snapshots)}
+
+    def sql(self, statements: str, database: str = "postgres", user: str = "postgres", password: str | None = None) -> str:
+        host = ["-h", "127.0.0.1"] if password is not None else ["-h", str(self.socket)]
+        environment = {**os.environ, "PGPASSWORD": password} if password is not None else None
+        done = subprocess.run(
+            [str(self.BIN / "psql"), *host, "-p", str(self.port), "-U", user, "-d", database, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"],
+            input=statements.encode(), capture_output=True, env=environment, check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.decode())
+        return done.stdout.decode().strip()
+
+
+class RdsInstancesArePostgresDatabases(unittest.TestCase):
+    """A snapshot moto takes is a dump of the instance's database; an instance restored from it is a database with that data."""
+
+    def setUp(self) -> None:
+        self.folder = pathlib.Path(tempfile.mkdtemp(prefix="moto-bridge-rds-"))
+        self.addCleanup(shutil.rmtree, self.folder)
+        self.postgres = Postgres15(self.folder)
+        self.addCleanup(self.postgres.stop)
+        self.snapshots = self.folder / "rds-snapshots"
+        bridge_file = self.folder / "bridge.json"
+        bridge_file.write_text(json.dumps({"instances": {}, "database": self.postgres.bridged(self.snapshots)}))
+        aws_patches.apply_all()
+        bridge.install(str(bridge_file))
+        self.addCleanup(aws_patches.apply_all)
+        self.mock = mock_aws()
+        self.mock.start()
+        self.addCleanup(self.mock.stop)
+        self.rds = boto3.client("rds", region_name=REGION)
+        self.secrets = boto3.client("secretsmanager", region_name=REGION)
+
+        # the stack's instance, and its database as the build makes it: the master user owns it, the app's data in it
+        instance = self.rds.create_db_instance(
+            DBInstanceIdentifier="table-order-db", DBInstanceClass="db.t3.small", Engine="postgres", AllocatedStorage=20,
+            DBName="tableorder", MasterUsername="tableorder", ManageMasterUserPassword=True, BackupRetentionPeriod=7,
+        )["DBInstance"]
+        self.first_secret = instance["MasterUserSecret"]["SecretArn"]
+        self.postgres.sql(f"CREATE ROLE tableorder LOGIN CREATEROLE PASSWORD '{self.password(self.first_secret)}'")
+        self.postgres.sql("CREATE DATABASE tableorder OWNER tableorder")
+        self.postgres.sql("CREATE TABLE orders (number text PRIMARY KEY); INSERT INTO orders VALUES ('o-1'), ('o-2')", "tableorder", "tableorder", self.password(self.first_secret))
+
+    def password(self, secret_arn: str) -> str:
+        return json.loads(self.secrets.get_secret_value(SecretId=secret_arn)["SecretString"])["password"]
+
+    def orders(self, database: str) -> list[str]:
+        return self.postgres.sql("SELECT number FROM orders ORDER BY number", database).split()
+
+    def rename(self, identifier: str, new: str) -> None:
+        self.rds.modify_db_instance(DBInstanceIdentifier=identifier, NewDBInstanceIdentifier=new, ApplyImmediately=True)
+
+    def test_a_snapshot_restored_into_a_new_instance_brings_its_data_back_under_the_stacks_endpoint(self) -> None:
+        self.rds.create_db_snapshot(DBInstanceIdentifier="table-order-db", DBSnapshotIdentifier="table-order-db-manual-1")
+        self.assertTrue((self.snapshots / "table-order-db-manual-1.dump").is_file())
+        self.postgres.sql("DELETE FROM orders", "tableorder")
+
+        restored = self.rds.restore_db_instance_from_db_snapshot(
+            DBSnapshotIdentifier="table-order-db-manual-1", DBInstanceIdentifier="table-order-db-restore-1", ManageMasterUserPassword=True, DeletionProtection=True,
+        )["DBInstance"]
+        self.assertEqual(["o-1", "o-2"], self.orders("table-order-db-restore-1"))
+        self.assertEqual([], self.orders("tableorder"))
+        # its master user logs in with the new instance's own secret, which marks the database as that instance's
+        second_secret = restored["MasterUserSecret"]["SecretArn"]
+        self.assertNotEqual(self.first_secret, second_secret)
+        self.assertEqual("2", self.postgres.sql("SELECT count(*) FROM orders", "table-order-db-restore-1", "tableorder", self.password(second_secret)))
+        self.assertEqual(second_secret, self.postgres.sql("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'table-order-db-restore-1'"))
+
+        # the renames move the endpoints: the old instance's data goes with it, the stack's endpoint leads to the restored data
+        self.rename("table-order-db", "table-order-db-replaced-1")
+        self.rename("table-order-db-restore-1", "table-order-db")
+        self.assertEqual(["o-1", "o-2"], self.orders("tableorder"))
+        self.assertEqual([], self.orders("table-order-db-replaced-1"))
+        databases = self.postgres.sql("SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1') ORDER BY 1").split()
+        self.assertEqual(["table-order-db-replaced-1", "tableorder"], databases)
+
+        # and a snapshot of the instance now under the stack's name is of the restored data
+        self.postgres.sql("INSERT INTO orders VALUES ('o-3')", "tableorder")
+        self.rds.create_db_snapshot(DBInstanceIdentifier="table-order-db", DBSnapshotIdentifier="table-order-db-manual-2")
+        self.rds.restore_db_instance_from_db_snapshot(DBSnapshotIdentifier="table-order-db-manual-2", DBInstanceIdentifier="table-order-db-restore-2")
+        self.assertEqual(["o-1", "o-2", "o-3"], self.orders("table-order-db-restore-2"))
+
+    def test_a_connected_client_does_not_keep_a_rename_from_happening(self) -> None:
+        client = subprocess.Popen(
+            [str(Postgres15.BIN / "psql"), "-h", str(self.postgres.socket), "-p", str(self.postgres.port), "-U", "postgres", "-d", "tableorder", "-c", "SELECT pg_sleep(60)"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.addCleanup(client.wait)
+        self.addCleanup(client.kill)
+        for _ in range(50):
+            if self.postgres.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'tableorder'") == "1":
+                break
+            time.sleep(0.1)
+        self.rename("table-order-db", "table-order-db-replaced-1")
+        self.assertEqual(["o-1", "o-2"], self.orders("table-order-db-replaced-1"))
+        self.assertEqual("t", self.postgres.sql("SELECT datallowconn FROM pg_database WHERE datname = 'table-order-db-replaced-1'"))
+
+    def test_a_point_in_time_restore_is_refused_and_a_snapshot_without_data_cannot_be_restored(self) -> None:
+        with self.assertRaises(ClientError) as refused:
+            self.rds.restore_db_instance_to_point_in_time(SourceDBInstanceIdentifier="table-order-db", TargetDBInstanceIdentifier="table-order-db-pitr", UseLatestRestorableTime=True)
+        self.assertEqual("InvalidRestoreFault", refused.exception.response["Error"]["Code"])
+        self.assertNotIn("table-order-db-pitr", [i["DBInstanceIdentifier"] for i in self.rds.describe_db_instances()["DBInstances"]])
+
+        self.rds.create_db_snapshot(DBInstanceIdentifier="table-order-db", DBSnapshotIdentifier="taken")
+        (self.snapshots / "taken.dump").unlink()
+        with self.assertRaises(ClientError) as missing:
+            self.rds.restore_db_instance_from_db_snapshot(DBSnapshotIdentifier="taken", DBInstanceIdentifier="table-order-db-restore-1")
+        self.assertEqual("InvalidDBSnapshotState", missing.exception.response["Error"]["Code"])
+
+    def test_a_snapshot_of_an_instance_whose_database_cannot_be_dumped_fails_and_leaves_no_snapshot(self) -> None:
+        self.postgres.sql("DROP DATABASE tableorder")
+        with self.assertRaises(ClientError) as failed:
+            self.rds.create_db_snapshot(DBInstanceIdentifier="table-order-db", DBSnapshotIdentifier="nothing")
+        self.assertEqual("InvalidDBInstanceState", failed.exception.response["Error"]["Code"])
+        self.assertEqual([], self.rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"])
 
 
 if __name__ == "__main__":
