@@ -137,12 +137,29 @@ public sealed class MotoServer(LocalLayout layout, ICakeLog log) : IStackPart
         File.Delete(PidFile);
     }
 
-    /// <summary>The bridge file (temp name, then rename: the bridge never reads half of it).</summary>
-    public void WriteBridge(object bridge)
+    /// <summary>Where the bridge keeps the data of moto's RDS snapshots (pg_dump files named by snapshot identifier).</summary>
+    public string SnapshotDirectory => Path.Combine(Directory, "rds-snapshots");
+
+    /// <summary>
+    /// The bridge file (temp name, then rename: the bridge never reads half of it), with the stack's
+    /// PostgreSQL that holds each RDS instance's database (bridge.py's RDS part).
+    /// </summary>
+    public void WriteBridge(IDictionary<string, object> bridge)
     {
+        ArgumentNullException.ThrowIfNull(bridge);
         System.IO.Directory.CreateDirectory(Directory);
         var temporary = BridgeFile + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(bridge, Indented));
+        var described = new Dictionary<string, object>(bridge, StringComparer.Ordinal)
+        {
+            ["database"] = new Dictionary<string, object>
+            {
+                ["socket"] = layout.PostgresSocketDirectory,
+                ["port"] = layout.Ports.Postgres,
+                ["bin"] = LocalPostgres.BinDirectory,
+                ["snapshots"] = SnapshotDirectory,
+            },
+        };
+        File.WriteAllText(temporary, JsonSerializer.Serialize(described, Indented));
         File.Move(temporary, BridgeFile, overwrite: true);
     }
 

@@ -25,7 +25,9 @@ namespace TableOrder.Build.Rehearsal;
 /// nothing more: its instances are machines booted through cloud-init (<see cref="RehearsalMachines"/>),
 /// its console output, status checks, Run Command and target group are theirs and HAProxy's (moto's
 /// bridge.py), and its database and cache endpoints lead to the stack's PostgreSQL and Redis with the
-/// credentials its secrets hold. The addresses terraform outputs map to this host here, in the site.
+/// credentials its secrets hold; each RDS instance is a database there, which moto's snapshots dump and its
+/// snapshot restores load (bridge.py), so production's Snapshot and Restore run here against moto's RDS.
+/// The addresses terraform outputs map to this host here, in the site.
 /// </summary>
 [SiteFor(DeploymentEnvironment.Rehearsal)]
 public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
@@ -66,12 +68,6 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
     /// <summary>RDS's CA is stood in: the stack's PostgreSQL has a certificate from the stack's own CA, uploaded with the scripts.</summary>
     public DatabaseCa DatabaseCa => DatabaseCa.FromFile(_stack.Postgres.CaCertificateFile);
 
-    /// <summary>
-    /// moto answers RDS's snapshot calls, but an instance it restores is no database the app could reach:
-    /// Snapshot and Restore stay with production and the local stack (see <see cref="IProductionSite.AnswersRds"/>).
-    /// </summary>
-    public bool AnswersRds => false;
-
     /// <summary>Let's Encrypt is not reachable here: the local stack's Pebble issues the certificate, for real over HTTP-01.</summary>
     public ServerTls? Tls(string? domain) => domain is null ? null : _stack.Pebble.Tls with { Domain = domain };
 
@@ -93,8 +89,8 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
 
     private string VarFile => Path.Combine(_options.StateDirectory, "rehearsal.tfvars");
 
-    /// <summary>The RDS instance the stack's PostgreSQL database was made for (its master secret's ARN): a new one gets a new, empty database.</summary>
-    private string DatabaseMarker => Path.Combine(_aws.Directory, "rds-database");
+    /// <summary>Before the database's comment marked it (see <see cref="MasterUserLikeRds"/>): the master secret's ARN it was made for.</summary>
+    private string LegacyDatabaseMarker => Path.Combine(_aws.Directory, "rds-database");
 
     private AmazonEC2Client Ec2 => _ec2 ??= AwsClients.Ec2(Region, Credentials.Credentials, _aws.Url);
 
@@ -116,12 +112,18 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
         Machines.ServerOf(instanceId) is { } server ? new ServerEndpoint("127.0.0.1", PortsOf(server.Layout), server.Layout.Ports.Ssh) : null;
 
     /// <summary>
-    /// Before any task: moto installed (one error naming the pip command); and a run that calls the
-    /// rehearsal's AWS without starting it (Status, Rollback, ...) needs it running.
+    /// Before any task: moto installed (one error naming the pip command); a run that calls the
+    /// rehearsal's AWS without starting it (Status, Rollback, ...) needs it running; and Restore restores a
+    /// snapshot here, never a point in time (see <see cref="PointInTimeRefused"/>).
     /// </summary>
     public void CheckBeforeTasks(IReadOnlyCollection<string> tasks)
     {
         ArgumentNullException.ThrowIfNull(tasks);
+        if (tasks.Contains("Restore") && _options.Recovery.Restore.Snapshot is null)
+        {
+            throw new LocalEnvironmentException(PointInTimeRefused);
+        }
+
         if (tasks.All(t => t is "LocalDown" or "LocalStatus" or "Validate" or "Lint" or "Test" or "Default") || _aws.RunningPid is not null)
         {
             return;
@@ -139,7 +141,24 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
         }
     }
 
+    /// <summary>
+    /// Why the rehearsal restores snapshots only: moto's instances are databases of one PostgreSQL, whose WAL
+    /// archive (pgBackRest) restores the whole cluster to a time, not one instance's database.
+    /// </summary>
+    public static string PointInTimeRefused =>
+        "In the rehearsal, Restore restores a snapshot only: --snapshot=<name> (--target=Snapshot takes one; --target=Status lists them). " +
+        "A point in time (--to-time, or Restore without --snapshot: the latest restorable time) cannot be made real here: the rehearsal's RDS instances " +
+        "are databases of one PostgreSQL, whose WAL archive restores the whole cluster, not one instance. Rehearse a point-in-time restore with --environment=local.";
+
     public void ReplaceServerOnNextPlan() => _terraform.ReplaceServerOnNextPlan();
+
+    /// <summary>Production's adoption of the restored instance (terraform import, an in-place plan applied) against the rehearsal's AWS.</summary>
+    public async Task AdoptDatabaseAsync(string identifier, RunSummary summary)
+    {
+        HoldStack();
+        StartAws();
+        await _terraform.AdoptDatabaseAsync(identifier, summary);
+    }
 
     /// <summary>The root module as committed, planned by production's code against the rehearsal's AWS (its data sources answered there).</summary>
     public async Task<PlanResult> PlanAsync(RunSummary summary)
@@ -260,7 +279,7 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
         Log.Warning(
             "Rehearsal: its AWS is gone since the last run (moto keeps everything in memory; LocalDown stopped it, or this host restarted): " +
             "it starts afresh, and so do its terraform state and its instances (new ones boot as new machines).");
-        foreach (var file in new[] { Path.Combine(WorkingCopy, "terraform.tfstate"), Path.Combine(WorkingCopy, "terraform.tfstate.backup"), Path.Combine(_options.StateDirectory, "terraform-outputs.json"), _options.Terraform.PlanFile, DatabaseMarker })
+        foreach (var file in new[] { Path.Combine(WorkingCopy, "terraform.tfstate"), Path.Combine(WorkingCopy, "terraform.tfstate.backup"), Path.Combine(_options.StateDirectory, "terraform-outputs.json"), _options.Terraform.PlanFile, LegacyDatabaseMarker, Path.Combine(_options.StateDirectory, "rds-restore.json") })
         {
             File.Delete(file);
         }
@@ -401,7 +420,9 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
 
     /// <summary>
     /// RDS's master user (LOGIN, CREATEROLE, its managed secret's password) owns the instance's database.
-    /// A new RDS instance (another master secret) gets a new, empty database, as AWS makes one.
+    /// A new RDS instance (another master secret) gets a new, empty database, as AWS makes one. The
+    /// database's comment names the master secret of the instance it belongs to: the bridge marks a
+    /// database it restored from a snapshot with the restored instance's secret, so that one is kept.
     /// </summary>
     private void MasterUserLikeRds(string user, string password, string database, string masterSecretArn)
     {
@@ -412,14 +433,17 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
         // Role names and passwords cannot be bound parameters: the name is terraform's (validated there), the literal is quoted.
 #pragma warning disable CA2100
         Execute(connection, $"{(exists ? "ALTER" : "CREATE")} ROLE \"{user}\" WITH LOGIN CREATEROLE PASSWORD '{password.Replace("'", "''", StringComparison.Ordinal)}'");
-        var marker = File.Exists(DatabaseMarker) ? File.ReadAllText(DatabaseMarker).Trim() : null;
+        var marker = Scalar(connection, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = @name", database) as string
+            ?? (File.Exists(LegacyDatabaseMarker) ? File.ReadAllText(LegacyDatabaseMarker).Trim() : null);
         if (marker != masterSecretArn)
         {
             Log.Information("Rehearsal: RDS instance with master secret {0} is new: its database {1} on the stack's PostgreSQL starts empty, owned by {2}", masterSecretArn.Split(':').Last(), database, user);
             Execute(connection, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
             Execute(connection, $"CREATE DATABASE \"{database}\" OWNER \"{user}\"");
-            File.WriteAllText(DatabaseMarker, masterSecretArn + "\n");
         }
+
+        Execute(connection, $"COMMENT ON DATABASE \"{database}\" IS '{masterSecretArn.Replace("'", "''", StringComparison.Ordinal)}'");
+        File.Delete(LegacyDatabaseMarker);
 #pragma warning restore CA2100
     }
 

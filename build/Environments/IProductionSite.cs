@@ -62,14 +62,6 @@ public interface IProductionSite : IDisposable
     Task DestroyAsync();
 
     /// <summary>
-    /// Whether Snapshot and Restore can reach this site's RDS. AWS's does. The rehearsal's does not
-    /// yet: its RDS comes with terraform apply on moto, and its Restore must then also bring the local
-    /// PostgreSQL to the point moto's restored instance claims (the stack's pgBackRest does that), and
-    /// adopt the instance as <see cref="AdoptDatabaseAsync"/> does here.
-    /// </summary>
-    bool AnswersRds => true;
-
-    /// <summary>
     /// A restored RDS instance, renamed to the stack's identifier, becomes terraform's own: the state
     /// forgets the replaced instance, imports this one, and a plan that changes the database in place
     /// only (nothing created, replaced or destroyed) is applied, so the next plan shows no drift.

@@ -304,8 +304,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
         return written.Output.Any(l => l.Trim() == "changed");
     }
 
-    /// <summary>The stack's RDS instance identifier (the first label of its endpoint): snapshot names begin with it.</summary>
-    public string DatabaseName => RdsDatabase.IdentifierOf(Outputs().DbEndpoint);
+    /// <summary>The stack's RDS instance identifier (the first label of its endpoint as terraform gave it): snapshot names begin with it.</summary>
+    public string DatabaseName => SavedOutputs()?.DbInstanceIdentifier ?? RdsDatabase.IdentifierOf(Outputs().DbEndpoint);
 
     /// <summary>RDS uploads the transaction logs every 5 minutes: the design's RPO.</summary>
     public TimeSpan ArchiveWindow => TimeSpan.FromMinutes(5);
@@ -395,12 +395,6 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
 
     private async Task<RdsRecovery> RecoveryAsync()
     {
-        if (!site.AnswersRds)
-        {
-            throw new NotInThisEnvironmentException(
-                $"Snapshot and Restore in the {Name} need an RDS whose snapshots hold the data, which its AWS does not bridge; rehearse them with --environment=local (the same flow, backed by pgBackRest).");
-        }
-
         _rds ??= AwsClients.Rds(Outputs().Region, (await site.CredentialsAsync()).Credentials, site.ServiceUrl);
         return _recovery ??= new RdsRecovery(new RdsDatabase(_rds, Log), DatabaseName, Log, Path.Combine(options.StateDirectory, "rds-restore.json"), site.AdoptDatabaseAsync);
     }

@@ -12,7 +12,8 @@ namespace TableOrder.Build.Local;
 /// </summary>
 public sealed class LocalPostgres(LocalLayout layout, LocalProcess process, ICakeLog log, LocalBackups backups)
 {
-    private const string BinDirectory = "/usr/lib/postgresql/15/bin";
+    /// <summary>PostgreSQL 15's programs (Debian's postgresql-15): the server's, and the clients that must match its version.</summary>
+    public const string BinDirectory = "/usr/lib/postgresql/15/bin";
     private const string ServiceUser = "postgres";
 
     private static string? RunAs => LocalProcess.IsRoot ? ServiceUser : null;

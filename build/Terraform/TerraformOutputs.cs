@@ -20,6 +20,12 @@ public sealed record TerraformOutputs
 
     public string? DbEndpoint { get; init; }
 
+    /// <summary>
+    /// The RDS instance's identifier: the first label of db_endpoint as terraform gave it, kept when a site
+    /// maps the endpoint to another host (the rehearsal's lead to this machine's PostgreSQL).
+    /// </summary>
+    public string? DbInstanceIdentifier { get; init; }
+
     public int? DbPort { get; init; }
 
     public string? DbName { get; init; }
@@ -114,6 +120,7 @@ public sealed record TerraformOutputs
             SshUser = Text("ssh_user"),
             SshPort = Number("ssh_port"),
             DbEndpoint = Text("db_endpoint"),
+            DbInstanceIdentifier = Text("db_endpoint")?.Split('.')[0],
             DbPort = Number("db_port"),
             DbName = Text("db_name"),
             DbUsername = Text("db_username"),

@@ -18,8 +18,36 @@ public sealed class RehearsalFixture : IDisposable
 
     public static string StateDirectory { get; } = Path.Combine(StateRoot, "rehearsal");
 
+    private static readonly TimeSpan LongRun = TimeSpan.FromMinutes(30);
+
     public void Dispose() =>
         OrchestratorProcess.RunAsync(RepositoryRoot.Path, TimeSpan.FromMinutes(3), ["--target=LocalDown", "--environment=rehearsal", $"--state-dir={StateRoot}"]).GetAwaiter().GetResult();
+
+    /// <summary>One rehearsal run on the tests' stack, read back from its last-run.json (the output shown when it failed).</summary>
+    public static async Task<BuildResult> RehearseAsync(ITestOutputHelper output, params string[] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (Directory.Exists(StateDirectory))
+        {
+            File.Delete(Path.Combine(StateDirectory, LastRun.FileName));
+        }
+
+        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, LongRun, [.. arguments, "--environment=rehearsal", $"--state-dir={StateRoot}"]);
+        var result = new BuildResult(run.ExitCode, run.Output, LastRun.Read(StateDirectory));
+        if (run.ExitCode != 0)
+        {
+            output.WriteLine(result.ToString());
+        }
+
+        return result;
+    }
+}
+
+/// <summary>The classes that use the tests' rehearsal stack (.tableorder/test) run one after the other.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RehearsalGroup
+{
+    public const string Name = "Rehearsal stack";
 }
 
 /// <summary>
@@ -29,10 +57,9 @@ public sealed class RehearsalFixture : IDisposable
 /// stack's PostgreSQL and Redis. Needs root, like the local stack, and python3 with moto 5.2.1.
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(RehearsalGroup.Name)]
 public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper output) : IClassFixture<RehearsalFixture>
 {
-    private static readonly TimeSpan LongRun = TimeSpan.FromMinutes(30);
-
     private static string PinFile => Path.Combine(RehearsalFixture.StateDirectory, "ssh-host-key.pin");
 
     private static RehearsalAws Aws => new(RehearsalFixture.StateDirectory);
@@ -302,20 +329,5 @@ public sealed class RehearsalTests(RehearsalFixture fixture, ITestOutputHelper o
         }
     }
 
-    private async Task<BuildResult> Rehearse(params string[] arguments)
-    {
-        if (Directory.Exists(RehearsalFixture.StateDirectory))
-        {
-            File.Delete(Path.Combine(RehearsalFixture.StateDirectory, LastRun.FileName));
-        }
-
-        var run = await OrchestratorProcess.RunAsync(RepositoryRoot.Path, LongRun, [.. arguments, "--environment=rehearsal", $"--state-dir={RehearsalFixture.StateRoot}"]);
-        var result = new BuildResult(run.ExitCode, run.Output, LastRun.Read(RehearsalFixture.StateDirectory));
-        if (run.ExitCode != 0)
-        {
-            output.WriteLine(result.ToString());
-        }
-
-        return result;
-    }
+    private Task<BuildResult> Rehearse(params string[] arguments) => RehearsalFixture.RehearseAsync(output, arguments);
 }

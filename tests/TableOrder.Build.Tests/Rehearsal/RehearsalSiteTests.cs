@@ -1,6 +1,7 @@
 using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
+using TableOrder.Build.Local;
 using TableOrder.Build.Rehearsal;
 using TableOrder.Build.Terraform;
 using TableOrder.Build.Tests.Aws;
@@ -91,7 +92,7 @@ public sealed class RehearsalSiteTests : IDisposable
         var state = _folder.CreateDirectory("state/rehearsal");
         using var site = new RehearsalSite(Environments.ProductionFleetTests.LogOnlyContext.For(new RecordingLog()), Options(state), new SecretMasker());
         var ports = site.LocalStack!.Layout.Ports;
-        var outputs = new TerraformOutputs
+        var outputs = TerraformOutputs.Parse("""{"db_endpoint": {"value": "table-order-db.abcdefghijkl.ap-northeast-2.rds.amazonaws.com"}}""") with
         {
             InstanceId = "i-0123456789abcdef0",
             PublicIp = "54.180.1.2",
@@ -109,12 +110,32 @@ public sealed class RehearsalSiteTests : IDisposable
 
         Assert.Equal(("127.0.0.1", "localhost", ports.Ssh), (mapped.PublicIp, mapped.PublicDns, mapped.SshPort));
         Assert.Equal(("127.0.0.1", ports.Postgres), (mapped.DbEndpoint, mapped.DbPort));
+        // the RDS instance keeps its name (Snapshot and Restore ask moto's RDS for it)
+        Assert.Equal("table-order-db", mapped.DbInstanceIdentifier);
         Assert.Equal(("127.0.0.1", ports.Redis), (mapped.RedisEndpoint, mapped.RedisPort));
         Assert.Equal((outputs.InstanceId, outputs.DbSecretArn, outputs.Region), (mapped.InstanceId, mapped.DbSecretArn, mapped.Region));
 
         var fleet = site.Map(outputs with { InstanceId = null, PublicIp = null, PublicDns = null, ScaledOut = true, SiteUrl = "http://table-order-alb-1.ap-northeast-2.elb.amazonaws.com", LoadBalancerDnsName = "table-order-alb-1.ap-northeast-2.elb.amazonaws.com" });
         Assert.Equal(site.LocalStack.Fleet.LoadBalancer.PublicUrl.ToString(), fleet.SiteUrl);
         Assert.Equal((null, 22), (fleet.PublicIp, fleet.SshPort));
+    }
+
+    [Fact]
+    public void Restore_without_a_snapshot_is_refused_before_any_task_naming_snapshot_and_the_reason()
+    {
+        var state = _folder.CreateDirectory("state/rehearsal");
+        using var site = new RehearsalSite(Environments.ProductionFleetTests.LogOnlyContext.For(new RecordingLog()), Options(state), new SecretMasker());
+
+        var refused = Assert.Throws<LocalEnvironmentException>(() => site.CheckBeforeTasks(["Restore"]));
+
+        Assert.Contains("--snapshot=<name>", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("whole cluster", refused.Message, StringComparison.Ordinal);
+        using var withSnapshot = new RehearsalSite(
+            Environments.ProductionFleetTests.LogOnlyContext.For(new RecordingLog()),
+            Options(state) with { Recovery = new RecoveryOptions { Restore = new TableOrder.Build.Recovery.RestoreTarget(null, "table-order-db-manual-20261207t210000z-abc") } },
+            new SecretMasker());
+        var other = Record.Exception(() => withSnapshot.CheckBeforeTasks(["Restore"]));
+        Assert.False(other is LocalEnvironmentException { Message: var message } && message.Contains("--snapshot=<name>", StringComparison.Ordinal));
     }
 
     private static BuildOptions Options(string state) => new()
