@@ -6,7 +6,7 @@ using TableOrder.Build.Recovery;
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Snapshot")]
-[TaskDescription("A manual database snapshot named <db>-manual-<utc>-<release>, waited for (production: RDS CreateDBSnapshot; local: a labelled pgBackRest backup); with --server-image also an image of the app server (EC2 CreateImage, tagged, no reboot unless --reboot).")]
+[TaskDescription("A manual database snapshot named <db>-manual-<utc>-<release>, waited for (production and rehearsal: RDS CreateDBSnapshot; local: a labelled pgBackRest backup); with --server-image also an image of the app server (EC2 CreateImage, tagged, no reboot unless --reboot).")]
 public sealed class SnapshotTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
