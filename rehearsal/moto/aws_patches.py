@@ -236,6 +236,30 @@ def rds_performance_insights_settings_are_kept() -> None:
 
 
 @patch
+def rds_each_instance_has_its_own_resource_id() -> None:
+    """RDS: DbiResourceId is "the AWS Region-unique, immutable identifier for the DB instance": every
+    instance, a restored one too, gets its own, and a rename keeps it. moto gives every instance the same
+    one (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U), so after a restore two instances answer DescribeDBInstances'
+    dbi-resource-id filter, and terraform's aws provider (whose aws_db_instance id is the resource id)
+    finds two where AWS has one.
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html
+    """
+    import string
+
+    from moto.moto_api._internal import mock_random as random
+    from moto.rds.models import DBInstance
+
+    init = DBInstance.__init__
+
+    def __init__(self: DBInstance, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.dbi_resource_id = "db-" + "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+
+    replace(DBInstance, "__init__", __init__)
+
+
+@patch
 def rds_managed_master_secret_holds_the_master_user_and_a_generated_password() -> None:
     """RDS: with ManageMasterUserPassword, RDS generates the master user's password and keeps it in
     a Secrets Manager secret whose JSON holds the instance's master username and that password.

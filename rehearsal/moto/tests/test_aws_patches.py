@@ -144,6 +144,25 @@ class RdsPerformanceInsights(MotoTestCase):
         self.assertFalse(rds.describe_db_instances(DBInstanceIdentifier="db")["DBInstances"][0].get("PerformanceInsightsEnabled"))
 
 
+class RdsResourceIdOfEachInstance(MotoTestCase):
+    PATCH = "rds_each_instance_has_its_own_resource_id"
+
+    def test_each_instance_a_restored_one_too_has_its_own_resource_id_and_a_rename_keeps_it(self) -> None:
+        rds = self.client("rds")
+        created = rds.create_db_instance(
+            DBInstanceIdentifier="db", DBInstanceClass="db.t3.small", Engine="postgres", AllocatedStorage=20,
+            MasterUsername="tableorder", MasterUserPassword="a-password-of-length",
+        )["DBInstance"]["DbiResourceId"]
+        rds.create_db_snapshot(DBInstanceIdentifier="db", DBSnapshotIdentifier="db-manual")
+        restored = rds.restore_db_instance_from_db_snapshot(DBSnapshotIdentifier="db-manual", DBInstanceIdentifier="db-restore")["DBInstance"]["DbiResourceId"]
+        self.assertRegex(created, r"^db-[A-Z0-9]{26}$")
+        self.assertNotEqual(created, restored)
+
+        rds.modify_db_instance(DBInstanceIdentifier="db", NewDBInstanceIdentifier="db-replaced", ApplyImmediately=True)
+        found = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [created]}])["DBInstances"]
+        self.assertEqual(["db-replaced"], [i["DBInstanceIdentifier"] for i in found])
+
+
 class RdsManagedMasterSecret(MotoTestCase):
     PATCH = "rds_managed_master_secret_holds_the_master_user_and_a_generated_password"
 

@@ -53,7 +53,7 @@ public sealed class RehearsalRestoreTests(RehearsalFixture fixture, ITestOutputH
         var snapshotRun = await Rehearse("--target=Snapshot");
         Assert.Equal(0, snapshotRun.ExitCode);
         var snapshot = snapshotRun.Run.Text("Snapshot", "snapshot")!;
-        Assert.StartsWith(Outputs.GetProperty("DbEndpoint").GetString()!.Split('.')[0] + "-manual-", snapshot, StringComparison.Ordinal);
+        Assert.StartsWith(Outputs.GetProperty("DbInstanceIdentifier").GetString() + "-manual-", snapshot, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(RehearsalFixture.StateDirectory, "aws", "rds-snapshots", snapshot + ".dump")), "the bridge dumped the instance's database for the snapshot");
         using (var rds = Aws.Rds())
         {
