@@ -205,7 +205,8 @@ public sealed class RdsDatabase(AwsQueryApi rds, ICakeLog log, RdsTimeouts? time
 
         for (var i = 0; i < like.SecurityGroups.Count; i++)
         {
-            Add($"VpcSecurityGroupIds.member.{(i + 1).ToString(CultureInfo.InvariantCulture)}", like.SecurityGroups[i]);
+            // the list's member name, as RDS's API model (and so botocore) names it: VpcSecurityGroupId
+            Add($"VpcSecurityGroupIds.VpcSecurityGroupId.{(i + 1).ToString(CultureInfo.InvariantCulture)}", like.SecurityGroups[i]);
         }
 
         // aws:-prefixed tags are AWS's own; a request may not set them

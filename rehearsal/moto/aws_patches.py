@@ -260,6 +260,27 @@ def rds_each_instance_has_its_own_resource_id() -> None:
 
 
 @patch
+def rds_modify_keeps_the_managed_master_secret() -> None:
+    """RDS: ModifyDBInstance with ManageMasterUserPassword=true turns the management on for an instance
+    whose master password is not managed yet; an instance that manages it already keeps its secret
+    (and its password): only RotateMasterUserPassword makes a new password. moto makes a new secret on
+    every such call, as terraform's aws provider sends after importing an instance (a restored one).
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
+    """
+    from moto.rds.models import DBInstance
+
+    update = DBInstance.update
+
+    def update_keeping_the_secret(self: DBInstance, manage_master_user_password: bool | None = None, **db_kwargs: Any) -> None:
+        if manage_master_user_password is True and getattr(self, "master_user_secret", None) is not None:
+            manage_master_user_password = None
+        update(self, manage_master_user_password=manage_master_user_password, **db_kwargs)
+
+    replace(DBInstance, "update", update_keeping_the_secret)
+
+
+@patch
 def rds_managed_master_secret_holds_the_master_user_and_a_generated_password() -> None:
     """RDS: with ManageMasterUserPassword, RDS generates the master user's password and keeps it in
     a Secrets Manager secret whose JSON holds the instance's master username and that password.

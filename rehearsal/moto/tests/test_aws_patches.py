@@ -163,6 +163,27 @@ class RdsResourceIdOfEachInstance(MotoTestCase):
         self.assertEqual(["db-replaced"], [i["DBInstanceIdentifier"] for i in found])
 
 
+class RdsModifyKeepsTheManagedSecret(MotoTestCase):
+    PATCH = "rds_modify_keeps_the_managed_master_secret"
+
+    def test_asking_for_management_again_keeps_the_secret_and_turning_it_on_makes_one(self) -> None:
+        rds = self.client("rds")
+        managed = rds.create_db_instance(
+            DBInstanceIdentifier="managed", DBInstanceClass="db.t3.small", Engine="postgres", AllocatedStorage=20,
+            MasterUsername="tableorder", ManageMasterUserPassword=True,
+        )["DBInstance"]["MasterUserSecret"]["SecretArn"]
+        again = rds.modify_db_instance(DBInstanceIdentifier="managed", ManageMasterUserPassword=True, ApplyImmediately=True)["DBInstance"]
+        self.assertEqual(managed, again["MasterUserSecret"]["SecretArn"])
+        self.assertEqual(1, len(self.client("secretsmanager").list_secrets()["SecretList"]))
+
+        rds.create_db_instance(
+            DBInstanceIdentifier="own", DBInstanceClass="db.t3.small", Engine="postgres", AllocatedStorage=20,
+            MasterUsername="tableorder", MasterUserPassword="a-password-of-length",
+        )
+        turned_on = rds.modify_db_instance(DBInstanceIdentifier="own", ManageMasterUserPassword=True, ApplyImmediately=True)["DBInstance"]
+        self.assertIn("SecretArn", turned_on["MasterUserSecret"])
+
+
 class RdsManagedMasterSecret(MotoTestCase):
     PATCH = "rds_managed_master_secret_holds_the_master_user_and_a_generated_password"
 

@@ -203,8 +203,8 @@ public sealed class RdsRecoveryTests(MotoServer moto) : IClassFixture<MotoServer
         var settings = RdsDatabase.RestoreSettings(like).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         Assert.Equal("tableorder-db-subnet-group", settings["DBSubnetGroupName"]);
         Assert.Equal("tableorder-postgres15", settings["DBParameterGroupName"]);
-        Assert.Equal("sg-1", settings["VpcSecurityGroupIds.member.1"]);
-        Assert.Equal("sg-2", settings["VpcSecurityGroupIds.member.2"]);
+        Assert.Equal("sg-1", settings["VpcSecurityGroupIds.VpcSecurityGroupId.1"]);
+        Assert.Equal("sg-2", settings["VpcSecurityGroupIds.VpcSecurityGroupId.2"]);
         Assert.Equal("ap-northeast-2a", settings["AvailabilityZone"]);
         Assert.Equal("false", settings["MultiAZ"]);
         Assert.Equal("false", settings["PubliclyAccessible"]);
