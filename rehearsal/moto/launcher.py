@@ -1,5 +1,8 @@
 """The rehearsal's AWS: moto's server with the patches (aws_patches.py) and the bridge (bridge.py).
 
+Its log (the build sends stdout and stderr to moto.log) has moto's errors and the calls request_log.py
+names: retried by their SDK, answered with 5xx, or slow.
+
 Started by the build's Provision (rehearsal/MotoServer.cs) and kept running between runs; stopped by
 LocalDown (SIGTERM). moto keeps everything in memory: when this process is gone, the rehearsal's AWS
 is gone with it, and the next Provision starts it afresh.
@@ -34,21 +37,24 @@ def main() -> int:
     import aws_patches
     import bridge
     from moto import __version__
-    from moto.server import ThreadedMotoServer
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from request_log import RequestLog
+    from werkzeug.serving import make_server
 
     patches = aws_patches.apply_all()
     bridge.install(arguments.bridge)
     # one line per request would bury what matters in the log: errors and warnings only
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=arguments.port, verbose=False)
-    server.start()
+    # moto's ThreadedMotoServer, with the request log around its application
+    server = make_server("127.0.0.1", arguments.port, RequestLog(DomainDispatcherApplication(create_backend_app)), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"moto {__version__} serving on http://127.0.0.1:{arguments.port} with {len(patches)} patches: {', '.join(patches)}", flush=True)
 
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stopped.wait()
-    server.stop()
+    server.shutdown()
     print("moto stopped", flush=True)
     return 0
 
