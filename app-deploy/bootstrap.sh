@@ -24,15 +24,12 @@ umask 022
 shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' in ${x//a/b} stays literal
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly here
-# The server map (paths, unit, user), rendered by the build from build/Server/ServerMap.cs and
-# uploaded beside this script: no path of the map is written here.
-[[ -r $here/server-map.env ]] || { echo "bootstrap: error: $here/server-map.env is missing: the build uploads it with the scripts (--target=Bootstrap)" >&2; exit 1; }
-# shellcheck source=/dev/null
-. "$here/server-map.env"
-SCRIPT_NAME=bootstrap
+readonly here SCRIPT_NAME=bootstrap
 # shellcheck source=server/script-lib.sh
 . "$here/server/script-lib.sh"
+# The server map (paths, unit, user), rendered by the build from build/Server/ServerMap.cs and
+# uploaded beside this script: no path of the map is written here.
+load_server_map "$here"
 # the map's values for the templates (@APP_USER@, @CURRENT@, ...)
 readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR" "INSTANCE_METADATA=$INSTANCE_METADATA")
 readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json

@@ -33,13 +33,10 @@ umask 022
 shopt -u patsub_replacement 2>/dev/null || true
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly here
-[[ -r $here/server-map.env ]] || { echo "slot: error: $here/server-map.env is missing: the build uploads it with the scripts" >&2; exit 1; }
-# shellcheck source=/dev/null
-. "$here/server-map.env"
-SCRIPT_NAME=slot
+readonly here SCRIPT_NAME=slot
 # shellcheck source=server/script-lib.sh
 . "$here/server/script-lib.sh"
+load_server_map "$here"
 
 command='' resumed=()
 # the result line says which command ran, what resume finished, and what the command did

@@ -11,6 +11,14 @@
 [[ -z ${SCRIPT_LIB_SOURCED:-} ]] || return 0
 SCRIPT_LIB_SOURCED=1
 
+# load_server_map DIR: the server map (paths, unit, user) the build renders from
+# build/Server/ServerMap.cs and uploads beside the scripts as server-map.env
+load_server_map() {
+    [[ -r $1/server-map.env ]] || die "$1/server-map.env is missing: the build uploads it with the scripts (--target=Bootstrap)"
+    # shellcheck source=/dev/null
+    . "$1/server-map.env"
+}
+
 # ---- logging ------------------------------------------------------------------------------------
 script_name() { printf '%s' "${SCRIPT_NAME:-$(basename "$0" .sh)}"; }
 log() { printf '%s: %s\n' "$(script_name)" "$*"; }
