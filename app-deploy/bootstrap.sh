@@ -25,7 +25,7 @@ shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' in ${x//a/b} s
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly here SCRIPT_NAME=bootstrap
-# shellcheck source=server/script-lib.sh
+# shellcheck source=SCRIPTDIR/server/script-lib.sh
 . "$here/server/script-lib.sh"
 # The server map (paths, unit, user), rendered by the build from build/Server/ServerMap.cs and
 # uploaded beside this script: no path of the map is written here.

@@ -34,7 +34,7 @@ ok() { printf 'ok: %s\n' "$1"; }
 failed() { printf 'FAILED: %s\n' "$1"; sed 's/^/    /' "$2"; failures=$((failures + 1)); }
 
 # render, as bootstrap.sh and slot.sh fill the templates
-# shellcheck source=server/script-lib.sh
+# shellcheck source=SCRIPTDIR/server/script-lib.sh
 . "$here/server/script-lib.sh"
 
 # ---- shellcheck on every script ------------------------------------------------------------

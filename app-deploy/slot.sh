@@ -34,7 +34,7 @@ shopt -u patsub_replacement 2>/dev/null || true
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly here SCRIPT_NAME=slot
-# shellcheck source=server/script-lib.sh
+# shellcheck source=SCRIPTDIR/server/script-lib.sh
 . "$here/server/script-lib.sh"
 load_server_map "$here"
 

@@ -2,7 +2,7 @@
 # The Nginx site's two forms, for bootstrap.sh (the server), lint.sh (nginx -t here) and the tests
 # (the site as the server gets it): sourced, defines two functions and changes nothing.
 # render_text comes from script-lib.sh beside it.
-# shellcheck source=server/script-lib.sh
+# shellcheck source=SCRIPTDIR/script-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/script-lib.sh"
 #
 #   site_template TLS ACME DIR -> stdout: DIR/nginx-site.conf.in with DIR/nginx-app.conf.in in it,
