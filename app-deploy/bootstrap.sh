@@ -16,40 +16,38 @@
 #
 # Idempotent: every file is compared before it is written, every service is reloaded or
 # restarted only when something it uses changed. Each change prints "changed: <what>".
-# The LAST line of output is always "bootstrap: N changes" or "bootstrap: no changes"
-# (or "bootstrap: FAILED ..." with a non-zero exit), which the build parses.
+# The LAST line of output is always the result line (server/script-lib.sh), which the build
+# parses: tableorder-result: {"script":"bootstrap","ok":true,"exit":0,"changes":N,"changed":[...]}
+# ("ok":false, the exit code and the error when it failed).
 set -euo pipefail
 umask 022
 shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' in ${x//a/b} stays literal
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly here
+readonly here SCRIPT_NAME=bootstrap
+# shellcheck source=SCRIPTDIR/server/script-lib.sh
+. "$here/server/script-lib.sh"
 # The server map (paths, unit, user), rendered by the build from build/Server/ServerMap.cs and
 # uploaded beside this script: no path of the map is written here.
-[[ -r $here/server-map.env ]] || { echo "bootstrap: error: $here/server-map.env is missing: the build uploads it with the scripts (--target=Bootstrap)" >&2; exit 1; }
-# shellcheck source=/dev/null
-. "$here/server-map.env"
+load_server_map "$here"
 # the map's values for the templates (@APP_USER@, @CURRENT@, ...)
 readonly MAP_VALUES=("APP_USER=$APP_USER" "BASE=$BASE" "SLOTS=$SLOTS" "RELEASE_VENV=$RELEASE_VENV" "CONF_DIR=$CONF_DIR" "ENV_FILE=$ENV_FILE" "API_LOG=$API_LOG" "LOG_DIR=$LOG_DIR" "INSTANCE_METADATA=$INSTANCE_METADATA")
 readonly CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 readonly CW_CTL=/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl
 readonly WAIT_SECONDS=600
 
-changes=0
-finished=0
+changes=()
 created_policy_rc_d=0
 
-log() { printf 'bootstrap: %s\n' "$*"; }
-changed() { changes=$((changes + 1)); printf 'changed: %s\n' "$*"; }
-die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+changed() { changes+=("$*"); printf 'changed: %s\n' "$*"; }
 
 on_exit() {
     local rc=$?
     if (( created_policy_rc_d )); then rm -f /usr/sbin/policy-rc.d; fi
-    if (( rc != 0 && ! finished )); then
-        # still the last line, so the build can tell what happened
-        printf 'bootstrap: FAILED (exit %d) after %d changes\n' "$rc" "$changes"
-    fi
+    # the last line, whatever happened: what changed, as data
+    result_field changes "${#changes[@]}"
+    result_field changed "$(json_strings "${changes[@]}")"
+    result_line "$rc"
 }
 trap on_exit EXIT
 
@@ -152,7 +150,6 @@ while (( $# )); do
     esac
 done
 
-valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && (( 10#$1 >= 1 && 10#$1 <= 65535 )); }
 valid_port "$http_port" || die "--http-port must be a port number 1-65535, got '$http_port' (e.g. --http-port 80)"
 valid_port "$api_port" || die "--api-port must be a port number 1-65535, got '$api_port' (e.g. --api-port 8000)"
 valid_port "$green_port" || die "--green-port must be a port number 1-65535, got '$green_port' (e.g. --green-port 8001)"
@@ -227,21 +224,7 @@ rm -f "$BOOTSTRAP_STAMP" "$BOOTSTRAP_FILES"
 if [[ -n $domain ]]; then log "https: $domain on :$https_port, certificate from $acme_server"; else log "https: off (no --domain): this server serves HTTP only"; fi
 
 # ---- helpers ------------------------------------------------------------------------------
-# A crash at a named point (--stop-at, tests only): the next run must converge.
-stop_point() {
-    if [[ $stop_at == "$1" ]]; then
-        log "stopping at '$1' (--stop-at)"
-        exit 99
-    fi
-    # --stop-at pause:NAME waits there, inside the step, for the tests that interrupt the build
-    if [[ $stop_at == "pause:$1" ]]; then
-        log "pausing at '$1' (--stop-at)"
-        sleep 600
-    fi
-}
 slot() { bash "$here/slot.sh" "$@"; }
-mark_pending() { install -d -m 0755 "$PENDING_DIR"; : >"$PENDING_DIR/$1"; }
-clear_pending() { rm -f "$PENDING_DIR/$1"; }
 # install_content DEST MODE OWNER GROUP WHAT  (content on stdin)
 # Writes DEST only if content, mode or owner differ. Sets LAST_CHANGED=1 when it did.
 LAST_CHANGED=0
@@ -279,17 +262,6 @@ ensure_dir() {
         chmod "$mode" "$dir"
         changed "owner/mode of $dir ($mode $owner:$group)"
     fi
-}
-
-render() { # render TEMPLATE KEY=VALUE... -> stdout
-    local template=$1 content kv
-    shift
-    content=$(cat "$template"; echo x)
-    content=${content%x}
-    for kv in "$@"; do
-        content=${content//@${kv%%=*}@/${kv#*=}}
-    done
-    printf '%s' "$content"
 }
 
 wait_for_cloud_init() {
@@ -741,9 +713,4 @@ if [[ -n $stamp ]]; then
     printf '%s\n' "$stamp" >"$BOOTSTRAP_STAMP.tmp"
     mv -f "$BOOTSTRAP_STAMP.tmp" "$BOOTSTRAP_STAMP"
 fi
-finished=1
-if (( changes == 0 )); then
-    echo "bootstrap: no changes"
-else
-    echo "bootstrap: $changes changes"
-fi
+if (( ${#changes[@]} == 0 )); then log "no changes"; else log "${#changes[@]} changes"; fi

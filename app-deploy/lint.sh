@@ -33,15 +33,9 @@ failures=0
 ok() { printf 'ok: %s\n' "$1"; }
 failed() { printf 'FAILED: %s\n' "$1"; sed 's/^/    /' "$2"; failures=$((failures + 1)); }
 
-render() { # render TEMPLATE KEY=VALUE... -> stdout (same substitution as bootstrap.sh)
-    local template=$1 content kv
-    shift
-    content=$(cat "$template"; echo x)
-    content=${content%x}
-    for kv in "$@"; do content=${content//@${kv%%=*}@/${kv#*=}}; done
-    printf '%s' "$content"
-}
-shopt -u patsub_replacement 2>/dev/null || true
+# render, as bootstrap.sh and slot.sh fill the templates
+# shellcheck source=SCRIPTDIR/server/script-lib.sh
+. "$here/server/script-lib.sh"
 
 # ---- shellcheck on every script ------------------------------------------------------------
 mapfile -t scripts < <(find "$here" -path "$here/reference-app" -prune -o -type f -name '*.sh' -print | sort)

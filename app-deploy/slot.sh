@@ -26,18 +26,27 @@
 # succeeded, so the next run (any command runs `resume` first) finishes them.
 # --stop-at NAME (tests only) exits right after the named point, as a crash there would;
 # --stop-at pause:NAME waits there instead, for a test that interrupts the build inside the step.
+# Every command ends with one result line, "tableorder-result: {JSON}" (server/script-lib.sh):
+# "ok", "exit", "error", "command" and what the command did; the build reads that line only.
 set -euo pipefail
 umask 022
 shopt -u patsub_replacement 2>/dev/null || true
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly here
-[[ -r $here/server-map.env ]] || { echo "slot: error: $here/server-map.env is missing: the build uploads it with the scripts" >&2; exit 1; }
-# shellcheck source=/dev/null
-. "$here/server-map.env"
+readonly here SCRIPT_NAME=slot
+# shellcheck source=SCRIPTDIR/server/script-lib.sh
+. "$here/server/script-lib.sh"
+load_server_map "$here"
 
-log() { printf 'slot: %s\n' "$*"; }
-die() { printf 'slot: error: %s\n' "$*" >&2; exit 1; }
+command='' resumed=()
+# the result line says which command ran, what resume finished, and what the command did
+finish() {
+    local rc=$?
+    result_field command "$(json_string "$command")"
+    result_field resumed "$(json_strings "${resumed[@]}")"
+    result_line "$rc"
+}
+trap finish EXIT
 
 usage() {
     sed -n '4,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -63,37 +72,10 @@ while (( $# )); do
 done
 valid_slot() { [[ $1 == blue || $1 == green ]]; }
 valid_release() { [[ $1 =~ ^[a-z0-9]{1,64}$ ]]; }
-valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && (( 10#$1 >= 1 && 10#$1 <= 65535 )); }
 [[ $(id -u) -eq 0 ]] || die "must run as root: sudo bash $0 $command ..."
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout must be seconds, got '$timeout'"
 [[ $retry_after =~ ^[0-9]{1,5}$ ]] || die "--retry-after must be seconds, got '$retry_after'"
 [[ $python_deps == distro || $python_deps == lock ]] || die "--python-deps must be distro or lock, got '$python_deps'"
-
-# A crash at a named point, for the tests that prove the next run converges.
-stop_point() {
-    if [[ $stop_at == "$1" ]]; then
-        log "stopping at '$1' (--stop-at)"
-        exit 99
-    fi
-    # --stop-at pause:NAME waits there, inside the step, for the tests that interrupt the build
-    if [[ $stop_at == "pause:$1" ]]; then
-        log "pausing at '$1' (--stop-at)"
-        sleep 600
-    fi
-}
-
-pending() { [[ -e $PENDING_DIR/$1 ]]; }
-mark_pending() { install -d -m 0755 "$PENDING_DIR"; printf '%s\n' "${2:-}" >"$PENDING_DIR/$1.tmp"; mv -f "$PENDING_DIR/$1.tmp" "$PENDING_DIR/$1"; }
-clear_pending() { rm -f "$PENDING_DIR/$1"; }
-
-render() { # render TEMPLATE KEY=VALUE... -> stdout
-    local template=$1 content kv
-    shift
-    content=$(cat "$template"; echo x)
-    content=${content%x}
-    for kv in "$@"; do content=${content//@${kv%%=*}@/${kv#*=}}; done
-    printf '%s' "$content"
-}
 
 slot_release() { # the release a slot points at, or nothing
     local target
@@ -115,6 +97,7 @@ resume() {
     if pending daemon-reload; then
         systemctl daemon-reload
         clear_pending daemon-reload
+        resumed+=(daemon-reload)
         log "resumed: systemd daemon-reload"
     fi
     if pending switch; then
@@ -122,6 +105,7 @@ resume() {
         read -r slot port <"$PENDING_DIR/switch"
         log "resuming the switch to $slot"
         do_switch "$slot" "$port"
+        resumed+=(switch)
     fi
     if pending nginx-reload; then
         # a stopped nginx reads its config when it starts: only a running one needs the reload
@@ -131,6 +115,7 @@ resume() {
             log "resumed: nginx reload"
         fi
         clear_pending nginx-reload
+        resumed+=(nginx-reload)
     fi
 }
 
@@ -171,8 +156,10 @@ requirements() { # requirements RELEASE DIR VENV
 prepare() {
     local release=$1 dir=$RELEASES/$1 venv
     valid_release "$release" || die "'$release' is not a release id"
+    result_field release "$(json_string "$release")"
     [[ -f $dir/RELEASE_ID ]] || die "release $release is not on this server (unpack it first)"
     if [[ -f $dir/$RELEASE_COMPLETE ]]; then
+        result_field prepared false
         log "release $release is complete"
         return 0
     fi
@@ -191,6 +178,7 @@ prepare() {
     chown -R root:root "$venv"
     printf '%s\n' "$(date -u +%FT%TZ)" >"$dir/$RELEASE_COMPLETE.tmp"
     mv -f "$dir/$RELEASE_COMPLETE.tmp" "$dir/$RELEASE_COMPLETE"
+    result_field prepared true
     log "release $release is complete (venv $venv)"
 }
 
@@ -228,6 +216,9 @@ start() {
         systemctl stop "$unit" || true
         die "release $release did not become healthy on slot $slot (:$port); the live slot was not touched"
     fi
+    result_field slot "$(json_string "$slot")"
+    result_field release "$(json_string "$release")"
+    result_field port "$((10#$port))"
     log "slot $slot runs release $release, healthy on :$port"
 }
 
@@ -263,6 +254,8 @@ do_switch() {
     systemctl enable --quiet "tableorder-api@$slot.service"
     systemctl disable --quiet "tableorder-api@$(other_slot "$slot").service" 2>/dev/null || true
     clear_pending switch
+    result_field live "$(json_string "$slot")"
+    result_field release "$(json_string "$release")"
     log "switched: slot $slot (release $release) is live"
 }
 
@@ -282,6 +275,7 @@ stop() {
     # requests and the app ends its SSE streams with a retry hint, so clients reconnect to the live slot.
     sleep 1
     systemctl stop "tableorder-api@$slot.service"
+    result_field stopped "$(json_string "$slot")"
     log "slot $slot stopped"
 }
 
@@ -316,6 +310,7 @@ maintenance() {
     if systemctl is-active --quiet nginx.service; then systemctl reload nginx.service; fi
     clear_pending nginx-reload
     [[ $mode == on ]] || rm -f "$MAINTENANCE_PASS"
+    result_field maintenance "$(json_string "$mode")"
     log "maintenance $mode"
 }
 
@@ -323,6 +318,7 @@ state() {
     local live
     live=$(live_slot)
     printf 'live=%s\n' "${live:-none}"
+    result_field live "$(json_string "${live:-none}")"
     for slot in blue green; do
         printf '%s=%s %s\n' "$slot" "$(slot_release "$slot")" "$(systemctl is-active "tableorder-api@$slot.service" 2>/dev/null || true)"
     done

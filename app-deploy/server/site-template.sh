@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # The Nginx site's two forms, for bootstrap.sh (the server), lint.sh (nginx -t here) and the tests
 # (the site as the server gets it): sourced, defines two functions and changes nothing.
+# render_text comes from script-lib.sh beside it.
+# shellcheck source=SCRIPTDIR/script-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/script-lib.sh"
 #
 #   site_template TLS ACME DIR -> stdout: DIR/nginx-site.conf.in with DIR/nginx-app.conf.in in it,
 #   still with its @KEY@ values to fill in.
@@ -23,19 +26,14 @@ site_template() {
 #   CIDRS: the load balancer's networks, comma-separated (empty: no load balancer in front), written
 #   as the site's set_real_ip_from lines and the entries of its load-balancer geo blocks.
 site_render() {
-    local tls=$1 acme=$2 dir=$3 cidrs=$4 content kv cidr real_ip_from='' balancer_geo=''
+    local tls=$1 acme=$2 dir=$3 cidrs=$4 content cidr real_ip_from='' balancer_geo=''
     local -a networks=()
     shift 4
-    shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' in ${x//a/b} stays literal
     IFS=',' read -r -a networks <<<"$cidrs"
     for cidr in "${networks[@]}"; do
         real_ip_from+="set_real_ip_from $cidr;"$'\n'
         balancer_geo+="    $cidr  1;"$'\n'
     done
     content=$(site_template "$tls" "$acme" "$dir"; echo x)
-    content=${content%x}
-    for kv in "$@" "REAL_IP_FROM=$real_ip_from" "BALANCER_GEO=$balancer_geo"; do
-        content=${content//@${kv%%=*}@/${kv#*=}}
-    done
-    printf '%s' "$content"
+    render_text "${content%x}" "$@" "REAL_IP_FROM=$real_ip_from" "BALANCER_GEO=$balancer_geo"
 }

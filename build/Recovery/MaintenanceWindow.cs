@@ -29,7 +29,7 @@ public sealed class MaintenanceWindow(IReadOnlyList<AppServer> servers, ICakeLog
         {
             var shell = await server.Connect(TimeSpan.FromSeconds(30));
             await shell.InstallFileAsync(System.Text.Encoding.ASCII.GetBytes(Pass + "\n"), ServerMap.MaintenancePassFile, "0600", "root", cancellationToken);
-            await shell.RunAsync(SlotCommands.MaintenanceOn(RetryAfter), cancellationToken);
+            await shell.RunScriptAsync(SlotCommands.MaintenanceOn(RetryAfter), SlotCommands.Script, cancellationToken);
         }
 
         log.Information("Maintenance: writes to the API answer 503 (Retry-After {0:0}s) on {1}", RetryAfter.TotalSeconds, string.Join(", ", servers.Select(s => s.Name)));
@@ -39,7 +39,7 @@ public sealed class MaintenanceWindow(IReadOnlyList<AppServer> servers, ICakeLog
     {
         foreach (var server in servers)
         {
-            await (await server.Connect(TimeSpan.FromSeconds(30))).RunAsync(SlotCommands.MaintenanceOff(), cancellationToken);
+            await (await server.Connect(TimeSpan.FromSeconds(30))).RunScriptAsync(SlotCommands.MaintenanceOff(), SlotCommands.Script, cancellationToken);
         }
 
         log.Information("Maintenance: over; writes go through again");

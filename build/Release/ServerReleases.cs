@@ -40,7 +40,7 @@ public sealed class ServerReleases(IRemoteShell shell, ICakeLog log)
         }
 
         await shell.RunAsync(ReleaseCommands.Unpack(id, upload), cancellationToken);
-        await shell.RunAsync(SlotCommands.Prepare(id, policy), cancellationToken);
+        await shell.RunScriptAsync(SlotCommands.Prepare(id, policy), SlotCommands.Script, cancellationToken);
         return true;
     }
 

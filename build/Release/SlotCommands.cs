@@ -55,16 +55,19 @@ public static class SlotCommands
     /// <summary>Tests only: stop the server scripts at a named point, as a crash there would.</summary>
     public const string StopAtVariable = "TABLEORDER_TEST_STOP_AT";
 
+    /// <summary>The "script" of slot.sh's result line.</summary>
+    public const string Script = "slot";
+
     public static RemoteCommand Prepare(string id, ServerPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return Script($"prepare {id} --python-deps {policy.PythonDeps}", $"prepare release {id}") with { Timeout = TimeSpan.FromMinutes(15) };
+        return SlotScript($"prepare {id} --python-deps {policy.PythonDeps}", $"prepare release {id}") with { Timeout = TimeSpan.FromMinutes(15) };
     }
 
     // Start, switch and stop are not streamed: the build says what they did in a line of its own,
     // and their output is in the log file and, when one fails, in its error.
     public static RemoteCommand Start(string slot, string id, int port, TimeSpan healthTimeout) =>
-        Script($"start {slot} {id} --port {port.ToString(CultureInfo.InvariantCulture)} --timeout {((int)Math.Ceiling(healthTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}", $"start release {id} on slot {slot}") with
+        SlotScript($"start {slot} {id} --port {port.ToString(CultureInfo.InvariantCulture)} --timeout {((int)Math.Ceiling(healthTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}", $"start release {id} on slot {slot}") with
         {
             AllowFailure = true,
             Stream = false,
@@ -72,21 +75,21 @@ public static class SlotCommands
         };
 
     public static RemoteCommand Switch(string slot, int port) =>
-        Script($"switch {slot} --port {port.ToString(CultureInfo.InvariantCulture)}", $"switch Nginx to slot {slot}") with { Stream = false };
+        SlotScript($"switch {slot} --port {port.ToString(CultureInfo.InvariantCulture)}", $"switch Nginx to slot {slot}") with { Stream = false };
 
-    public static RemoteCommand Stop(string slot) => Script($"stop {slot}", $"drain and stop slot {slot}") with { Stream = false };
+    public static RemoteCommand Stop(string slot) => SlotScript($"stop {slot}", $"drain and stop slot {slot}") with { Stream = false };
 
-    public static RemoteCommand State() => Script("state", "read the slots") with { Stream = false };
+    public static RemoteCommand State() => SlotScript("state", "read the slots") with { Stream = false };
 
-    public static RemoteCommand Resume() => Script("resume", "finish pending server actions");
+    public static RemoteCommand Resume() => SlotScript("resume", "finish pending server actions");
 
     /// <summary>Maintenance on: writes to the API answer 503 with Retry-After (the pass in <see cref="ServerMap.MaintenancePassFile"/> goes through).</summary>
     public static RemoteCommand MaintenanceOn(TimeSpan retryAfter) =>
-        Script($"maintenance on --retry-after {((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}", "maintenance on: writes wait") with { Stream = false };
+        SlotScript($"maintenance on --retry-after {((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}", "maintenance on: writes wait") with { Stream = false };
 
-    public static RemoteCommand MaintenanceOff() => Script("maintenance off", "maintenance off") with { Stream = false };
+    public static RemoteCommand MaintenanceOff() => SlotScript("maintenance off", "maintenance off") with { Stream = false };
 
-    public static RemoteCommand ClearRefresh() => Script("clear api-refresh", "clear the pending API refresh") with { Stream = false };
+    public static RemoteCommand ClearRefresh() => SlotScript("clear api-refresh", "clear the pending API refresh") with { Stream = false };
 
     /// <summary>The --stop-at flag when a test asked for one (the environment variable), else nothing.</summary>
     public static string StopAtFlag()
@@ -95,6 +98,6 @@ public static class SlotCommands
         return string.IsNullOrWhiteSpace(point) ? string.Empty : " --stop-at " + Shell.Quote(point.Trim());
     }
 
-    private static RemoteCommand Script(string arguments, string description) =>
+    private static RemoteCommand SlotScript(string arguments, string description) =>
         RemoteCommand.User($"{Shell.SudoPrefix} bash \"$HOME/{ServerMap.ScriptsFolder}/slot.sh\" {arguments}{StopAtFlag()}", description) with { Stream = true };
 }

@@ -13,14 +13,18 @@ namespace TableOrder.Build.Release;
 /// </summary>
 public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log, ServerPorts ports, TimeSpan healthTimeout)
 {
-    public async Task<SlotState> StateAsync(CancellationToken cancellationToken = default) =>
-        SlotState.Parse((await shell.RunAsync(SlotCommands.State(), cancellationToken)).Output);
+    public async Task<SlotState> StateAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await shell.RunAsync(SlotCommands.State(), cancellationToken);
+        ScriptResult.Parse(result.Output, SlotCommands.Script).EnsureOk(result.Output);
+        return SlotState.Parse(result.Output);
+    }
 
     /// <summary>Puts the release live; false when it already was, healthy (nothing started or switched).</summary>
     public async Task<bool> ActivateAsync(string id, string action, bool force = false, CancellationToken cancellationToken = default)
     {
         // What a killed run left half-done (a switch, a reload) is finished first.
-        await shell.RunAsync(SlotCommands.Resume(), cancellationToken);
+        await shell.RunScriptAsync(SlotCommands.Resume(), SlotCommands.Script, cancellationToken);
         var state = await StateAsync(cancellationToken);
         if (!force && state.LiveRelease == id)
         {
@@ -30,7 +34,7 @@ public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log,
                 if (state.Running.GetValueOrDefault(state.Idle))
                 {
                     // a killed run switched but never drained the old slot
-                    await shell.RunAsync(SlotCommands.Stop(state.Idle), cancellationToken);
+                    await shell.RunScriptAsync(SlotCommands.Stop(state.Idle), SlotCommands.Script, cancellationToken);
                 }
 
                 log.Information("Release {0} is live on slot {1} and healthy: nothing switched, nothing restarted.", id, state.Live);
@@ -43,24 +47,25 @@ public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log,
         var (from, fromRelease, to) = (state.Live, state.LiveRelease, state.Idle);
         log.Information("Starting release {0} on slot {1} (live: {2})", id, to, from is null ? "none" : $"{fromRelease} on {from}");
         var started = await shell.RunAsync(SlotCommands.Start(to, id, ports.For(to), healthTimeout), cancellationToken);
-        if (started.ExitCode != 0)
+        var startResult = ScriptResult.Parse(started.Output, SlotCommands.Script);
+        if (!startResult.Ok)
         {
             await audit.WriteAsync(action, new Dictionary<string, string?> { ["release"] = id, ["slot"] = to, ["result"] = "failed on the idle slot" }, cancellationToken);
             throw new ReleaseException(
                 $"Release {id} failed its health check on slot {to}; nothing was switched: " +
                 (from is null ? "no release was serving." : $"{fromRelease} is still serving on slot {from}.") +
-                $" Its output:{Environment.NewLine}{string.Join(Environment.NewLine, started.Output.Concat(started.Errors).TakeLast(25))}");
+                $" slot.sh: {startResult.Error ?? "no error given"}. Its output:{Environment.NewLine}{string.Join(Environment.NewLine, started.Output.Concat(started.Errors).TakeLast(25))}");
         }
 
-        await shell.RunAsync(SlotCommands.Switch(to, ports.For(to)), cancellationToken);
+        await shell.RunScriptAsync(SlotCommands.Switch(to, ports.For(to)), SlotCommands.Script, cancellationToken);
         var gate = await HealthGate.WaitAsync(shell, ports, Expected(id), TimeSpan.FromSeconds(20), cancellationToken);
         if (!gate.Healthy)
         {
             if (from is not null && state.Running.GetValueOrDefault(from))
             {
                 log.Error("Release {0} is not healthy through Nginx ({1}); switching back to slot {2}.", id, gate.Detail, from);
-                await shell.RunAsync(SlotCommands.Switch(from, ports.For(from)), cancellationToken);
-                await shell.RunAsync(SlotCommands.Stop(to), cancellationToken);
+                await shell.RunScriptAsync(SlotCommands.Switch(from, ports.For(from)), SlotCommands.Script, cancellationToken);
+                await shell.RunScriptAsync(SlotCommands.Stop(to), SlotCommands.Script, cancellationToken);
             }
 
             await audit.WriteAsync(action, new Dictionary<string, string?> { ["release"] = id, ["slot"] = to, ["result"] = "failed through nginx, switched back", ["health"] = gate.Detail }, cancellationToken);
@@ -69,7 +74,7 @@ public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log,
 
         if (from is not null && from != to)
         {
-            await shell.RunAsync(SlotCommands.Stop(from), cancellationToken);
+            await shell.RunScriptAsync(SlotCommands.Stop(from), SlotCommands.Script, cancellationToken);
         }
 
         log.Information("Release {0} is live on slot {1}: {2}", id, to, gate.Detail);
@@ -87,7 +92,7 @@ public sealed class SlotSwitch(IRemoteShell shell, AuditLog audit, ICakeLog log,
         }
 
         await ActivateAsync(live, "refresh", force: true, cancellationToken);
-        await shell.RunAsync(SlotCommands.ClearRefresh(), cancellationToken);
+        await shell.RunScriptAsync(SlotCommands.ClearRefresh(), SlotCommands.Script, cancellationToken);
         return true;
     }
 

@@ -1,11 +1,10 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Server;
 
-/// <summary>What bootstrap.sh reported on its last line.</summary>
-public sealed record BootstrapResult(int Changes)
+/// <summary>What bootstrap.sh reported in its result line: how many changes, and what each changed.</summary>
+public sealed record BootstrapResult(int Changes, IReadOnlyList<string> What)
 {
     public bool Changed => Changes > 0;
 }
@@ -17,8 +16,8 @@ public sealed record BootState(string System, string CloudInit)
     public bool CloudInitFailed => CloudInit.StartsWith("error", StringComparison.Ordinal);
 }
 
-/// <summary>Runs the idempotent bootstrap.sh on the server as root and reads its last line.</summary>
-public static partial class ServerBootstrap
+/// <summary>Runs the idempotent bootstrap.sh on the server as root and reads its result line.</summary>
+public static class ServerBootstrap
 {
     /// <summary>
     /// bootstrap.sh with the ports and the environment's policy as flags; with a stamp (the inputs'
@@ -64,27 +63,15 @@ public static partial class ServerBootstrap
     {
         ArgumentNullException.ThrowIfNull(shell);
         var result = await shell.RunAsync(Command(ports, policy, stamp), cancellationToken);
-        return ParseLastLine(result.Output.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)));
+        return Parse(result.Output);
     }
 
-    public static BootstrapResult ParseLastLine(string? line)
+    /// <summary>bootstrap.sh's result line (its last): the number of changes and what they were.</summary>
+    public static BootstrapResult Parse(IEnumerable<string> output)
     {
-        if (line is null)
-        {
-            throw new RemoteException("bootstrap.sh printed nothing; expected 'bootstrap: N changes' as its last line.");
-        }
-
-        if (line.Trim() == "bootstrap: no changes")
-        {
-            return new BootstrapResult(0);
-        }
-
-        var match = ChangesLine().Match(line);
-        return match.Success
-            ? new BootstrapResult(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture))
-            : throw new RemoteException($"bootstrap.sh ended with '{line}', not 'bootstrap: N changes'.");
+        ArgumentNullException.ThrowIfNull(output);
+        var lines = output.ToList();
+        var result = ScriptResult.Parse(lines, "bootstrap").EnsureOk(lines);
+        return new BootstrapResult(result.Number("changes"), result.Strings("changed"));
     }
-
-    [GeneratedRegex(@"^bootstrap: (\d+) changes?$")]
-    private static partial Regex ChangesLine();
 }

@@ -41,6 +41,7 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         {
             context.Summary.Record("skipped", ServerState.UpToDate);
             context.Summary.Record("changes", 0);
+            context.Summary.Record("changed", Array.Empty<string>());
             context.Summary.Record("settingsChanged", false);
             context.Summary.Record("restarted", false);
             context.Log.Information("Bootstrap: up to date (same scripts and settings, nothing pending).");
@@ -53,6 +54,7 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
         var servers = deployment.AppServers();
         var (changes, anySettings, anyRestarted) = (0, false, false);
         var perServer = new List<object>();
+        var changed = new List<string>();
         foreach (var app in servers)
         {
             var server = await app.Connect(TimeSpan.FromSeconds(30));
@@ -72,7 +74,8 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
             var refresh = settingsChanged || (await slots.StateAsync()).Pending.Contains("api-refresh");
             var restarted = refresh && await slots.RefreshAsync();
             (changes, anySettings, anyRestarted) = (changes + result.Changes, anySettings || settingsChanged, anyRestarted || restarted);
-            perServer.Add(new { server = app.Name, changes = result.Changes, settingsChanged, restarted });
+            changed.AddRange(servers.Count > 1 ? result.What.Select(w => $"{app.Name}: {w}") : result.What);
+            perServer.Add(new { server = app.Name, changes = result.Changes, changed = result.What, settingsChanged, restarted });
             context.Log.Information(
                 result.Changed || settingsChanged
                     ? $"Bootstrap: {result.Changes} changes{where}{(settingsChanged ? ", app settings updated" : string.Empty)}."
@@ -88,6 +91,7 @@ public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
 
         context.Summary.Record("scriptsRan", true);
         context.Summary.Record("changes", changes);
+        context.Summary.Record("changed", changed);
         context.Summary.Record("settingsChanged", anySettings);
         context.Summary.Record("restarted", anyRestarted);
         if (servers.Count > 1)

@@ -113,11 +113,11 @@ public sealed partial class RollingOverTargetGroupTests : IAsyncLifetime, IDispo
                 switch (words[0])
                 {
                     case "state":
-                        return Answer(0, [$"live={_live}", .. _slots.Select(s => $"{s.Key}={s.Value.Release} {(s.Value.Running ? "active" : "inactive")}")]);
+                        return SlotAnswer(0, "state", [$"live={_live}", .. _slots.Select(s => $"{s.Key}={s.Value.Release} {(s.Value.Running ? "active" : "inactive")}")]);
                     case "start":
                         if (words[2] == FailingRelease)
                         {
-                            return Answer(1, ["unhealthy after 5s: HTTP 502"]);
+                            return SlotAnswer(1, "start", ["unhealthy after 5s: HTTP 502"]);
                         }
 
                         _slots[words[1]] = (words[2], true);
@@ -132,7 +132,7 @@ public sealed partial class RollingOverTargetGroupTests : IAsyncLifetime, IDispo
                         break;
                 }
 
-                return Answer(0, []);
+                return SlotAnswer(0, words[0], []);
             }
 
             if (command.Contains("/api/health", StringComparison.Ordinal))
@@ -152,6 +152,10 @@ public sealed partial class RollingOverTargetGroupTests : IAsyncLifetime, IDispo
         }
 
         private static RemoteResult Answer(int code, string[] lines) => new(code, lines, []);
+
+        /// <summary>slot.sh's output: its lines, then its result line.</summary>
+        private static RemoteResult SlotAnswer(int code, string command, string[] lines) =>
+            Answer(code, [.. lines, $"{ScriptResult.Prefix}{{\"script\":\"slot\",\"ok\":{(code == 0 ? "true" : "false")},\"exit\":{code},\"command\":\"{command}\"}}"]);
 
         [GeneratedRegex("slot\\.sh\" ([a-z]+(?: [a-z0-9-]+)*)")]
         private static partial Regex SlotScript();

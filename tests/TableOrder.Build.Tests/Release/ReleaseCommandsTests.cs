@@ -1,4 +1,5 @@
 using TableOrder.Build.Release;
+using TableOrder.Build.Remote;
 using TableOrder.Build.Server;
 using Xunit;
 
@@ -145,14 +146,12 @@ public sealed class ReleaseCommandsTests
             "if [ ! -f /etc/tableorder/migrate.env ]; then echo 'tableorder: /etc/tableorder/migrate.env (the database owner URL for migrations) is missing: run --target=Bootstrap, which writes it' >&2; exit 3; fi; " +
             "systemd-run --quiet --wait --pipe --collect --property=DynamicUser=yes --property=User=tableorder-migrate --property=EnvironmentFile=/etc/tableorder/migrate.env " +
             "--property=Environment=PYTHONDONTWRITEBYTECODE=1 --property=ProtectHome=yes --property=IPAddressDeny=169.254.169.254 --property=IPAddressDeny=fd00:ec2::254 " +
-            "--working-directory=/opt/tableorder/releases/abc /opt/tableorder/releases/abc/.venv/bin/python -m alembic upgrade head",
+            "--working-directory=/opt/tableorder/releases/abc /opt/tableorder/releases/abc/.venv/bin/python -c " + Shell.Quote(Migrations.Wrapper()),
             command.Text);
         Assert.True(command.AsRoot);
         Assert.DoesNotContain("--uid", command.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(ServerMap.EnvFile, command.Text, StringComparison.Ordinal);
         Assert.True(command.AllowFailure);
-        Assert.Equal("0002_b", Migrations.FailedRevision(["INFO Running upgrade  -> 0001_a", "INFO Running upgrade 0001_a -> 0002_b, add things", "Traceback"]));
-        Assert.Null(Migrations.FailedRevision(["Traceback"]));
     }
 
     [Fact]

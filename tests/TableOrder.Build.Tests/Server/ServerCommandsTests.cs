@@ -64,19 +64,6 @@ public sealed class ServerCommandsTests
         Assert.Throws<ArgumentException>(() => DatabaseCa.Download(new Uri("https://example.com/a b.pem"), RdsCertificateAuthority.GlobalBundleSha256));
     }
 
-    [Theory]
-    [InlineData("bootstrap: no changes", 0)]
-    [InlineData("bootstrap: 1 change", 1)]
-    [InlineData("bootstrap: 12 changes", 12)]
-    public void Bootstraps_last_line_is_its_count_of_changes(string line, int changes) =>
-        Assert.Equal(changes, ServerBootstrap.ParseLastLine(line).Changes);
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("bootstrap: FAILED (exit 1) after 2 changes")]
-    public void Anything_else_is_an_error(string? line) =>
-        Assert.Throws<RemoteException>(() => ServerBootstrap.ParseLastLine(line));
-
     [Fact]
     public void Verify_results_are_read_check_by_check()
     {
