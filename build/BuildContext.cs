@@ -49,6 +49,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
 
     public BuildOptions Options { get; }
 
+    /// <summary>Setup found the arguments right for the tasks Cake is about to run (<see cref="ArgumentUse"/>).</summary>
+    public bool ArgumentsAccepted { get; set; }
+
     /// <summary>Every secret the build has seen; log lines pass through it.</summary>
     public SecretMasker Masker { get; } = new();
 
@@ -56,7 +59,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
     public RunSummary Summary { get; }
 
     /// <summary>Where the pipeline runs: the seam between local, production and whatever comes next.</summary>
-    public IDeploymentEnvironment Deployment => _deployment ??= DeploymentEnvironments.Create(this, Options, Masker);
+    public IDeploymentEnvironment Deployment => _deployment ??= Options.Environment.Create(this, Options, Masker);
 
     /// <summary>Hand-off: the plan that Plan saved in this run, for Provision to apply.</summary>
     public PlanResult? PlanResult { get; set; }

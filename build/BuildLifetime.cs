@@ -20,6 +20,10 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
 
+        // The arguments against the tasks Cake is about to run: a wrong one stops the run before any task body.
+        Configuration.ArgumentUse.Check(context.Options, info.TasksToExecute.Select(t => t.Name));
+        context.ArgumentsAccepted = true;
+
         // Ctrl-C or a kill stops the running task where it is (its remote command, terraform, wait);
         // the teardown then releases the deploy lock and records the run. Program listens from its first line.
         _context = context;
@@ -50,6 +54,12 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(info);
         Interruption.Process.Requested -= Interrupted;
+        if (!context.ArgumentsAccepted)
+        {
+            // refused in Setup: no run happened, so no run summary and nothing in the state folder
+            context.Close();
+            return;
+        }
 
         // The task has stopped by now: only then is the lock released (a signal does not cancel this).
         using var cleanup = Interruption.Cleanup();

@@ -29,7 +29,7 @@ namespace TableOrder.Build.Rehearsal;
 /// snapshot restores load (bridge.py), so production's Snapshot and Restore run here against moto's RDS.
 /// The addresses terraform outputs map to this host here, in the site.
 /// </summary>
-[SiteFor(DeploymentEnvironment.Rehearsal)]
+[SiteFor("rehearsal")]
 public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
 {
     /// <summary>The root module's default region (terraform/variables.tf): the rehearsal's AWS answers as that region.</summary>
@@ -75,9 +75,6 @@ public sealed class RehearsalSite : IProductionSite, ILocalStackHolder
     public IReadOnlyList<string> LoadBalancerCidrs(TerraformOutputs outputs) => LocalLoadBalancer.SourceCidrs;
 
     public string? ServiceUrl => _aws.Url;
-
-    /// <summary>The instances' key pair is made from the stack's login key.</summary>
-    public string? DefaultSshKey => _stack.Layout.LoginKey;
 
     public LocalEnvironment? LocalStack => _stack;
 

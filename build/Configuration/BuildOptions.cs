@@ -13,7 +13,7 @@ public sealed record BuildOptions
 
     public required TerraformOptions Terraform { get; init; }
 
-    /// <summary>Private key for SSH to the app server; null means the environment's default.</summary>
+    /// <summary>Private key for SSH to the app server: --ssh-key, else the environment's default; null: neither (then SSM only).</summary>
     public string? SshKeyPath { get; init; }
 
     /// <summary>A host key pinned by hand ("ssh-ed25519 AAAA..."); null: the environment's own source.</summary>
@@ -50,10 +50,13 @@ public sealed record BuildOptions
     /// <summary>--http-only: turn the stack's HTTPS off on purpose (never implied by a missing --domain).</summary>
     public bool HttpOnly { get; init; }
 
+    /// <summary>The names of the arguments given on the command line, as typed.</summary>
+    public IReadOnlyCollection<string> Given { get; init; } = [];
+
     /// <summary>The targets asked for on the command line.</summary>
     public required IReadOnlyList<string> Targets { get; init; }
 
-    public string EnvironmentName => Environment.ToString().ToLowerInvariant();
+    public string EnvironmentName => Environment.Name;
 
     /// <summary>The folder that holds every environment's state folder.</summary>
     public string StateRoot => Path.GetDirectoryName(StateDirectory)!;

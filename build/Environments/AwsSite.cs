@@ -36,8 +36,6 @@ public sealed class AwsSite(ICakeContext cake, BuildOptions options, SecretMaske
 
     public string? ServiceUrl => endpoint?.ServiceUrl();
 
-    public string? DefaultSshKey => null;
-
     private ICakeLog Log => cake.Log;
 
     private TerraformCli Terraform => _terraform ??= TerraformTool.Create(cake, options, masker, options.Terraform.WorkingDirectory);

@@ -32,9 +32,6 @@ public interface IProductionSite : IDisposable
     /// <summary>The endpoint every AWS client uses; null for AWS's own regional endpoints.</summary>
     string? ServiceUrl { get; }
 
-    /// <summary>The private key of the instance's key pair when --ssh-key is not given; null when it must be given.</summary>
-    string? DefaultSshKey { get; }
-
     /// <summary>
     /// Where a server answers when it is not where EC2 says (its public address, the stack's ports): null
     /// on AWS; the rehearsal's machines share this host's network, each on ports of its own.

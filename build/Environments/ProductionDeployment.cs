@@ -612,7 +612,8 @@ public sealed class ProductionDeployment(ICakeContext cake, BuildOptions options
             return _servers.GetOrAdd(instanceId, Meter.Wrap(new SsmShell(await SsmAsync(), instanceId, Log, masker, new SsmShellOptions { RunAsUser = outputs.SshUser })));
         }
 
-        var key = options.SshKeyPath ?? site.DefaultSshKey ?? throw new BuildArgumentException("--ssh-key is required in production: the private key of the EC2 key pair, e.g. --ssh-key=~/.ssh/table-order-key.pem.");
+        // the environment's default or --ssh-key, required before the first task (ArgumentUse)
+        var key = options.SshKeyPath ?? throw new InvalidOperationException("No SSH key: the arguments check should have asked for --ssh-key.");
 
         // The pin: --ssh-host-key (on purpose), else the one kept after the first verified connection,
         // else the console's (cloud-init prints the keys on first boot only).

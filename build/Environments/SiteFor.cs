@@ -12,23 +12,25 @@ namespace TableOrder.Build.Environments;
 /// constructor takes (ICakeContext, BuildOptions, SecretMasker).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class SiteForAttribute(DeploymentEnvironment environment) : Attribute
+public sealed class SiteForAttribute(string environment) : Attribute
 {
-    public DeploymentEnvironment Environment { get; } = environment;
+    /// <summary>The environment's name, as its <see cref="DeploymentEnvironment"/> record says it.</summary>
+    public string Environment { get; } = environment;
 }
 
 /// <summary>The sites this build has compiled in, by environment.</summary>
 public static class Sites
 {
     /// <summary>The site type marked for <paramref name="environment"/>; null when this build has none (the installed tool).</summary>
-    public static Type? Find(DeploymentEnvironment environment) =>
+    public static Type? Find(string environment) =>
         typeof(Sites).Assembly.GetTypes().FirstOrDefault(t =>
             t.GetCustomAttribute<SiteForAttribute>()?.Environment == environment && typeof(IProductionSite).IsAssignableFrom(t));
 
-    public static IProductionSite Create(DeploymentEnvironment environment, ICakeContext cake, BuildOptions options, SecretMasker masker)
+    /// <summary>The site of the options' environment.</summary>
+    public static IProductionSite Create(ICakeContext cake, BuildOptions options, SecretMasker masker)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var type = Find(environment) ?? throw new BuildArgumentException(
+        var type = Find(options.EnvironmentName) ?? throw new BuildArgumentException(
             $"--environment={options.EnvironmentName} runs from a clone of the repository: its site and its AWS (moto) are not part of the installed tool. " +
             $"In the clone: dotnet run --project build -- --environment={options.EnvironmentName} --target=Deploy");
         return (IProductionSite)Activator.CreateInstance(type, cake, options, masker)!;

@@ -72,7 +72,10 @@ public sealed record LocalLayout(string StateDirectory, string CacheDirectory, s
 
     public string MachineConsoleLog => Path.Combine(MachineDirectory, "console.log");
 
-    public string LoginKey => Path.Combine(CacheDirectory, "machine", "login_ed25519");
+    public string LoginKey => LoginKeyIn(CacheDirectory);
+
+    /// <summary>The login key of the machines made from the image cache <paramref name="cacheDirectory"/>.</summary>
+    public static string LoginKeyIn(string cacheDirectory) => Path.Combine(cacheDirectory, "machine", "login_ed25519");
 
     public string RootfsScript => Path.Combine(RepositoryRoot, "app-deploy", "local", "make-rootfs.sh");
 

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
@@ -9,6 +10,7 @@ namespace TableOrder.Build.Tasks;
 [TaskName("Activate")]
 [TaskDescription("Starts the new release on the idle API slot, health-gated there, switches Nginx to it (graceful reload) and drains the old slot: no request fails. With several servers, one batch at a time, drained in the load balancer first. Keeps the last 5 releases.")]
 [IsDependentOn(typeof(MigrateTask))]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "lock-wait", "health-timeout", "batch-size", "drain-timeout")]
 public sealed class ActivateTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
@@ -10,6 +11,7 @@ namespace TableOrder.Build.Tasks;
 [TaskName("Bootstrap")]
 [TaskDescription("Takes the deploy lock, then installs and configures the server (Nginx, Python venv, systemd unit, CloudWatch agent where the environment has it) and its settings; idempotent. Every app server, one after the other.")]
 [IsDependentOn(typeof(WaitForServerTask))]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "domain", "http-only", "lock-wait")]
 public sealed class BootstrapTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,10 +1,12 @@
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Environments;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("LocalDown")]
 [TaskDescription("Stops everything this state folder's local stack started (never another stack's); --purge also deletes its state.")]
+[UsesArguments("purge", "purge-image")]
 public sealed class LocalDownTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)

@@ -1,11 +1,13 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Release;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Lock")]
 [TaskDescription("Shows who holds the deploy lock; --unlock removes a stale one (recorded in the audit log).")]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "unlock")]
 public sealed class LockTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

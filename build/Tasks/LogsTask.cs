@@ -1,4 +1,5 @@
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
 using TableOrder.Build.Remote;
@@ -7,6 +8,7 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Logs")]
 [TaskDescription("Shows the server's API or Nginx log (--log=api|nginx, --lines=N, --follow); of every app server, each line prefixed by its server.")]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "log", "lines", "follow")]
 public sealed class LogsTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Recovery;
@@ -11,6 +12,7 @@ namespace TableOrder.Build.Tasks;
 [TaskName("Migrate")]
 [TaskDescription("Runs `alembic upgrade head` of the new release on the server, with the database URL from the server's env file; a database snapshot first when a migration is pending.")]
 [IsDependentOn(typeof(ReleaseTask))]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "lock-wait")]
 public sealed class MigrateTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

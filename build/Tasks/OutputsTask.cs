@@ -1,11 +1,14 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Terraform;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Outputs")]
 [TaskDescription("Production: reads the stack's terraform outputs, prints them and keeps them for later tasks.")]
+[UsesArguments("terraform-dir", "var-file", "backend-config", "terraform-mirror")]
+[ActsOnAwsStack]
 public sealed class OutputsTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

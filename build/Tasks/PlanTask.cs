@@ -1,10 +1,13 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Plan")]
 [TaskDescription("Where the stack is terraform's: init and plan into a saved plan file; prints what would change.")]
+[UsesArguments("terraform-dir", "var-file", "backend-config", "plan-file", "terraform-mirror", "reviewed-plan")]
+[ActsOnAwsStack]
 public sealed class PlanTask : AsyncFrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.Deployment.PlansInfrastructure;

@@ -1,11 +1,13 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Rebuild")]
 [TaskDescription("Rebuilds from nothing and deploys: local purges the stack (--purge-image: the image too); production replaces the app server through a reviewed plan (--confirm-rebuild=production). Prints the time taken (against the 30-minute RTO in production).")]
 [IsDependentOn(typeof(DeployTask))]
+[UsesArguments("confirm-rebuild", "purge-image")]
 public sealed class RebuildTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)

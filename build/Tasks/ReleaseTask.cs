@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
@@ -10,6 +11,7 @@ namespace TableOrder.Build.Tasks;
 [TaskName("Release")]
 [TaskDescription("Packs the app (id from its content) and makes releases/<id> on the server (its own venv, its requirements checked, marked complete last) unless it is complete already, under the deploy lock.")]
 [IsDependentOn(typeof(BootstrapTask))]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "app-dir", "lock-wait")]
 public sealed class ReleaseTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,4 +1,5 @@
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
@@ -7,6 +8,7 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Rollback")]
 [TaskDescription("Back to the previous release (or --release=<id>) through the same slot switch, health-gated, under the deploy lock: the old release runs with its own dependencies. With several servers, rolled like Activate.")]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "release", "lock-wait", "health-timeout", "batch-size", "drain-timeout")]
 public sealed class RollbackTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

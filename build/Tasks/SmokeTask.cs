@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Release;
 using TableOrder.Build.Server;
 using TableOrder.Build.Signals;
@@ -10,6 +11,7 @@ namespace TableOrder.Build.Tasks;
 [TaskName("Smoke")]
 [TaskDescription("Smoke checks through Nginx: the three UIs, /api/health (database and Redis ok), an SSE round trip via Redis, a customer's order seen on the staff stream. A failure switches back to the previous release.")]
 [IsDependentOn(typeof(ActivateTask))]
+[UsesArguments("domain")]
 public sealed class SmokeTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

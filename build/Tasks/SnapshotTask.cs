@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Recovery;
 
@@ -7,6 +8,7 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Snapshot")]
 [TaskDescription("A manual database snapshot named <db>-manual-<utc>-<release>, waited for (production and rehearsal: RDS CreateDBSnapshot; local: a labelled pgBackRest backup); with --server-image also an image of the app server (EC2 CreateImage, tagged, no reboot unless --reboot).")]
+[UsesArguments("ssh-key", "ssh-host-key", "transport", "server-image", "reboot")]
 public sealed class SnapshotTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Recovery;
 using TableOrder.Build.Release;
@@ -10,6 +11,7 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Status")]
 [TaskDescription("Shows the current release, the kept releases, the deploy lock, the state of the services and the pending updates (of every app server, and the load balancer's view of them), the database's restorable window and its snapshots.")]
+[UsesArguments("ssh-key", "ssh-host-key", "transport")]
 public sealed class StatusTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

@@ -1,11 +1,13 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Terraform;
 
 namespace TableOrder.Build.Tasks;
 
 [TaskName("Validate")]
 [TaskDescription("Checks the Terraform offline: fmt -check, init without backend, validate, terraform test.")]
+[UsesArguments("terraform-dir", "terraform-mirror")]
 public sealed class ValidateTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)

@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Server;
 
@@ -7,6 +8,7 @@ namespace TableOrder.Build.Tasks;
 
 [TaskName("Verify")]
 [TaskDescription("Checks the server like InSpec would: packages, services enabled and running, ports, env file mode, nginx -t.")]
+[UsesArguments("ssh-key", "ssh-host-key", "transport")]
 public sealed class VerifyTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

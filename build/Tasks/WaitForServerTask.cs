@@ -1,5 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using TableOrder.Build.Configuration;
 using TableOrder.Build.Diagnostics;
 using TableOrder.Build.Environments;
 using TableOrder.Build.Remote;
@@ -10,6 +11,7 @@ namespace TableOrder.Build.Tasks;
 [TaskName("WaitForServer")]
 [TaskDescription("Waits until the app server exists, answers SSH with its pinned host key, and has finished booting.")]
 [IsDependentOn(typeof(ProvisionTask))]
+[UsesArguments("ssh-key", "ssh-host-key", "transport")]
 public sealed class WaitForServerTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)

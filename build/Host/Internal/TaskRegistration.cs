@@ -79,6 +79,12 @@ internal static class TaskRegistration
             builder.Finally(() => task.Finally(context));
         }
 
+        RegisterDependencies(builder, type);
+    }
+
+    /// <summary>The task's place in Cake's graph, from its IsDependentOn and IsDependeeOf attributes.</summary>
+    internal static void RegisterDependencies(CakeTaskBuilder builder, Type type)
+    {
         foreach (var dependency in type.GetCustomAttributes<IsDependentOnAttribute>())
         {
             builder.IsDependentOn(TaskNames.Of(dependency.Task));

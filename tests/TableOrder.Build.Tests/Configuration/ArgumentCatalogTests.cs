@@ -32,19 +32,26 @@ public sealed class ArgumentCatalogTests : IDisposable
     }
 
     [Fact]
-    public void Every_target_the_catalog_names_is_a_task()
+    public void Every_argument_a_task_declares_is_in_the_catalog_and_every_task_argument_is_declared()
     {
-        var named = ArgumentCatalog.Arguments.SelectMany(a => a.Targets).Concat(ArgumentCatalog.Requirements.SelectMany(r => r.Targets)).Distinct();
+        var declared = TaskDeclarations.All.SelectMany(t => t.Arguments).ToHashSet(StringComparer.Ordinal);
 
-        Assert.All(named, target => Assert.True(TaskGraph.Build.Contains(target), $"{target} is not a task"));
-        Assert.All(ArgumentCatalog.Requirements, r => Assert.NotNull(ArgumentCatalog.Find(r.Argument)));
+        Assert.All(declared, name => Assert.True(ArgumentCatalog.Find(name) is { AppliesToEveryTarget: false }, $"--{name} is declared by a task but is no task argument of the catalog"));
+        Assert.All(ArgumentCatalog.Arguments.Where(a => !a.AppliesToEveryTarget), a => Assert.True(declared.Contains(a.Name), $"--{a.Name} is used by no task"));
+        Assert.All(ArgumentCatalog.Requirements, r => Assert.True(declared.Contains(r.Argument), $"--{r.Argument} is required but no task uses it"));
+    }
+
+    [Fact]
+    public void The_tasks_that_act_on_the_aws_stack_are_plan_outputs_and_destroy()
+    {
+        Assert.Equal(["Destroy", "Outputs", "Plan"], TaskDeclarations.All.Where(t => t.ActsOnAwsStack).Select(t => t.Name));
     }
 
     [Fact]
     public void Deploy_reaches_every_stage_and_Rebuild_its_teardown()
     {
-        var deploy = TaskGraph.Build.Reached(["Deploy"]);
-        var rebuild = TaskGraph.Build.Reached(["Rebuild"]);
+        var deploy = CakeTasks.ToExecute(["Deploy"]);
+        var rebuild = CakeTasks.ToExecute(["Rebuild"]);
 
         Assert.Superset(new HashSet<string>(["Plan", "Provision", "WaitForServer", "Bootstrap", "Release", "Migrate", "Activate", "Smoke"]), deploy.ToHashSet());
         Assert.Contains("RebuildTeardown", rebuild);
@@ -229,7 +236,7 @@ public sealed class ArgumentCatalogTests : IDisposable
     }
 
     private BuildOptions Parse(Dictionary<string, string?> arguments, string[] targets) =>
-        BuildArguments.Parse(new Dictionary<string, string?>(arguments, StringComparer.OrdinalIgnoreCase), targets, _ => null, _root.Path);
+        CakeTasks.Parse(new Dictionary<string, string?>(arguments, StringComparer.OrdinalIgnoreCase), targets, _root.Path);
 
     private BuildArgumentException Fails(Dictionary<string, string?> arguments, string[] targets) =>
         Assert.Throws<BuildArgumentException>(() => Parse(arguments, targets));

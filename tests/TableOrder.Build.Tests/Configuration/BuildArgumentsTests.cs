@@ -1,4 +1,5 @@
 using TableOrder.Build.Configuration;
+using TableOrder.Build.Environments;
 using TableOrder.Build.Tests.Support;
 using Xunit;
 
@@ -22,11 +23,11 @@ public sealed class BuildArgumentsTests : IDisposable
     public void Dispose() => _root.Dispose();
 
     private BuildOptions Parse(Dictionary<string, string?>? arguments = null, string[]? targets = null, Dictionary<string, string>? environment = null, string? workingDirectory = null) =>
-        BuildArguments.Parse(
+        CakeTasks.Parse(
             new Dictionary<string, string?>(arguments ?? [], StringComparer.OrdinalIgnoreCase),
             targets ?? [],
-            name => environment?.GetValueOrDefault(name),
-            workingDirectory ?? _root.Path);
+            workingDirectory ?? _root.Path,
+            name => environment?.GetValueOrDefault(name));
 
     private BuildArgumentException Fails(Dictionary<string, string?>? arguments = null, string[]? targets = null, Dictionary<string, string>? environment = null) =>
         Assert.Throws<BuildArgumentException>(() => Parse(arguments, targets, environment));
@@ -101,7 +102,7 @@ public sealed class BuildArgumentsTests : IDisposable
     {
         var options = Parse();
 
-        Assert.Equal(DeploymentEnvironment.Local, options.Environment);
+        Assert.Equal(DeploymentEnvironments.Local, options.Environment);
         Assert.Equal("local", options.EnvironmentName);
         Assert.Equal(_root.Path, options.RootDirectory);
         Assert.Equal(_root.Combine(".tableorder", "local"), options.StateDirectory);
@@ -112,7 +113,7 @@ public sealed class BuildArgumentsTests : IDisposable
         Assert.Null(options.Terraform.MirrorDirectory);
         Assert.Null(options.Terraform.ConfirmDestroy);
         Assert.False(options.Terraform.AutoApprove);
-        Assert.Null(options.SshKeyPath);
+        Assert.Equal(_root.Combine(".tableorder", "cache", "machine", "login_ed25519"), options.SshKeyPath); // the local stack's login key, decided once
         Assert.Equal(["Default"], options.Targets);
     }
 
@@ -138,7 +139,7 @@ public sealed class BuildArgumentsTests : IDisposable
     {
         var options = Parse(new() { ["environment"] = "Production" });
 
-        Assert.Equal(DeploymentEnvironment.Production, options.Environment);
+        Assert.Equal(DeploymentEnvironments.Production, options.Environment);
         Assert.Equal(_root.Combine(".tableorder", "production"), options.StateDirectory);
         Assert.Equal(_root.Combine(".tableorder", "production", "terraform.tfplan"), options.Terraform.PlanFile);
     }
@@ -438,7 +439,7 @@ public sealed class BuildArgumentsTests : IDisposable
     {
         var options = Parse(new() { ["environment"] = "rehearsal", ["transport"] = "ssm" }, ["Deploy"]);
 
-        Assert.Equal(DeploymentEnvironment.Rehearsal, options.Environment);
+        Assert.Equal(DeploymentEnvironments.Rehearsal, options.Environment);
         Assert.Equal(_root.Combine(".tableorder", "rehearsal"), options.StateDirectory);
         Assert.Equal(ServerTransport.Ssm, options.Transport);
         Assert.Equal(["Plan"], Parse(new() { ["environment"] = "rehearsal" }, ["Plan"]).Targets);

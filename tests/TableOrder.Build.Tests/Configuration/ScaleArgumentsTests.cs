@@ -20,7 +20,7 @@ public sealed class ScaleArgumentsTests : IDisposable
     public void Dispose() => _root.Dispose();
 
     private BuildOptions Parse(Dictionary<string, string?> arguments, params string[] targets) =>
-        BuildArguments.Parse(new Dictionary<string, string?>(arguments, StringComparer.OrdinalIgnoreCase), targets, _ => null, _root.Path);
+        CakeTasks.Parse(new Dictionary<string, string?>(arguments, StringComparer.OrdinalIgnoreCase), targets, _root.Path);
 
     [Fact]
     public void Servers_and_batch_size_are_parsed_for_a_deploy()

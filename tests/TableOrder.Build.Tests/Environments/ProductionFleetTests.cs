@@ -84,7 +84,7 @@ public sealed class ProductionFleetTests : IAsyncLifetime, IDisposable
         File.WriteAllText(Path.Combine(state, "terraform-outputs.json"), JsonSerializer.Serialize(outputs));
         var options = new BuildOptions
         {
-            Environment = DeploymentEnvironment.Production,
+            Environment = DeploymentEnvironments.Production,
             RootDirectory = RepositoryRoot.Path,
             StateDirectory = state,
             Terraform = new TerraformOptions { WorkingDirectory = Path.Combine(RepositoryRoot.Path, "terraform"), PlanFile = Path.Combine(state, "plan.tfplan") },
@@ -298,8 +298,6 @@ public sealed class ProductionFleetTests : IAsyncLifetime, IDisposable
         public DatabaseCa DatabaseCa => RdsCertificateAuthority.GlobalBundle;
 
         public string? ServiceUrl => serviceUrl;
-
-        public string? DefaultSshKey => null;
 
         public ServerTls? Tls(string? domain) => domain is null ? null : new ServerTls(domain, 443);
 

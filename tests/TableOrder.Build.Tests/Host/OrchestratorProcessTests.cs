@@ -67,6 +67,7 @@ public sealed class OrchestratorProcessTests
     [InlineData("--target=Rollback --release=placeholder", "--release=placeholder is not a release")]
     [InlineData("--target=Status --unlock", "--unlock does not apply to --target=Status")]
     [InlineData("--target=Status --environment=production", "--ssh-key is required for --target=Status")]
+    [InlineData("--target=Plan", "--target=Plan acts on the AWS stack")]
     public async Task Bad_argument_is_one_error_naming_it_exit_1_before_any_task(string arguments, string expected)
     {
         var run = await Orchestrator.RunAsync(arguments.Split(' '));

@@ -22,7 +22,7 @@ public sealed class RecoveryArgumentsTests : IDisposable
     public void Dispose() => _root.Dispose();
 
     private BuildOptions Parse(Dictionary<string, string?> arguments, params string[] targets) =>
-        BuildArguments.Parse(new Dictionary<string, string?>(arguments, StringComparer.OrdinalIgnoreCase), targets, _ => null, _root.Path);
+        CakeTasks.Parse(new Dictionary<string, string?>(arguments, StringComparer.OrdinalIgnoreCase), targets, _root.Path);
 
     private BuildArgumentException Refused(Dictionary<string, string?> arguments, params string[] targets) =>
         Assert.Throws<BuildArgumentException>(() => Parse(arguments, targets));

@@ -21,8 +21,8 @@ public sealed class RehearsalSiteTests : IDisposable
     [Fact]
     public void The_build_finds_the_rehearsals_site_by_its_attribute()
     {
-        Assert.Equal(typeof(RehearsalSite), Sites.Find(DeploymentEnvironment.Rehearsal));
-        Assert.Null(Sites.Find(DeploymentEnvironment.Production));
+        Assert.Equal(typeof(RehearsalSite), Sites.Find("rehearsal"));
+        Assert.Null(Sites.Find("production"));
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class RehearsalSiteTests : IDisposable
 
     private static BuildOptions Options(string state) => new()
     {
-        Environment = DeploymentEnvironment.Rehearsal,
+        Environment = DeploymentEnvironments.Rehearsal,
         RootDirectory = RepositoryRoot.Path,
         StateDirectory = state,
         Terraform = new TerraformOptions { WorkingDirectory = Path.Combine(RepositoryRoot.Path, "terraform"), PlanFile = Path.Combine(state, "terraform.tfplan") },
