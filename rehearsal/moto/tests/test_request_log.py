@@ -5,9 +5,11 @@ Run: python3 -m unittest discover -s rehearsal/moto/tests -v
 
 import io
 import os
+import re
 import pathlib
 import sys
 import unittest
+import uuid
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
@@ -47,6 +49,57 @@ class RequestLogTest(unittest.TestCase):
 
     def test_a_slow_call_is_logged_with_its_status(self) -> None:
         self.assertIn("call answered 200 after", self.call(attempt=1, slow_seconds=0.0))
+
+
+class LostAnswerTest(unittest.TestCase):
+    """A rule authorized once: its retried attempt gets the first answer, a new call AWS's duplicate error."""
+
+    def setUp(self) -> None:
+        self.out = io.StringIO()
+        self.client = Client(RequestLog(DomainDispatcherApplication(create_backend_app), out=self.out))
+        group = self.post("CreateSecurityGroup", f"GroupName=lost-answer-{uuid.uuid4()}&GroupDescription=test", str(uuid.uuid4()), 1)
+        self.group_id = re.search(r"<groupId>(sg-[0-9a-f]+)</groupId>", group.get_data(as_text=True)).group(1)
+
+    def post(self, action: str, parameters: str, invocation: str, attempt: int):  # type: ignore[no-untyped-def]
+        return self.client.post(
+            "/",
+            data=f"Action={action}&Version=2016-11-15&{parameters}",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Authorization": AUTHORIZATION,
+                "amz-sdk-invocation-id": invocation,
+                "amz-sdk-request": f"attempt={attempt}; max=25",
+            },
+        )
+
+    def authorize(self, invocation: str, attempt: int):  # type: ignore[no-untyped-def]
+        rule = "IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=443&IpPermissions.1.ToPort=443&IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0/0"
+        return self.post("AuthorizeSecurityGroupIngress", f"GroupId={self.group_id}&{rule}", invocation, attempt)
+
+    def test_a_retried_attempt_of_an_answered_call_gets_its_answer_again(self) -> None:
+        call = str(uuid.uuid4())
+        first = self.authorize(call, 1)
+        again = self.authorize(call, 2)
+
+        self.assertEqual(200, first.status_code, first.get_data(as_text=True))
+        self.assertEqual((200, first.get_data()), (again.status_code, again.get_data()))
+        self.assertIn("retried call (attempt 2, its earlier answer replayed)", self.out.getvalue())
+
+    def test_another_call_for_the_same_rule_is_refused_as_aws_refuses_it(self) -> None:
+        self.assertEqual(200, self.authorize(str(uuid.uuid4()), 1).status_code)
+        other = self.authorize(str(uuid.uuid4()), 1)
+
+        self.assertEqual(400, other.status_code)
+        self.assertIn("InvalidPermission.Duplicate", other.get_data(as_text=True))
+
+    def test_a_retried_attempt_of_a_refused_call_runs_again(self) -> None:
+        self.assertEqual(200, self.authorize(str(uuid.uuid4()), 1).status_code)
+        call = str(uuid.uuid4())
+        refused = self.authorize(call, 1)
+        retried = self.authorize(call, 2)
+
+        self.assertEqual((400, 400), (refused.status_code, retried.status_code))
+        self.assertIn("retried call (attempt 2): ", self.out.getvalue())
 
 
 if __name__ == "__main__":
