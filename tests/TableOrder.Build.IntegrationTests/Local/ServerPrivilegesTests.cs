@@ -132,8 +132,8 @@ public sealed class ServerPrivilegesTests(LocalEnvironmentFixture stack, ITestOu
         while (seen is null && !deploy.IsCompleted && DateTime.UtcNow < deadline)
         {
             var look = await RootAsync(session, $"""
-                # the migration itself (the venv's python), not systemd-run's or a shell's command line that names it
-                pid=$(pgrep -f '^{ServerMap.Releases}/[a-z0-9]+/{ServerMap.ReleaseVenv}/bin/python -m alembic upgrade head' | head -n 1)
+                # the migration itself (the venv's python running the Alembic wrapper), not systemd-run's or a shell's command line that names it
+                pid=$(pgrep -f '^{ServerMap.Releases}/[a-z0-9]+/{ServerMap.ReleaseVenv}/bin/python -c ' | head -n 1)
                 [ -n "$pid" ] || exit 0
                 echo "uid=$(stat -c %u /proc/$pid)"
                 echo "app-uid=$(id -u {ServerMap.AppUser})"
