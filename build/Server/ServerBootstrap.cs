@@ -3,9 +3,11 @@ using TableOrder.Build.Remote;
 
 namespace TableOrder.Build.Server;
 
-/// <summary>What bootstrap.sh reported in its result line: how many changes, and what each changed.</summary>
-public sealed record BootstrapResult(int Changes, IReadOnlyList<string> What)
+/// <summary>What bootstrap.sh reported in its result line: what each change changed.</summary>
+public sealed record BootstrapResult(IReadOnlyList<string> What)
 {
+    public int Changes => What.Count;
+
     public bool Changed => Changes > 0;
 }
 
@@ -66,12 +68,12 @@ public static class ServerBootstrap
         return Parse(result.Output);
     }
 
-    /// <summary>bootstrap.sh's result line (its last): the number of changes and what they were.</summary>
+    /// <summary>bootstrap.sh's result line (its last): what its changes were (their count is the list's length).</summary>
     public static BootstrapResult Parse(IEnumerable<string> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         var lines = output.ToList();
         var result = ScriptResult.Parse(lines, "bootstrap").EnsureOk(lines);
-        return new BootstrapResult(result.Number("changes"), result.Strings("changed"));
+        return new BootstrapResult(result.Strings("changed"));
     }
 }
